@@ -1,0 +1,28 @@
+package dev.airlock.bundle;
+
+/** Names and media types of the airlock bundle format; see docs/bundle-format.md. */
+public final class BundleFormat {
+  private BundleFormat() {}
+
+  /** index.json ref name of the bundle root index. */
+  public static final String ROOT_REF_NAME = "dev.airlock/bundle:root";
+
+  public static final String ROOT_ARTIFACT_TYPE = "application/vnd.airlock.bundle.v1+json";
+  public static final String METADATA_ARTIFACT_TYPE = "application/vnd.airlock.bundle.metadata.v1+json";
+  public static final String CATALOG_MEDIA_TYPE = "application/vnd.airlock.catalog.v1+sqlite3";
+  public static final String LOCK_MEDIA_TYPE = "application/vnd.airlock.lock.v1+yaml";
+  public static final String SPEC_MEDIA_TYPE = "application/vnd.airlock.spec.v1+yaml";
+
+  public static final String CATALOG_TITLE = "catalog.db";
+  public static final String LOCK_TITLE = "bundle.lock.yaml";
+  public static final String SPEC_TITLE = "bundle.yaml";
+
+  /** in-toto predicate type of the bundle statement. */
+  public static final String PREDICATE_TYPE = "https://airlock.dev/bundle/v1";
+  public static final String IN_TOTO_STATEMENT_TYPE = "https://in-toto.io/Statement/v1";
+  /** Statement subject names. */
+  public static final String SUBJECT_INDEX = "index";
+
+  /** Annotations on the root index. */
+  public static final String ANNOTATION_BUNDLE_NAME = "dev.airlock.bundle.name";
+}
