@@ -62,7 +62,7 @@ CREATE TABLE referrers (
   subject_digest TEXT NOT NULL,
   artifact_type  TEXT,
   kind           TEXT NOT NULL CHECK (kind IN ('signature', 'sbom', 'attestation', 'notation', 'other')),
-  via            TEXT NOT NULL CHECK (via IN ('referrers-api', 'fallback-tag', 'cosign-tag', 'layout')),
+  via            TEXT NOT NULL CHECK (via IN ('referrers', 'cosign-tag')),  -- subject link or cosign tag scheme
   tag            TEXT,                  -- the cosign tag (sha256-<hex>.sig) when via = cosign-tag
   PRIMARY KEY (digest, subject_digest)
 );

@@ -1,0 +1,281 @@
+package dev.airlock.transfer;
+
+import dev.airlock.NotFoundException;
+import dev.airlock.oci.Descriptor;
+import dev.airlock.oci.Digest;
+import dev.airlock.oci.MediaTypes;
+import dev.airlock.oci.Platform;
+import dev.airlock.oci.RawManifest;
+import dev.airlock.progress.ProgressListener;
+import dev.airlock.store.ContentStore;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Copies an image, index or artifact with everything it references, and optionally its referrers
+ * (recursively: a signature on an SBOM comes too), from one content store to another. Manifest bytes are
+ * copied as received, so every digest is preserved. Blobs move in parallel, and each blob is moved at
+ * most once per copier, however many images share it: one copier serves a whole bundle or import.
+ *
+ * <p>With a platform filter, an index keeps its original bytes (its digest and signatures stay valid);
+ * only the selected children are copied, and the absent ones are reported in the {@link GraphRecord}.
+ */
+public final class GraphCopier implements Closeable {
+  /** Copy options. An empty platform list means all platforms. */
+  public record Options(List<Platform> platforms, boolean referrers, boolean cosignTags, int parallelism,
+      ProgressListener progress) {
+    public Options {
+      platforms = platforms == null ? List.of() : List.copyOf(platforms);
+      progress = progress == null ? ProgressListener.NONE : progress;
+      parallelism = Math.max(1, parallelism);
+    }
+
+    public static Options defaults() {
+      return new Options(List.of(), true, true, defaultParallelism(), ProgressListener.NONE);
+    }
+
+    public Options withPlatforms(List<Platform> p) {
+      return new Options(p, referrers, cosignTags, parallelism, progress);
+    }
+
+    public Options withReferrers(boolean r) {
+      return new Options(platforms, r, cosignTags, parallelism, progress);
+    }
+
+    public Options withProgress(ProgressListener l) {
+      return new Options(platforms, referrers, cosignTags, parallelism, l);
+    }
+
+    public Options withParallelism(int n) {
+      return new Options(platforms, referrers, cosignTags, n, progress);
+    }
+  }
+
+  /** Blobs in flight: network-bound, so more than the core count; 8 suits a 2-core machine. */
+  public static int defaultParallelism() {
+    return Math.max(4, Math.min(16, Runtime.getRuntime().availableProcessors() * 4));
+  }
+
+  private static final String[] COSIGN_SUFFIXES = {".sig", ".att", ".sbom"};
+
+  private final ContentStore dst;
+  private final Options options;
+  private final ExecutorService pool;
+  private final Map<Digest, CompletableFuture<Boolean>> blobs = new ConcurrentHashMap<>();
+  private final Set<Digest> manifestsDone = ConcurrentHashMap.newKeySet();
+  private final Set<Digest> referrersVisited = ConcurrentHashMap.newKeySet();
+
+  public GraphCopier(ContentStore dst, Options options) {
+    this.dst = dst;
+    this.options = options;
+    AtomicInteger n = new AtomicInteger();
+    this.pool = Executors.newFixedThreadPool(options.parallelism(), r -> {
+      Thread t = new Thread(r, "airlock-blob-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  /**
+   * Copies {@code srcRef} (a tag or digest in {@code srcRepo}) into {@code dstRepo}, tagged {@code dstTag}
+   * (null for digest-only), with its referrers when the options say so.
+   */
+  public GraphRecord copy(ContentStore src, String srcRepo, String srcRef, String dstRepo, String dstTag)
+      throws IOException {
+    RawManifest root = src.getManifest(srcRepo, srcRef);
+    Walk walk = new Walk(src, srcRepo, dstRepo);
+    walk.copyTree(root, null, options.platforms(), dstTag);
+    if (options.referrers()) {
+      walk.copyReferrersOf(new ArrayList<>(walk.copiedManifests));
+    }
+    return new GraphRecord(root.descriptor(), walk.manifests, walk.children, walk.blobsSeen, walk.referrers);
+  }
+
+  /** One copy's state: what it saw, for its record. */
+  private final class Walk {
+    final ContentStore src;
+    final String srcRepo;
+    final String dstRepo;
+    final List<GraphRecord.ManifestSeen> manifests = Collections.synchronizedList(new ArrayList<>());
+    final List<GraphRecord.ChildSeen> children = new ArrayList<>();
+    final List<GraphRecord.BlobSeen> blobsSeen = Collections.synchronizedList(new ArrayList<>());
+    final List<GraphRecord.ReferrerSeen> referrers = new ArrayList<>();
+    final List<Digest> copiedManifests = new ArrayList<>();
+
+    Walk(ContentStore src, String srcRepo, String dstRepo) {
+      this.src = src;
+      this.srcRepo = srcRepo;
+      this.dstRepo = dstRepo;
+    }
+
+    void copyTree(RawManifest m, Platform platform, List<Platform> wanted, String tag) throws IOException {
+      manifests.add(new GraphRecord.ManifestSeen(m.digest(), m.mediaType(), m.size(), platform, m.artifactType()));
+      copiedManifests.add(m.digest());
+      if (m.isIndex()) {
+        List<Descriptor> selected = select(m, wanted);
+        for (Descriptor child : m.manifests()) {
+          boolean present = selected.contains(child);
+          children.add(new GraphRecord.ChildSeen(m.digest(), child.digest(), child.platform(), present));
+          if (!present) {
+            options.progress().info("left out " + child.digest().shortForm() + " (" + child.platform()
+                + ") of " + m.digest().shortForm() + ": platform filter");
+            continue;
+          }
+          MediaTypes.requireSupportedManifest(child.mediaType(), "manifest " + child.digest());
+          RawManifest cm = src.getManifest(srcRepo, child.digest().toString());
+          copyTree(cm, child.platform(), List.of(), null);
+        }
+      } else {
+        List<CompletableFuture<Boolean>> pending = new ArrayList<>();
+        for (Descriptor blob : m.children()) {
+          if (MediaTypes.DOCKER_FOREIGN_LAYER.equals(blob.mediaType()) || !blob.urls().isEmpty()) {
+            continue; // foreign layers are fetched by the runtime from their URLs, never redistributed
+          }
+          CompletableFuture<Boolean> f = scheduleBlob(blob);
+          pending.add(f.thenApply(transferred -> {
+            blobsSeen.add(new GraphRecord.BlobSeen(blob.digest(), blob.size(), blob.mediaType(), m.digest(), transferred));
+            return transferred;
+          }));
+        }
+        join(pending);
+      }
+      if (manifestsDone.add(m.digest()) || tag != null) {
+        dst.putManifest(dstRepo, m, tag);
+        options.progress().item("manifest " + m.digest().shortForm(), false);
+      }
+    }
+
+    private CompletableFuture<Boolean> scheduleBlob(Descriptor blob) {
+      return blobs.computeIfAbsent(blob.digest(), d -> CompletableFuture.supplyAsync(() -> {
+        try {
+          if (dst.hasBlob(dstRepo, d)) {
+            options.progress().item("blob " + d.shortForm(), true);
+            return false;
+          }
+          dst.putBlob(dstRepo, blob, () -> counting(src.openBlob(srcRepo, blob)));
+          options.progress().item("blob " + d.shortForm(), false);
+          return true;
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      }, pool));
+    }
+
+    void copyReferrersOf(List<Digest> subjects) throws IOException {
+      for (Digest subject : subjects) {
+        if (!referrersVisited.add(subject)) {
+          continue;
+        }
+        List<Digest> found = new ArrayList<>();
+        for (Descriptor r : src.referrers(srcRepo, subject, null)) {
+          referrers.add(new GraphRecord.ReferrerSeen(r.digest(), subject, r.artifactType(),
+              ReferrerKind.classify(r.artifactType(), null, r.annotations()), null));
+          if (!manifestsDone.contains(r.digest())) {
+            copyTree(src.getManifest(srcRepo, r.digest().toString()), null, List.of(), null);
+          }
+          found.add(r.digest());
+        }
+        if (options.cosignTags()) {
+          for (String suffix : COSIGN_SUFFIXES) {
+            String tag = subject.tagForm() + suffix;
+            Descriptor d;
+            try {
+              d = src.resolve(srcRepo, tag).orElse(null);
+            } catch (NotFoundException e) {
+              d = null;
+            }
+            if (d == null) {
+              continue;
+            }
+            RawManifest rm = src.getManifest(srcRepo, d.digest().toString());
+            referrers.add(new GraphRecord.ReferrerSeen(rm.digest(), subject, rm.artifactType(),
+                ReferrerKind.classify(rm.artifactType(), tag, rm.annotations()), tag));
+            copyTree(rm, null, List.of(), tag);
+            found.add(rm.digest());
+          }
+        }
+        // signatures on signatures, SBOMs of SBOMs: walk on
+        copyReferrersOf(found);
+      }
+    }
+  }
+
+  private InputStream counting(InputStream in) {
+    return new java.io.FilterInputStream(in) {
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        int n = super.read(b, off, len);
+        if (n > 0) {
+          options.progress().bytes(n);
+        }
+        return n;
+      }
+    };
+  }
+
+  /** Children of {@code index} the platform filter keeps; empty {@code wanted} keeps all. */
+  static List<Descriptor> select(RawManifest index, List<Platform> wanted) {
+    List<Descriptor> all = index.manifests();
+    if (wanted.isEmpty()) {
+      return all;
+    }
+    List<Descriptor> out = new ArrayList<>();
+    Set<Digest> selected = new java.util.HashSet<>();
+    for (Descriptor c : all) {
+      if (c.platform() == null || MediaTypes.isIndex(c.mediaType())
+          || wanted.stream().anyMatch(w -> w.matches(c.platform()))) {
+        if (!isAttestationManifest(c)) {
+          out.add(c);
+          selected.add(c.digest());
+        }
+      }
+    }
+    // buildx attestation manifests (platform unknown/unknown) follow the manifest they describe
+    for (Descriptor c : all) {
+      if (isAttestationManifest(c)) {
+        String ref = c.annotation("vnd.docker.reference.digest");
+        if (ref != null && Digest.isValid(ref) && selected.contains(Digest.parse(ref))) {
+          out.add(c);
+        }
+      }
+    }
+    return out;
+  }
+
+  static boolean isAttestationManifest(Descriptor c) {
+    return "attestation-manifest".equals(c.annotation("vnd.docker.reference.type"));
+  }
+
+  private static void join(List<CompletableFuture<Boolean>> futures) throws IOException {
+    try {
+      CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).join();
+    } catch (CompletionException e) {
+      Throwable c = e.getCause();
+      if (c instanceof UncheckedIOException u) {
+        throw u.getCause();
+      }
+      if (c instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new IOException(c);
+    }
+  }
+
+  @Override
+  public void close() {
+    pool.shutdownNow();
+  }
+}
