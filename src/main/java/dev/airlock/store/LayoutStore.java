@@ -61,7 +61,11 @@ public final class LayoutStore implements ContentStore {
     if (!Files.isRegularFile(root.resolve(LAYOUT_FILE))) {
       throw new InvalidInputException(root + " is not an OCI image layout (no oci-layout file)");
     }
-    JsonNode layout = Json.tree(Files.readAllBytes(root.resolve(LAYOUT_FILE)), root.resolve(LAYOUT_FILE).toString());
+    JsonNode layout;
+    try (InputStream in = Files.newInputStream(root.resolve(LAYOUT_FILE))) {
+      layout = Json.tree(Json.readCapped(in, 64 * 1024, root.resolve(LAYOUT_FILE).toString()),
+          root.resolve(LAYOUT_FILE).toString());
+    }
     if (!layout.path("imageLayoutVersion").isTextual()) {
       throw new InvalidInputException(root.resolve(LAYOUT_FILE) + " has no imageLayoutVersion");
     }
@@ -207,6 +211,10 @@ public final class LayoutStore implements ContentStore {
       bytes = Json.readCapped(in, Json.MANIFEST_CAP, "manifest " + d.digest());
     } catch (NoSuchFileException e) {
       throw new NotFoundException("manifest " + d.digest() + " is not in " + describe());
+    }
+    if (d.size() > 0 && bytes.length != d.size()) {
+      throw new DigestMismatchException("manifest " + d.digest() + " in " + describe() + " size",
+          d.size() + " bytes", bytes.length + " bytes");
     }
     return RawManifest.of(bytes, d.mediaType(), d.digest(), "manifest " + d.digest() + " in " + describe());
   }
