@@ -18,8 +18,9 @@ import java.util.zip.GZIPInputStream;
 /**
  * A tar file opened for random access. An uncompressed tar is read in place. A zstd ({@code 28 B5 2F FD})
  * or gzip ({@code 1F 8B}) compressed tar cannot be read by offset, so it is first decompressed, streaming,
- * into a temp file in {@code java.io.tmpdir} that is deleted on {@link #close()}; that needs free space for
- * the uncompressed size.
+ * into a temp file in {@code java.io.tmpdir}; that needs free space for the uncompressed size. The temp
+ * file is unlinked as soon as it is opened (it lives on through {@link #channel()} until {@link #close()}),
+ * so nothing is left behind, even by a crash.
  */
 public final class ArchiveFile implements Closeable {
   public enum Compression { NONE, ZSTD, GZIP }
@@ -80,7 +81,10 @@ public final class ArchiveFile implements Closeable {
     return original;
   }
 
-  /** The uncompressed tar that offsets refer to (the original, or the temp copy). */
+  /**
+   * The uncompressed tar that offsets refer to: the original, or for a compressed archive the temp copy's
+   * former path (already unlinked: read it through {@link #channel()}).
+   */
   public Path readable() {
     return readable;
   }
