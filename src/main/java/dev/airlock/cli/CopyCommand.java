@@ -76,8 +76,7 @@ final class CopyCommand implements Callable<Integer> {
         GraphRecord rec = copier.copy(srcStore, s.repository(), s.ref(), d.repository(), dstTag);
         long copied = rec.blobs().stream().filter(GraphRecord.BlobSeen::transferred).map(GraphRecord.BlobSeen::digest)
             .distinct().count();
-        long skipped = rec.blobs().stream().filter(b -> !b.transferred()).map(GraphRecord.BlobSeen::digest)
-            .distinct().count();
+        long skipped = rec.blobs().stream().map(GraphRecord.BlobSeen::digest).distinct().count() - copied;
         long manifests = rec.manifests().stream().map(GraphRecord.ManifestSeen::digest).distinct().count();
         spec.commandLine().getOut().printf("copied %s %s -> %s: %d manifest(s), %d blob(s) copied, %d skipped,"
                 + " %d bytes, %d referrer(s)%n", rec.root().mediaType(), rec.root().digest(), to, manifests, copied,
@@ -120,8 +119,14 @@ final class CopyCommand implements Callable<Integer> {
         }
         return new Opened(layout, "", ref);
       }
-      default -> throw new InvalidInputException("copy does not handle " + loc.kind().name().toLowerCase()
-          + " locations yet; use a registry reference or oci:DIR[:REF]");
+      default -> {
+        Locations.OpenedLocation o = Locations.open(loc, forWriting ? Locations.Mode.WRITE : Locations.Mode.READ, opts);
+        if (o.reference() == null) {
+          o.close();
+          throw new InvalidInputException(loc + ": name the image to copy as " + loc + ":REF");
+        }
+        return new Opened(o.store(), o.repository(), o.reference());
+      }
     }
   }
 }

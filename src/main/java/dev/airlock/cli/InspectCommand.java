@@ -32,7 +32,7 @@ final class InspectCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Parameters(index = "0", paramLabel = "LOCATION",
-      description = "oci:DIR[:REF], oci-archive:FILE[:REF], docker-archive:FILE[:REF|@N]")
+      description = "oci:DIR[:REF], oci-archive:FILE[:REF], docker-archive:FILE[:REF|@N], or host[:port]/repo[:tag|@digest]")
   String location;
 
   @Option(names = {"-o", "--output"}, defaultValue = "text", description = "text or json (default: ${DEFAULT-VALUE})")
@@ -41,10 +41,12 @@ final class InspectCommand implements Callable<Integer> {
   @Option(names = "--verify", description = "Read and hash every blob (slower).")
   boolean verify;
 
+  @picocli.CommandLine.Mixin RegistryOptionsMixin registryOptions;
+
   @Override
   public Integer call() throws Exception {
     Location loc = Location.parse(location);
-    try (Locations.OpenedLocation opened = Locations.open(loc)) {
+    try (Locations.OpenedLocation opened = Locations.open(loc, Locations.Mode.READ, registryOptions.toOptions(System.in))) {
       List<String> refs = new ArrayList<>();
       if (opened.hasReference()) {
         refs.add(opened.reference());

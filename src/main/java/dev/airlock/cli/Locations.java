@@ -2,6 +2,9 @@ package dev.airlock.cli;
 
 import dev.airlock.InvalidInputException;
 import dev.airlock.oci.Digest;
+import dev.airlock.oci.Reference;
+import dev.airlock.registry.RegistryOptions;
+import dev.airlock.registry.RegistryStore;
 import dev.airlock.store.ContentStore;
 import dev.airlock.store.LayoutStore;
 import dev.airlock.store.Location;
@@ -21,7 +24,8 @@ import java.nio.file.Files;
  *   <li>{@code oci-archive:FILE[:REF]}: the same inside a tar (or {@code .tar.zst}), read in place.
  *   <li>{@code docker-archive:FILE[:REF]}: a {@code docker save} tar; {@code REF} is {@code name:tag} or
  *       {@code @N} (the N-th image).
- *   <li>A registry reference: not available yet.
+ *   <li>A registry reference {@code host[:port]/path[:tag][@digest]}: a {@link RegistryStore}; repository is the
+ *       path, reference the digest, else the tag (reading an untagged reference means {@code latest}).
  * </ul>
  */
 public final class Locations {
@@ -50,6 +54,10 @@ public final class Locations {
   }
 
   public static OpenedLocation open(Location loc, Mode mode) throws IOException {
+    return open(loc, mode, RegistryOptions.defaults());
+  }
+
+  public static OpenedLocation open(Location loc, Mode mode, RegistryOptions registryOptions) throws IOException {
     if (mode == Mode.WRITE && loc.kind() != Location.Kind.OCI && loc.kind() != Location.Kind.REGISTRY) {
       throw new InvalidInputException(loc + ": " + kindName(loc) + " locations can only be read, not written");
     }
@@ -63,8 +71,14 @@ public final class Locations {
       }
       case OCI_ARCHIVE -> new OpenedLocation(loc, TarLayoutStore.open(loc.path()), "", reference(loc.refName()));
       case DOCKER_ARCHIVE -> new OpenedLocation(loc, DockerArchiveStore.open(loc.path()), "", loc.refName());
-      // REGISTRY: the registry client wires in here (one place): a RegistryStore for loc.reference().
-      case REGISTRY -> throw new InvalidInputException("registry locations are not available yet");
+      case REGISTRY -> {
+        Reference ref = loc.reference();
+        String id = ref.digest() != null ? ref.digest().toString() : ref.tag();
+        if (id == null && mode == Mode.READ) {
+          id = "latest";
+        }
+        yield new OpenedLocation(loc, RegistryStore.open(ref, registryOptions), ref.repository(), id);
+      }
     };
   }
 
