@@ -70,37 +70,6 @@ public final class BundleLayoutChecker {
     if (!rootIndex.isIndex() || !BundleFormat.ROOT_ARTIFACT_TYPE.equals(rootIndex.artifactType())) {
       throw new VerificationException(where + ": the bundle root " + root.digest() + " is not an airlock bundle index");
     }
-    // index.json = root's manifests + root + signatures of the root
-    List<Descriptor> signatures = new ArrayList<>();
-    Set<String> expected = new TreeSet<>();
-    for (Descriptor d : rootIndex.manifests()) {
-      expected.add(key(d));
-    }
-    Set<String> actual = new TreeSet<>();
-    for (Descriptor d : entries) {
-      if (d == root) {
-        continue;
-      }
-      RawManifest m = manifest(d, "index.json");
-      Descriptor subject = m.subject();
-      if (subject != null && subject.digest().equals(root.digest()) && d.annotation(Descriptor.REF_NAME) == null) {
-        if (!MediaTypes.SIGSTORE_BUNDLE_V03.equals(m.artifactType())) {
-          throw new VerificationException(where + ": " + d.digest() + " refers to the bundle root but is not a Sigstore bundle signature");
-        }
-        signatures.add(d);
-      } else {
-        actual.add(key(d));
-      }
-    }
-    if (!expected.equals(actual)) {
-      Set<String> extra = new TreeSet<>(actual);
-      extra.removeAll(expected);
-      Set<String> missing = new TreeSet<>(expected);
-      missing.removeAll(actual);
-      throw new VerificationException(where + ": index.json does not match the bundle root: "
-          + (extra.isEmpty() ? "" : "not in the root: " + extra.iterator().next() + " ")
-          + (missing.isEmpty() ? "" : "missing from index.json: " + missing.iterator().next()));
-    }
     // metadata manifest: catalog and lock
     Digest catalog = null;
     Digest lock = null;
@@ -120,6 +89,39 @@ public final class BundleLayoutChecker {
     }
     if (metadata == null || catalog == null || lock == null) {
       throw new VerificationException(where + ": the bundle root has no metadata manifest with catalog.db and bundle.lock.yaml");
+    }
+    // index.json = root's manifests + root + signatures of the root
+    List<Descriptor> signatures = new ArrayList<>();
+    Set<String> expected = new TreeSet<>();
+    for (Descriptor d : rootIndex.manifests()) {
+      if (!d.digest().equals(metadata.digest())) {
+        expected.add(key(d));
+      }
+    }
+    Set<String> actual = new TreeSet<>();
+    for (Descriptor d : entries) {
+      if (d == root) {
+        continue;
+      }
+      RawManifest m = manifest(d, "index.json");
+      Descriptor subject = m.subject();
+      if (subject != null && subject.digest().equals(root.digest()) && d.annotation(Descriptor.REF_NAME) == null) {
+        if (!MediaTypes.SIGSTORE_BUNDLE_V03.equals(m.artifactType())) {
+          throw new VerificationException(where + ": " + d.digest() + " refers to the bundle root but is not a Sigstore bundle signature");
+        }
+        signatures.add(d);
+      } else if (!d.digest().equals(metadata.digest())) {
+        actual.add(key(d)); // the metadata manifest may be listed in index.json or only in the root
+      }
+    }
+    if (!expected.equals(actual)) {
+      Set<String> extra = new TreeSet<>(actual);
+      extra.removeAll(expected);
+      Set<String> missing = new TreeSet<>(expected);
+      missing.removeAll(actual);
+      throw new VerificationException(where + ": index.json does not match the bundle root: "
+          + (extra.isEmpty() ? "" : "not in the root: " + extra.iterator().next() + " ")
+          + (missing.isEmpty() ? "" : "missing from index.json: " + missing.iterator().next()));
     }
     Path catalogFile = scan.spooled(catalog);
     if (catalogFile == null || !scan.blobs.containsKey(catalog)) {
