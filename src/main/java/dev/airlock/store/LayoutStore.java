@@ -122,7 +122,7 @@ public final class LayoutStore implements ContentStore {
     synchronized (indexLock) {
       List<Descriptor> out = new ArrayList<>();
       for (ObjectNode n : entries) {
-        out.add(Json.MAPPER.convertValue(n, Descriptor.class));
+        out.add(LayoutIndex.descriptor(n, describe()));
       }
       return out;
     }
@@ -206,7 +206,7 @@ public final class LayoutStore implements ContentStore {
       synchronized (indexLock) {
         for (ObjectNode n : entries) {
           if (dg.toString().equals(n.path("digest").asText())) {
-            return Optional.of(Json.MAPPER.convertValue(n, Descriptor.class));
+            return Optional.of(LayoutIndex.descriptor(n, describe()));
           }
         }
       }
@@ -225,7 +225,7 @@ public final class LayoutStore implements ContentStore {
     synchronized (indexLock) {
       for (ObjectNode n : entries) {
         if (name.equals(n.path("annotations").path(Descriptor.REF_NAME).asText(null))) {
-          return Optional.of(Json.MAPPER.convertValue(n, Descriptor.class));
+          return Optional.of(LayoutIndex.descriptor(n, describe()));
         }
       }
     }
@@ -321,7 +321,7 @@ public final class LayoutStore implements ContentStore {
     List<Descriptor> out = new ArrayList<>();
     Set<Digest> seen = new HashSet<>();
     for (ObjectNode n : snapshot) {
-      Descriptor d = Json.MAPPER.convertValue(n, Descriptor.class);
+      Descriptor d = LayoutIndex.descriptor(n, describe());
       if (!MediaTypes.isManifest(d.mediaType()) || !seen.add(d.digest()) || !Files.exists(blobPath(d.digest()))) {
         continue;
       }
