@@ -108,6 +108,28 @@ class InspectCommandTest {
     assertThat(r.out()).contains(arm.digest() + "  linux/arm64/v8  (not in this store)");
   }
 
+  @Test
+  void buildxAttestationChildrenAreLabelled() throws IOException {
+    TestImages.Image amd = TestImages.image(layout, false, Platform.of("linux", "amd64", null), "bx");
+    TestImages.Image att = TestImages.image(layout, false, Platform.of("unknown", "unknown", null), "{\"_type\":\"in-toto\"}");
+    String idx = "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":["
+        + "{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"" + amd.manifest().digest()
+        + "\",\"size\":" + amd.manifest().size() + ",\"platform\":{\"architecture\":\"amd64\",\"os\":\"linux\"}},"
+        + "{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"" + att.manifest().digest()
+        + "\",\"size\":" + att.manifest().size() + ",\"platform\":{\"architecture\":\"unknown\",\"os\":\"unknown\"},"
+        + "\"annotations\":{\"vnd.docker.reference.digest\":\"" + amd.manifest().digest()
+        + "\",\"vnd.docker.reference.type\":\"attestation-manifest\"}}]}";
+    layout.putManifest("example.com/bx", RawManifest.of(idx.getBytes(StandardCharsets.UTF_8), null, "bx"), "1");
+    CommandResult r = CommandResult.run("inspect", "oci:" + root + ":example.com/bx:1");
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    assertThat(r.out()).contains(att.manifest().digest() + "  unknown/unknown  (attestation for "
+        + amd.manifest().digest().shortForm() + ")");
+    CommandResult j = CommandResult.run("inspect", "-o", "json", "oci:" + root + ":example.com/bx:1");
+    JsonNode children = Json.tree(j.out().getBytes(StandardCharsets.UTF_8), "out").path("refs").get(0).path("manifest").path("manifests");
+    assertThat(children.get(1).path("role").asText()).isEqualTo("attestation");
+    assertThat(children.get(0).has("role")).isFalse();
+  }
+
   void assertFailsCleanly(CommandResult r, String... messageParts) {
     assertThat(r.exitCode()).as(r.out() + r.err()).isEqualTo(1);
     assertThat(r.err()).startsWith("airlock: ").contains(messageParts);
