@@ -72,6 +72,12 @@ final class TestBundle {
 
   /** Builds the bundle; {@code signer} null = unsigned; {@code imageSigner} null = no image signature. */
   static Path build(Path dir, SigningKey signer, SigningKey imageSigner, Instant created) throws Exception {
+    return build(dir, signer, imageSigner, created, null);
+  }
+
+  /** As above; {@code tufRepoTar} not null = the metadata manifest carries it as a TUF repository layer. */
+  static Path build(Path dir, SigningKey signer, SigningKey imageSigner, Instant created, byte[] tufRepoTar)
+      throws Exception {
     TestBundle b = new TestBundle();
     Descriptor config = b.put(MediaTypes.OCI_CONFIG, utf8("{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}"));
     Descriptor layer = b.put(MediaTypes.OCI_LAYER_GZIP, "layer-bytes-that-are-not-json-0123456789".getBytes(StandardCharsets.UTF_8));
@@ -100,8 +106,12 @@ final class TestBundle {
     Descriptor spec = b.put(BundleFormat.SPEC_MEDIA_TYPE, utf8("images:\n- " + IMAGE_REF + "\n"))
         .withAnnotation(Descriptor.TITLE, BundleFormat.SPEC_TITLE);
     b.put(MediaTypes.OCI_EMPTY, BundleSigner.EMPTY_CONFIG);
+    List<Descriptor> metaLayers = new ArrayList<>(List.of(cat, lock, spec));
+    if (tufRepoTar != null) {
+      metaLayers.add(b.put(BundleFormat.TUF_REPO_MEDIA_TYPE, tufRepoTar).withAnnotation(Descriptor.TITLE, BundleFormat.TUF_REPO_TITLE));
+    }
     Descriptor metadata = b.put(MediaTypes.OCI_MANIFEST, Json.write(manifest(BundleSigner.EMPTY_DESCRIPTOR,
-        List.of(cat, lock, spec), BundleFormat.METADATA_ARTIFACT_TYPE, null))).withArtifactType(BundleFormat.METADATA_ARTIFACT_TYPE);
+        metaLayers, BundleFormat.METADATA_ARTIFACT_TYPE, null))).withArtifactType(BundleFormat.METADATA_ARTIFACT_TYPE);
     rootEntries.add(metadata);
     ObjectNode root = Json.MAPPER.createObjectNode();
     root.put("schemaVersion", 2);
