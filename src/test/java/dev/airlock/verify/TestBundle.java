@@ -78,6 +78,30 @@ final class TestBundle {
   /** As above; {@code tufRepoTar} not null = the metadata manifest carries it as a TUF repository layer. */
   static Path build(Path dir, SigningKey signer, SigningKey imageSigner, Instant created, byte[] tufRepoTar)
       throws Exception {
+    return build(dir, signer, imageSigner, created, tufRepoTar, null);
+  }
+
+  /** Adds more entries (signatures, attestations, SBOMs, referrers) about {@link #image} to the bundle. */
+  interface Extras {
+    void add(TestBundle b, List<Descriptor> rootEntries) throws Exception;
+  }
+
+  /** A cosign tag-scheme manifest {@code sha256-<hex><suffix>} (e.g. ".sig", ".att") over the image. */
+  Descriptor cosignTag(String suffix, List<Descriptor> layers) {
+    Descriptor empty = put(MediaTypes.OCI_CONFIG, utf8("{\"architecture\":\"\",\"os\":\"\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}"));
+    return put(MediaTypes.OCI_MANIFEST, Json.write(manifest(empty, layers, null, null)))
+        .withAnnotation(Descriptor.REF_NAME, "example.test/team/app:" + image.digest().tagForm() + suffix);
+  }
+
+  /** An OCI 1.1 referrer of the image with this artifact type and layers. */
+  Descriptor referrer(String artifactType, List<Descriptor> layers) {
+    put(MediaTypes.OCI_EMPTY, BundleSigner.EMPTY_CONFIG);
+    return put(MediaTypes.OCI_MANIFEST, Json.write(manifest(BundleSigner.EMPTY_DESCRIPTOR, layers, artifactType, image)))
+        .withArtifactType(artifactType);
+  }
+
+  static Path build(Path dir, SigningKey signer, SigningKey imageSigner, Instant created, byte[] tufRepoTar,
+      Extras extras) throws Exception {
     TestBundle b = new TestBundle();
     Descriptor config = b.put(MediaTypes.OCI_CONFIG, utf8("{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}"));
     Descriptor layer = b.put(MediaTypes.OCI_LAYER_GZIP, "layer-bytes-that-are-not-json-0123456789".getBytes(StandardCharsets.UTF_8));
@@ -94,6 +118,9 @@ final class TestBundle {
       b.sig = b.put(MediaTypes.OCI_MANIFEST, Json.write(manifest(empty, List.of(p), null, null)))
           .withAnnotation(Descriptor.REF_NAME, "example.test/team/app:" + b.image.digest().tagForm() + ".sig");
       rootEntries.add(b.sig);
+    }
+    if (extras != null) {
+      extras.add(b, rootEntries);
     }
     // catalog
     Path catalog = dir.resolve("catalog-" + System.nanoTime() + ".db");
