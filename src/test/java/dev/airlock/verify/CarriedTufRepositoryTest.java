@@ -95,6 +95,14 @@ class CarriedTufRepositoryTest {
   }
 
   @Test
+  void aTufLayerThatIsNotATufArchiveFailsIntegrity() throws Exception {
+    byte[] notTar = "this is not a TUF repository archive".getBytes(StandardCharsets.UTF_8);
+    VerificationReport r = verify(TestBundle.build(tmp, bundleKey, imageKey, RECORDED, notTar));
+    assertThat(r.passed()).isFalse();
+    assertThat(r.firstFailure()).contains("integrity").contains("not a TUF repository archive");
+  }
+
+  @Test
   void withoutACarriedSnapshotKeylessRulesSayWhatIsMissing() throws Exception {
     VerificationReport r = verify(TestBundle.build(tmp, bundleKey, imageKey, RECORDED, null));
     assertThat(trustCheck(r).passed()).isFalse();
