@@ -26,6 +26,7 @@ final class FakeRegistry implements AutoCloseable {
   record Seen(String method, String uri, String authorization, String range) {}
 
   final HttpServer server;
+  private final java.util.concurrent.ExecutorService executor = java.util.concurrent.Executors.newCachedThreadPool();
   final Map<String, byte[]> blobs = new ConcurrentHashMap<>();
   final Map<String, byte[]> manifests = new ConcurrentHashMap<>();
   final Map<String, String> manifestTypes = new ConcurrentHashMap<>();
@@ -36,6 +37,7 @@ final class FakeRegistry implements AutoCloseable {
   FakeRegistry() throws IOException {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.createContext("/", this::serve);
+    server.setExecutor(executor); // a stalled answer must not hold up the others
     server.start();
   }
 
@@ -133,5 +135,6 @@ final class FakeRegistry implements AutoCloseable {
   @Override
   public void close() {
     server.stop(0);
+    executor.shutdownNow();
   }
 }
