@@ -47,7 +47,7 @@ public final class RegistryHttp {
   }
 
   /**
-   * @param readTimeout how long to wait for response headers (requests without a body) and, while
+   * @param readTimeout how long to wait for the response headers of a GET or HEAD and, while
    *     reading a body, for its next bytes; then the request counts as a connection failure
    */
   public RegistryHttp(String apiHost, TransportSecurity security, Authenticator auth, RetryPolicy retry,
@@ -233,8 +233,9 @@ public final class RegistryHttp {
       HttpRequest.BodyPublisher body = call.body() != null && !method.equals("GET") && !method.equals("HEAD")
           ? call.body().open() : HttpRequest.BodyPublishers.noBody();
       b.method(method, body);
-      if (body.contentLength() <= 0) {
-        b.timeout(readTimeout); // until the headers; a body being sent may take as long as it needs
+      if (method.equals("GET") || method.equals("HEAD")) {
+        // until the headers; a PUT may legitimately take long (a registry committing a big upload)
+        b.timeout(readTimeout);
       }
       HttpResponse<InputStream> r;
       try {
