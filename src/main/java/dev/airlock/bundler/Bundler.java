@@ -26,11 +26,9 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -126,22 +124,18 @@ public final class Bundler {
     } finally {
       copiers.values().forEach(GraphCopier::close);
     }
-    int fetched = 0;
-    int reused = 0;
-    long fetchedBytes = 0;
-    Set<Digest> counted = new HashSet<>();
+    Map<Digest, Boolean> transferred = new HashMap<>();
+    Map<Digest, Long> sizes = new HashMap<>();
     for (BundleContent.Copied c : copies) {
       for (GraphRecord.BlobSeen b : c.record().blobs()) {
-        if (counted.add(b.digest())) {
-          if (b.transferred()) {
-            fetched++;
-            fetchedBytes += b.size();
-          } else {
-            reused++;
-          }
-        }
+        transferred.merge(b.digest(), b.transferred(), Boolean::logicalOr);
+        sizes.put(b.digest(), b.size());
       }
     }
+    int fetched = (int) transferred.values().stream().filter(t -> t).count();
+    int reused = transferred.size() - fetched;
+    long fetchedBytes = transferred.entrySet().stream().filter(Map.Entry::getValue)
+        .mapToLong(e -> sizes.get(e.getKey())).sum();
 
     BundleContent content = BundleContent.of(work, copies, spec.referrers());
     Path metaDir = Files.createDirectories(workDir.resolve(".bundle"));

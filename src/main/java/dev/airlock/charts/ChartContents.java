@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
-import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 
 /** What airlock reads from a chart archive (.tgz): its Chart.yaml and default values.yaml. */
 public record ChartContents(String name, String version, String appVersion, JsonNode chartYaml, JsonNode values) {
@@ -17,11 +16,14 @@ public record ChartContents(String name, String version, String appVersion, Json
   private static final int CHART_YAML_CAP = 1024 * 1024;
   private static final int VALUES_CAP = 8 * 1024 * 1024;
 
-  /** Reads a chart archive as a stream; only the top-level Chart.yaml and values.yaml are kept. */
+  /**
+   * Reads a chart archive as a stream; only the top-level Chart.yaml and values.yaml are kept. The JDK gzip
+   * reader is used: Helm writes a gzip extra field that commons-compress 1.28 rejects.
+   */
   public static ChartContents read(InputStream tgz, String what) throws IOException {
     JsonNode chart = null;
     JsonNode values = null;
-    try (TarArchiveInputStream tar = new TarArchiveInputStream(new GzipCompressorInputStream(tgz))) {
+    try (TarArchiveInputStream tar = new TarArchiveInputStream(new java.util.zip.GZIPInputStream(tgz, 1 << 16))) {
       TarArchiveEntry e;
       while ((e = tar.getNextEntry()) != null) {
         String[] parts = e.getName().split("/");

@@ -6,7 +6,7 @@ import dev.airlock.bundle.BundleSpec;
 import dev.airlock.bundle.SpecReader;
 import dev.airlock.bundler.BundleSignatureHook;
 import dev.airlock.bundler.Bundler;
-import dev.airlock.bundler.SourceStores;
+import dev.airlock.bundler.OpenedSourceStores;
 import dev.airlock.charts.ChartRepository;
 import dev.airlock.progress.TerminalProgress;
 import dev.airlock.transfer.GraphCopier;
@@ -14,6 +14,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -46,6 +47,8 @@ final class BundleCommand implements Callable<Integer> {
   @Option(names = "--key", paramLabel = "KEY", description = "Sign the bundle with this cosign private key.")
   Path key;
 
+  @Mixin RegistryOptionsMixin registry;
+
   @Override
   public Integer call() throws Exception {
     if (!compress.equals("none") && !compress.equals("zstd")) {
@@ -64,8 +67,8 @@ final class BundleCommand implements Callable<Integer> {
     TerminalProgress progress = TerminalProgress.forConsole(spec.commandLine().getErr());
     Path specDir = specFile.toAbsolutePath().normalize().getParent();
     Bundler.Result r;
-    try {
-      Bundler bundler = new Bundler(sourceStores(), new ChartRepository(), signatureHook(), progress, Main.version());
+    try (OpenedSourceStores stores = new OpenedSourceStores(registry.toOptions(System.in))) {
+      Bundler bundler = new Bundler(stores, new ChartRepository(), signatureHook(), progress, Main.version());
       r = bundler.bundle(new Bundler.Request(bundleSpec, specDir, output, bundleLock, compress.equals("zstd"), work,
           jobs, Bundler.createdFromEnvironment(System.getenv("SOURCE_DATE_EPOCH"))));
     } finally {
@@ -81,11 +84,6 @@ final class BundleCommand implements Callable<Integer> {
     out.println("lock:    " + r.lockFile());
     out.println("catalog: " + r.catalog());
     return ExitCodes.OK;
-  }
-
-  /** Where registry references are fetched from. */
-  private SourceStores sourceStores() {
-    return SourceStores.NONE;
   }
 
   /** The bundle signer for {@code --key}; null without a key. */
