@@ -6,6 +6,9 @@ import dev.airlock.bundle.BundleSpec;
 import dev.airlock.bundle.SpecReader;
 import dev.airlock.bundler.BundleSignatureHook;
 import dev.airlock.bundler.Bundler;
+import dev.airlock.bundler.KeySignatureHook;
+import dev.airlock.verify.keys.KeyPassword;
+import dev.airlock.verify.keys.SigningKey;
 import dev.airlock.bundler.OpenedSourceStores;
 import dev.airlock.charts.ChartRepository;
 import dev.airlock.progress.TerminalProgress;
@@ -87,10 +90,15 @@ final class BundleCommand implements Callable<Integer> {
   }
 
   /** The bundle signer for {@code --key}; null without a key. */
-  private BundleSignatureHook signatureHook() {
+  private BundleSignatureHook signatureHook() throws java.io.IOException {
     if (key == null) {
       return null;
     }
-    throw new InvalidInputException("--key: bundle signing is not available in this build yet");
+    char[] pw = KeyPassword.resolve(System.getenv(), System.console(), "Enter password for private key " + key + ": ", false);
+    try {
+      return new KeySignatureHook(SigningKey.load(key, pw));
+    } finally {
+      java.util.Arrays.fill(pw, '\0');
+    }
   }
 }

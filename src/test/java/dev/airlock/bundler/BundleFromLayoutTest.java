@@ -106,6 +106,9 @@ class BundleFromLayoutTest {
     assertThat(r2.exitCode()).as(r2.err()).isZero();
     assertThat(Files.readAllBytes(out2)).isEqualTo(Files.readAllBytes(out));
 
+    CommandResult verified = CommandResult.run("verify", out.toString(), "--allow-unsigned");
+    assertThat(verified.exitCode()).as(verified.out() + verified.err()).isZero();
+
     // skopeo reads every image with the source digest
     Peers.skopeo();
     String raw = ProcessRunner.run(List.of("skopeo", "inspect", "--raw", "oci-archive:" + out + ":registry.example/team/app:1.0"))
@@ -157,6 +160,8 @@ class BundleFromLayoutTest {
       head = in.readNBytes(4);
     }
     assertThat(head).containsExactly(0x28, 0xb5, 0x2f, 0xfd);
+    CommandResult verified = CommandResult.run("verify", out.toString(), "--allow-unsigned");
+    assertThat(verified.exitCode()).as(verified.out() + verified.err()).isZero();
     Files.delete(tmp.resolve("z/b.tar.zst.catalog.db"));
     CommandResult audit = CommandResult.run("audit", out.toString());
     assertThat(audit.exitCode()).as(audit.err()).isZero();
