@@ -108,8 +108,9 @@ public final class Bundler {
     byte[] lockBytes = lock.toYaml();
     Path lockFile = lockFileFor(out);
     AtomicFiles.write(lockFile, lockBytes);
+    readableByAll(lockFile);
 
-    progress.phase("fetch", entries.size(), -1);
+    progress.phase("fetch", -1, FetchEstimate.bytesToFetch(entries, work));
     List<BundleContent.Copied> copies = new ArrayList<>();
     Map<List<Platform>, GraphCopier> copiers = new HashMap<>();
     boolean referrers = spec.referrers().any();
@@ -209,6 +210,8 @@ public final class Bundler {
       Path catalogBeside = catalogFor(out);
       catalogTmp = AtomicFiles.tempBeside(catalogBeside);
       Files.copy(catalogFile, catalogTmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      readableByAll(catalogTmp);
+      readableByAll(tmp);
       AtomicFiles.moveIntoPlace(catalogTmp, catalogBeside);
       AtomicFiles.moveIntoPlace(tmp, out);
     } finally {
@@ -217,8 +220,9 @@ public final class Bundler {
         Files.deleteIfExists(catalogTmp);
       }
     }
-    AtomicFiles.write(out.resolveSibling(out.getFileName() + ".sha256"),
-        (written.digest().hex() + "  " + out.getFileName() + "\n").getBytes(StandardCharsets.UTF_8));
+    Path sums = out.resolveSibling(out.getFileName() + ".sha256");
+    AtomicFiles.write(sums, (written.digest().hex() + "  " + out.getFileName() + "\n").getBytes(StandardCharsets.UTF_8));
+    readableByAll(sums);
     deleteTree(workDir);
     long referenced = content.manifests.values().stream()
         .flatMap(m -> m.blobs().stream()).mapToLong(Descriptor::size).sum();
@@ -247,6 +251,15 @@ public final class Bundler {
       }
     }
     return new ArrayList<>(out.values());
+  }
+
+  /** Temp files are created owner-only; what the bundler publishes is rw-r--r--, like any written file. */
+  private static void readableByAll(Path p) throws IOException {
+    try {
+      Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+    } catch (UnsupportedOperationException e) {
+      // not a POSIX file system: leave the defaults
+    }
   }
 
   private static void removeStaleTemps(Path out) throws IOException {
