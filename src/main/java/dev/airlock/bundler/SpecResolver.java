@@ -67,8 +67,7 @@ final class SpecResolver {
           layoutEntry(i, platforms);
         } else {
           Location loc = Location.parse(i.archive());
-          ContentStore store = stores.archive(loc.kind() == Location.Kind.OCI_ARCHIVE
-              ? new Location(loc.kind(), specDir.resolve(loc.path()), loc.refName(), null) : loc);
+          ContentStore store = stores.archive(new Location(loc.kind(), specDir.resolve(loc.path()), loc.refName(), null));
           String ref = loc.refName() == null ? "" : loc.refName();
           localEntry(i, store, "", ref.isEmpty() ? firstTag(store, i) : ref, platforms, i.archive());
         }

@@ -168,6 +168,39 @@ class BundleFromLayoutTest {
     assertThat(audit.out()).contains("registry.example/team/tool:2.0");
   }
 
+  @Test
+  void bundlesFromOciAndDockerArchives() throws Exception {
+    Peers.skopeo();
+    ProcessRunner.run(List.of("skopeo", "copy", "oci:" + tmp.resolve("src") + ":app-1.0",
+        "oci-archive:" + tmp.resolve("app.tar") + ":app")).assertOk();
+    ProcessRunner.run(List.of("skopeo", "copy", "oci:" + tmp.resolve("src") + ":app-1.0",
+        "docker-archive:" + tmp.resolve("saved.tar") + ":registry.example/saved:1")).assertOk();
+    Files.writeString(tmp.resolve("archives.yaml"), """
+        apiVersion: airlock.dev/v1
+        kind: Bundle
+        metadata: {name: archives}
+        spec:
+          referrers: {include: []}
+          images:
+            - archive: oci-archive:./app.tar:app
+              name: registry.example/from-oci-archive:1
+            - archive: docker-archive:./saved.tar
+              name: registry.example/from-docker-archive:1
+        """);
+    Path out = tmp.resolve("a/b.tar");
+    CommandResult r = CommandResult.run("bundle", tmp.resolve("archives.yaml").toString(), "-o", out.toString());
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    String raw = ProcessRunner.run(List.of("skopeo", "inspect", "--raw",
+        "oci-archive:" + out + ":registry.example/from-oci-archive:1")).assertOk().out();
+    String source = ProcessRunner.run(List.of("skopeo", "inspect", "--raw", "oci-archive:" + tmp.resolve("app.tar") + ":app"))
+        .assertOk().out();
+    assertThat(raw).isEqualTo(source);
+    assertThat(Digest.sha256(raw.getBytes(StandardCharsets.UTF_8))).isEqualTo(amd64.digest());
+    try (var bundle = dev.airlock.store.archive.TarLayoutStore.open(out)) {
+      assertThat(bundle.resolve("registry.example/from-docker-archive", "1")).isPresent();
+    }
+  }
+
   static Path untar(Path tar, Path dir) throws Exception {
     try (TarArchiveInputStream t = new TarArchiveInputStream(Files.newInputStream(tar))) {
       TarArchiveEntry e;
