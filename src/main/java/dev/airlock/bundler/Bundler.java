@@ -223,7 +223,9 @@ public final class Bundler {
     Path sums = out.resolveSibling(out.getFileName() + ".sha256");
     AtomicFiles.write(sums, (written.digest().hex() + "  " + out.getFileName() + "\n").getBytes(StandardCharsets.UTF_8));
     readableByAll(sums);
-    deleteTree(workDir);
+    if (req.workDir() == null) {
+      deleteTree(workDir); // a directory the user named is theirs: it stays, as a cache for the next bundle
+    }
     long referenced = content.manifests.values().stream()
         .flatMap(m -> m.blobs().stream()).mapToLong(Descriptor::size).sum();
     long storedBlobs = content.blobs.values().stream().mapToLong(Descriptor::size).sum();

@@ -41,7 +41,7 @@ final class BundleCommand implements Callable<Integer> {
   @Option(names = "--compress", paramLabel = "none|zstd", defaultValue = "none", description = "Compress the whole tarball (default: ${DEFAULT-VALUE}).")
   String compress;
 
-  @Option(names = "--work", paramLabel = "DIR", description = "Working OCI layout (default: BUNDLE.work beside the output); kept after a failure so a re-run resumes.")
+  @Option(names = "--work", paramLabel = "DIR", description = "Working OCI layout (default: BUNDLE.work beside the output, removed on success); kept after a failure so a re-run resumes.")
   Path work;
 
   @Option(names = {"-j", "--jobs"}, paramLabel = "N", description = "Blobs fetched in parallel (default: ${DEFAULT-VALUE}).")
