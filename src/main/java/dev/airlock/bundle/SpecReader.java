@@ -238,7 +238,8 @@ public final class SpecReader {
     }
     object(r, "/spec/referrers");
     fields(r, "/spec/referrers", Set.of("include", "cosignTags"));
-    boolean sig = false, sbom = false, att = false, other = false;
+    boolean defaults = !r.has("include") || r.get("include").isNull();
+    boolean sig = defaults, sbom = defaults, att = defaults, other = false;
     int i = 0;
     for (JsonNode k : list(r, "/spec/referrers/include")) {
       String at = "/spec/referrers/include/" + i++;

@@ -54,6 +54,14 @@ class SpecReaderTest {
   }
 
   @Test
+  void referrerDefaults() {
+    assertThat(parse("  images: [{ref: a:1}]\n").referrers()).isEqualTo(BundleSpec.Referrers.defaults());
+    assertThat(parse("  referrers: {cosignTags: false}\n  images: [{ref: a:1}]\n").referrers())
+        .isEqualTo(new BundleSpec.Referrers(true, true, true, false, false));
+    assertThat(parse("  referrers: {include: []}\n  images: [{ref: a:1}]\n").referrers().any()).isFalse();
+  }
+
+  @Test
   void errorsNameTheLine() {
     fails("  images:\n    - ref: alpine:3\n      tagg: x\n", "b.yaml:8: unknown field 'tagg' in spec.images[0]");
     fails("  imagez: []\n", "b.yaml:6: unknown field 'imagez' in spec");
