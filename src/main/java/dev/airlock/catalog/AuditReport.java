@@ -19,6 +19,7 @@ public record AuditReport(Bundle bundle, List<Source> sources, List<Chart> chart
   public record Chart(String name, String version, String appVersion, String source, String ref, List<String> images) {}
 
   /** Bytes saved by storing each shared blob once: referenced minus stored. */
+  @com.fasterxml.jackson.annotation.JsonProperty("dedupSavedBytes")
   public long dedupSavedBytes() {
     return Math.max(0, referencedBytes - uniqueLayerBytes);
   }

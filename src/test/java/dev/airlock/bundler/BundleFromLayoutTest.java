@@ -147,6 +147,8 @@ class BundleFromLayoutTest {
     var report = dev.airlock.oci.Json.MAPPER.readTree(json.out());
     assertThat(report.path("bundle").path("name").asText()).isEqualTo("layout-test");
     assertThat(report.path("referencedBytes").asLong()).isGreaterThan(report.path("uniqueLayerBytes").asLong());
+    // the shared base layer is used three times; the 2-byte empty config by the SBOM and the file artifact
+    assertThat(report.path("dedupSavedBytes").asLong()).isEqualTo(2L * shared.length + 2);
   }
 
   @Test

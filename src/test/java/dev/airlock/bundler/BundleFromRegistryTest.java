@@ -151,6 +151,13 @@ class BundleFromRegistryTest {
       assertThat(Files.readAllBytes(pulled.resolve("demo-0.2.0.tgz")))
           .isEqualTo(Files.readAllBytes(repoDir.resolve("demo-0.2.0.tgz")));
 
+      // the lock reproduces the same bytes: charts from both kinds of source and the images they use
+      Path again = tmp.resolve("again/b.tar");
+      CommandResult r2 = CommandResult.run("bundle", tmp.resolve("bundle.yaml").toString(), "-o", again.toString(),
+          "--lock", tmp.resolve("out/bundle.lock.yaml").toString());
+      assertThat(r2.exitCode()).as(r2.err()).isZero();
+      assertThat(Files.readAllBytes(again)).isEqualTo(Files.readAllBytes(out));
+
       List<String> names = new ArrayList<>();
       try (TarArchiveInputStream t = new TarArchiveInputStream(Files.newInputStream(out))) {
         TarArchiveEntry e;
