@@ -14,7 +14,8 @@ import java.util.TreeMap;
  * Finds the images a chart uses: the {@code artifacthub.io/images} annotation in Chart.yaml, and image
  * references in the default values: maps with {@code repository} + {@code tag} (optionally
  * {@code registry}, {@code digest}; a missing tag means the chart's appVersion), and plain
- * {@code image: host/path:tag} strings. Templated or incomplete values are skipped.
+ * {@code image: host/path:tag} strings, in the chart and its sub-charts. Templated or incomplete values are
+ * skipped.
  */
 public final class ChartImageFinder {
   private ChartImageFinder() {}
@@ -40,10 +41,17 @@ public final class ChartImageFinder {
         // a malformed annotation is the chart author's problem; values may still name the images
       }
     }
-    walk(chart.values(), chart.appVersion(), found, 0);
+    walkChart(chart, found);
     List<FoundImage> out = new ArrayList<>();
     found.forEach((ref, where) -> out.add(new FoundImage(ref, where)));
     return out;
+  }
+
+  private static void walkChart(ChartContents chart, Map<String, String> found) {
+    walk(chart.values(), chart.appVersion(), found, 0);
+    for (ChartContents sub : chart.subcharts()) {
+      walkChart(sub, found);
+    }
   }
 
   private static void walk(JsonNode n, String appVersion, Map<String, String> found, int depth) {
