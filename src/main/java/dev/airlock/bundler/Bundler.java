@@ -17,6 +17,7 @@ import dev.airlock.store.AtomicFiles;
 import dev.airlock.store.LayoutStore;
 import dev.airlock.transfer.GraphCopier;
 import dev.airlock.transfer.GraphRecord;
+import dev.airlock.verify.tuf.TufRepoArchive;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -43,9 +44,17 @@ import java.util.stream.Stream;
  * </ol>
  */
 public final class Bundler {
-  /** What to bundle. {@code lock} and {@code workDir} may be null; {@code created} is used without a lock. */
+  /**
+   * What to bundle. {@code lock}, {@code workDir} and {@code tufRepo} may be null; {@code created} is used
+   * without a lock. {@code tufRepo}: a Sigstore TUF repository directory carried as a metadata layer.
+   */
   public record Request(BundleSpec spec, Path specDir, Path output, BundleLock lock, boolean zstd, Path workDir,
-      int parallelism, Instant created) {}
+      int parallelism, Instant created, Path tufRepo) {
+    public Request(BundleSpec spec, Path specDir, Path output, BundleLock lock, boolean zstd, Path workDir,
+        int parallelism, Instant created) {
+      this(spec, specDir, output, lock, zstd, workDir, parallelism, created, null);
+    }
+  }
 
   /** What was written, and what moved. */
   public record Result(Path output, Digest digest, long size, Path lockFile, Path catalog, int entries,
@@ -151,6 +160,10 @@ public final class Bundler {
         .withAnnotation(Descriptor.TITLE, BundleFormat.LOCK_TITLE);
     Descriptor specDesc = work.putBytes(BundleFormat.SPEC_MEDIA_TYPE, spec.raw().getBytes(StandardCharsets.UTF_8))
         .withAnnotation(Descriptor.TITLE, BundleFormat.SPEC_TITLE);
+    List<Descriptor> metaLayers = new ArrayList<>(List.of(catalog, lockDesc, specDesc));
+    if (req.tufRepo() != null) {
+      metaLayers.add(tufRepoLayer(req.tufRepo(), metaDir, work));
+    }
     Descriptor empty = work.putBytes(MediaTypes.OCI_EMPTY, "{}".getBytes(StandardCharsets.UTF_8));
     ObjectNode meta = Json.MAPPER.createObjectNode();
     meta.put("schemaVersion", 2);
@@ -158,7 +171,7 @@ public final class Bundler {
     meta.put("artifactType", BundleFormat.METADATA_ARTIFACT_TYPE);
     meta.set("config", Json.MAPPER.valueToTree(empty));
     ArrayNode layers = meta.putArray("layers");
-    for (Descriptor d : List.of(catalog, lockDesc, specDesc)) {
+    for (Descriptor d : metaLayers) {
       layers.add(Json.MAPPER.valueToTree(d));
       files.put(d.digest(), d.size());
     }
@@ -231,6 +244,21 @@ public final class Bundler {
     long storedBlobs = content.blobs.values().stream().mapToLong(Descriptor::size).sum();
     return new Result(out, written.digest(), written.size(), lockFile, catalogFor(out), entries.size(), files.size(),
         storedBlobs, referenced, fetched, fetchedBytes, reused);
+  }
+
+  /** The TUF repository as the deterministic tar {@link TufRepoArchive} writes, stored as a blob. */
+  private static Descriptor tufRepoLayer(Path dir, Path metaDir, LayoutStore work) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      throw new dev.airlock.InvalidInputException("--tuf-repo " + dir + " is not a directory");
+    }
+    Path tar = metaDir.resolve(BundleFormat.TUF_REPO_TITLE);
+    try (java.io.OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(tar))) {
+      TufRepoArchive.write(dir, out);
+    }
+    Descriptor d = Descriptor.of(BundleFormat.TUF_REPO_MEDIA_TYPE, sha256(tar), Files.size(tar))
+        .withAnnotation(Descriptor.TITLE, BundleFormat.TUF_REPO_TITLE);
+    work.putBlob("", d, () -> Files.newInputStream(tar));
+    return d;
   }
 
   /** index.json entries for the spec entries (by full reference) and the referrers kept. */

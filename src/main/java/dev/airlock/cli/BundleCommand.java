@@ -50,6 +50,10 @@ final class BundleCommand implements Callable<Integer> {
   @Option(names = "--key", paramLabel = "KEY", description = "Sign the bundle with this cosign private key.")
   Path key;
 
+  @Option(names = "--tuf-repo", paramLabel = "DIR", description = "Carry this Sigstore TUF repository (a local "
+      + "consistent-snapshot copy) in the bundle, for offline keyless verification.")
+  Path tufRepo;
+
   @Mixin RegistryOptionsMixin registry;
 
   @Override
@@ -73,7 +77,7 @@ final class BundleCommand implements Callable<Integer> {
     try (OpenedSourceStores stores = new OpenedSourceStores(registry.toOptions(System.in))) {
       Bundler bundler = new Bundler(stores, new ChartRepository(), signatureHook(), progress, Main.version());
       r = bundler.bundle(new Bundler.Request(bundleSpec, specDir, output, bundleLock, compress.equals("zstd"), work,
-          jobs, Bundler.createdFromEnvironment(System.getenv("SOURCE_DATE_EPOCH"))));
+          jobs, Bundler.createdFromEnvironment(System.getenv("SOURCE_DATE_EPOCH")), tufRepo));
     } finally {
       progress.finish();
     }

@@ -32,8 +32,19 @@ class SignedBundleTest {
         + "spec:\n  platforms: [linux/arm64]\n  images:\n    - layout: ./src:app\n      name: registry.example/app:1\n");
 
     Path unsigned = tmp.resolve("u/b.tar");
-    CommandResult u = CommandResult.run("bundle", tmp.resolve("bundle.yaml").toString(), "-o", unsigned.toString());
+    Path tuf = dev.airlock.testing.SharedTestData.sigstore("tuf-repo");
+    CommandResult u = CommandResult.run("bundle", tmp.resolve("bundle.yaml").toString(), "-o", unsigned.toString(),
+        "--tuf-repo", tuf.toString());
     assertThat(u.exitCode()).as(u.err()).isZero();
+    try (var bundle = dev.airlock.store.archive.TarLayoutStore.open(unsigned)) {
+      RawManifest root = bundle.getManifest("", dev.airlock.bundle.BundleFormat.ROOT_REF_NAME);
+      var meta = root.manifests().stream()
+          .filter(d -> dev.airlock.bundle.BundleFormat.METADATA_ARTIFACT_TYPE.equals(d.artifactType())).findFirst().orElseThrow();
+      assertThat(bundle.getManifest("", meta.digest().toString()).layers())
+          .extracting(dev.airlock.oci.Descriptor::mediaType).containsExactly(
+              dev.airlock.bundle.BundleFormat.CATALOG_MEDIA_TYPE, dev.airlock.bundle.BundleFormat.LOCK_MEDIA_TYPE,
+              dev.airlock.bundle.BundleFormat.SPEC_MEDIA_TYPE, dev.airlock.bundle.BundleFormat.TUF_REPO_MEDIA_TYPE);
+    }
     CommandResult vu = CommandResult.run("verify", unsigned.toString(), "--allow-unsigned");
     assertThat(vu.exitCode()).as(vu.out() + vu.err()).isZero();
 
