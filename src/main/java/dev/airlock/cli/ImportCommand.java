@@ -7,7 +7,7 @@ import dev.airlock.importer.Bytes;
 import dev.airlock.importer.ImportResult;
 import dev.airlock.importer.IntegrityVerifier;
 import dev.airlock.importer.ReferenceMapper;
-import dev.airlock.importer.RegistryTargets;
+import dev.airlock.importer.RegistryImportTargets;
 import dev.airlock.progress.ProgressListener;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -17,6 +17,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -63,6 +64,13 @@ final class ImportCommand implements Callable<Integer> {
   @Option(names = "--catalog", paramLabel = "DB", description = "Import history database (default: ${XDG_DATA_HOME:-~/.local/share}/airlock/history.db).")
   Path catalog;
 
+  @Option(names = "--keep-sparse-index", description = "The target registry accepts an index whose children are"
+      + " not all present: push platform-filtered indexes as they are (default for registries: push the present"
+      + " platforms under TAG-os-arch tags and report that the index itself could not be kept).")
+  boolean keepSparseIndex;
+
+  @Mixin RegistryOptionsMixin registry = new RegistryOptionsMixin();
+
   @Option(names = {"-j", "--jobs"}, paramLabel = "N", defaultValue = "0", description = "Blobs pushed in parallel (default: automatic).")
   int jobs;
 
@@ -71,7 +79,8 @@ final class ImportCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     Path history = catalog != null ? catalog : ImportHistory.defaultPath();
-    BundleImporter importer = new BundleImporter(verifier(), registryTargets());
+    BundleImporter importer = new BundleImporter(verifier(),
+        new RegistryImportTargets(registry.toOptions(System.in), keepSparseIndex));
     ProgressPrinter progress = new ProgressPrinter(err);
     ImportResult r = importer.run(bundle, new BundleImporter.Options(to, new ReferenceMapper(prefix, keepHost, flatten),
         new BundleVerifier.Request(keys, policy, allowUnsigned), dryRun, jobs, progress, emitConfig, history));
@@ -92,10 +101,6 @@ final class ImportCommand implements Callable<Integer> {
   /** The verifier that runs before anything is pushed. */
   static BundleVerifier verifier() {
     return new IntegrityVerifier();
-  }
-
-  static RegistryTargets registryTargets() {
-    return RegistryTargets.UNAVAILABLE;
   }
 
   /** Progress as log lines on stderr, at most one a second: bytes, rate and ETA. */

@@ -7,6 +7,7 @@ import dev.airlock.oci.Digest;
 import dev.airlock.oci.RawManifest;
 import dev.airlock.store.ContentStore;
 import dev.airlock.store.LayoutStore;
+import dev.airlock.store.archive.TarLayoutStore;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -27,8 +28,13 @@ public record BundleContent(Path path, ContentStore store, List<Descriptor> entr
       return of(path, store, store.index());
     }
     if (Files.isRegularFile(path)) {
-      throw new InvalidInputException("reading a bundle tarball (" + path + ") in place is not available yet in this"
-          + " build; give the bundle as an OCI layout directory");
+      TarLayoutStore store = TarLayoutStore.open(path);
+      try {
+        return of(path, store, store.index());
+      } catch (IOException | RuntimeException e) {
+        store.close();
+        throw e;
+      }
     }
     throw new InvalidInputException("bundle " + path + " does not exist");
   }

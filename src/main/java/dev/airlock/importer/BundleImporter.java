@@ -52,14 +52,15 @@ public final class BundleImporter {
         ReferenceMapper mapper =
             new ReferenceMapper(join(target.prefix(), o.mapper().prefix()), o.mapper().keepHost(), o.mapper().flatten());
         progress.phase("plan", -1, -1);
-        ImportPlan plan = new ImportPlanner(bundle, target, mapper).plan();
+        CountingTarget counted = new CountingTarget(target.store(), target.mounter());
+        ImportPlan plan = new ImportPlanner(bundle, target, mapper, counted).plan();
         if (o.dryRun()) {
           ImportResult r = new ImportResult(plan, verified, true, 0, 0, 0, 0, plan.existingBlobs(), plan.existingBytes(),
               0, 0, List.of(), List.of(), Duration.between(started, Instant.now()), 0);
           long id = record(o, started, bundle, r, ImportRecord.DRY_RUN, verified.summary(), null);
           return withId(r, id);
         }
-        CountingTarget counted = new CountingTarget(target.store(), target.mounter());
+        counted.startCounting();
         List<PostImportCheck.Copied> copied = new ArrayList<>();
         try {
           progress.phase("push", plan.blobs() - plan.existingBlobs(), plan.bytes() - plan.existingBytes());

@@ -29,6 +29,7 @@ final class CountingTarget implements ContentStore {
   private final Map<Digest, Object> locks = new ConcurrentHashMap<>();
   private final Set<String> skipped = ConcurrentHashMap.newKeySet();
   private final Set<Digest> uploadedHere = ConcurrentHashMap.newKeySet();
+  private volatile boolean counting;
   final AtomicLong uploaded = new AtomicLong();
   final AtomicLong uploadedBytes = new AtomicLong();
   final AtomicLong mounted = new AtomicLong();
@@ -40,6 +41,11 @@ final class CountingTarget implements ContentStore {
   CountingTarget(ContentStore delegate, BlobMounter mounter) {
     this.delegate = delegate;
     this.mounter = mounter;
+  }
+
+  /** From now on, blobs found present count as skipped (before: the plan only learns where blobs are). */
+  void startCounting() {
+    counting = true;
   }
 
   long skippedBlobs() {
@@ -56,7 +62,7 @@ final class CountingTarget implements ContentStore {
     OptionalLong s = delegate.blobSize(repository, digest);
     if (s.isPresent()) {
       holders.putIfAbsent(digest, repository);
-      if (!uploadedHere.contains(digest) && skipped.add(repository + "@" + digest)) {
+      if (counting && !uploadedHere.contains(digest) && skipped.add(repository + "@" + digest)) {
         skippedBytes.addAndGet(s.getAsLong());
       }
     }

@@ -28,11 +28,14 @@ public final class ImportPlanner {
   private final BundleContent bundle;
   private final ImportTarget target;
   private final ReferenceMapper mapper;
+  private final ContentStore lookup;
 
-  public ImportPlanner(BundleContent bundle, ImportTarget target, ReferenceMapper mapper) {
+  /** {@code lookup} answers what the target holds (the target's store, or a view of it that remembers). */
+  public ImportPlanner(BundleContent bundle, ImportTarget target, ReferenceMapper mapper, ContentStore lookup) {
     this.bundle = bundle;
     this.target = target;
     this.mapper = mapper;
+    this.lookup = lookup;
   }
 
   static String sourceName(ImportItem i) {
@@ -111,7 +114,7 @@ public final class ImportPlanner {
       Descriptor b = e.getValue();
       bytes += b.size();
       String repo = e.getKey().substring(0, e.getKey().indexOf('@'));
-      if (target.store().hasBlob(repo, b.digest())) {
+      if (lookup.hasBlob(repo, b.digest())) {
         existing++;
         existingBytes += b.size();
       }

@@ -81,21 +81,30 @@ final class BlobResponder {
   }
 
   private static void copyRegion(BlobRegion region, long start, long count, OutputStream out) throws IOException {
+    if (region.shared() != null) {
+      copyChannel(region.shared(), region.offset() + start, count, out);
+      return;
+    }
     try (FileChannel ch = FileChannel.open(region.file(), StandardOpenOption.READ)) {
-      ByteBuffer buf = ByteBuffer.allocate((int) Math.min(BUFFER, count));
-      long pos = region.offset() + start;
-      long left = count;
-      while (left > 0) {
-        buf.clear();
-        buf.limit((int) Math.min(buf.capacity(), left));
-        int n = ch.read(buf, pos);
-        if (n < 0) {
-          throw new IOException("blob file " + region.file() + " ended early");
-        }
-        out.write(buf.array(), 0, n);
-        pos += n;
-        left -= n;
+      copyChannel(ch, region.offset() + start, count, out);
+    }
+  }
+
+  /** Positional reads: safe on a channel shared by concurrent requests. */
+  private static void copyChannel(FileChannel ch, long position, long count, OutputStream out) throws IOException {
+    ByteBuffer buf = ByteBuffer.allocate((int) Math.min(BUFFER, count));
+    long pos = position;
+    long left = count;
+    while (left > 0) {
+      buf.clear();
+      buf.limit((int) Math.min(buf.capacity(), left));
+      int n = ch.read(buf, pos);
+      if (n < 0) {
+        throw new IOException("blob data ended early at offset " + pos);
       }
+      out.write(buf.array(), 0, n);
+      pos += n;
+      left -= n;
     }
   }
 

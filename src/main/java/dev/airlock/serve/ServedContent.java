@@ -47,7 +47,7 @@ public interface ServedContent extends Closeable {
       @Override
       public Optional<BlobRegion> region(Digest digest) throws IOException {
         Path p = store.blobPath(digest);
-        return Files.isRegularFile(p) ? Optional.of(new BlobRegion(p, 0, Files.size(p))) : Optional.empty();
+        return Files.isRegularFile(p) ? Optional.of(BlobRegion.ofFile(p, Files.size(p))) : Optional.empty();
       }
     };
   }
