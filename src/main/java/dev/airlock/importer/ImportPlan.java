@@ -15,9 +15,7 @@ public record ImportPlan(String target, TargetFeatures features, List<ImportItem
   /** The plan in lines for people. */
   public List<String> describe() {
     List<String> out = new java.util.ArrayList<>();
-    out.add("target " + target + ": " + features.notes()
-        + (features.referrersApi() ? "; referrers via the referrers API" : "; referrers via the fallback tag (sha256-<hex>)")
-        + (features.sparseIndex() ? "" : "; sparse indexes refused"));
+    out.add("target " + target + ": " + features.notes());
     for (ImportItem i : items) {
       String dst = mapping.getOrDefault(ImportPlanner.sourceName(i), i.targetRepository())
           + (i.targetTag() != null ? ":" + i.targetTag() : "@" + i.digest());
