@@ -5,7 +5,7 @@ import dev.airlock.importer.BundleImporter;
 import dev.airlock.importer.BundleVerifier;
 import dev.airlock.importer.Bytes;
 import dev.airlock.importer.ImportResult;
-import dev.airlock.importer.IntegrityVerifier;
+import dev.airlock.importer.OfflineBundleVerifier;
 import dev.airlock.importer.ReferenceMapper;
 import dev.airlock.importer.RegistryImportTargets;
 import dev.airlock.progress.ProgressListener;
@@ -100,7 +100,7 @@ final class ImportCommand implements Callable<Integer> {
 
   /** The verifier that runs before anything is pushed. */
   static BundleVerifier verifier() {
-    return new IntegrityVerifier();
+    return new OfflineBundleVerifier();
   }
 
   /** Progress as log lines on stderr, at most one a second: bytes, rate and ETA. */

@@ -16,17 +16,17 @@ import java.util.HashSet;
 import java.util.Set;
 
 /**
- * Integrity only: every manifest and blob reachable from index.json is present (an index's children may
- * be absent: platform filtering) and hashes to its digest. It checks no signature, so unless
- * {@code --allow-unsigned} is given it fails closed: it is the stand-in used while the offline verifier
- * is not part of the build.
+ * Integrity only, for a bundle given as a layout directory: every manifest and blob reachable from
+ * index.json is present (an index's children may be absent: platform filtering) and hashes to its digest.
+ * It checks no signature, so unless {@code --allow-unsigned} is given it fails closed.
  */
 public final class IntegrityVerifier implements BundleVerifier {
   @Override
   public Outcome verify(BundleContent bundle, Request request) throws IOException {
     if (!request.allowUnsigned() || !request.keys().isEmpty() || request.policy() != null) {
-      throw new VerificationException("bundle signature and policy verification is not available in this build yet;"
-          + " nothing was imported (to import with integrity checks only, rerun with --allow-unsigned and no --key/--policy)");
+      throw new VerificationException(bundle.path() + " is a layout directory, which carries no bundle signature;"
+          + " nothing was imported (give the bundle tarball, or rerun with --allow-unsigned and no --key/--policy"
+          + " to import the directory with integrity checks only)");
     }
     long[] counted = new long[2];
     Set<Digest> seen = new HashSet<>();

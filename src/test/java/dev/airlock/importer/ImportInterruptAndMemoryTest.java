@@ -10,7 +10,6 @@ import dev.airlock.oci.MediaTypes;
 import dev.airlock.registry.RegistryOptions;
 import dev.airlock.registry.RegistryStore;
 import dev.airlock.store.LayoutStore;
-import dev.airlock.testing.ProcessRunner;
 import dev.airlock.testing.RealRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -53,8 +52,7 @@ class ImportInterruptAndMemoryTest {
 
     Path blobs = registry.storage().resolve("docker/registry/v2/blobs/sha256");
     long baseline = countData(blobs); // other tests of this class share the registry
-    Process child = new ProcessBuilder(ProcessRunner.airlockJvm("128m", "import", tar.toString(), "--to",
-        registry.hostPort() + "/interrupt", "--allow-unsigned", "--catalog", tmp.resolve("h.db").toString(), "-j", "1"))
+    Process child = new ProcessBuilder(ImportMain.command("128m", tar.toString(), registry.hostPort() + "/interrupt", "1"))
         .redirectErrorStream(true).redirectOutput(tmp.resolve("child.log").toFile()).start();
     while (child.isAlive() && countData(blobs) - baseline < 6) {
       Thread.sleep(10);
@@ -83,8 +81,7 @@ class ImportInterruptAndMemoryTest {
     Path tar = tmp.resolve("2g.tar");
     Digest manifest = writeBigBundle(tar, size);
     Path childTmp = Files.createDirectories(tmp.resolve("child-tmp"));
-    List<String> cmd = new ArrayList<>(ProcessRunner.airlockJvm("128m", "import", tar.toString(), "--to",
-        registry.hostPort() + "/mem", "--allow-unsigned", "--catalog", tmp.resolve("h.db").toString()));
+    List<String> cmd = new ArrayList<>(ImportMain.command("128m", tar.toString(), registry.hostPort() + "/mem"));
     cmd.add(1, "-Djava.io.tmpdir=" + childTmp);
     Process child = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve("mem.log").toFile()).start();
     long maxTemp = 0;

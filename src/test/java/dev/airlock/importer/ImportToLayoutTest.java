@@ -113,6 +113,17 @@ class ImportToLayoutTest {
   }
 
   @Test
+  void aTarballGoesThroughTheOfflineVerifierBeforeAnythingIsWritten() throws IOException {
+    Path tar = BundleTarball.of(bundle, tmp.resolve("handmade.tar"));
+    Path out = tmp.resolve("never");
+    CommandResult r = CommandResult.run("import", tar.toString(), "--to", "oci:" + out, "--allow-unsigned",
+        "--catalog", history.toString());
+    assertThat(r.exitCode()).isEqualTo(3);
+    assertThat(r.err()).contains("failed verification, nothing was imported").contains("metadata manifest");
+    assertThat(out).doesNotExist();
+  }
+
+  @Test
   void tamperedBundleExits3AndLeavesTheTargetUnchanged() throws IOException {
     Path out = tmp.resolve("out");
     Files.createDirectories(out);

@@ -58,8 +58,12 @@ class ImportToRegistryTest {
   @Test
   @Order(1)
   void tamperedBundleExits3AndTheRegistryStorageIsUnchanged() throws IOException {
-    Path bad = Files.copy(bundle, tmp.resolve("tampered.tar"));
-    BundleTarball.tamper(bad, sample.sharedLayer);
+    Path bad = tmp.resolve("tampered");
+    SampleContent.write(bad);
+    Path layer = bad.resolve(sample.sharedLayer.blobPath());
+    byte[] b = Files.readAllBytes(layer);
+    b[b.length / 2] ^= 1;
+    Files.write(layer, b);
     String before = treeHash(registry.storage());
     CommandResult r = CommandResult.run("import", bad.toString(), "--to", registry.hostPort(), "--allow-unsigned",
         "--catalog", history.toString());
@@ -72,8 +76,8 @@ class ImportToRegistryTest {
   @Order(2)
   void importsEverythingAndSkopeoAndHelmPullItBackWithIdenticalDigests() throws Exception {
     Path config = tmp.resolve("config");
-    CommandResult r = CommandResult.run("import", bundle.toString(), "--to", registry.hostPort(), "--allow-unsigned",
-        "--catalog", history.toString(), "--emit-config", config.toString());
+    CommandResult r = CommandResult.run("import", tmp.resolve("layout").toString(), "--to", registry.hostPort(),
+        "--allow-unsigned", "--catalog", history.toString(), "--emit-config", config.toString());
     assertThat(r.exitCode()).as(r.err() + r.out()).isZero();
     assertThat(r.out()).contains("referrers API: no").containsPattern("mounted [1-9]");
 
