@@ -83,10 +83,13 @@ final class ImportCommand implements Callable<Integer> {
         new RegistryImportTargets(registry.toOptions(System.in), keepSparseIndex));
     ProgressPrinter progress = new ProgressPrinter(err);
     ImportResult r = importer.run(bundle, new BundleImporter.Options(to, new ReferenceMapper(prefix, keepHost, flatten),
-        new BundleVerifier.Request(keys, policy, allowUnsigned), dryRun, jobs, progress, emitConfig, history));
-    out.println("verification: " + r.verification().summary());
-    out.println("plan:");
-    r.plan().describe().forEach(l -> out.println("  " + l));
+        new BundleVerifier.Request(keys, policy, allowUnsigned), dryRun, jobs, progress, emitConfig, history,
+        (verified, plan) -> {
+          out.println("verification: " + verified.summary());
+          out.println("plan:");
+          plan.describe().forEach(l -> out.println("  " + l));
+          out.flush();
+        }));
     if (!r.dryRun()) {
       out.println("check after import:");
       r.proof().forEach(l -> out.println("  " + l));

@@ -23,9 +23,23 @@ import java.util.Map;
  * re-reading the target, emit mirror configuration, and record the import in the history.
  */
 public final class BundleImporter {
-  /** What to import where, and how. {@code history} null = do not record. */
+  /**
+   * What to import where, and how. {@code history} null = do not record; {@code onPlan} (may be null) sees
+   * the verification and the plan before anything is pushed.
+   */
   public record Options(String to, ReferenceMapper mapper, BundleVerifier.Request verify, boolean dryRun,
-      int parallelism, ProgressListener progress, Path emitConfig, Path history) {}
+      int parallelism, ProgressListener progress, Path emitConfig, Path history, PlanListener onPlan) {
+    public Options(String to, ReferenceMapper mapper, BundleVerifier.Request verify, boolean dryRun, int parallelism,
+        ProgressListener progress, Path emitConfig, Path history) {
+      this(to, mapper, verify, dryRun, parallelism, progress, emitConfig, history, null);
+    }
+  }
+
+  /** Told the plan once it is made, before the first byte is pushed. */
+  @FunctionalInterface
+  public interface PlanListener {
+    void planned(BundleVerifier.Outcome verification, ImportPlan plan);
+  }
 
   private final BundleVerifier verifier;
   private final RegistryTargets registries;
@@ -54,6 +68,9 @@ public final class BundleImporter {
         progress.phase("plan", -1, -1);
         CountingTarget counted = new CountingTarget(target.store(), target.mounter());
         ImportPlan plan = new ImportPlanner(bundle, target, mapper, counted).plan();
+        if (o.onPlan() != null) {
+          o.onPlan().planned(verified, plan);
+        }
         if (o.dryRun()) {
           ImportResult r = new ImportResult(plan, verified, true, 0, 0, 0, 0, plan.existingBlobs(), plan.existingBytes(),
               0, 0, List.of(), List.of(), Duration.between(started, Instant.now()), 0);
