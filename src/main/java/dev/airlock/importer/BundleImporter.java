@@ -61,7 +61,6 @@ public final class BundleImporter {
         record(o, started, bundle, null, ImportRecord.VERIFICATION_FAILED, e.getMessage(), e.getMessage());
         throw e;
       }
-      progress.info("verified: " + verified.summary());
       try (ImportTarget target = ImportTarget.open(o.to(), registries)) {
         ReferenceMapper mapper =
             new ReferenceMapper(join(target.prefix(), o.mapper().prefix()), o.mapper().keepHost(), o.mapper().flatten());
