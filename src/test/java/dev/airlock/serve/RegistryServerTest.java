@@ -164,6 +164,17 @@ class RegistryServerTest {
   }
 
   @Test
+  void serveCommandRefusesBadInputWithOneLine() {
+    dev.airlock.testing.CommandResult remote = dev.airlock.testing.CommandResult.run("serve", tmp.resolve("layout").toString(),
+        "--addr", "0.0.0.0:0");
+    assertThat(remote.exitCode()).isEqualTo(1);
+    assertThat(remote.err()).contains("--allow-remote");
+    dev.airlock.testing.CommandResult missing = dev.airlock.testing.CommandResult.run("serve", tmp.resolve("nope").toString());
+    assertThat(missing.exitCode()).isEqualTo(1);
+    assertThat(missing.err()).contains("does not exist").hasLineCount(1);
+  }
+
+  @Test
   void nonLoopbackNeedsAllowRemote() {
     assertThatThrownBy(() -> RegistryServer.start(ServedContent.open(tmp.resolve("layout")), "0.0.0.0:0", false, 2))
         .isInstanceOf(InvalidInputException.class).hasMessageContaining("--allow-remote");
