@@ -31,7 +31,8 @@ public final class RegistryImportTargets implements RegistryTargets {
     RegistryStore store = RegistryStore.open(hostPort, options);
     try {
       store.ping();
-      boolean plain = new TransportSecurity(options.plainHttpHosts(), options.insecureHosts(), options.caFile())
+      boolean plain = new TransportSecurity(options.plainHttpHosts(), options.tlsHosts(), options.insecureHosts(),
+          options.caFile())
           .plainHttp(hostPort);
       String api = referrersApi(hostPort, plain);
       TargetFeatures f = new TargetFeatures(api.equals("yes"), keepSparseIndex, true,
