@@ -6,6 +6,8 @@ import dev.airlock.bundle.BundleArchive;
 import dev.airlock.bundler.Bundler;
 import dev.airlock.catalog.AuditReport;
 import dev.airlock.catalog.CatalogReader;
+import dev.airlock.history.ImportHistory;
+import dev.airlock.history.ImportHistoryFormat;
 import dev.airlock.oci.Json;
 import dev.airlock.progress.TerminalProgress;
 import java.io.PrintWriter;
@@ -30,13 +32,30 @@ final class AuditCommand implements Callable<Integer> {
   @Option(names = {"-o", "--output"}, paramLabel = "text|json", defaultValue = "text", description = "Output format (default: ${DEFAULT-VALUE}).")
   String format;
 
+  @Option(names = "--imports", description = "List the import history (which bundle, when, to where, what was pushed).")
+  boolean imports;
+
+  @Option(names = "--catalog", paramLabel = "DB",
+      description = "The import history database (default: $XDG_DATA_HOME/airlock/history.db or ~/.local/share/airlock/history.db).")
+  Path catalog;
+
   @Override
   public Integer call() throws Exception {
     if (!format.equals("text") && !format.equals("json")) {
       throw new InvalidInputException("-o must be text or json, not '" + format + "'");
     }
+    if (imports) {
+      if (bundle != null) {
+        throw new InvalidInputException("--imports lists the import history; it takes no BUNDLE");
+      }
+      var records = ImportHistory.list(catalog != null ? catalog : ImportHistory.defaultPath());
+      PrintWriter out = spec.commandLine().getOut();
+      out.print(format.equals("json") ? ImportHistoryFormat.json(records) + "\n" : ImportHistoryFormat.table(records));
+      out.flush();
+      return ExitCodes.OK;
+    }
     if (bundle == null) {
-      throw new InvalidInputException("name the bundle to audit");
+      throw new InvalidInputException("name the bundle to audit, or use --imports");
     }
     return auditBundle(bundle);
   }
