@@ -1,12 +1,16 @@
 # Sourced by run.sh. Builds (or reuses) the benchmark corpus: real Debian packages unpacked into layers,
 # assembled into an OCI layout under $WORK/corpus-SIZE/layout. Needs: apt-get, dpkg-deb, tar, gzip, python3.
 
-# corpus_debs PKG... : prints "PKG DEBFILE" for each package's candidate version (apt's own file name).
+# corpus_debs PKG... : prints "PKG VERSION DEBFILE" for each package: its newest version that a mirror
+# has (a stanza with a Filename; an installed version from elsewhere has none), under apt's file name.
 corpus_debs() {
-  apt-cache show --no-all-versions "$@" 2>/dev/null | awk '
-    /^Package: /{p=$2} /^Version: /{v=$2} /^Architecture: /{a=$2}
-    /^$/{ if (p != "") { gsub(":", "%3a", v); print p, p "_" v "_" a ".deb" }; p="" }
-    END{ if (p != "") { gsub(":", "%3a", v); print p, p "_" v "_" a ".deb" } }'
+  apt-cache show "$@" 2>/dev/null | awk '
+    function flush() {
+      if (p != "" && f != "" && !(p in seen)) { seen[p] = 1; e = v; gsub(":", "%3a", e); print p, v, p "_" e "_" a ".deb" }
+      p = ""; v = ""; a = ""; f = ""
+    }
+    /^Package: /{p=$2} /^Version: /{v=$2} /^Architecture: /{a=$2} /^Filename: /{f=$2}
+    /^$/{flush()} END{flush()}'
 }
 
 # corpus_fetch PKG... : makes sure $WORK/debs holds each package's .deb; prints "PKG DEBFILE" lines.
@@ -22,12 +26,12 @@ corpus_fetch() {
   for pkg in "$@"; do
     grep -q "^$pkg " "$map" || die "no Debian package '$pkg' (apt-cache show found none)"
   done
-  while read -r pkg file; do
+  while read -r pkg version file; do
     [ -f "$WORK/debs/$file" ] && continue
     if [ -f "/var/cache/apt/archives/$file" ]; then
       cp "/var/cache/apt/archives/$file" "$WORK/debs/$file"
     else
-      missing+=("$pkg")
+      missing+=("$pkg=$version")
     fi
   done <"$map"
   if [ ${#missing[@]} -gt 0 ]; then
@@ -35,10 +39,10 @@ corpus_fetch() {
     (cd "$WORK/debs" && apt-get download -qq -o APT::Sandbox::User=root "${missing[@]}" >/dev/null) \
       || die "apt-get download failed for some of: ${missing[*]}"
   fi
-  while read -r pkg file; do
+  while read -r pkg version file; do
     [ -f "$WORK/debs/$file" ] || die "apt-get download did not produce $file"
   done <"$map"
-  cat "$map"
+  cut -d' ' -f1,3 "$map"
   rm -f "$map"
 }
 
@@ -50,7 +54,7 @@ corpus_build() {
   local pkgs debmap
   pkgs=$(awk '$1=="layer"{for(i=3;i<=NF;i++)print $i}' "$spec" | sort -u)
   # shellcheck disable=SC2086
-  debmap=$(corpus_fetch $pkgs)
+  debmap=$(corpus_fetch $pkgs) || exit 1
   local name rest file key todo="${TMP:-$WORK}/layers.todo.$$" layermap="${TMP:-$WORK}/layers.map.$$"
   rm -rf "$todo"
   mkdir -p "$todo"
@@ -59,6 +63,7 @@ corpus_build() {
     local debs=()
     for pkg in $rest; do
       file=$(awk -v p="$pkg" '$1==p{print $2}' <<<"$debmap")
+      [ -n "$file" ] || die "no .deb for $pkg"
       debs+=("$WORK/debs/$file")
     done
     key=$( (echo "$name"; for d in "${debs[@]}"; do basename "$d"; done) | sha256sum | cut -c1-16)
