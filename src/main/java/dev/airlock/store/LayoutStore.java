@@ -28,7 +28,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.stream.Stream;
 
 /**
@@ -61,7 +60,11 @@ public final class LayoutStore implements ContentStore {
     if (!Files.isRegularFile(root.resolve(LAYOUT_FILE))) {
       throw new InvalidInputException(root + " is not an OCI image layout (no oci-layout file)");
     }
-    JsonNode layout = Json.tree(Files.readAllBytes(root.resolve(LAYOUT_FILE)), root.resolve(LAYOUT_FILE).toString());
+    JsonNode layout;
+    try (InputStream in = Files.newInputStream(root.resolve(LAYOUT_FILE))) {
+      layout = Json.tree(Json.readCapped(in, 64 * 1024, root.resolve(LAYOUT_FILE).toString()),
+          root.resolve(LAYOUT_FILE).toString());
+    }
     if (!layout.path("imageLayoutVersion").isTextual()) {
       throw new InvalidInputException(root.resolve(LAYOUT_FILE) + " has no imageLayoutVersion");
     }
@@ -97,26 +100,7 @@ public final class LayoutStore implements ContentStore {
     try (InputStream in = Files.newInputStream(p)) {
       bytes = Json.readCapped(in, Json.MANIFEST_CAP * 4, p.toString());
     }
-    JsonNode idx = Json.tree(bytes, p.toString());
-    JsonNode ms = idx.path("manifests");
-    if (!ms.isArray()) {
-      throw new InvalidInputException(p + " has no 'manifests' array");
-    }
-    List<ObjectNode> out = new ArrayList<>();
-    int i = 0;
-    for (JsonNode m : ms) {
-      if (!m.isObject()) {
-        throw new InvalidInputException(p + ": manifests[" + i + "] is not an object");
-      }
-      try {
-        Digest.parse(m.path("digest").asText(null));
-      } catch (InvalidInputException e) {
-        throw new InvalidInputException(p + ": manifests[" + i + "]: " + e.getMessage());
-      }
-      out.add((ObjectNode) m);
-      i++;
-    }
-    return out;
+    return new ArrayList<>(LayoutIndex.parse(bytes, p.toString()));
   }
 
   public Path root() {
@@ -207,6 +191,10 @@ public final class LayoutStore implements ContentStore {
       bytes = Json.readCapped(in, Json.MANIFEST_CAP, "manifest " + d.digest());
     } catch (NoSuchFileException e) {
       throw new NotFoundException("manifest " + d.digest() + " is not in " + describe());
+    }
+    if (d.size() > 0 && bytes.length != d.size()) {
+      throw new DigestMismatchException("manifest " + d.digest() + " in " + describe() + " size",
+          d.size() + " bytes", bytes.length + " bytes");
     }
     return RawManifest.of(bytes, d.mediaType(), d.digest(), "manifest " + d.digest() + " in " + describe());
   }
@@ -319,22 +307,9 @@ public final class LayoutStore implements ContentStore {
 
   @Override
   public List<String> tags(String repository) {
-    String prefix = repository == null || repository.isEmpty() ? "" : repository + ":";
-    Set<String> out = new TreeSet<>();
     synchronized (indexLock) {
-      for (ObjectNode n : entries) {
-        String name = n.path("annotations").path(Descriptor.REF_NAME).asText(null);
-        if (name == null) {
-          continue;
-        }
-        if (prefix.isEmpty()) {
-          out.add(name);
-        } else if (name.startsWith(prefix) && name.indexOf(':', prefix.length()) < 0 && name.indexOf('/', prefix.length()) < 0) {
-          out.add(name.substring(prefix.length()));
-        }
-      }
+      return LayoutIndex.tags(entries, repository);
     }
-    return new ArrayList<>(out);
   }
 
   @Override
@@ -365,7 +340,7 @@ public final class LayoutStore implements ContentStore {
   }
 
   private static String refName(String repository, String tag) {
-    return repository == null || repository.isEmpty() ? tag : repository + ":" + tag;
+    return LayoutIndex.refName(repository, tag);
   }
 
   /**

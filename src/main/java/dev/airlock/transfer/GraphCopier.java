@@ -144,9 +144,12 @@ public final class GraphCopier implements Closeable {
           if (MediaTypes.DOCKER_FOREIGN_LAYER.equals(blob.mediaType()) || !blob.urls().isEmpty()) {
             continue; // foreign layers are fetched by the runtime from their URLs, never redistributed
           }
-          CompletableFuture<Boolean> f = scheduleBlob(blob);
+          boolean[] first = new boolean[1];
+          CompletableFuture<Boolean> f = scheduleBlob(blob, first);
           pending.add(f.thenApply(transferred -> {
-            blobsSeen.add(new GraphRecord.BlobSeen(blob.digest(), blob.size(), blob.mediaType(), m.digest(), transferred));
+            // a shared blob counts as transferred for the first manifest that needed it only
+            blobsSeen.add(new GraphRecord.BlobSeen(blob.digest(), blob.size(), blob.mediaType(), m.digest(),
+                transferred && first[0]));
             return transferred;
           }));
         }
@@ -158,8 +161,10 @@ public final class GraphCopier implements Closeable {
       }
     }
 
-    private CompletableFuture<Boolean> scheduleBlob(Descriptor blob) {
-      return blobs.computeIfAbsent(blob.digest(), d -> CompletableFuture.supplyAsync(() -> {
+    private CompletableFuture<Boolean> scheduleBlob(Descriptor blob, boolean[] first) {
+      return blobs.computeIfAbsent(blob.digest(), d -> {
+        first[0] = true;
+        return CompletableFuture.supplyAsync(() -> {
         try {
           if (dst.hasBlob(dstRepo, d)) {
             options.progress().item("blob " + d.shortForm(), true);
@@ -171,7 +176,8 @@ public final class GraphCopier implements Closeable {
         } catch (IOException e) {
           throw new UncheckedIOException(e);
         }
-      }, pool));
+      }, pool);
+      });
     }
 
     void copyReferrersOf(List<Digest> subjects) throws IOException {

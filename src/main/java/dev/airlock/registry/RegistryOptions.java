@@ -1,0 +1,81 @@
+package dev.airlock.registry;
+
+import dev.airlock.registry.auth.CredentialResolver;
+import dev.airlock.registry.auth.Credentials;
+import dev.airlock.registry.http.RetryPolicy;
+import dev.airlock.registry.http.TransportSecurity;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * How to talk to registries: which hosts may use plain HTTP or unverified TLS (only those named; loopback
+ * addresses get plain HTTP by default), a private CA file, credentials (explicit, or looked up in the auth
+ * files and credential helpers), retries, and the upload sizes.
+ *
+ * @param authFiles files with {@code auths}/{@code credHelpers}/{@code credsStore}, first match wins
+ * @param credentialHelperDirs where {@code docker-credential-*} programs are; null means PATH
+ * @param monolithicMax blobs up to this size are uploaded with one PUT
+ * @param chunkSize larger blobs go in PATCH chunks of this size
+ */
+public record RegistryOptions(Set<String> plainHttpHosts, Set<String> insecureHosts, Path caFile,
+    Credentials credentials, List<Path> authFiles, List<Path> credentialHelperDirs, RetryPolicy retry,
+    long monolithicMax, long chunkSize, String userAgent) {
+
+  public static final long DEFAULT_MONOLITHIC_MAX = 16L * 1024 * 1024;
+  public static final long DEFAULT_CHUNK_SIZE = 64L * 1024 * 1024;
+
+  public RegistryOptions {
+    plainHttpHosts = plainHttpHosts == null ? Set.of() : Set.copyOf(plainHttpHosts);
+    insecureHosts = insecureHosts == null ? Set.of() : Set.copyOf(insecureHosts);
+    authFiles = authFiles == null ? List.of() : List.copyOf(authFiles);
+    retry = retry == null ? RetryPolicy.defaults() : retry;
+    monolithicMax = monolithicMax <= 0 ? DEFAULT_MONOLITHIC_MAX : monolithicMax;
+    chunkSize = chunkSize <= 0 ? DEFAULT_CHUNK_SIZE : chunkSize;
+    userAgent = userAgent == null ? "airlock" : userAgent;
+  }
+
+  /** Secure defaults, credentials from {@code REGISTRY_AUTH_FILE} and the Docker config. */
+  public static RegistryOptions defaults() {
+    return new RegistryOptions(Set.of(), Set.of(), null, null, CredentialResolver.defaultAuthFiles(System.getenv()),
+        null, RetryPolicy.defaults(), 0, 0, null);
+  }
+
+  /** No credentials at all (tests, public registries). */
+  public static RegistryOptions anonymous() {
+    return new RegistryOptions(Set.of(), Set.of(), null, null, List.of(), List.of(), RetryPolicy.defaults(), 0, 0, null);
+  }
+
+  public RegistryOptions withCredentials(Credentials c) {
+    return new RegistryOptions(plainHttpHosts, insecureHosts, caFile, c, authFiles, credentialHelperDirs, retry,
+        monolithicMax, chunkSize, userAgent);
+  }
+
+  public RegistryOptions withAuthFiles(List<Path> files, List<Path> helperDirs) {
+    return new RegistryOptions(plainHttpHosts, insecureHosts, caFile, credentials, files, helperDirs, retry,
+        monolithicMax, chunkSize, userAgent);
+  }
+
+  public RegistryOptions withRetry(RetryPolicy r) {
+    return new RegistryOptions(plainHttpHosts, insecureHosts, caFile, credentials, authFiles, credentialHelperDirs, r,
+        monolithicMax, chunkSize, userAgent);
+  }
+
+  public RegistryOptions withTls(Set<String> plainHttp, Set<String> insecure, Path ca) {
+    return new RegistryOptions(plainHttp, insecure, ca, credentials, authFiles, credentialHelperDirs, retry,
+        monolithicMax, chunkSize, userAgent);
+  }
+
+  public RegistryOptions withUploadSizes(long monolithic, long chunk) {
+    return new RegistryOptions(plainHttpHosts, insecureHosts, caFile, credentials, authFiles, credentialHelperDirs,
+        retry, monolithic, chunk, userAgent);
+  }
+
+  TransportSecurity security() {
+    return new TransportSecurity(plainHttpHosts, insecureHosts, caFile);
+  }
+
+  CredentialResolver credentialResolver() {
+    return new CredentialResolver(credentials, authFiles, credentialHelperDirs);
+  }
+}

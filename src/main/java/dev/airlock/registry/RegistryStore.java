@@ -1,0 +1,172 @@
+package dev.airlock.registry;
+
+import dev.airlock.oci.Descriptor;
+import dev.airlock.oci.Digest;
+import dev.airlock.oci.RawManifest;
+import dev.airlock.oci.Reference;
+import dev.airlock.registry.auth.Authenticator;
+import dev.airlock.registry.auth.TokenClient;
+import dev.airlock.registry.http.RegistryHttp;
+import dev.airlock.store.BlobSource;
+import dev.airlock.store.ContentStore;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * One registry host behind the {@link ContentStore} interface (OCI distribution API), {@code repository}
+ * being the repository path ({@code library/alpine}). Pull and push stream and verify; the HTTP concerns
+ * (auth, retries, redirects, TLS) live in {@link RegistryHttp}. Thread-safe: blobs move in parallel over
+ * pooled connections.
+ */
+public final class RegistryStore implements ContentStore {
+  private final String registry;
+  private final RegistryHttp http;
+  private final ManifestPuller manifestPuller;
+  private final ManifestPusher manifestPusher;
+  private final BlobPuller blobPuller;
+  private final BlobPusher blobPusher;
+  private final TagLister tagLister;
+  private final ReferrersClient referrers;
+  private final ReferrersFallbackTag fallbackTag;
+  /** A repository on this host known to hold each blob: the source of a cross-repository mount. */
+  private final Map<Digest, String> blobHomes = new ConcurrentHashMap<>();
+
+  private RegistryStore(String registry, String apiHost, RegistryOptions opts) {
+    this.registry = registry;
+    Authenticator auth = new Authenticator(registry, opts.credentialResolver(), new TokenClient(this::client));
+    this.http = new RegistryHttp(apiHost, opts.security(), auth, opts.retry(), opts.userAgent());
+    this.manifestPuller = new ManifestPuller(http, registry);
+    this.manifestPusher = new ManifestPusher(http, registry);
+    this.blobPuller = new BlobPuller(http, registry);
+    this.blobPusher = new BlobPusher(http, registry, opts.monolithicMax(), opts.chunkSize());
+    this.tagLister = new TagLister(http, registry);
+    this.referrers = new ReferrersClient(http, registry, manifestPuller);
+    this.fallbackTag = new ReferrersFallbackTag(manifestPuller, manifestPusher);
+  }
+
+  private java.net.http.HttpClient client(java.net.URI uri) {
+    return http.clientFor(uri);
+  }
+
+  /** The store for {@code ref}'s registry ({@code docker.io} is reached at {@code registry-1.docker.io}). */
+  public static RegistryStore open(Reference ref, RegistryOptions opts) {
+    return new RegistryStore(ref.registry(), ref.apiHost(), opts);
+  }
+
+  /** The store for a registry host as written in references ({@code reg.example:5000}). */
+  public static RegistryStore open(String registry, RegistryOptions opts) {
+    Reference r = Reference.parse(registry + "/x");
+    return new RegistryStore(r.registry(), r.apiHost(), opts);
+  }
+
+  /** Checks the registry answers and learns how to authenticate ({@code GET /v2/}). */
+  public void ping() throws IOException {
+    http.ping();
+  }
+
+  @Override
+  public String describe() {
+    return registry;
+  }
+
+  @Override
+  public OptionalLong blobSize(String repository, Digest digest) throws IOException {
+    OptionalLong s = blobPuller.size(repository, digest);
+    if (s.isPresent()) {
+      blobHomes.putIfAbsent(digest, repository);
+    }
+    return s;
+  }
+
+  @Override
+  public InputStream openBlob(String repository, Descriptor blob) throws IOException {
+    InputStream in = blobPuller.open(repository, blob);
+    blobHomes.putIfAbsent(blob.digest(), repository);
+    return in;
+  }
+
+  /**
+   * Uploads a blob unless the repository has it; when another repository on this host is known to have
+   * it, mounts it from there instead of sending the bytes.
+   */
+  @Override
+  public void putBlob(String repository, Descriptor blob, BlobSource content) throws IOException {
+    if (blobPuller.size(repository, blob.digest()).isPresent()) {
+      return;
+    }
+    String home = blobHomes.get(blob.digest());
+    java.net.URI session = null;
+    if (home != null && !home.equals(repository)) {
+      BlobPusher.MountResult m = blobPusher.mount(repository, blob.digest(), home);
+      if (m.mounted()) {
+        return;
+      }
+      session = m.uploadLocation();
+    }
+    blobPusher.push(repository, blob, content, session);
+    blobHomes.putIfAbsent(blob.digest(), repository);
+  }
+
+  /**
+   * Cross-repository mount: makes {@code digest} from {@code fromRepository} appear in {@code repository}
+   * without sending it. False when the registry declined (the caller uploads instead).
+   */
+  public boolean mountBlob(String repository, Digest digest, String fromRepository) throws IOException {
+    BlobPusher.MountResult m = blobPusher.mount(repository, digest, fromRepository);
+    if (m.mounted()) {
+      blobHomes.putIfAbsent(digest, repository);
+    }
+    return m.mounted();
+  }
+
+  /** Pushes {@code blob}, trying a mount from {@code fromRepository} first. */
+  public void putBlob(String repository, Descriptor blob, BlobSource content, String fromRepository) throws IOException {
+    blobHomes.putIfAbsent(blob.digest(), fromRepository);
+    putBlob(repository, blob, content);
+  }
+
+  @Override
+  public RawManifest getManifest(String repository, String tagOrDigest) throws IOException {
+    return manifestPuller.get(repository, tagOrDigest);
+  }
+
+  @Override
+  public Optional<Descriptor> resolve(String repository, String tagOrDigest) throws IOException {
+    return manifestPuller.head(repository, tagOrDigest);
+  }
+
+  /**
+   * Pushes the exact bytes. A manifest with a {@code subject} on a registry without the referrers API is
+   * also added to the subject's {@code sha256-<hex>} tag index.
+   */
+  @Override
+  public void putManifest(String repository, RawManifest manifest, String tag) throws IOException {
+    ManifestPusher.Pushed p = manifestPusher.put(repository, manifest, tag);
+    Descriptor subject = manifest.subject();
+    if (subject == null) {
+      return;
+    }
+    if (p.subjectHeader()) {
+      referrers.remember(repository, ReferrersClient.Mode.API);
+      return;
+    }
+    if (referrers.mode(repository, subject.digest()) == ReferrersClient.Mode.FALLBACK_TAG) {
+      fallbackTag.add(repository, manifest);
+    }
+  }
+
+  @Override
+  public List<String> tags(String repository) throws IOException {
+    return tagLister.list(repository);
+  }
+
+  @Override
+  public List<Descriptor> referrers(String repository, Digest subject, String artifactType) throws IOException {
+    return referrers.list(repository, subject, artifactType);
+  }
+}

@@ -1,0 +1,297 @@
+package dev.airlock.registry.http;
+
+import dev.airlock.oci.DigestMismatchException;
+import dev.airlock.oci.Json;
+import dev.airlock.registry.RegistryError;
+import dev.airlock.registry.RegistryException;
+import dev.airlock.registry.RegistryNotFoundException;
+import dev.airlock.registry.auth.AuthChallenge;
+import dev.airlock.registry.auth.Authenticator;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The HTTP side of one registry host: ping, authentication (with one refresh on 401), redirects followed
+ * by hand (the {@code Authorization} header never leaves the registry's origin, and TLS is never
+ * downgraded to a host not allowed plain HTTP), and bounded retries on connection errors, 429 and 5xx.
+ * Thread-safe; connections are pooled by the JDK client.
+ */
+public final class RegistryHttp {
+  private static final int MAX_REDIRECTS = 10;
+  private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(30);
+
+  private final String apiHost;
+  private final URI base;
+  private final TransportSecurity security;
+  private final Authenticator auth;
+  private final RetryPolicy retry;
+  private final String userAgent;
+  private volatile HttpClient verifying;
+  private volatile HttpClient unverified;
+  private volatile boolean pinged;
+
+  public RegistryHttp(String apiHost, TransportSecurity security, Authenticator auth, RetryPolicy retry,
+      String userAgent) {
+    this.apiHost = apiHost;
+    this.security = security;
+    this.auth = auth;
+    this.retry = retry;
+    this.userAgent = userAgent;
+    this.base = URI.create((security.plainHttp(apiHost) ? "http" : "https") + "://" + apiHost);
+  }
+
+  public URI base() {
+    return base;
+  }
+
+  /** {@code base + path} where {@code path} starts with {@code /v2/}. */
+  public URI uri(String pathAndQuery) {
+    return URI.create(base + pathAndQuery);
+  }
+
+  public RetryPolicy retry() {
+    return retry;
+  }
+
+  /** The client for a target: unverified TLS only for hosts the user named. */
+  public HttpClient clientFor(URI uri) {
+    String hp = uri.getPort() >= 0 ? uri.getHost() + ":" + uri.getPort() : uri.getHost();
+    if ("https".equalsIgnoreCase(uri.getScheme()) && security.skipVerify(hp)) {
+      HttpClient c = unverified;
+      if (c == null) {
+        synchronized (this) {
+          if (unverified == null) {
+            unverified = build(TransportSecurity.unverifiedContext());
+          }
+          c = unverified;
+        }
+      }
+      return c;
+    }
+    HttpClient c = verifying;
+    if (c == null) {
+      synchronized (this) {
+        if (verifying == null) {
+          verifying = build(security.verifyingContext());
+        }
+        c = verifying;
+      }
+    }
+    return c;
+  }
+
+  private static HttpClient build(javax.net.ssl.SSLContext ctx) {
+    return HttpClient.newBuilder()
+        .version(HttpClient.Version.HTTP_1_1)
+        .followRedirects(HttpClient.Redirect.NEVER)
+        .connectTimeout(CONNECT_TIMEOUT)
+        .sslContext(ctx)
+        .build();
+  }
+
+  /** {@code GET /v2/} once: learns whether and how to authenticate. */
+  public void ping() throws IOException {
+    if (pinged) {
+      return;
+    }
+    synchronized (this) {
+      if (pinged) {
+        return;
+      }
+      Call c = Call.get(uri("/v2/"), List.of(), apiHost, null);
+      HttpResponse<InputStream> r = sendRetrying(c, false);
+      try (InputStream in = r.body()) {
+        in.transferTo(java.io.OutputStream.nullOutputStream());
+      }
+      if (r.statusCode() == 401) {
+        auth.learn(AuthChallenge.parse(r.headers().firstValue("WWW-Authenticate").orElse(null)));
+      } else if (r.statusCode() != 200) {
+        throw new RegistryException("not an OCI registry (GET /v2/ failed)",
+            new RegistryError(apiHost, null, r.statusCode(), null, null, Redaction.url(c.uri())));
+      }
+      pinged = true;
+    }
+  }
+
+  /**
+   * Sends with authentication and retries. The response may still be an error (4xx): callers check the
+   * status and use {@link #failure}. The caller must close the body.
+   */
+  public HttpResponse<InputStream> send(Call call) throws IOException {
+    ping();
+    return sendRetrying(call, true);
+  }
+
+  private HttpResponse<InputStream> sendRetrying(Call call, boolean authenticate) throws IOException {
+    for (int attempt = 1; ; attempt++) {
+      HttpResponse<InputStream> r;
+      try {
+        r = authenticate ? sendAuthenticated(call) : sendRedirecting(call, null);
+      } catch (InterruptedIOException e) {
+        throw e;
+      } catch (IOException e) {
+        DigestMismatchException mismatch = find(e, DigestMismatchException.class);
+        if (mismatch != null) {
+          throw mismatch; // the content is wrong: sending it again will not help
+        }
+        if (find(e, PermanentTransportException.class) != null || attempt >= retry.maxAttempts()) {
+          throw connectionFailure(call, e, attempt);
+        }
+        retry.pause(attempt, null);
+        continue;
+      }
+      int s = r.statusCode();
+      if ((s == 429 || (s >= 500 && s != 501 && s != 505)) && attempt < retry.maxAttempts()) {
+        String retryAfter = r.headers().firstValue("Retry-After").orElse(null);
+        discard(r);
+        retry.pause(attempt, retryAfter);
+        continue;
+      }
+      return r;
+    }
+  }
+
+  private static <T extends Throwable> T find(Throwable t, Class<T> type) {
+    for (int depth = 0; t != null && depth < 10; depth++, t = t.getCause()) {
+      if (type.isInstance(t)) {
+        return type.cast(t);
+      }
+    }
+    return null;
+  }
+
+  private RegistryException connectionFailure(Call call, IOException e, int attempts) {
+    String why = e.getMessage() == null ? e.getClass().getSimpleName() : Json.firstLine(e.getMessage());
+    return new RegistryException(call.method() + " failed after " + attempts + " attempt(s): " + why,
+        new RegistryError(call.reference(), call.digest(), 0, null, null, Redaction.url(call.uri())), e);
+  }
+
+  private HttpResponse<InputStream> sendAuthenticated(Call call) throws IOException {
+    String authz = auth.authorization(call.scopes());
+    HttpResponse<InputStream> r = sendRedirecting(call, authz);
+    if (r.statusCode() != 401) {
+      return r;
+    }
+    String challenge = r.headers().firstValue("WWW-Authenticate").orElse(null);
+    List<String> scopes = auth.onUnauthorized(challenge, call.scopes(), authz);
+    if (scopes == null) {
+      return r;
+    }
+    discard(r);
+    return sendRedirecting(call, auth.authorization(scopes));
+  }
+
+  private HttpResponse<InputStream> sendRedirecting(Call call, String authorization) throws IOException {
+    URI uri = call.uri();
+    String method = call.method();
+    boolean sameOrigin = true;
+    for (int hop = 0; ; hop++) {
+      HttpRequest.Builder b = HttpRequest.newBuilder(uri).header("User-Agent", userAgent);
+      for (Map.Entry<String, String> h : call.headers().entrySet()) {
+        b.header(h.getKey(), h.getValue());
+      }
+      if (authorization != null && sameOrigin) {
+        b.header("Authorization", authorization);
+      }
+      HttpRequest.BodyPublisher body = call.body() != null && !method.equals("GET") && !method.equals("HEAD")
+          ? call.body().open() : HttpRequest.BodyPublishers.noBody();
+      b.method(method, body);
+      HttpResponse<InputStream> r;
+      try {
+        r = clientFor(uri).send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new InterruptedIOException("interrupted: " + method + " " + Redaction.url(uri));
+      }
+      int s = r.statusCode();
+      boolean redirect = s == 301 || s == 302 || s == 303 || s == 307 || s == 308;
+      String location = r.headers().firstValue("Location").orElse(null);
+      if (!redirect || location == null || !(method.equals("GET") || method.equals("HEAD"))) {
+        return r;
+      }
+      discard(r);
+      if (hop >= MAX_REDIRECTS) {
+        throw new PermanentTransportException("more than " + MAX_REDIRECTS + " redirects from " + Redaction.url(call.uri()));
+      }
+      URI next = uri.resolve(location);
+      checkRedirectTarget(uri, next);
+      if (!sameOrigin(uri, next)) {
+        sameOrigin = false; // once the bytes come from elsewhere, the registry's credentials stay home
+      }
+      uri = next;
+    }
+  }
+
+  private void checkRedirectTarget(URI from, URI to) throws IOException {
+    String scheme = to.getScheme() == null ? "" : to.getScheme().toLowerCase(Locale.ROOT);
+    if (scheme.equals("https")) {
+      return;
+    }
+    String hp = to.getPort() >= 0 ? to.getHost() + ":" + to.getPort() : to.getHost();
+    if (scheme.equals("http") && to.getHost() != null && security.plainHttp(hp)) {
+      return;
+    }
+    throw new PermanentTransportException("refusing redirect from " + Redaction.url(from) + " to "
+        + Redaction.url(to) + ": plain HTTP is not allowed for that host");
+  }
+
+  static boolean sameOrigin(URI a, URI b) {
+    return Objects.equals(lower(a.getScheme()), lower(b.getScheme())) && Objects.equals(lower(a.getHost()), lower(b.getHost()))
+        && port(a) == port(b);
+  }
+
+  private static String lower(String s) {
+    return s == null ? null : s.toLowerCase(Locale.ROOT);
+  }
+
+  private static int port(URI u) {
+    if (u.getPort() >= 0) {
+      return u.getPort();
+    }
+    return "https".equalsIgnoreCase(u.getScheme()) ? 443 : 80;
+  }
+
+  /** Reads and closes a body we do not need, so the connection can be reused. */
+  public static void discard(HttpResponse<InputStream> r) {
+    try (InputStream in = r.body()) {
+      byte[] buf = new byte[8192];
+      long total = 0;
+      int n;
+      while (total < 1 << 20 && (n = in.read(buf)) >= 0) {
+        total += n;
+      }
+    } catch (IOException e) {
+      // the connection is dropped instead of reused
+    }
+  }
+
+  /** Turns an unexpected response into the error to throw (the body is read, capped, and closed). */
+  public RuntimeException failure(HttpResponse<InputStream> r, Call call, String summary) {
+    byte[] body;
+    try (InputStream in = r.body()) {
+      body = in.readNBytes(ErrorBody.CAP);
+    } catch (IOException e) {
+      body = new byte[0];
+    }
+    ErrorBody e = ErrorBody.parse(body);
+    RegistryError err = new RegistryError(call.reference(), call.digest(), r.statusCode(), e.code(), e.message(),
+        Redaction.url(call.uri()));
+    if (r.statusCode() == 404) {
+      return new RegistryNotFoundException(summary, err);
+    }
+    if (r.statusCode() == 401) {
+      return new RegistryException(summary + " (not authorised: check credentials)", err);
+    }
+    return new RegistryException(summary, err);
+  }
+}

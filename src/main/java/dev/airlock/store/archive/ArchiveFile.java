@@ -1,0 +1,112 @@
+package dev.airlock.store.archive;
+
+import com.github.luben.zstd.ZstdInputStream;
+import dev.airlock.InvalidInputException;
+import dev.airlock.NotFoundException;
+import java.io.BufferedInputStream;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * A tar file opened for random access. An uncompressed tar is read in place. A zstd ({@code 28 B5 2F FD})
+ * or gzip ({@code 1F 8B}) compressed tar cannot be read by offset, so it is first decompressed, streaming,
+ * into a temp file in {@code java.io.tmpdir}; that needs free space for the uncompressed size. The temp
+ * file is unlinked as soon as it is opened (it lives on through {@link #channel()} until {@link #close()}),
+ * so nothing is left behind, even by a crash.
+ */
+public final class ArchiveFile implements Closeable {
+  public enum Compression { NONE, ZSTD, GZIP }
+
+  private final Path original;
+  private final Path readable;
+  private final Compression compression;
+  private final FileChannel channel;
+
+  private ArchiveFile(Path original, Path readable, Compression compression, FileChannel channel) {
+    this.original = original;
+    this.readable = readable;
+    this.compression = compression;
+    this.channel = channel;
+  }
+
+  public static ArchiveFile open(Path file) throws IOException {
+    Path p = file.toAbsolutePath().normalize();
+    if (Files.isDirectory(p)) {
+      throw new InvalidInputException(p + " is a directory, expected a tar file");
+    }
+    byte[] magic = new byte[4];
+    int n;
+    try (InputStream in = Files.newInputStream(p)) {
+      n = in.readNBytes(magic, 0, 4);
+    } catch (NoSuchFileException e) {
+      throw new NotFoundException("no such file: " + p);
+    }
+    Compression c = Compression.NONE;
+    if (n == 4 && (magic[0] & 0xff) == 0x28 && (magic[1] & 0xff) == 0xb5 && (magic[2] & 0xff) == 0x2f
+        && (magic[3] & 0xff) == 0xfd) {
+      c = Compression.ZSTD;
+    } else if (n >= 2 && (magic[0] & 0xff) == 0x1f && (magic[1] & 0xff) == 0x8b) {
+      c = Compression.GZIP;
+    }
+    if (c == Compression.NONE) {
+      return new ArchiveFile(p, p, c, FileChannel.open(p, StandardOpenOption.READ));
+    }
+    Path tmp = Files.createTempFile("airlock-archive-", ".tar");
+    try {
+      try (InputStream raw = new BufferedInputStream(Files.newInputStream(p), 1 << 16);
+          InputStream in = c == Compression.ZSTD ? new ZstdInputStream(raw) : new GZIPInputStream(raw, 1 << 16);
+          OutputStream out = Files.newOutputStream(tmp)) {
+        in.transferTo(out);
+      } catch (IOException e) {
+        throw new InvalidInputException(p + ": cannot decompress " + c.name().toLowerCase() + " archive: "
+            + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+      }
+      return new ArchiveFile(p, tmp, c, FileChannel.open(tmp, StandardOpenOption.READ, StandardOpenOption.DELETE_ON_CLOSE));
+    } catch (RuntimeException | IOException e) {
+      Files.deleteIfExists(tmp);
+      throw e;
+    }
+  }
+
+  /** The file as named by the user. */
+  public Path original() {
+    return original;
+  }
+
+  /**
+   * The uncompressed tar that offsets refer to: the original, or for a compressed archive the temp copy's
+   * former path (already unlinked: read it through {@link #channel()}).
+   */
+  public Path readable() {
+    return readable;
+  }
+
+  public Compression compression() {
+    return compression;
+  }
+
+  public FileChannel channel() {
+    return channel;
+  }
+
+  /** A stream over an entry's bytes, read by offset. */
+  public InputStream open(TarEntry e) {
+    return new ChannelRangeInputStream(channel, e.dataOffset(), e.size());
+  }
+
+  @Override
+  public void close() throws IOException {
+    channel.close();
+    if (!readable.equals(original)) {
+      Files.deleteIfExists(readable);
+    }
+  }
+}

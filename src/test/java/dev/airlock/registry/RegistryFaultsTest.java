@@ -1,0 +1,280 @@
+package dev.airlock.registry;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.airlock.InvalidInputException;
+import dev.airlock.oci.Descriptor;
+import dev.airlock.oci.Digest;
+import dev.airlock.oci.DigestMismatchException;
+import dev.airlock.oci.Json;
+import dev.airlock.oci.MediaTypes;
+import dev.airlock.registry.auth.Credentials;
+import dev.airlock.registry.http.RetryPolicy;
+import dev.airlock.store.LayoutStore;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Faults a real registry will not show, against an in-process fake. Retries record their delays instead of sleeping. */
+class RegistryFaultsTest {
+  @TempDir Path tmp;
+  FakeRegistry fake;
+  final List<Duration> sleeps = new CopyOnWriteArrayList<>();
+
+  @BeforeEach
+  void start() throws Exception {
+    fake = new FakeRegistry();
+  }
+
+  @AfterEach
+  void stop() {
+    fake.close();
+  }
+
+  private RegistryStore store() {
+    return store(RegistryOptions.anonymous());
+  }
+
+  private RegistryStore store(RegistryOptions o) {
+    return RegistryStore.open(fake.hostPort(), o.withRetry(RetryPolicy.defaults().withSleeper(sleeps::add)));
+  }
+
+  private static byte[] manifest(Descriptor layer) {
+    byte[] cfg = "{}".getBytes(StandardCharsets.UTF_8);
+    return ("{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_MANIFEST + "\",\"config\":{\"mediaType\":\""
+        + MediaTypes.OCI_CONFIG + "\",\"digest\":\"" + Digest.sha256(cfg) + "\",\"size\":2},\"layers\":[{\"mediaType\":\""
+        + layer.mediaType() + "\",\"digest\":\"" + layer.digest() + "\",\"size\":" + layer.size() + "}]}")
+        .getBytes(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void serverErrorThenSuccessIsRetried() throws Exception {
+    byte[] m = manifest(Descriptor.of(MediaTypes.OCI_LAYER, Digest.sha256(new byte[1]), 1));
+    fake.putManifest("app", "v1", MediaTypes.OCI_MANIFEST, m);
+    AtomicInteger calls = new AtomicInteger();
+    fake.fault = (ex, method, path) -> {
+      if (path.contains("/manifests/") && calls.getAndIncrement() == 0) {
+        FakeRegistry.send(ex, 500, "text/plain", "boom".getBytes());
+        return true;
+      }
+      return false;
+    };
+    assertThat(store().getManifest("app", "v1").digest()).isEqualTo(Digest.sha256(m));
+    assertThat(calls.get()).isEqualTo(2);
+    assertThat(sleeps).hasSize(1);
+  }
+
+  @Test
+  void tooManyRequestsHonoursRetryAfter() throws Exception {
+    byte[] m = manifest(Descriptor.of(MediaTypes.OCI_LAYER, Digest.sha256(new byte[1]), 1));
+    fake.putManifest("app", "v1", MediaTypes.OCI_MANIFEST, m);
+    AtomicInteger calls = new AtomicInteger();
+    fake.fault = (ex, method, path) -> {
+      if (path.contains("/manifests/") && calls.getAndIncrement() < 2) {
+        ex.getResponseHeaders().add("Retry-After", "7");
+        FakeRegistry.send(ex, 429, "application/json", "{\"errors\":[{\"code\":\"TOOMANYREQUESTS\"}]}".getBytes());
+        return true;
+      }
+      return false;
+    };
+    assertThat(store().getManifest("app", "v1").digest()).isEqualTo(Digest.sha256(m));
+    assertThat(sleeps).containsExactly(Duration.ofSeconds(7), Duration.ofSeconds(7));
+  }
+
+  @Test
+  void retriesAreBoundedAndNamedInTheError() {
+    fake.fault = (ex, method, path) -> {
+      if (path.contains("/manifests/")) {
+        FakeRegistry.send(ex, 503, "application/json", "{\"errors\":[{\"code\":\"UNAVAILABLE\",\"message\":\"down\"}]}".getBytes());
+        return true;
+      }
+      return false;
+    };
+    assertThatThrownBy(() -> store().getManifest("app", "v1")).isInstanceOf(RegistryException.class)
+        .hasMessageContaining("app:v1").hasMessageContaining("HTTP 503").hasMessageContaining("UNAVAILABLE");
+    assertThat(sleeps).hasSize(RetryPolicy.defaults().maxAttempts() - 1);
+  }
+
+  @Test
+  void forbiddenFailsAtOnceWithTheRegistryErrorCode() {
+    fake.fault = (ex, method, path) -> {
+      if (path.contains("/blobs/")) {
+        FakeRegistry.send(ex, 403, "application/json", "{\"errors\":[{\"code\":\"DENIED\",\"message\":\"no access\"}]}".getBytes());
+        return true;
+      }
+      return false;
+    };
+    Digest d = Digest.sha256(new byte[3]);
+    assertThatThrownBy(() -> store().openBlob("team/app", Descriptor.of(MediaTypes.OCI_LAYER, d, 3)))
+        .isInstanceOf(RegistryException.class).hasMessageContaining("HTTP 403").hasMessageContaining("DENIED")
+        .hasMessageContaining(d.toString()).hasMessageContaining("team/app");
+    assertThat(sleeps).isEmpty();
+  }
+
+  @Test
+  void connectionCutMidBlobResumesWithRange() throws Exception {
+    byte[] data = TestImages.randomBytes(1, 300_000);
+    Digest d = Digest.sha256(data);
+    fake.putBlob(data);
+    AtomicInteger gets = new AtomicInteger();
+    fake.fault = (ex, method, path) -> {
+      if (!path.contains("/blobs/") || !method.equals("GET")) {
+        return false;
+      }
+      String range = ex.getRequestHeaders().getFirst("Range");
+      if (gets.getAndIncrement() == 0) {
+        ex.sendResponseHeaders(200, data.length);
+        OutputStream out = ex.getResponseBody();
+        out.write(data, 0, 100_000);
+        out.flush();
+        throw new java.io.IOException("cut"); // the fake drops the connection mid-body
+      }
+      long from = Long.parseLong(range.replace("bytes=", "").replace("-", ""));
+      ex.getResponseHeaders().add("Content-Range", "bytes " + from + "-" + (data.length - 1) + "/" + data.length);
+      ex.sendResponseHeaders(206, data.length - from);
+      try (OutputStream out = ex.getResponseBody()) {
+        out.write(data, (int) from, (int) (data.length - from));
+      }
+      return true;
+    };
+    try (InputStream in = store().openBlob("app", Descriptor.of(MediaTypes.OCI_LAYER, d, data.length))) {
+      assertThat(in.readAllBytes()).isEqualTo(data);
+    }
+    assertThat(fake.seen).filteredOn(s -> s.range() != null).extracting(FakeRegistry.Seen::range)
+        .singleElement().asString().startsWith("bytes=").isNotEqualTo("bytes=0-");
+  }
+
+  @Test
+  void blobWithWrongBytesIsRejectedAndNothingIsStored() throws Exception {
+    byte[] data = TestImages.randomBytes(2, 20_000);
+    byte[] evil = data.clone();
+    evil[10_000] ^= 1;
+    Digest d = Digest.sha256(data);
+    fake.blobs.put(d.toString(), evil);
+    LayoutStore layout = LayoutStore.openOrCreate(tmp.resolve("l"));
+    RegistryStore reg = store();
+    Descriptor blob = Descriptor.of(MediaTypes.OCI_LAYER, d, data.length);
+    assertThatThrownBy(() -> layout.putBlob("", blob, () -> reg.openBlob("app", blob)))
+        .isInstanceOf(DigestMismatchException.class).hasMessageContaining(d.toString());
+    assertThat(layout.hasBlob("", d)).isFalse();
+    try (Stream<Path> s = Files.walk(layout.root().resolve("blobs"))) {
+      assertThat(s.filter(Files::isRegularFile)).isEmpty();
+    }
+  }
+
+  @Test
+  void redirectToAnotherOriginDropsTheAuthorization() throws Exception {
+    byte[] data = TestImages.randomBytes(3, 5000);
+    Digest d = Digest.sha256(data);
+    List<String> storageAuth = new CopyOnWriteArrayList<>();
+    HttpServer storage = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    storage.createContext("/", ex -> {
+      try (ex) {
+        storageAuth.add(String.valueOf(ex.getRequestHeaders().getFirst("Authorization")));
+        FakeRegistry.send(ex, 200, "application/octet-stream", data);
+      }
+    });
+    storage.start();
+    try {
+      fake.basicAuth = Credentials.basic("alice", "s3cret").basicHeader();
+      fake.fault = (ex, method, path) -> {
+        if (path.contains("/blobs/")) {
+          ex.getResponseHeaders().add("Location", "http://127.0.0.1:" + storage.getAddress().getPort()
+              + "/bucket/blob?X-Amz-Signature=abc");
+          ex.sendResponseHeaders(307, -1);
+          return true;
+        }
+        return false;
+      };
+      RegistryStore reg = store(RegistryOptions.anonymous().withCredentials(Credentials.basic("alice", "s3cret")));
+      try (InputStream in = reg.openBlob("app", Descriptor.of(MediaTypes.OCI_LAYER, d, data.length))) {
+        assertThat(in.readAllBytes()).isEqualTo(data);
+      }
+      assertThat(storageAuth).containsExactly("null");
+      assertThat(fake.seen).filteredOn(s -> s.uri().contains("/blobs/"))
+          .allMatch(s -> s.authorization() != null && s.authorization().startsWith("Basic "));
+    } finally {
+      storage.stop(0);
+    }
+  }
+
+  @Test
+  void manifestOverTheCapIsRefused() {
+    byte[] big = new byte[Json.MANIFEST_CAP + 10];
+    java.util.Arrays.fill(big, (byte) ' ');
+    big[0] = '{';
+    big[big.length - 1] = '}';
+    fake.putManifest("app", "huge", MediaTypes.OCI_MANIFEST, big);
+    assertThatThrownBy(() -> store().getManifest("app", "huge")).isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("limit");
+  }
+
+  @Test
+  void manifestNotMatchingItsDigestIsRefused() {
+    byte[] m = manifest(Descriptor.of(MediaTypes.OCI_LAYER, Digest.sha256(new byte[1]), 1));
+    Digest claimed = Digest.sha256("something else".getBytes());
+    fake.manifests.put("app@" + claimed, m);
+    fake.manifestTypes.put("app@" + claimed, MediaTypes.OCI_MANIFEST);
+    assertThatThrownBy(() -> store().getManifest("app", claimed.toString()))
+        .isInstanceOf(DigestMismatchException.class).hasMessageContaining(claimed.toString());
+  }
+
+  @Test
+  void referrersApiIsUsedAndPaginated() throws Exception {
+    Digest subject = Digest.sha256("subject".getBytes());
+    Digest r1 = Digest.sha256("r1".getBytes());
+    Digest r2 = Digest.sha256("r2".getBytes());
+    AtomicInteger pages = new AtomicInteger();
+    fake.fault = (ex, method, path) -> {
+      if (!path.equals("/v2/team/app/referrers/" + subject)) {
+        return false;
+      }
+      pages.incrementAndGet();
+      boolean second = "page=2".equals(ex.getRequestURI().getQuery());
+      Digest r = second ? r2 : r1;
+      String body = "{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_INDEX + "\",\"manifests\":[{\"mediaType\":\""
+          + MediaTypes.OCI_MANIFEST + "\",\"digest\":\"" + r + "\",\"size\":100,\"artifactType\":\"application/x-" + (second ? "b" : "a")
+          + "\",\"annotations\":{\"n\":\"" + (second ? 2 : 1) + "\"}}]}";
+      if (!second) {
+        ex.getResponseHeaders().add("Link", "</v2/team/app/referrers/" + subject + "?page=2>; rel=\"next\"");
+      }
+      FakeRegistry.send(ex, 200, MediaTypes.OCI_INDEX, body.getBytes());
+      return true;
+    };
+    RegistryStore reg = store();
+    List<Descriptor> all = reg.referrers("team/app", subject, null);
+    assertThat(all).extracting(Descriptor::digest).containsExactly(r1, r2);
+    assertThat(all.get(1).annotation("n")).isEqualTo("2");
+    // the registry did not say it filtered: the client filters
+    assertThat(reg.referrers("team/app", subject, "application/x-b")).extracting(Descriptor::digest).containsExactly(r2);
+    assertThat(pages.get()).isEqualTo(4);
+    assertThat(fake.seen).noneMatch(s -> s.uri().contains("/manifests/sha256-"));
+  }
+
+  @Test
+  void withoutTheApiTheFallbackTagIsUsedAndRemembered() throws Exception {
+    Digest subject = Digest.sha256("subject".getBytes());
+    Digest r1 = Digest.sha256("r1".getBytes());
+    byte[] idx = ("{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_INDEX + "\",\"manifests\":[{\"mediaType\":\""
+        + MediaTypes.OCI_MANIFEST + "\",\"digest\":\"" + r1 + "\",\"size\":10,\"artifactType\":\"application/x-a\"}]}").getBytes();
+    fake.putManifest("app", subject.tagForm(), MediaTypes.OCI_INDEX, idx);
+    RegistryStore reg = store();
+    assertThat(reg.referrers("app", subject, null)).extracting(Descriptor::digest).containsExactly(r1);
+    assertThat(reg.referrers("app", subject, "application/x-other")).isEmpty();
+    assertThat(fake.seen).filteredOn(s -> s.uri().contains("/referrers/")).hasSize(1);
+  }
+}
