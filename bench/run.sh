@@ -12,7 +12,7 @@ set -euo pipefail
 
 BENCH="$(cd "$(dirname "$(readlink -f "$0")")" && pwd)"
 ROOT="$(dirname "$BENCH")"
-AIRLOCK="$ROOT/bin/airlock"
+AIRLOCK="${BENCH_AIRLOCK:-$ROOT/bin/airlock}"
 WORK="${BENCH_WORK:-$BENCH/work}"
 SIZE=full
 RUNS=3
@@ -56,7 +56,7 @@ fi
 for tool in skopeo docker-registry openssl sha256sum python3 curl apt-get apt-cache dpkg-deb tar gzip java; do
   command -v "$tool" >/dev/null || die "$tool not found (bash scripts/install-peers.sh installs the peers)"
 done
-[ -f "${AIRLOCK_JAR:-$ROOT/target/airlock.jar}" ] || die "target/airlock.jar not found: build it first with ./mvnw -q package -DskipTests"
+[ -n "${BENCH_AIRLOCK:-}" ] || [ -f "${AIRLOCK_JAR:-$ROOT/target/airlock.jar}" ] || die "target/airlock.jar not found: build it first with ./mvnw -q package -DskipTests"
 
 mkdir -p "$WORK" "$(dirname "$OUT")"
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/airlock-bench.XXXXXX")
