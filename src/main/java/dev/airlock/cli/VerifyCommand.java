@@ -1,6 +1,102 @@
 package dev.airlock.cli;
 
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.airlock.oci.Json;
+import dev.airlock.verify.ImageResult;
+import dev.airlock.verify.OfflineVerifier;
+import dev.airlock.verify.RuleResult;
+import dev.airlock.verify.VerificationReport;
+import dev.airlock.verify.VerifyOptions;
+import dev.airlock.verify.keys.PublicKeys;
+import dev.airlock.verify.policy.Policy;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.security.PublicKey;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
-@Command(name = "verify", mixinStandardHelpOptions = true, description = "Verify a bundle offline: integrity, signatures, trust roots and image policies.")
-final class VerifyCommand extends NotYetAvailable {}
+@Command(name = "verify", mixinStandardHelpOptions = true,
+    description = {"Verify a bundle offline: integrity, signatures, trust roots and image policies.",
+        "Exit 0 when everything holds, 3 when a check or policy rule fails. See docs/verification.md."})
+final class VerifyCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "BUNDLE", description = "The bundle tarball (.tar or .tar.zst).")
+  Path bundle;
+
+  @Option(names = "--key", paramLabel = "PUB", description = "Pinned public key of the bundle signature (repeatable).")
+  List<Path> keys = new ArrayList<>();
+
+  @Option(names = "--policy", paramLabel = "POLICY.yaml", description = "Image policy to enforce.")
+  Path policy;
+
+  @Option(names = "--allow-unsigned", description = "Accept a bundle without signature (or without --key).")
+  boolean allowUnsigned;
+
+  @Option(names = "--tuf-repo", paramLabel = "DIR", description = "Local TUF repository (overrides the policy's).")
+  Path tufRepo;
+
+  @Option(names = "--tuf-root", paramLabel = "ROOT.json", description = "Pinned initial TUF root (overrides the policy's).")
+  Path tufRoot;
+
+  @Option(names = "--trusted-root", paramLabel = "T.json", description = "Use this trusted_root.json instead of TUF.")
+  Path trustedRoot;
+
+  @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "table", description = "table or json.")
+  String output;
+
+  @Override
+  public Integer call() throws Exception {
+    List<PublicKey> pks = new ArrayList<>();
+    for (Path k : keys) {
+      pks.add(PublicKeys.load(k));
+    }
+    VerifyOptions opts = VerifyOptions.withKeys(pks).withAllowUnsigned(allowUnsigned).withTuf(tufRepo, tufRoot)
+        .withTrustedRoot(trustedRoot);
+    if (policy != null) {
+      Path p = policy.toAbsolutePath();
+      opts = opts.withPolicy(Policy.load(p), p.getParent());
+    }
+    VerificationReport report = OfflineVerifier.verify(bundle, opts);
+    PrintWriter out = spec.commandLine().getOut();
+    if ("json".equals(output)) {
+      out.println(Json.MAPPER.writer().with(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
+    } else {
+      printTable(out, report);
+    }
+    out.flush();
+    if (!report.passed()) {
+      spec.commandLine().getErr().println("airlock: verification failed: " + report.firstFailure());
+      return ExitCodes.VERIFICATION_FAILED;
+    }
+    return ExitCodes.OK;
+  }
+
+  static void printTable(PrintWriter out, VerificationReport r) {
+    out.println("Bundle " + r.bundle());
+    for (VerificationReport.Check c : r.checks()) {
+      out.printf("  %-4s %-17s %s%n", c.passed() ? "ok" : "FAIL", c.name(), c.detail());
+    }
+    if (!r.images().isEmpty()) {
+      out.printf("%n%-50s %-19s %-4s %-40s %s%n", "IMAGE", "DIGEST", "", "RULE", "WHY");
+      for (ImageResult i : r.images()) {
+        String digest = i.digest().length() > 19 ? i.digest().substring(0, 19) : i.digest();
+        for (RuleResult rr : i.rules()) {
+          out.printf("%-50s %-19s %-4s %-40s %s%n", i.reference(), digest, rr.passed() ? "ok" : "FAIL", rr.rule(), rr.why());
+        }
+        for (String n : i.notes()) {
+          out.printf("%-50s %-19s %-4s %-40s %s%n", i.reference(), digest, "note", "", n);
+        }
+        out.printf("%-50s %-19s %-4s %s%n", i.reference(), digest, i.passed() ? "PASS" : "FAIL",
+            "policy " + i.policy() + " (" + i.required() + " of " + i.rules().size() + " rules required)");
+      }
+    }
+    out.println(r.passed() ? "Verified." : "NOT verified.");
+  }
+}

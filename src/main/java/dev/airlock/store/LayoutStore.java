@@ -48,6 +48,7 @@ public final class LayoutStore implements ContentStore {
   private final Path root;
   private final Object indexLock = new Object();
   private List<ObjectNode> entries;
+  private final ReferrerScan referrerScan = new ReferrerScan();
 
   private LayoutStore(Path root, List<ObjectNode> entries) {
     this.root = root;
@@ -122,7 +123,7 @@ public final class LayoutStore implements ContentStore {
     synchronized (indexLock) {
       List<Descriptor> out = new ArrayList<>();
       for (ObjectNode n : entries) {
-        out.add(Json.MAPPER.convertValue(n, Descriptor.class));
+        out.add(LayoutIndex.descriptor(n, describe()));
       }
       return out;
     }
@@ -206,7 +207,7 @@ public final class LayoutStore implements ContentStore {
       synchronized (indexLock) {
         for (ObjectNode n : entries) {
           if (dg.toString().equals(n.path("digest").asText())) {
-            return Optional.of(Json.MAPPER.convertValue(n, Descriptor.class));
+            return Optional.of(LayoutIndex.descriptor(n, describe()));
           }
         }
       }
@@ -225,7 +226,7 @@ public final class LayoutStore implements ContentStore {
     synchronized (indexLock) {
       for (ObjectNode n : entries) {
         if (name.equals(n.path("annotations").path(Descriptor.REF_NAME).asText(null))) {
-          return Optional.of(Json.MAPPER.convertValue(n, Descriptor.class));
+          return Optional.of(LayoutIndex.descriptor(n, describe()));
         }
       }
     }
@@ -314,29 +315,8 @@ public final class LayoutStore implements ContentStore {
 
   @Override
   public List<Descriptor> referrers(String repository, Digest subject, String artifactType) throws IOException {
-    List<ObjectNode> snapshot;
-    synchronized (indexLock) {
-      snapshot = new ArrayList<>(entries);
-    }
-    List<Descriptor> out = new ArrayList<>();
-    Set<Digest> seen = new HashSet<>();
-    for (ObjectNode n : snapshot) {
-      Descriptor d = Json.MAPPER.convertValue(n, Descriptor.class);
-      if (!MediaTypes.isManifest(d.mediaType()) || !seen.add(d.digest()) || !Files.exists(blobPath(d.digest()))) {
-        continue;
-      }
-      RawManifest m = readManifest(d);
-      Descriptor s = m.subject();
-      if (s == null || !s.digest().equals(subject)) {
-        continue;
-      }
-      String at = m.artifactType();
-      if (artifactType != null && !artifactType.equals(at)) {
-        continue;
-      }
-      out.add(new Descriptor(m.mediaType(), m.digest(), m.size(), null, m.annotations(), null, at));
-    }
-    return out;
+    return referrerScan.referrers(index(), subject, artifactType,
+        d -> Files.exists(blobPath(d.digest())) ? readManifest(d) : null);
   }
 
   private static String refName(String repository, String tag) {

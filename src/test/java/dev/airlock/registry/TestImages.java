@@ -22,6 +22,15 @@ final class TestImages {
     return b;
   }
 
+  /** Real gzip, so peers that sniff compression (skopeo) leave the layer as it is. */
+  static byte[] gzip(byte[] data) throws IOException {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    try (java.util.zip.GZIPOutputStream gz = new java.util.zip.GZIPOutputStream(out)) {
+      gz.write(data);
+    }
+    return out.toByteArray();
+  }
+
   /** An image manifest with a config and {@code layers} random layers, stored and tagged {@code tag} (may be null). */
   static RawManifest image(LayoutStore layout, String tag, long seed, int layers, String arch) throws IOException {
     byte[] config = ("{\"architecture\":\"" + arch + "\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]},"
@@ -33,7 +42,7 @@ final class TestImages {
     m.set("config", Json.MAPPER.valueToTree(cfg));
     ArrayNode ls = m.putArray("layers");
     for (int i = 0; i < layers; i++) {
-      Descriptor l = layout.putBytes(MediaTypes.OCI_LAYER_GZIP, randomBytes(seed * 100 + i, 1000 + 997 * i));
+      Descriptor l = layout.putBytes(MediaTypes.OCI_LAYER_GZIP, gzip(randomBytes(seed * 100 + i, 1000 + 997 * i)));
       ls.add(Json.MAPPER.valueToTree(l));
     }
     return store(layout, m, tag);

@@ -20,6 +20,7 @@ public final class Authenticator {
   private final CredentialResolver resolver;
   private final TokenClient tokens;
   private final Map<String, TokenClient.Token> cache = new ConcurrentHashMap<>();
+  private final Map<String, Object> fetchLocks = new ConcurrentHashMap<>();
   private volatile AuthChallenge challenge;
   private volatile Optional<Credentials> credentials;
 
@@ -61,8 +62,14 @@ public final class Authenticator {
       String key = key(scopes);
       TokenClient.Token t = cache.get(key);
       if (t == null || !t.usable(Instant.now())) {
-        t = tokens.fetch(ch, new ArrayList<>(new TreeSet<>(scopes)), credentials().orElse(null));
-        cache.put(key, t);
+        // one fetch per scope set, however many blobs ask at once
+        synchronized (fetchLocks.computeIfAbsent(key, k -> new Object())) {
+          t = cache.get(key);
+          if (t == null || !t.usable(Instant.now())) {
+            t = tokens.fetch(ch, new ArrayList<>(new TreeSet<>(scopes)), credentials().orElse(null));
+            cache.put(key, t);
+          }
+        }
       }
       return "Bearer " + t.value();
     }

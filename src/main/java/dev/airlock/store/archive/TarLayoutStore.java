@@ -8,18 +8,17 @@ import dev.airlock.oci.Descriptor;
 import dev.airlock.oci.Digest;
 import dev.airlock.oci.DigestMismatchException;
 import dev.airlock.oci.Json;
-import dev.airlock.oci.MediaTypes;
 import dev.airlock.oci.RawManifest;
 import dev.airlock.oci.VerifyingInputStream;
 import dev.airlock.store.BlobSource;
 import dev.airlock.store.ContentStore;
 import dev.airlock.store.LayoutIndex;
+import dev.airlock.store.ReferrerScan;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,6 +39,7 @@ public final class TarLayoutStore implements ContentStore {
   private final Map<Digest, TarEntry> blobs;
   private final List<ObjectNode> entries;
   private final String description;
+  private final ReferrerScan referrerScan = new ReferrerScan();
 
   private TarLayoutStore(ArchiveFile file, TarIndex tar, Map<Digest, TarEntry> blobs, List<ObjectNode> entries,
       String description) {
@@ -246,23 +246,7 @@ public final class TarLayoutStore implements ContentStore {
 
   @Override
   public List<Descriptor> referrers(String repository, Digest subject, String artifactType) throws IOException {
-    List<Descriptor> out = new ArrayList<>();
-    Set<Digest> seen = new HashSet<>();
-    for (Descriptor d : index()) {
-      if (!MediaTypes.isManifest(d.mediaType()) || !seen.add(d.digest()) || !blobs.containsKey(d.digest())) {
-        continue;
-      }
-      RawManifest m = readManifest(d);
-      Descriptor s = m.subject();
-      if (s == null || !s.digest().equals(subject)) {
-        continue;
-      }
-      String at = m.artifactType();
-      if (artifactType == null || artifactType.equals(at)) {
-        out.add(new Descriptor(m.mediaType(), m.digest(), m.size(), null, m.annotations(), null, at));
-      }
-    }
-    return out;
+    return referrerScan.referrers(index(), subject, artifactType, d -> blobs.containsKey(d.digest()) ? readManifest(d) : null);
   }
 
   @Override

@@ -1,0 +1,140 @@
+package dev.airlock.verify;
+
+import dev.airlock.AirlockException;
+import dev.airlock.InvalidInputException;
+import dev.airlock.VerificationException;
+import dev.airlock.verify.integrity.BundleContents;
+import dev.airlock.verify.integrity.BundleLayoutChecker;
+import dev.airlock.verify.integrity.BundleScan;
+import dev.airlock.verify.integrity.BundleTarScanner;
+import dev.airlock.verify.policy.Policy;
+import dev.airlock.verify.policy.PolicyEvaluator;
+import dev.airlock.verify.sigstore.TrustRoot;
+import dev.airlock.verify.tuf.OfflineTufClient;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * The front door of offline bundle verification, for the CLI and the importer: integrity in one
+ * streaming pass, the bundle signature against pinned keys, the Sigstore trust root from a local TUF
+ * repository (or a pinned trusted_root.json), and the image policy. It never prints, pushes or exits;
+ * it returns a {@link VerificationReport} whose {@code passed()} says whether everything held.
+ *
+ * <p>Validation time (see docs/verification.md): the {@code created} time inside the bundle statement
+ * when the bundle signature verified with a pinned key, else now; the policy's {@code trust.maxAge}
+ * bounds how old that time may be.
+ */
+public final class OfflineVerifier {
+  private OfflineVerifier() {}
+
+  public static VerificationReport verify(Path bundle, VerifyOptions options) throws IOException {
+    if (!Files.isRegularFile(bundle)) {
+      throw new InvalidInputException("bundle " + bundle + " does not exist or is not a file");
+    }
+    List<VerificationReport.Check> checks = new ArrayList<>();
+    List<ImageResult> images = new ArrayList<>();
+    try (BundleScan scan = BundleTarScanner.scan(bundle, options.tempDir())) {
+      BundleContents contents = BundleLayoutChecker.check(scan);
+      checks.add(new VerificationReport.Check("integrity", true, contents.blobs() + " blobs (" + contents.manifests()
+          + " manifests) match their digests; references complete"
+          + (contents.absentChildren() > 0 ? ", " + contents.absentChildren() + " platform children absent as recorded" : "")
+          + "; catalog agrees"));
+      Instant validationTime = options.clock().instant();
+      boolean signatureOk = true;
+      try {
+        if (contents.signatures().isEmpty() && options.allowUnsigned()) {
+          checks.add(new VerificationReport.Check("bundle signature", true, "unsigned (allowed by --allow-unsigned)"));
+        } else if (options.keys().isEmpty() && options.allowUnsigned()) {
+          checks.add(new VerificationReport.Check("bundle signature", true, "signed, not checked: no --key (allowed by --allow-unsigned)"));
+        } else {
+          var st = BundleSignatureVerifier.verify(scan.store(), contents, options.keys());
+          validationTime = st.created();
+          checks.add(new VerificationReport.Check("bundle signature", true, "bundle '" + st.name() + "' created "
+              + st.created() + " signed by key " + st.keyId().substring(0, 12)));
+        }
+      } catch (VerificationException e) {
+        signatureOk = false;
+        checks.add(new VerificationReport.Check("bundle signature", false, e.getMessage()));
+      }
+      Policy policy = options.policy();
+      if (policy != null && signatureOk) {
+        Supplier<TrustRoot> trust = memo(trustRoot(options, validationTime, checks));
+        images.addAll(new PolicyEvaluator(scan.store(), policy, options.policyDir(), trust).evaluate(contents.entries()));
+      }
+    } catch (VerificationException e) {
+      checks.add(new VerificationReport.Check("integrity", false, e.getMessage()));
+    }
+    boolean passed = checks.stream().allMatch(VerificationReport.Check::passed)
+        && images.stream().allMatch(ImageResult::passed);
+    return new VerificationReport(bundle.toString(), checks, images, passed);
+  }
+
+  /** The trust root for keyless rules, loaded when first needed; its outcome is recorded as a check. */
+  private static Supplier<TrustRoot> trustRoot(VerifyOptions o, Instant at, List<VerificationReport.Check> checks) {
+    return () -> {
+      Policy.Trust t = o.policy().trust();
+      Path dir = o.policyDir();
+      String pin = t == null ? null : t.trustedRootSha256();
+      try {
+        Duration maxAge = t == null ? null : t.maxAgeDuration();
+        Instant now = o.clock().instant();
+        if (maxAge != null && at.isBefore(now.minus(maxAge))) {
+          throw new VerificationException("the validation time " + at + " is older than the policy's maxAge " + t.maxAge());
+        }
+        TrustRoot root;
+        Path trusted = o.trustedRoot() != null ? o.trustedRoot()
+            : t != null && t.trustedRoot() != null ? dir.resolve(t.trustedRoot()) : null;
+        if (trusted != null) {
+          root = TrustRoot.load(trusted, pin);
+        } else {
+          Path repo = o.tufRepository() != null ? o.tufRepository()
+              : t != null && t.tufRepository() != null ? dir.resolve(t.tufRepository()) : null;
+          if (repo == null) {
+            throw new VerificationException("keyless rules need a trust root: set trust.tufRepository or trust.trustedRoot in the policy");
+          }
+          Path pinnedRoot = o.tufRoot() != null ? o.tufRoot()
+              : t != null && t.tufRoot() != null ? dir.resolve(t.tufRoot()) : null;
+          root = TrustRoot.of(OfflineTufClient.trustedRoot(repo, pinnedRoot, at), "trusted_root.json from " + repo, pin);
+        }
+        checks.add(new VerificationReport.Check("trust root", true, root.source() + " (" + root.digest().shortForm()
+            + ") valid at " + at));
+        return root;
+      } catch (AirlockException e) {
+        checks.add(new VerificationReport.Check("trust root", false, e.getMessage()));
+        throw e;
+      } catch (IOException e) {
+        checks.add(new VerificationReport.Check("trust root", false, e.getMessage()));
+        throw new UncheckedIOException(e);
+      }
+    };
+  }
+
+  private static <T> Supplier<T> memo(Supplier<T> s) {
+    return new Supplier<>() {
+      private T value;
+      private RuntimeException failure;
+
+      @Override
+      public synchronized T get() {
+        if (value == null && failure == null) {
+          try {
+            value = s.get();
+          } catch (RuntimeException e) {
+            failure = e;
+          }
+        }
+        if (failure != null) {
+          throw failure instanceof AirlockException a ? a : new VerificationException(failure.getMessage(), failure);
+        }
+        return value;
+      }
+    };
+  }
+}

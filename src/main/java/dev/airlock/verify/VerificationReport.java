@@ -1,0 +1,32 @@
+package dev.airlock.verify;
+
+import java.util.List;
+
+/**
+ * What {@link OfflineVerifier} found: the bundle-level checks (integrity, bundle signature, trust root)
+ * and the per-image policy results. {@link #passed()} is true only when every check and image passed.
+ */
+public record VerificationReport(String bundle, List<Check> checks, List<ImageResult> images, boolean passed) {
+  /** A bundle-level check. */
+  public record Check(String name, boolean passed, String detail) {}
+
+  /** The first failure in words, for a one-line error; null when everything passed. */
+  public String firstFailure() {
+    for (Check c : checks) {
+      if (!c.passed()) {
+        return c.name() + ": " + c.detail();
+      }
+    }
+    for (ImageResult i : images) {
+      if (!i.passed()) {
+        for (RuleResult r : i.rules()) {
+          if (!r.passed()) {
+            return i.reference() + ": rule '" + r.rule() + "' failed: " + r.why();
+          }
+        }
+        return i.reference() + ": policy not satisfied";
+      }
+    }
+    return null;
+  }
+}

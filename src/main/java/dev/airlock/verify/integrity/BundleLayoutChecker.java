@@ -1,0 +1,225 @@
+package dev.airlock.verify.integrity;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.airlock.InvalidInputException;
+import dev.airlock.VerificationException;
+import dev.airlock.bundle.BundleFormat;
+import dev.airlock.oci.Descriptor;
+import dev.airlock.oci.Digest;
+import dev.airlock.oci.Json;
+import dev.airlock.oci.MediaTypes;
+import dev.airlock.oci.RawManifest;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The checks after the streaming pass: every manifest's references are present (an index child may be
+ * absent only when the catalog records it with {@code present = 0}), no blob is unreferenced, index.json
+ * lists exactly the root's entries + the root + its signatures, and the catalog agrees with the layout.
+ */
+public final class BundleLayoutChecker {
+  private final BundleScan scan;
+  private final String where;
+  private final Map<Digest, RawManifest> manifests = new HashMap<>();
+
+  private BundleLayoutChecker(BundleScan scan) {
+    this.scan = scan;
+    this.where = scan.bundle().toString();
+  }
+
+  public static BundleContents check(BundleScan scan) throws IOException {
+    return new BundleLayoutChecker(scan).run();
+  }
+
+  private BundleContents run() throws IOException {
+    JsonNode index = Json.tree(scan.indexBytes, "index.json in " + where);
+    if (!index.path("manifests").isArray()) {
+      throw new VerificationException(where + ": index.json has no 'manifests' array");
+    }
+    List<Descriptor> entries = new ArrayList<>();
+    for (JsonNode n : index.path("manifests")) {
+      try {
+        entries.add(Json.MAPPER.convertValue(n, Descriptor.class));
+      } catch (IllegalArgumentException e) {
+        throw new VerificationException(where + ": index.json has an invalid entry: " + Json.firstLine(e.getMessage()));
+      }
+    }
+    Descriptor root = null;
+    for (Descriptor d : entries) {
+      if (BundleFormat.ROOT_REF_NAME.equals(d.annotation(Descriptor.REF_NAME))) {
+        if (root != null) {
+          throw new VerificationException(where + ": index.json names the bundle root twice");
+        }
+        root = d;
+      }
+    }
+    if (root == null) {
+      throw new VerificationException(where + ": index.json has no bundle root (" + BundleFormat.ROOT_REF_NAME + ")");
+    }
+    RawManifest rootIndex = manifest(root, "index.json");
+    if (!rootIndex.isIndex() || !BundleFormat.ROOT_ARTIFACT_TYPE.equals(rootIndex.artifactType())) {
+      throw new VerificationException(where + ": the bundle root " + root.digest() + " is not an airlock bundle index");
+    }
+    // metadata manifest: catalog and lock
+    Digest catalog = null;
+    Digest lock = null;
+    Descriptor metadata = null;
+    for (Descriptor d : rootIndex.manifests()) {
+      RawManifest m = manifest(d, "the bundle root");
+      if (BundleFormat.METADATA_ARTIFACT_TYPE.equals(m.artifactType())) {
+        metadata = d;
+        for (Descriptor l : m.layers()) {
+          if (BundleFormat.CATALOG_MEDIA_TYPE.equals(l.mediaType())) {
+            catalog = l.digest();
+          } else if (BundleFormat.LOCK_MEDIA_TYPE.equals(l.mediaType())) {
+            lock = l.digest();
+          }
+        }
+      }
+    }
+    if (metadata == null || catalog == null || lock == null) {
+      throw new VerificationException(where + ": the bundle root has no metadata manifest with catalog.db and bundle.lock.yaml");
+    }
+    // index.json = root's manifests + root + signatures of the root
+    List<Descriptor> signatures = new ArrayList<>();
+    Set<String> expected = new TreeSet<>();
+    for (Descriptor d : rootIndex.manifests()) {
+      if (!d.digest().equals(metadata.digest())) {
+        expected.add(key(d));
+      }
+    }
+    Set<String> actual = new TreeSet<>();
+    for (Descriptor d : entries) {
+      if (d == root) {
+        continue;
+      }
+      RawManifest m = manifest(d, "index.json");
+      Descriptor subject = m.subject();
+      if (subject != null && subject.digest().equals(root.digest()) && d.annotation(Descriptor.REF_NAME) == null) {
+        if (!MediaTypes.SIGSTORE_BUNDLE_V03.equals(m.artifactType())) {
+          throw new VerificationException(where + ": " + d.digest() + " refers to the bundle root but is not a Sigstore bundle signature");
+        }
+        signatures.add(d);
+      } else if (!d.digest().equals(metadata.digest())) {
+        actual.add(key(d)); // the metadata manifest may be listed in index.json or only in the root
+      }
+    }
+    if (!expected.equals(actual)) {
+      Set<String> extra = new TreeSet<>(actual);
+      extra.removeAll(expected);
+      Set<String> missing = new TreeSet<>(expected);
+      missing.removeAll(actual);
+      throw new VerificationException(where + ": index.json does not match the bundle root: "
+          + (extra.isEmpty() ? "" : "not in the root: " + extra.iterator().next() + " ")
+          + (missing.isEmpty() ? "" : "missing from index.json: " + missing.iterator().next()));
+    }
+    Path catalogFile = scan.spooled(catalog);
+    if (catalogFile == null || !scan.blobs.containsKey(catalog)) {
+      throw new VerificationException(where + ": catalog blob " + catalog + " is missing or is not an SQLite database");
+    }
+    try (CatalogView cat = CatalogView.open(catalogFile, catalog)) {
+      // walk everything from index.json; content (outside the metadata and signature trees) must be catalogued
+      Set<Digest> reached = new HashSet<>();
+      Set<Digest> content = new HashSet<>();
+      int absent = 0;
+      Deque<Descriptor[]> todo = new ArrayDeque<>();
+      for (Descriptor d : entries) {
+        todo.push(new Descriptor[] {d, null});
+      }
+      Set<Digest> airlockOwn = new HashSet<>();
+      airlockOwn.add(root.digest());
+      airlockOwn.add(metadata.digest());
+      signatures.forEach(s -> airlockOwn.add(s.digest()));
+      Set<Digest> ownTree = new HashSet<>();
+      for (Digest d : airlockOwn) {
+        ownTree.add(d);
+        RawManifest m = manifests.get(d);
+        if (m != null && !m.isIndex()) {
+          m.children().forEach(c -> ownTree.add(c.digest()));
+        }
+      }
+      while (!todo.isEmpty()) {
+        Descriptor[] item = todo.pop();
+        Descriptor d = item[0];
+        Descriptor parent = item[1];
+        if (!scan.blobs.containsKey(d.digest())) {
+          if (parent != null && MediaTypes.isIndex(parent.mediaType()) && cat.absentChild(parent.digest(), d.digest())) {
+            absent++;
+            continue;
+          }
+          if (MediaTypes.DOCKER_FOREIGN_LAYER.equals(d.mediaType()) || !d.urls().isEmpty()) {
+            continue;
+          }
+          throw new VerificationException(where + ": " + (parent == null ? "index.json" : "manifest " + parent.digest())
+              + " references " + d.digest() + ", which is not in the bundle"
+              + (parent != null && MediaTypes.isIndex(parent.mediaType()) ? " nor recorded as absent in the catalog" : ""));
+        }
+        if (scan.blobs.get(d.digest()) != d.size()) {
+          throw new VerificationException(where + ": blob " + d.digest() + " has size " + scan.blobs.get(d.digest())
+              + " but is referenced with size " + d.size());
+        }
+        if (!ownTree.contains(d.digest())) {
+          content.add(d.digest());
+        }
+        if (!reached.add(d.digest())) {
+          continue;
+        }
+        if (MediaTypes.isManifest(d.mediaType())) {
+          RawManifest m = manifest(d, parent == null ? "index.json" : "manifest " + parent.digest());
+          Descriptor self = Descriptor.of(m.mediaType(), m.digest(), m.size());
+          for (Descriptor c : m.children()) {
+            todo.push(new Descriptor[] {c, self});
+          }
+        }
+      }
+      for (Digest b : scan.blobs.keySet()) {
+        if (!reached.contains(b)) {
+          throw new VerificationException(where + ": blob " + b + " is in the tar but nothing in the bundle references it");
+        }
+      }
+      cat.checkAgainst(scan.blobs, content, manifests.keySet(), where);
+      Digest metadataDigest = metadata.digest();
+      List<Descriptor> rootEntries = rootIndex.manifests().stream()
+          .filter(d -> !d.digest().equals(metadataDigest)).toList();
+      return new BundleContents(root, catalog, catalogFile, lock, signatures, rootEntries,
+          manifests.size(), scan.blobs.size(), absent);
+    }
+  }
+
+  private static String key(Descriptor d) {
+    String ref = d.annotation(Descriptor.REF_NAME);
+    return d.digest() + (ref == null ? "" : " (" + ref + ")");
+  }
+
+  private RawManifest manifest(Descriptor d, String from) throws IOException {
+    RawManifest m = manifests.get(d.digest());
+    if (m != null) {
+      return m;
+    }
+    if (!scan.blobs.containsKey(d.digest())) {
+      throw new VerificationException(where + ": " + from + " references manifest " + d.digest() + ", which is not in the bundle");
+    }
+    Path p = scan.spooled(d.digest());
+    if (p == null) {
+      throw new VerificationException(where + ": manifest " + d.digest() + " is not JSON or is larger than "
+          + Json.MANIFEST_CAP + " bytes");
+    }
+    try {
+      m = RawManifest.of(Files.readAllBytes(p), d.mediaType(), d.digest(), "manifest " + d.digest());
+    } catch (InvalidInputException e) {
+      throw new VerificationException(where + ": " + e.getMessage());
+    }
+    manifests.put(d.digest(), m);
+    return m;
+  }
+}

@@ -1,0 +1,70 @@
+package dev.airlock.verify.integrity;
+
+import dev.airlock.oci.Digest;
+import dev.airlock.store.LayoutStore;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * What one pass over a bundle tarball found: every blob with its (verified) size, and a temporary OCI
+ * layout holding index.json, the manifests and other small JSON blobs, and the catalog. Closing deletes
+ * the temporary layout.
+ */
+public final class BundleScan implements Closeable {
+  final Path bundle;
+  final Path spool;
+  final Map<Digest, Long> blobs = new HashMap<>();
+  final Set<String> names = new HashSet<>();
+  byte[] layoutFile;
+  byte[] indexBytes;
+  private LayoutStore store;
+
+  BundleScan(Path bundle, Path spool) {
+    this.bundle = bundle;
+    this.spool = spool;
+  }
+
+  public Path bundle() {
+    return bundle;
+  }
+
+  /** Every blob in the tar with its size; all digests were checked. */
+  public Map<Digest, Long> blobs() {
+    return Collections.unmodifiableMap(blobs);
+  }
+
+  /** The spooled file of a small blob (a manifest, JSON, the catalog), or null when it was not kept. */
+  public Path spooled(Digest d) {
+    Path p = spool.resolve(d.blobPath());
+    return Files.isRegularFile(p) ? p : null;
+  }
+
+  /** The temporary layout as a content store (manifests and small blobs only; layers are absent). */
+  public synchronized LayoutStore store() throws IOException {
+    if (store == null) {
+      store = LayoutStore.open(spool);
+    }
+    return store;
+  }
+
+  @Override
+  public void close() throws IOException {
+    if (!Files.exists(spool)) {
+      return;
+    }
+    try (Stream<Path> s = Files.walk(spool)) {
+      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+}

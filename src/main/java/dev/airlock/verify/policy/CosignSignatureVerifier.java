@@ -1,0 +1,157 @@
+package dev.airlock.verify.policy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.airlock.VerificationException;
+import dev.airlock.oci.Digest;
+import dev.airlock.oci.Json;
+import dev.airlock.verify.keys.PublicKeys;
+import dev.airlock.verify.sigstore.CertificateIdentity;
+import dev.airlock.verify.sigstore.TrustRoot;
+import dev.sigstore.trustroot.CertificateAuthority;
+import dev.sigstore.trustroot.TransparencyLog;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.PublicKey;
+import java.security.cert.CertPathValidator;
+import java.security.cert.CertificateFactory;
+import java.security.cert.PKIXParameters;
+import java.security.cert.TrustAnchor;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Date;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Cosign's legacy signature format: a simple-signing payload layer of a {@code sha256-<hex>.sig} manifest
+ * with the signature in the annotation {@code dev.cosignproject.cosign/signature}; keyed, or keyless with
+ * the Fulcio certificate (annotations {@code dev.sigstore.cosign/certificate}, {@code .../chain}) and the
+ * Rekor bundle ({@code dev.sigstore.cosign/bundle}: SignedEntryTimestamp over the log entry).
+ */
+public final class CosignSignatureVerifier {
+  private CosignSignatureVerifier() {}
+
+  public static final String SIGNATURE_ANNOTATION = "dev.cosignproject.cosign/signature";
+  public static final String CERTIFICATE_ANNOTATION = "dev.sigstore.cosign/certificate";
+  public static final String CHAIN_ANNOTATION = "dev.sigstore.cosign/chain";
+  public static final String BUNDLE_ANNOTATION = "dev.sigstore.cosign/bundle";
+
+  private static final JsonMapper CANONICAL = JsonMapper.builder()
+      .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS).build();
+
+  /** The payload must name {@code image} as its docker-manifest-digest. */
+  public static void checkPayload(byte[] payload, Digest image) {
+    JsonNode n = Json.tree(payload, "simple-signing payload");
+    String d = n.path("critical").path("image").path("docker-manifest-digest").asText(null);
+    if (!image.toString().equals(d)) {
+      throw new VerificationException("the signed payload names " + d + ", not " + image);
+    }
+  }
+
+  public static void verifyKeyed(byte[] payload, String signatureB64, Digest image, List<PublicKey> keys) {
+    byte[] sig = decode(signatureB64, "signature annotation");
+    if (keys.stream().noneMatch(k -> PublicKeys.verify(k, payload, sig))) {
+      throw new VerificationException("the signature does not verify with any of the " + keys.size() + " key(s)");
+    }
+    checkPayload(payload, image);
+  }
+
+  public static void verifyKeyless(byte[] payload, Map<String, String> annotations, Digest image, TrustRoot root,
+      CertificateIdentity identity) {
+    String certPem = annotations.get(CERTIFICATE_ANNOTATION);
+    String rekorBundle = annotations.get(BUNDLE_ANNOTATION);
+    if (certPem == null || rekorBundle == null) {
+      throw new VerificationException("no certificate or Rekor bundle annotation (not a keyless signature)");
+    }
+    byte[] sig = decode(annotations.get(SIGNATURE_ANNOTATION), "signature annotation");
+    try {
+      CertificateFactory cf = CertificateFactory.getInstance("X.509");
+      X509Certificate leaf = (X509Certificate) cf.generateCertificate(
+          new ByteArrayInputStream(certPem.getBytes(StandardCharsets.UTF_8)));
+      JsonNode set = Json.tree(rekorBundle.getBytes(StandardCharsets.UTF_8), "Rekor bundle annotation");
+      JsonNode p = set.path("Payload");
+      Instant integrated = Instant.ofEpochSecond(p.path("integratedTime").asLong());
+      // 1. the Rekor SignedEntryTimestamp, with the Rekor key from the trusted root
+      byte[] logId = HexFormat.of().parseHex(p.path("logID").asText());
+      TransparencyLog tlog = TransparencyLog.find(root.sigstore().getTLogs(), logId, integrated)
+          .orElseThrow(() -> new VerificationException("the Rekor log " + p.path("logID").asText() + " is not in the trusted root"));
+      Map<String, Object> entry = new TreeMap<>();
+      entry.put("body", p.path("body").asText());
+      entry.put("integratedTime", p.path("integratedTime").asLong());
+      entry.put("logID", p.path("logID").asText());
+      entry.put("logIndex", p.path("logIndex").asLong());
+      byte[] canonical = CANONICAL.writeValueAsBytes(entry);
+      byte[] setSig = decode(set.path("SignedEntryTimestamp").asText(), "SignedEntryTimestamp");
+      if (!PublicKeys.verify(tlog.getPublicKey().toJavaPublicKey(), canonical, setSig)) {
+        throw new VerificationException("the Rekor SignedEntryTimestamp does not verify with the trusted Rekor key");
+      }
+      // 2. the log entry is about this payload and signature
+      JsonNode body = Json.tree(decode(p.path("body").asText(), "Rekor entry body"), "Rekor entry body");
+      String hash = body.path("spec").path("data").path("hash").path("value").asText();
+      if (!Digest.sha256(payload).hex().equals(hash)) {
+        throw new VerificationException("the Rekor entry is not about this payload");
+      }
+      // 3. the certificate chains to a Fulcio CA at the time the entry was logged, and names the identity
+      List<X509Certificate> path = new ArrayList<>();
+      path.add(leaf);
+      Set<TrustAnchor> anchors = new java.util.HashSet<>();
+      for (CertificateAuthority ca : root.sigstore().getCAs()) {
+        if (!ca.getValidFor().contains(integrated)) {
+          continue;
+        }
+        anchors.add(ca.asTrustAnchor());
+        List<? extends java.security.cert.Certificate> chain = ca.getCertPath().getCertificates();
+        for (int i = 0; i < chain.size() - 1; i++) {
+          path.add((X509Certificate) chain.get(i));
+        }
+      }
+      if (anchors.isEmpty()) {
+        throw new VerificationException("no Fulcio CA in the trusted root was valid at " + integrated);
+      }
+      boolean chained = false;
+      for (int drop = path.size(); drop >= 1 && !chained; drop--) {
+        try {
+          PKIXParameters params = new PKIXParameters(anchors);
+          params.setRevocationEnabled(false);
+          params.setDate(Date.from(integrated));
+          CertPathValidator.getInstance("PKIX").validate(cf.generateCertPath(path.subList(0, drop)), params);
+          chained = true;
+        } catch (java.security.cert.CertPathValidatorException e) {
+          // try a shorter path
+        }
+      }
+      if (!chained) {
+        throw new VerificationException("the signing certificate does not chain to the trusted root's Fulcio CA");
+      }
+      if (!identity.matcher().test(leaf)) {
+        throw new VerificationException("the certificate does not name " + identity);
+      }
+      if (!PublicKeys.verify(leaf.getPublicKey(), payload, sig)) {
+        throw new VerificationException("the signature does not verify with the certificate's key");
+      }
+    } catch (VerificationException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new VerificationException("keyless signature cannot be checked: " + Json.firstLine(e.getMessage()));
+    }
+    checkPayload(payload, image);
+  }
+
+  private static byte[] decode(String b64, String what) {
+    if (b64 == null) {
+      throw new VerificationException("no " + what);
+    }
+    try {
+      return Base64.getDecoder().decode(b64.trim());
+    } catch (IllegalArgumentException e) {
+      throw new VerificationException(what + " is not base64");
+    }
+  }
+}

@@ -1,0 +1,255 @@
+package dev.airlock.verify.policy;
+
+import dev.airlock.AirlockException;
+import dev.airlock.oci.Descriptor;
+import dev.airlock.oci.Digest;
+import dev.airlock.oci.MediaTypes;
+import dev.airlock.oci.RawManifest;
+import dev.airlock.store.ContentStore;
+import dev.airlock.verify.ImageResult;
+import dev.airlock.verify.RuleResult;
+import dev.airlock.verify.dsse.Dsse;
+import dev.airlock.verify.dsse.Statement;
+import dev.airlock.verify.keys.PublicKeys;
+import dev.airlock.verify.sigstore.CertificateIdentity;
+import dev.airlock.verify.sigstore.SigstoreBundleVerifier;
+import dev.airlock.verify.sigstore.TrustRoot;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.PublicKey;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * Evaluates an image policy over any {@link ContentStore} (a layout, a bundle): for each entry whose ref
+ * name matches a policy pattern (first match wins), every rule is checked against the signatures,
+ * attestations and SBOMs stored for the image's digest.
+ */
+public final class PolicyEvaluator {
+  private final ContentStore store;
+  private final Policy policy;
+  private final Path policyDir;
+  private final Supplier<TrustRoot> trustRoot;
+  private final Map<String, PublicKey> keyCache = new HashMap<>();
+
+  /** @param trustRoot supplies the Sigstore trust root for keyless rules (may throw when none is available) */
+  public PolicyEvaluator(ContentStore store, Policy policy, Path policyDir, Supplier<TrustRoot> trustRoot) {
+    this.store = store;
+    this.policy = policy;
+    this.policyDir = policyDir;
+    this.trustRoot = trustRoot;
+  }
+
+  /** Evaluates every entry with a ref name (cosign tag-scheme entries excluded). */
+  public List<ImageResult> evaluate(List<Descriptor> entries) throws IOException {
+    List<ImageResult> out = new ArrayList<>();
+    for (Descriptor e : entries) {
+      String ref = e.annotation(Descriptor.REF_NAME);
+      if (ref == null || ref.matches(".*:sha256-[0-9a-f]{64}\\.(sig|att|sbom)$")) {
+        continue;
+      }
+      for (Policy.ImagePolicy ip : policy.imagesOrEmpty()) {
+        if (ip.matches(ref)) {
+          out.add(evaluate(ref, e.digest(), ip));
+          break;
+        }
+      }
+    }
+    return out;
+  }
+
+  ImageResult evaluate(String ref, Digest digest, Policy.ImagePolicy ip) throws IOException {
+    ImageEvidence ev = new ImageEvidence(store, repositoryOf(ref), digest);
+    List<RuleResult> results = new ArrayList<>();
+    for (Policy.Rule r : ip.rules()) {
+      results.add(check(ev, r));
+    }
+    List<String> notes = new ArrayList<>();
+    for (RawManifest m : ev.referrersOfType(MediaTypes.NOTATION_SIGNATURE)) {
+      notes.add("notation signature " + m.digest().shortForm() + " present, not verified");
+    }
+    long passed = results.stream().filter(RuleResult::passed).count();
+    return new ImageResult(ref, digest.toString(), ip.match(), ip.required(), results, notes, passed >= ip.required());
+  }
+
+  private RuleResult check(ImageEvidence ev, Policy.Rule r) {
+    try {
+      if (r.signedBy() != null) {
+        return signedBy(ev, r, keys(r.signedBy()));
+      }
+      if (r.keyless() != null) {
+        return keyless(ev, r, r.keyless().toIdentity());
+      }
+      if (r.attestation() != null) {
+        return attestation(ev, r);
+      }
+      return sbom(ev, r);
+    } catch (AirlockException | IOException e) {
+      return new RuleResult(r.describe(), false, e.getMessage());
+    }
+  }
+
+  private RuleResult signedBy(ImageEvidence ev, Policy.Rule r, List<PublicKey> keys) throws IOException {
+    List<String> problems = new ArrayList<>();
+    if (ev.sigTag != null) {
+      for (Descriptor l : ev.sigTag.layers()) {
+        try {
+          CosignSignatureVerifier.verifyKeyed(ev.small(l), l.annotation(CosignSignatureVerifier.SIGNATURE_ANNOTATION),
+              ev.digest, keys);
+          return new RuleResult(r.describe(), true, "cosign signature " + ev.sigTag.digest().shortForm() + " verified");
+        } catch (AirlockException e) {
+          problems.add(e.getMessage());
+        }
+      }
+    }
+    for (RawManifest m : ev.referrers) {
+      Descriptor l = ev.bundleLayer(m);
+      if (l == null) {
+        continue;
+      }
+      try {
+        SigstoreBundleVerifier.verifyKeyed(ev.digest, ev.image.bytesUnsafe(), ev.small(l), keys);
+        return new RuleResult(r.describe(), true, "Sigstore bundle " + m.digest().shortForm() + " verified");
+      } catch (AirlockException e) {
+        problems.add(e.getMessage());
+      }
+    }
+    return fail(r, "signature", problems);
+  }
+
+  private RuleResult keyless(ImageEvidence ev, Policy.Rule r, CertificateIdentity id) throws IOException {
+    List<String> problems = new ArrayList<>();
+    TrustRoot root = trustRoot.get();
+    if (ev.sigTag != null) {
+      for (Descriptor l : ev.sigTag.layers()) {
+        try {
+          CosignSignatureVerifier.verifyKeyless(ev.small(l), l.annotations(), ev.digest, root, id);
+          return new RuleResult(r.describe(), true, "cosign keyless signature " + ev.sigTag.digest().shortForm() + " verified");
+        } catch (AirlockException e) {
+          problems.add(e.getMessage());
+        }
+      }
+    }
+    for (RawManifest m : ev.referrers) {
+      Descriptor l = ev.bundleLayer(m);
+      if (l == null) {
+        continue;
+      }
+      try {
+        SigstoreBundleVerifier.verifyKeyless(ev.digest, ev.small(l), root, id);
+        return new RuleResult(r.describe(), true, "Sigstore bundle " + m.digest().shortForm() + " verified");
+      } catch (AirlockException e) {
+        problems.add(e.getMessage());
+      }
+    }
+    return fail(r, "keyless signature", problems);
+  }
+
+  private RuleResult attestation(ImageEvidence ev, Policy.Rule r) throws IOException {
+    Policy.Attestation a = r.attestation();
+    List<PublicKey> keys = a.signedBy() == null ? List.of() : keys(a.signedBy());
+    List<String> problems = new ArrayList<>();
+    if (ev.attTag != null && !keys.isEmpty()) {
+      for (Descriptor l : ev.attTag.layers()) {
+        try {
+          Dsse env = Dsse.fromJson(dev.airlock.oci.Json.tree(ev.small(l), "attestation " + l.digest()), "attestation");
+          if (keys.stream().noneMatch(env::verifiedBy)) {
+            problems.add("attestation " + l.digest().shortForm() + " does not verify with the keys");
+            continue;
+          }
+          if (accept(Statement.parse(env.payload(), "attestation"), a, ev.digest, problems)) {
+            return new RuleResult(r.describe(), true, "cosign attestation " + ev.attTag.digest().shortForm() + " verified");
+          }
+        } catch (AirlockException e) {
+          problems.add(e.getMessage());
+        }
+      }
+    }
+    for (RawManifest m : ev.referrers) {
+      Descriptor l = ev.bundleLayer(m);
+      if (l == null) {
+        continue;
+      }
+      try {
+        Statement st = a.keyless() != null
+            ? SigstoreBundleVerifier.verifyKeyless(ev.digest, ev.small(l), trustRoot.get(), a.keyless().toIdentity())
+            : SigstoreBundleVerifier.verifyKeyed(ev.digest, null, ev.small(l), keys);
+        if (st != null && accept(st, a, ev.digest, problems)) {
+          return new RuleResult(r.describe(), true, "attestation bundle " + m.digest().shortForm() + " verified");
+        }
+      } catch (AirlockException e) {
+        problems.add(e.getMessage());
+      }
+    }
+    return fail(r, "verified attestation of type " + a.predicateType(), problems);
+  }
+
+  private static boolean accept(Statement st, Policy.Attestation a, Digest image, List<String> problems) {
+    if (!a.predicateType().equals(st.predicateType())) {
+      problems.add("predicate type is " + st.predicateType());
+      return false;
+    }
+    if (!st.hasSubjectDigest(image)) {
+      problems.add("the statement does not name " + image);
+      return false;
+    }
+    return true;
+  }
+
+  private RuleResult sbom(ImageEvidence ev, Policy.Rule r) throws IOException {
+    if (ev.sbomTag != null) {
+      return new RuleResult(r.describe(), true, "cosign SBOM " + ev.sbomTag.digest().shortForm());
+    }
+    for (RawManifest m : ev.referrers) {
+      if (ImageEvidence.isSbomType(m.artifactType())
+          || m.layers().stream().anyMatch(l -> ImageEvidence.isSbomType(l.mediaType()))) {
+        return new RuleResult(r.describe(), true, "SBOM referrer " + m.digest().shortForm());
+      }
+    }
+    if (ev.attTag != null) {
+      for (Descriptor l : ev.attTag.layers()) {
+        String pt = l.annotation("predicateType");
+        if (ImageEvidence.isSbomType(pt)) {
+          return new RuleResult(r.describe(), true, "SBOM attestation " + ev.attTag.digest().shortForm());
+        }
+      }
+    }
+    return new RuleResult(r.describe(), false, "no SBOM found for " + ev.digest.shortForm());
+  }
+
+  private static RuleResult fail(Policy.Rule r, String what, List<String> problems) {
+    return new RuleResult(r.describe(), false,
+        problems.isEmpty() ? "no " + what + " found" : problems.get(0) + (problems.size() > 1 ? " (+" + (problems.size() - 1) + " more)" : ""));
+  }
+
+  private List<PublicKey> keys(List<String> files) throws IOException {
+    List<PublicKey> out = new ArrayList<>();
+    for (String f : files) {
+      PublicKey k = keyCache.get(f);
+      if (k == null) {
+        k = PublicKeys.load(policyDir.resolve(f));
+        keyCache.put(f, k);
+      }
+      out.add(k);
+    }
+    return out;
+  }
+
+  /** {@code docker.io/library/alpine:3.20} -> {@code docker.io/library/alpine}. */
+  static String repositoryOf(String ref) {
+    int at = ref.indexOf('@');
+    if (at >= 0) {
+      return ref.substring(0, at);
+    }
+    int colon = ref.lastIndexOf(':');
+    return colon > ref.lastIndexOf('/') ? ref.substring(0, colon) : ref;
+  }
+
+  static String utf8(byte[] b) {
+    return new String(b, StandardCharsets.UTF_8);
+  }
+}

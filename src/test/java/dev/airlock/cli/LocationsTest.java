@@ -1,0 +1,77 @@
+package dev.airlock.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.airlock.InvalidInputException;
+import dev.airlock.oci.Platform;
+import dev.airlock.store.LayoutStore;
+import dev.airlock.store.Location;
+import dev.airlock.store.TestImages;
+import dev.airlock.store.archive.DockerArchiveStore;
+import dev.airlock.store.archive.TarLayoutStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LocationsTest {
+  @TempDir Path dir;
+
+  @Test
+  void opensLocalLocationsWithTheirReference() throws Exception {
+    Path root = dir.resolve("l");
+    LayoutStore s = LayoutStore.openOrCreate(root);
+    TestImages.Image img = TestImages.image(s, false, Platform.of("linux", "amd64", null), "x");
+    s.putManifest("", img.manifest(), "example.com/a:1");
+    try (Locations.OpenedLocation o = Locations.open(Location.parse("oci:" + root + ":example.com/a:1"))) {
+      assertThat(o.store()).isInstanceOf(LayoutStore.class);
+      assertThat(o.repository()).isEmpty();
+      assertThat(o.reference()).isEqualTo("example.com/a:1");
+      assertThat(o.store().getManifest(o.repository(), o.reference()).digest()).isEqualTo(img.manifest().digest());
+    }
+    try (Locations.OpenedLocation o = Locations.open(Location.parse("oci:" + root + ":@" + img.manifest().digest()))) {
+      assertThat(o.reference()).isEqualTo(img.manifest().digest().toString());
+    }
+    try (Locations.OpenedLocation o = Locations.open(Location.parse("oci:" + root))) {
+      assertThat(o.hasReference()).isFalse();
+    }
+    // writing: only oci: directories, created when absent
+    try (Locations.OpenedLocation o = Locations.open(Location.parse("oci:" + dir.resolve("new")), Locations.Mode.WRITE)) {
+      assertThat(Files.exists(dir.resolve("new/oci-layout"))).isTrue();
+    }
+    assertThatThrownBy(() -> Locations.open(Location.parse("oci-archive:" + dir.resolve("x.tar")), Locations.Mode.WRITE))
+        .isInstanceOf(InvalidInputException.class).hasMessageContaining("can only be read");
+    assertThatThrownBy(() -> Locations.open(Location.parse("example.com/a:1")))
+        .hasMessage("registry locations are not available yet");
+  }
+
+  @Test
+  void opensArchives() throws Exception {
+    Path root = dir.resolve("l");
+    LayoutStore s = LayoutStore.openOrCreate(root);
+    TestImages.multiArch(s, false, "example.com/m:1");
+    Path tar = dir.resolve("l.tar");
+    try (var out = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(Files.newOutputStream(tar));
+        var files = Files.walk(root)) {
+      for (Path p : files.filter(Files::isRegularFile).sorted().toList()) {
+        var e = new org.apache.commons.compress.archivers.tar.TarArchiveEntry(root.relativize(p).toString());
+        e.setSize(Files.size(p));
+        out.putArchiveEntry(e);
+        Files.copy(p, out);
+        out.closeArchiveEntry();
+      }
+    }
+    try (Locations.OpenedLocation o = Locations.open(Location.parse("oci-archive:" + tar + ":example.com/m:1"))) {
+      assertThat(o.store()).isInstanceOf(TarLayoutStore.class);
+      assertThat(o.store().tags("")).isEqualTo(List.of("example.com/m:1"));
+    }
+    // a docker-archive holding an OCI layout (as Docker 25+ writes) is read as that layout
+    try (Locations.OpenedLocation o = Locations.open(Location.parse("docker-archive:" + tar + ":example.com/m:1"))) {
+      assertThat(((DockerArchiveStore) o.store()).generatedManifests()).isFalse();
+      assertThat(o.reference()).isEqualTo("example.com/m:1");
+      assertThat(o.store().resolve("", o.reference())).isPresent();
+    }
+  }
+}

@@ -1,0 +1,200 @@
+package dev.airlock.verify;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.airlock.bundle.BundleFormat;
+import dev.airlock.oci.Descriptor;
+import dev.airlock.oci.Digest;
+import dev.airlock.oci.Json;
+import dev.airlock.oci.MediaTypes;
+import dev.airlock.verify.keys.SigningKey;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+
+/**
+ * Builds a small airlock bundle tarball following docs/bundle-format.md: one image with a keyed cosign
+ * {@code .sig} signature, the metadata manifest (catalog, lock, spec), the root index and, when signed,
+ * the bundle signature. Deterministic tar written with commons-compress.
+ */
+final class TestBundle {
+  static final String IMAGE_REF = "example.test/team/app:1.0";
+
+  final Map<Digest, byte[]> blobs = new TreeMap<>();
+  final Map<Digest, String> manifestTypes = new LinkedHashMap<>();
+  Descriptor image;
+  Descriptor sig;
+
+  Descriptor put(String mediaType, byte[] bytes) {
+    Descriptor d = Descriptor.of(mediaType, Digest.sha256(bytes), bytes.length);
+    blobs.put(d.digest(), bytes);
+    if (MediaTypes.isManifest(mediaType)) {
+      manifestTypes.put(d.digest(), mediaType);
+    }
+    return d;
+  }
+
+  static byte[] utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  static ObjectNode manifest(Descriptor config, List<Descriptor> layers, String artifactType, Descriptor subject) {
+    ObjectNode m = Json.MAPPER.createObjectNode();
+    m.put("schemaVersion", 2);
+    m.put("mediaType", MediaTypes.OCI_MANIFEST);
+    if (artifactType != null) {
+      m.put("artifactType", artifactType);
+    }
+    m.set("config", Json.MAPPER.valueToTree(config));
+    ArrayNode ls = m.putArray("layers");
+    layers.forEach(l -> ls.add(Json.MAPPER.valueToTree(l)));
+    if (subject != null) {
+      m.set("subject", Json.MAPPER.valueToTree(subject));
+    }
+    return m;
+  }
+
+  /** Builds the bundle; {@code signer} null = unsigned; {@code imageSigner} null = no image signature. */
+  static Path build(Path dir, SigningKey signer, SigningKey imageSigner, Instant created) throws Exception {
+    TestBundle b = new TestBundle();
+    Descriptor config = b.put(MediaTypes.OCI_CONFIG, utf8("{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}"));
+    Descriptor layer = b.put(MediaTypes.OCI_LAYER_GZIP, "layer-bytes-that-are-not-json-0123456789".getBytes(StandardCharsets.UTF_8));
+    b.image = b.put(MediaTypes.OCI_MANIFEST, Json.write(manifest(config, List.of(layer), null, null)))
+        .withAnnotation(Descriptor.REF_NAME, IMAGE_REF);
+    List<Descriptor> rootEntries = new ArrayList<>();
+    rootEntries.add(b.image);
+    if (imageSigner != null) {
+      byte[] payload = utf8("{\"critical\":{\"identity\":{\"docker-reference\":\"example.test/team/app\"},\"image\":"
+          + "{\"docker-manifest-digest\":\"" + b.image.digest() + "\"},\"type\":\"cosign container image signature\"},\"optional\":null}");
+      Descriptor empty = b.put(MediaTypes.OCI_CONFIG, utf8("{\"architecture\":\"\",\"os\":\"\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}"));
+      Descriptor p = b.put(MediaTypes.COSIGN_SIMPLESIGNING, payload).withAnnotation(
+          "dev.cosignproject.cosign/signature", Base64.getEncoder().encodeToString(imageSigner.sign(payload)));
+      b.sig = b.put(MediaTypes.OCI_MANIFEST, Json.write(manifest(empty, List.of(p), null, null)))
+          .withAnnotation(Descriptor.REF_NAME, "example.test/team/app:" + b.image.digest().tagForm() + ".sig");
+      rootEntries.add(b.sig);
+    }
+    // catalog
+    Path catalog = dir.resolve("catalog-" + System.nanoTime() + ".db");
+    b.writeCatalog(catalog, created);
+    Descriptor cat = b.put(BundleFormat.CATALOG_MEDIA_TYPE, Files.readAllBytes(catalog))
+        .withAnnotation(Descriptor.TITLE, BundleFormat.CATALOG_TITLE);
+    Files.delete(catalog);
+    Descriptor lock = b.put(BundleFormat.LOCK_MEDIA_TYPE, utf8("images:\n- " + IMAGE_REF + "@" + b.image.digest() + "\n"))
+        .withAnnotation(Descriptor.TITLE, BundleFormat.LOCK_TITLE);
+    Descriptor spec = b.put(BundleFormat.SPEC_MEDIA_TYPE, utf8("images:\n- " + IMAGE_REF + "\n"))
+        .withAnnotation(Descriptor.TITLE, BundleFormat.SPEC_TITLE);
+    b.put(MediaTypes.OCI_EMPTY, BundleSigner.EMPTY_CONFIG);
+    Descriptor metadata = b.put(MediaTypes.OCI_MANIFEST, Json.write(manifest(BundleSigner.EMPTY_DESCRIPTOR,
+        List.of(cat, lock, spec), BundleFormat.METADATA_ARTIFACT_TYPE, null))).withArtifactType(BundleFormat.METADATA_ARTIFACT_TYPE);
+    rootEntries.add(metadata);
+    ObjectNode root = Json.MAPPER.createObjectNode();
+    root.put("schemaVersion", 2);
+    root.put("mediaType", MediaTypes.OCI_INDEX);
+    root.put("artifactType", BundleFormat.ROOT_ARTIFACT_TYPE);
+    ArrayNode ms = root.putArray("manifests");
+    rootEntries.forEach(d -> ms.add(Json.MAPPER.valueToTree(d)));
+    root.putObject("annotations").put(BundleFormat.ANNOTATION_BUNDLE_NAME, "test").put(Descriptor.CREATED, created.toString());
+    Descriptor rootDesc = b.put(MediaTypes.OCI_INDEX, Json.write(root));
+    List<Descriptor> index = new ArrayList<>(rootEntries);
+    index.remove(metadata);
+    index.add(rootDesc.withAnnotation(Descriptor.REF_NAME, BundleFormat.ROOT_REF_NAME));
+    if (signer != null) {
+      byte[] sb = BundleSigner.signBundle(signer, "test", created, rootDesc.digest(), cat.digest(), lock.digest());
+      Descriptor sl = b.put(MediaTypes.SIGSTORE_BUNDLE_V03, sb);
+      Descriptor sm = b.put(MediaTypes.OCI_MANIFEST, BundleSigner.signatureManifest(rootDesc, sl))
+          .withArtifactType(MediaTypes.SIGSTORE_BUNDLE_V03);
+      index.add(sm);
+    }
+    index.remove(b.image);
+    index.add(0, b.image);
+    ObjectNode idx = Json.MAPPER.createObjectNode();
+    idx.put("schemaVersion", 2);
+    idx.put("mediaType", MediaTypes.OCI_INDEX);
+    ArrayNode arr = idx.putArray("manifests");
+    index.forEach(d -> arr.add(Json.MAPPER.valueToTree(d)));
+    Path tar = dir.resolve("bundle-" + System.nanoTime() + ".tar");
+    b.writeTar(tar, Json.write(idx));
+    return tar;
+  }
+
+  void writeCatalog(Path file, Instant created) throws Exception {
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = c.createStatement()) {
+      String schema;
+      try (InputStream in = TestBundle.class.getResourceAsStream("/catalog/schema.sql")) {
+        schema = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      }
+      StringBuilder sql = new StringBuilder();
+      for (String line : schema.split("\n")) {
+        if (!line.trim().startsWith("--")) {
+          sql.append(line).append('\n');
+        }
+      }
+      for (String stmt : sql.toString().split(";")) {
+        if (!stmt.isBlank()) {
+          s.executeUpdate(stmt);
+        }
+      }
+      s.executeUpdate("INSERT INTO bundle VALUES (1, 'test', '', '" + created + "', 'test')");
+      try (PreparedStatement pm = c.prepareStatement("INSERT INTO manifests (digest, media_type, size) VALUES (?, ?, ?)");
+          PreparedStatement pb = c.prepareStatement("INSERT INTO blobs (digest, size) VALUES (?, ?)")) {
+        for (var e : blobs.entrySet()) {
+          boolean manifest = manifestTypes.containsKey(e.getKey());
+          PreparedStatement p = manifest ? pm : pb;
+          p.setString(1, e.getKey().toString());
+          if (manifest) {
+            p.setString(2, manifestTypes.get(e.getKey()));
+            p.setLong(3, e.getValue().length);
+          } else {
+            p.setLong(2, e.getValue().length);
+          }
+          p.executeUpdate();
+        }
+      }
+    }
+  }
+
+  void writeTar(Path file, byte[] indexJson) throws IOException {
+    Map<String, byte[]> entries = new TreeMap<>();
+    blobs.forEach((d, bytes) -> entries.put(d.blobPath(), bytes));
+    entries.put("index.json", indexJson);
+    entries.put("oci-layout", utf8("{\"imageLayoutVersion\":\"1.0.0\"}"));
+    try (OutputStream os = Files.newOutputStream(file); TarArchiveOutputStream tar = new TarArchiveOutputStream(os)) {
+      tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+      dir(tar, "blobs/");
+      dir(tar, "blobs/sha256/");
+      for (var e : entries.entrySet()) {
+        TarArchiveEntry te = new TarArchiveEntry(e.getKey());
+        te.setSize(e.getValue().length);
+        te.setMode(0644);
+        te.setModTime(0);
+        tar.putArchiveEntry(te);
+        tar.write(e.getValue());
+        tar.closeArchiveEntry();
+      }
+    }
+  }
+
+  private static void dir(TarArchiveOutputStream tar, String name) throws IOException {
+    TarArchiveEntry te = new TarArchiveEntry(name);
+    te.setMode(040755);
+    te.setModTime(0);
+    tar.putArchiveEntry(te);
+    tar.closeArchiveEntry();
+  }
+}
