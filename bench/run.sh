@@ -68,6 +68,12 @@ RESULTS_TSV="$TMP/results.tsv"
 # --- corpus -------------------------------------------------------------------------------------------
 corpus_build "$SIZE"
 mapfile -t REFS <"$CORPUS/refs.txt"
+# every ref's manifest digest, for the untimed checks that airlock really did the work
+declare -A DIGEST
+while read -r ref digest; do DIGEST[$ref]=$digest; done < <(python3 -c '
+import json, sys
+for m in json.load(open(sys.argv[1]))["manifests"]:
+    print(m["annotations"]["org.opencontainers.image.ref.name"], m["digest"])' "$CORPUS/layout/index.json")
 log "corpus: ${#REFS[@]} refs, $(awk -F= '$1=="unique_layer_bytes"{printf "%.1f MiB", $2/1048576}' "$CORPUS/facts.txt") of unique layers"
 
 registry_start SRC
@@ -100,29 +106,51 @@ airlock_first() { [ $(($1 % 2)) -eq 1 ]; }
 A_BUNDLE="" P_TAR="" EXPORT_NA=""
 export_airlock() {
   local i="$1" d="$TMP/export-airlock-$i"
-  mkdir -p "$d"
+  mkdir -p "$d/out"
   # shellcheck disable=SC2086
-  measured "$d/cmd" "$AIRLOCK" bundle "$SPEC" -o "$d/bundle.tar" $BUNDLE_ARGS
+  measured "$d/cmd" "$AIRLOCK" bundle "$SPEC" -o "$d/out/bundle.tar" $BUNDLE_ARGS
   if [ "$M_RC" != 0 ]; then
     unavailable "$d/cmd.err" || fail_run "airlock bundle (run $i)" "$d/cmd"
     EXPORT_NA="$NA_REASON"
     record export airlock "$i" - - - n/a "$NA_REASON"
     return
   fi
-  [ -f "$d/bundle.tar" ] || { M_RC=0; echo "no $d/bundle.tar written" >"$d/cmd.err"; fail_run "airlock bundle (run $i)" "$d/cmd"; }
-  record export airlock "$i" "$M_SECS" "$M_RSS_KB" "$(bytes_of "$d/bundle.tar")" ok "bundle.tar"
-  [ -z "$A_BUNDLE" ] || rm -rf "$(dirname "$A_BUNDLE")"
-  A_BUNDLE="$d/bundle.tar"
+  [ -f "$d/out/bundle.tar" ] || { echo "no $d/out/bundle.tar written" >>"$d/cmd.err"; fail_run "airlock bundle (run $i)" "$d/cmd"; }
+  check_bundle "$d/out/bundle.tar"
+  # bytes on disk: everything the export left (the tarball, and the catalog and lock beside it)
+  record export airlock "$i" "$M_SECS" "$M_RSS_KB" "$(bytes_of "$d/out")" ok \
+    "bundle.tar $(bytes_of "$d/out/bundle.tar" | awk '{printf "%.1f MiB", $1/1048576}')"
+  [ -z "$A_BUNDLE" ] || rm -rf "$(dirname "$(dirname "$A_BUNDLE")")"
+  A_BUNDLE="$d/out/bundle.tar"
+}
+# check_bundle TAR: its index.json names every ref (by full source reference) with the source's digest.
+check_bundle() {
+  local listing
+  listing=$(tar -xOf "$1" index.json 2>/dev/null || tar -xOf "$1" ./index.json 2>/dev/null) \
+    || die "airlock bundle: $1 has no index.json"
+  local ref
+  for ref in "${REFS[@]}"; do
+    python3 -c '
+import json, sys
+want_name, want_digest = sys.argv[1], sys.argv[2]
+doc = json.load(sys.stdin)
+sys.exit(0 if any(m.get("annotations", {}).get("org.opencontainers.image.ref.name") == want_name
+                  and m["digest"] == want_digest for m in doc["manifests"]) else 1)' \
+      "127.0.0.1:$SRC_PORT/$ref" "${DIGEST[$ref]}" <<<"$listing" \
+      || die "airlock bundle: $1 lacks 127.0.0.1:$SRC_PORT/$ref at ${DIGEST[$ref]}"
+  done
 }
 export_skopeo() {
   local i="$1" d="$TMP/export-skopeo-$i"
-  mkdir -p "$d"
-  measured "$d/cmd" bash "$BENCH/lib/skopeo-export.sh" "$d/layout.tar" "127.0.0.1:$SRC_PORT" "${REFS[@]}"
+  mkdir -p "$d/out"
+  measured "$d/cmd" bash "$BENCH/lib/skopeo-export.sh" "$d/out/layout.tar" "127.0.0.1:$SRC_PORT" "${REFS[@]}"
   [ "$M_RC" = 0 ] || fail_run "skopeo export (run $i)" "$d/cmd"
-  record export skopeo "$i" "$M_SECS" "$M_RSS_KB" "$(bytes_of "$d/layout.tar")" ok "layout + tar"
-  rm -rf "$d/layout.tar.layout"
-  [ -z "$P_TAR" ] || rm -rf "$(dirname "$P_TAR")"
-  P_TAR="$d/layout.tar"
+  # bytes on disk: the layout and its tar, both there when the export is done
+  record export skopeo "$i" "$M_SECS" "$M_RSS_KB" "$(bytes_of "$d/out")" ok \
+    "layout + tar; tar $(bytes_of "$d/out/layout.tar" | awk '{printf "%.1f MiB", $1/1048576}')"
+  rm -rf "$d/out/layout.tar.layout"
+  [ -z "$P_TAR" ] || rm -rf "$(dirname "$(dirname "$P_TAR")")"
+  P_TAR="$d/out/layout.tar"
 }
 log "export: airlock bundle vs skopeo copy + tar, $RUNS runs"
 for i in $(seq 1 "$RUNS"); do
@@ -166,11 +194,10 @@ import_skopeo() {
 }
 # check_imported WHAT DEST: every ref is at DEST/REF with the source's manifest digest (not timed).
 check_imported() {
-  local ref want got
+  local ref got
   for ref in "${REFS[@]}"; do
-    want=$(skopeo inspect --raw --tls-verify=false "docker://127.0.0.1:$SRC_PORT/$ref" | sha256sum | cut -c1-64)
     got=$(skopeo inspect --raw --tls-verify=false "docker://$2/$ref" 2>/dev/null | sha256sum | cut -c1-64)
-    [ "$want" = "$got" ] || die "$1: $2/$ref is missing or has another digest than the source"
+    [ "sha256:$got" = "${DIGEST[$ref]}" ] || die "$1: $2/$ref is missing or has another digest than the source"
   done
 }
 log "import: airlock import vs untar + skopeo copy, $RUNS runs, a fresh registry each"

@@ -104,8 +104,8 @@ def main(tsv, facts_path):
         notes.append(f"- verify: airlock reaches {share:.0%} of openssl's throughput (target ≥ 80%)")
     a_exp, s_exp = summary("export", "airlock"), summary("export", "skopeo")
     if a_exp and s_exp:
-        notes.append(f"- export: airlock's bundle is {a_exp['bytes'] / s_exp['bytes']:.0%} of skopeo's layout tar on disk "
-                     "(target: smaller whenever images share layers)")
+        notes.append(f"- export: airlock's export takes {a_exp['bytes'] / s_exp['bytes']:.0%} of the disk of skopeo's "
+                     "layout + tar (target: smaller whenever images share layers)")
     if rss_seen:
         worst = max(rss_seen, key=lambda x: x[1])
         ok = "✓" if worst[1] / 1e6 < RSS_TARGET_MB else "✗"
