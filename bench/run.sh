@@ -53,7 +53,7 @@ if [ ! -x /usr/bin/time ]; then
     || { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null; } \
     || die "cannot install the 'time' package (needs root and Debian's mirror)"
 fi
-for tool in skopeo docker-registry openssl sha256sum python3 curl apt-get apt-cache dpkg-deb tar gzip java; do
+for tool in skopeo docker-registry openssl sha256sum python3 curl apt-get apt-cache dpkg-deb tar gzip flock java; do
   command -v "$tool" >/dev/null || die "$tool not found (bash scripts/install-peers.sh installs the peers)"
 done
 [ -n "${BENCH_AIRLOCK:-}" ] || [ -f "${AIRLOCK_JAR:-$ROOT/target/airlock.jar}" ] || die "target/airlock.jar not found: build it first with ./mvnw -q package -DskipTests"
@@ -66,7 +66,11 @@ RESULTS_TSV="$TMP/results.tsv"
 : >"$RESULTS_TSV"
 
 # --- corpus -------------------------------------------------------------------------------------------
+# one corpus builder at a time per cache (a CI run and a developer's run may share bench/work)
+exec 9>"$WORK/.lock"
+flock 9
 corpus_build "$SIZE"
+flock -u 9
 mapfile -t REFS <"$CORPUS/refs.txt"
 # every ref's manifest digest, for the untimed checks that airlock really did the work
 declare -A DIGEST
