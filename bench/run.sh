@@ -38,7 +38,7 @@ while [ $# -gt 0 ]; do
 done
 [[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || { echo "bench: --runs wants a positive number, not $RUNS" >&2; exit 2; }
 if [ -z "$OUT" ]; then
-  OUT="$BENCH/results/$(date +%Y-%m-%d)$([ "$SIZE" = small ] && echo -small).md"
+  OUT="$BENCH/results/$(date +%Y-%m-%d)$(if [ "$SIZE" = small ]; then echo -small; fi).md"
 fi
 
 # shellcheck source=lib/common.sh
