@@ -331,6 +331,10 @@ done
   echo "sha256sum=$(sha256sum --version | head -1)"
   echo "refs=${REFS[*]}"
 } >"$TMP/facts.txt"
-python3 "$BENCH/lib/report.py" "$RESULTS_TSV" "$TMP/facts.txt" >"$OUT"
+if ! python3 "$BENCH/lib/report.py" "$RESULTS_TSV" "$TMP/facts.txt" >"$OUT.part"; then
+  cp "$RESULTS_TSV" "$OUT.tsv"
+  die "writing the report failed; the raw measurements are in $OUT.tsv"
+fi
+mv "$OUT.part" "$OUT"
 cat "$OUT"
 log "wrote $OUT"

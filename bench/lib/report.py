@@ -28,7 +28,7 @@ def main(tsv, facts_path):
     for scen, tool, run, secs, rss, nbytes, status, note in rows:
         r = runs.setdefault((scen, tool), {"ok": [], "na": None, "note": note})
         if status == "ok":
-            r["ok"].append((int(run), float(secs), int(rss), int(nbytes)))
+            r["ok"].append((int(run), float(secs), int(float(rss)), int(float(nbytes))))
         else:
             r["na"] = note
 
@@ -122,7 +122,7 @@ def main(tsv, facts_path):
     p("| --- | --- | --- | --- | --- | --- | --- |")
     for scen, tool, run, secs, rss, nbytes, status, note in rows:
         if status == "ok":
-            p(f"| {scen} | {tool} | {run} | {float(secs):.2f} | {int(rss) * 1024 / 1e6:.0f} MB | {mib(int(nbytes))} | {note} |")
+            p(f"| {scen} | {tool} | {run} | {float(secs):.2f} | {int(float(rss)) * 1024 / 1e6:.0f} MB | {mib(int(float(nbytes)))} | {note} |")
         else:
             p(f"| {scen} | {tool} | {run} | n/a | | | {note} |")
     p("")
