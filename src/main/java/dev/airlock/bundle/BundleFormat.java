@@ -17,6 +17,13 @@ public final class BundleFormat {
   public static final String LOCK_TITLE = "bundle.lock.yaml";
   public static final String SPEC_TITLE = "bundle.yaml";
 
+  /**
+   * Optional metadata layer: a snapshot of a Sigstore TUF repository (consistent-snapshot layout) as a
+   * deterministic uncompressed tar, written and read by {@code dev.airlock.verify.tuf.TufRepoArchive}.
+   */
+  public static final String TUF_REPO_MEDIA_TYPE = "application/vnd.airlock.tuf-repo.v1.tar";
+  public static final String TUF_REPO_TITLE = "tuf-repo.tar";
+
   /** in-toto predicate type of the bundle statement. */
   public static final String PREDICATE_TYPE = "https://airlock.dev/bundle/v1";
   public static final String IN_TOTO_STATEMENT_TYPE = "https://in-toto.io/Statement/v1";

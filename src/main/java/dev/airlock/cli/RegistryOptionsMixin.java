@@ -21,6 +21,10 @@ public final class RegistryOptionsMixin {
       + "(repeatable). Loopback hosts (127.0.0.0/8, localhost, ::1) use plain HTTP by default.")
   List<String> plainHttp = List.of();
 
+  @Option(names = "--tls", paramLabel = "HOST", description = "Use verified HTTPS for this loopback registry host "
+      + "(repeatable); other hosts use HTTPS anyway.")
+  List<String> tls = List.of();
+
   @Option(names = "--insecure-skip-tls-verify", paramLabel = "HOST",
       description = "Do not verify the TLS certificate of this registry host (repeatable). Dangerous.")
   List<String> insecure = List.of();
@@ -38,10 +42,15 @@ public final class RegistryOptionsMixin {
       description = "Attempts per request on connection errors, 429 and 5xx (default: ${DEFAULT-VALUE}).")
   int retries;
 
+  @Option(names = "--read-timeout", paramLabel = "SECONDS", defaultValue = "60",
+      description = "Give up on a response that sends nothing for this long, then retry or resume (default: ${DEFAULT-VALUE}).")
+  long readTimeoutSeconds;
+
   /** The options these flags describe; the password is read from {@code stdin} when asked. */
   public RegistryOptions toOptions(InputStream stdin) throws IOException {
     RegistryOptions o = RegistryOptions.defaults()
-        .withTls(new HashSet<>(plainHttp), new HashSet<>(insecure), caFile)
+        .withTls(new HashSet<>(plainHttp), new HashSet<>(tls), new HashSet<>(insecure), caFile)
+        .withReadTimeout(Duration.ofSeconds(Math.max(1, readTimeoutSeconds)))
         .withRetry(new RetryPolicy(Math.max(1, retries), Duration.ofMillis(500), Duration.ofSeconds(30), null));
     if (passwordStdin && username == null) {
       throw new InvalidInputException("--password-stdin needs --username");

@@ -51,27 +51,25 @@ final class VerifyBlobCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Digest digest;
-    try (InputStream in = Files.newInputStream(file)) {
-      MessageDigest md = Digest.Algorithm.SHA256.newMessageDigest();
-      byte[] buf = new byte[1 << 16];
-      int n;
-      while ((n = in.read(buf)) > 0) {
-        md.update(buf, 0, n);
-      }
-      digest = Digest.of(Digest.Algorithm.SHA256, md.digest());
+    if (!Files.isRegularFile(file)) {
+      throw new InvalidInputException("file " + file + " does not exist or is not a file");
+    }
+    if (!Files.isRegularFile(bundle)) {
+      throw new InvalidInputException("bundle " + bundle + " does not exist or is not a file");
     }
     byte[] bundleBytes;
     try (InputStream in = Files.newInputStream(bundle)) {
       bundleBytes = Json.readCapped(in, Json.MANIFEST_CAP, "bundle " + bundle);
     }
+    Digest digest;
     if (key != null) {
       if (identity != null || identityRegexp != null) {
         throw new InvalidInputException("give either --key or a certificate identity, not both");
       }
-      byte[] artifact = Files.size(file) <= Json.MANIFEST_CAP * 16L ? Files.readAllBytes(file) : null;
-      SigstoreBundleVerifier.verifyKeyed(digest, artifact, bundleBytes, List.of(PublicKeys.load(key)));
+      // one streaming pass: hash and signature check together, memory flat
+      digest = SigstoreBundleVerifier.verifyKeyedFile(file, bundleBytes, List.of(PublicKeys.load(key)));
     } else {
+      digest = sha256(file);
       CertificateIdentity id = new CertificateIdentity(identity, identityRegexp, issuer);
       TrustRoot root;
       if (trustedRoot != null) {
@@ -86,5 +84,17 @@ final class VerifyBlobCommand implements Callable<Integer> {
     }
     spec.commandLine().getOut().println("Verified OK: " + file + " (" + digest + ")");
     return ExitCodes.OK;
+  }
+
+  private static Digest sha256(Path file) throws java.io.IOException {
+    try (InputStream in = Files.newInputStream(file)) {
+      MessageDigest md = Digest.Algorithm.SHA256.newMessageDigest();
+      byte[] buf = new byte[1 << 16];
+      int n;
+      while ((n = in.read(buf)) > 0) {
+        md.update(buf, 0, n);
+      }
+      return Digest.of(Digest.Algorithm.SHA256, md.digest());
+    }
   }
 }

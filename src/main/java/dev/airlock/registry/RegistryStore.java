@@ -39,7 +39,8 @@ public final class RegistryStore implements ContentStore {
   private RegistryStore(String registry, String apiHost, RegistryOptions opts) {
     this.registry = registry;
     Authenticator auth = new Authenticator(registry, opts.credentialResolver(), new TokenClient(this::client));
-    this.http = new RegistryHttp(apiHost, opts.security(), auth, opts.retry(), opts.userAgent());
+    this.http = new RegistryHttp(apiHost, opts.security(), auth, opts.retry(), opts.userAgent(),
+        opts.readTimeout());
     this.manifestPuller = new ManifestPuller(http, registry);
     this.manifestPusher = new ManifestPusher(http, registry);
     this.blobPuller = new BlobPuller(http, registry);

@@ -11,15 +11,19 @@ import dev.airlock.verify.policy.Policy;
 import dev.airlock.verify.policy.PolicyEvaluator;
 import dev.airlock.verify.sigstore.TrustRoot;
 import dev.airlock.verify.tuf.OfflineTufClient;
+import dev.airlock.verify.tuf.TufRepoArchive;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 
 /**
  * The front door of offline bundle verification, for the CLI and the importer: integrity in one
@@ -29,7 +33,8 @@ import java.util.function.Supplier;
  *
  * <p>Validation time (see docs/verification.md): the {@code created} time inside the bundle statement
  * when the bundle signature verified with a pinned key, else now; the policy's {@code trust.maxAge}
- * bounds how old that time may be.
+ * bounds how old that time may be. The TUF repository is the one named by the options or the policy,
+ * else the one the bundle carries (a metadata layer), always walked from a pinned root.
  */
 public final class OfflineVerifier {
   private OfflineVerifier() {}
@@ -65,7 +70,7 @@ public final class OfflineVerifier {
       }
       Policy policy = options.policy();
       if (policy != null && signatureOk) {
-        Supplier<TrustRoot> trust = memo(trustRoot(options, validationTime, checks));
+        Supplier<TrustRoot> trust = memo(trustRoot(options, validationTime, contents.tufRepoFile(), checks));
         images.addAll(new PolicyEvaluator(scan.store(), policy, options.policyDir(), trust).evaluate(contents.entries()));
       }
     } catch (VerificationException e) {
@@ -77,7 +82,8 @@ public final class OfflineVerifier {
   }
 
   /** The trust root for keyless rules, loaded when first needed; its outcome is recorded as a check. */
-  private static Supplier<TrustRoot> trustRoot(VerifyOptions o, Instant at, List<VerificationReport.Check> checks) {
+  private static Supplier<TrustRoot> trustRoot(VerifyOptions o, Instant at, Path carriedTuf,
+      List<VerificationReport.Check> checks) {
     return () -> {
       Policy.Trust t = o.policy().trust();
       Path dir = o.policyDir();
@@ -96,12 +102,17 @@ public final class OfflineVerifier {
         } else {
           Path repo = o.tufRepository() != null ? o.tufRepository()
               : t != null && t.tufRepository() != null ? dir.resolve(t.tufRepository()) : null;
-          if (repo == null) {
-            throw new VerificationException("keyless rules need a trust root: set trust.tufRepository or trust.trustedRoot in the policy");
-          }
           Path pinnedRoot = o.tufRoot() != null ? o.tufRoot()
               : t != null && t.tufRoot() != null ? dir.resolve(t.tufRoot()) : null;
-          root = TrustRoot.of(OfflineTufClient.trustedRoot(repo, pinnedRoot, at), "trusted_root.json from " + repo, pin);
+          if (repo != null) {
+            root = TrustRoot.of(OfflineTufClient.trustedRoot(repo, pinnedRoot, at), "trusted_root.json from " + repo, pin);
+          } else if (carriedTuf != null) {
+            root = TrustRoot.of(carriedTrustedRoot(carriedTuf, pinnedRoot, at, o.tempDir()),
+                "trusted_root.json from the TUF repository carried in the bundle", pin);
+          } else {
+            throw new VerificationException("keyless rules need a trust root: the bundle carries no TUF repository;"
+                + " set trust.tufRepository or trust.trustedRoot in the policy");
+          }
         }
         checks.add(new VerificationReport.Check("trust root", true, root.source() + " (" + root.digest().shortForm()
             + ") valid at " + at));
@@ -114,6 +125,23 @@ public final class OfflineVerifier {
         throw new UncheckedIOException(e);
       }
     };
+  }
+
+  /** Extracts the bundle's TUF archive to a temporary directory and walks it from the pinned root. */
+  private static byte[] carriedTrustedRoot(Path archive, Path pinnedRoot, Instant at, Path tempParent) throws IOException {
+    Path repo = Files.createTempDirectory(tempParent, "airlock-tuf-repo-");
+    try {
+      try (InputStream in = Files.newInputStream(archive)) {
+        TufRepoArchive.extract(in, repo);
+      }
+      return OfflineTufClient.trustedRoot(repo, pinnedRoot, at);
+    } finally {
+      try (Stream<Path> s = Files.walk(repo)) {
+        for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+          Files.deleteIfExists(p);
+        }
+      }
+    }
   }
 
   private static <T> Supplier<T> memo(Supplier<T> s) {

@@ -218,7 +218,9 @@ class InspectCommandTest {
 
   @Test
   void otherLocations() throws IOException {
-    assertFailsCleanly(CommandResult.run("inspect", "localhost:5000/app:1"), "registry locations are not available yet");
+    int closedPort = dev.airlock.testing.RealRegistry.freePort();
+    assertFailsCleanly(CommandResult.run("inspect", "--retries", "1", "127.0.0.1:" + closedPort + "/app:1"),
+        "127.0.0.1:" + closedPort);
     assertFailsCleanly(CommandResult.run("inspect", "oci:" + dir.resolve("nope")), "no such directory");
     assertFailsCleanly(CommandResult.run("inspect", "oci:" + root + ":example.com/app:9"), "'example.com/app:9' is not in");
     assertFailsCleanly(CommandResult.run("inspect", "oci-archive:" + dir.resolve("nope.tar")), "no such file");

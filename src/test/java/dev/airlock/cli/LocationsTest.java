@@ -43,8 +43,11 @@ class LocationsTest {
     }
     assertThatThrownBy(() -> Locations.open(Location.parse("oci-archive:" + dir.resolve("x.tar")), Locations.Mode.WRITE))
         .isInstanceOf(InvalidInputException.class).hasMessageContaining("can only be read");
-    assertThatThrownBy(() -> Locations.open(Location.parse("example.com/a:1")))
-        .hasMessage("registry locations are not available yet");
+    try (Locations.OpenedLocation o = Locations.open(Location.parse("example.com/team/a:1"))) {
+      assertThat(o.store()).isInstanceOf(dev.airlock.registry.RegistryStore.class);
+      assertThat(o.repository()).isEqualTo("team/a");
+      assertThat(o.reference()).isEqualTo("1");
+    }
   }
 
   @Test

@@ -26,16 +26,22 @@ final class FakeRegistry implements AutoCloseable {
   record Seen(String method, String uri, String authorization, String range) {}
 
   final HttpServer server;
+  private final java.util.concurrent.ExecutorService executor = java.util.concurrent.Executors.newCachedThreadPool();
   final Map<String, byte[]> blobs = new ConcurrentHashMap<>();
   final Map<String, byte[]> manifests = new ConcurrentHashMap<>();
   final Map<String, String> manifestTypes = new ConcurrentHashMap<>();
   final List<Seen> seen = new CopyOnWriteArrayList<>();
+  /** Open upload sessions by id, and the ids that became blobs. */
+  final Map<String, java.io.ByteArrayOutputStream> sessions = new ConcurrentHashMap<>();
+  final List<String> committed = new CopyOnWriteArrayList<>();
+  private final java.util.concurrent.atomic.AtomicInteger sessionCounter = new java.util.concurrent.atomic.AtomicInteger();
   volatile Fault fault = (ex, m, p) -> false;
   volatile String basicAuth;
 
   FakeRegistry() throws IOException {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.createContext("/", this::serve);
+    server.setExecutor(executor); // a stalled answer must not hold up the others
     server.start();
   }
 
@@ -67,7 +73,6 @@ final class FakeRegistry implements AutoCloseable {
       String path = ex.getRequestURI().getPath();
       seen.add(new Seen(method, ex.getRequestURI().toString(), ex.getRequestHeaders().getFirst("Authorization"),
           ex.getRequestHeaders().getFirst("Range")));
-      ex.getRequestBody().readAllBytes();
       if (basicAuth != null && !basicAuth.equals(ex.getRequestHeaders().getFirst("Authorization"))) {
         ex.getResponseHeaders().add("WWW-Authenticate", "Basic realm=\"fake\"");
         send(ex, 401, "application/json", "{\"errors\":[{\"code\":\"UNAUTHORIZED\",\"message\":\"authentication required\"}]}".getBytes());
@@ -76,6 +81,11 @@ final class FakeRegistry implements AutoCloseable {
       if (fault.handle(ex, method, path)) {
         return;
       }
+      if (path.contains("/blobs/uploads/")) {
+        upload(ex, method, path);
+        return;
+      }
+      ex.getRequestBody().readAllBytes();
       if (path.equals("/v2/")) {
         send(ex, 200, "application/json", "{}".getBytes());
         return;
@@ -108,6 +118,47 @@ final class FakeRegistry implements AutoCloseable {
     }
   }
 
+  /** Upload sessions: POST opens one, PATCH appends at its offset, PUT ?digest= appends, checks and stores. */
+  private void upload(HttpExchange ex, String method, String path) throws IOException {
+    byte[] body = ex.getRequestBody().readAllBytes();
+    String prefix = path.substring(0, path.indexOf("/blobs/uploads/") + 15);
+    if (method.equals("POST")) {
+      String id = "s" + sessionCounter.incrementAndGet();
+      sessions.put(id, new java.io.ByteArrayOutputStream());
+      ex.getResponseHeaders().add("Location", prefix + id);
+      send(ex, 202, null, new byte[0]);
+      return;
+    }
+    String id = path.substring(prefix.length());
+    java.io.ByteArrayOutputStream buf = sessions.get(id);
+    if (buf == null) {
+      send(ex, 404, "application/json", "{\"errors\":[{\"code\":\"BLOB_UPLOAD_UNKNOWN\"}]}".getBytes());
+      return;
+    }
+    String range = ex.getRequestHeaders().getFirst("Content-Range");
+    if (range != null && Long.parseLong(range.substring(0, range.indexOf('-'))) != buf.size()) {
+      send(ex, 416, "application/json", "{\"errors\":[{\"code\":\"BLOB_UPLOAD_INVALID\"}]}".getBytes());
+      return;
+    }
+    buf.write(body);
+    if (method.equals("PATCH")) {
+      ex.getResponseHeaders().add("Location", prefix + id);
+      ex.getResponseHeaders().add("Range", "0-" + (buf.size() - 1));
+      send(ex, 202, null, new byte[0]);
+      return;
+    }
+    String query = ex.getRequestURI().getQuery();
+    String digest = query == null ? "" : query.replaceAll(".*digest=([^&]+).*", "$1");
+    if (!Digest.sha256(buf.toByteArray()).toString().equals(digest)) {
+      send(ex, 400, "application/json", "{\"errors\":[{\"code\":\"DIGEST_INVALID\"}]}".getBytes());
+      return;
+    }
+    sessions.remove(id);
+    committed.add(id);
+    blobs.put(digest, buf.toByteArray());
+    send(ex, 201, null, new byte[0]);
+  }
+
   static void sendMaybeHead(HttpExchange ex, String method, int status, String type, byte[] body) throws IOException {
     if (method.equals("HEAD")) {
       ex.getResponseHeaders().add("Content-Type", type);
@@ -133,5 +184,6 @@ final class FakeRegistry implements AutoCloseable {
   @Override
   public void close() {
     server.stop(0);
+    executor.shutdownNow();
   }
 }

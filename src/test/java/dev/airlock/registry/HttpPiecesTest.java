@@ -56,4 +56,17 @@ class HttpPiecesTest {
     assertThat(s.skipVerify("self.signed:443")).isTrue();
     assertThat(s.skipVerify("ghcr.io")).isFalse();
   }
+
+  @Test
+  void loopbackHostsNamedForTlsUseHttpsAndConflictsAreRefused() {
+    TransportSecurity s = new TransportSecurity(Set.of(), Set.of("127.0.0.1:5443", "localhost"), Set.of("[::1]:7000"), null);
+    assertThat(s.plainHttp("127.0.0.1:5443")).isFalse();
+    assertThat(s.plainHttp("127.0.0.1:5000")).isTrue();
+    assertThat(s.plainHttp("localhost:8443")).isFalse();
+    assertThat(s.plainHttp("[::1]:7000")).isFalse();
+    assertThat(s.plainHttp("[::1]:7001")).isTrue();
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> new TransportSecurity(Set.of("Reg:5000"), Set.of("reg:5000"), Set.of(), null))
+        .isInstanceOf(dev.airlock.InvalidInputException.class).hasMessageContaining("choose one");
+  }
 }

@@ -1,5 +1,6 @@
 package dev.airlock.registry;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.airlock.registry.auth.Credentials;
@@ -40,6 +41,32 @@ class RegistryBasicAuthRealTest {
     Path helperCfg = tmp.resolve("helper.json");
     Files.writeString(helperCfg, "{\"credHelpers\":{\"" + registry.hostPort() + "\":\"airlocktest\"}}");
     AuthFixtures.roundTrip(registry, RegistryOptions.anonymous().withAuthFiles(List.of(helperCfg), List.of(bin)), tmp.resolve("b"), "helper/app");
+  }
+
+  @Test
+  void credsStoreHelperFromADirectoryNotOnPath() throws Exception {
+    Path bin = Files.createDirectories(tmp.resolve("store-bin"));
+    Path asked = tmp.resolve("asked");
+    Path helper = bin.resolve("docker-credential-airlockstore");
+    Files.writeString(helper, "#!/bin/sh\n[ \"$1\" = get ] || exit 2\nhost=$(cat)\necho \"$host\" >> " + asked + "\n"
+        + "[ \"$host\" = \"" + registry.hostPort() + "\" ] || { echo 'credentials not found in native keychain'; exit 1; }\n"
+        + "echo '{\"ServerURL\":\"'$host'\",\"Username\":\"alice\",\"Secret\":\"s3cret\"}'\n");
+    helper.toFile().setExecutable(true);
+    // what docker login writes with a store: an empty placeholder under auths
+    Path cfg = tmp.resolve("store.json");
+    Files.writeString(cfg, "{\"auths\":{\"" + registry.hostPort() + "\":{}},\"credsStore\":\"airlockstore\"}");
+    RegistryOptions opts = RegistryOptions.anonymous().withAuthFiles(List.of(cfg), List.of(bin));
+    AuthFixtures.roundTrip(registry, opts, tmp.resolve("c"), "store/app");
+    assertThat(Files.readAllLines(asked)).isNotEmpty().allMatch(registry.hostPort()::equals);
+
+    // a store that has nothing for the host: anonymous, which this registry refuses at once
+    Path empty = bin.resolve("docker-credential-emptystore");
+    Files.writeString(empty, "#!/bin/sh\ncat > /dev/null\necho 'credentials not found in native keychain'\nexit 1\n");
+    empty.toFile().setExecutable(true);
+    Files.writeString(cfg, "{\"credsStore\":\"emptystore\"}");
+    RegistryStore anonymous = RegistryStore.open(registry.hostPort(), opts);
+    assertThatThrownBy(() -> anonymous.getManifest("store/app", "v1")).isInstanceOf(RegistryException.class)
+        .hasMessageContaining("HTTP 401");
   }
 
   @Test

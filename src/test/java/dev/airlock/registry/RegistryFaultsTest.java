@@ -159,6 +159,48 @@ class RegistryFaultsTest {
   }
 
   @Test
+  void blobThatStallsWithoutDisconnectingResumesAfterTheReadTimeout() throws Exception {
+    byte[] data = TestImages.randomBytes(4, 300_000);
+    Digest d = Digest.sha256(data);
+    fake.putBlob(data);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    AtomicInteger gets = new AtomicInteger();
+    fake.fault = (ex, method, path) -> {
+      if (!path.contains("/blobs/") || !method.equals("GET")) {
+        return false;
+      }
+      if (gets.getAndIncrement() == 0) {
+        ex.sendResponseHeaders(200, data.length);
+        OutputStream out = ex.getResponseBody();
+        out.write(data, 0, 100_000);
+        out.flush();
+        try {
+          release.await(30, java.util.concurrent.TimeUnit.SECONDS); // silent, connection open
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        throw new java.io.IOException("released");
+      }
+      long from = Long.parseLong(ex.getRequestHeaders().getFirst("Range").replace("bytes=", "").replace("-", ""));
+      ex.getResponseHeaders().add("Content-Range", "bytes " + from + "-" + (data.length - 1) + "/" + data.length);
+      ex.sendResponseHeaders(206, data.length - from);
+      try (OutputStream out = ex.getResponseBody()) {
+        out.write(data, (int) from, (int) (data.length - from));
+      }
+      return true;
+    };
+    RegistryStore reg = store(RegistryOptions.anonymous().withReadTimeout(Duration.ofSeconds(1)));
+    try (InputStream in = reg.openBlob("app", Descriptor.of(MediaTypes.OCI_LAYER, d, data.length))) {
+      assertThat(in.readAllBytes()).isEqualTo(data);
+    } finally {
+      release.countDown();
+    }
+    assertThat(gets.get()).isEqualTo(2);
+    assertThat(fake.seen).filteredOn(s -> s.range() != null).extracting(FakeRegistry.Seen::range)
+        .singleElement().asString().startsWith("bytes=").isNotEqualTo("bytes=0-");
+  }
+
+  @Test
   void blobWithWrongBytesIsRejectedAndNothingIsStored() throws Exception {
     byte[] data = TestImages.randomBytes(2, 20_000);
     byte[] evil = data.clone();

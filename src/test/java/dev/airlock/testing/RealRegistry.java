@@ -26,6 +26,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  */
 public final class RealRegistry implements BeforeAllCallback, AfterAllCallback {
   private String authYaml;
+  private Path tlsCertificate;
+  private Path tlsKey;
   private final List<String> extraYaml = new ArrayList<>();
   private Path dir;
   private Path storage;
@@ -42,6 +44,16 @@ public final class RealRegistry implements BeforeAllCallback, AfterAllCallback {
   /** YAML placed under {@code auth:}, e.g. {@code "  htpasswd:\n    realm: r\n    path: /x"}. */
   public RealRegistry withAuth(String yamlUnderAuth) {
     this.authYaml = yamlUnderAuth;
+    return this;
+  }
+
+  /**
+   * Serve HTTPS with this PEM certificate (chain) and key ({@code http.tls}); {@link #url()} then starts
+   * with {@code https://}. Clients must trust the certificate's CA themselves.
+   */
+  public RealRegistry withTls(Path certificatePem, Path keyPem) {
+    this.tlsCertificate = certificatePem;
+    this.tlsKey = keyPem;
     return this;
   }
 
@@ -74,6 +86,9 @@ public final class RealRegistry implements BeforeAllCallback, AfterAllCallback {
         .append("  delete:\n    enabled: true\n")
         .append("http:\n  addr: 127.0.0.1:").append(port).append('\n')
         .append("  secret: airlock-test-secret\n");
+    if (tlsCertificate != null) {
+      cfg.append("  tls:\n    certificate: ").append(tlsCertificate).append("\n    key: ").append(tlsKey).append('\n');
+    }
     if (authYaml != null) {
       cfg.append("auth:\n").append(authYaml).append('\n');
     }
@@ -94,12 +109,13 @@ public final class RealRegistry implements BeforeAllCallback, AfterAllCallback {
         throw new IOException("docker-registry exited: " + Files.readString(log));
       }
       try {
-        HttpURLConnection c = (HttpURLConnection) URI.create(url() + "/v2/").toURL().openConnection();
+        // a TLS registry answers a plain HTTP request with 400: up all the same
+        HttpURLConnection c = (HttpURLConnection) URI.create("http://" + hostPort() + "/v2/").toURL().openConnection();
         c.setConnectTimeout(500);
         c.setReadTimeout(1000);
         int code = c.getResponseCode();
         c.disconnect();
-        if (code == 200 || code == 401) {
+        if (code == 200 || code == 401 || (tlsCertificate != null && code == 400)) {
           return;
         }
       } catch (IOException e) {
@@ -129,7 +145,7 @@ public final class RealRegistry implements BeforeAllCallback, AfterAllCallback {
   }
 
   public String url() {
-    return "http://" + hostPort();
+    return (tlsCertificate != null ? "https://" : "http://") + hostPort();
   }
 
   public int port() {

@@ -72,6 +72,36 @@ final class TestBundle {
 
   /** Builds the bundle; {@code signer} null = unsigned; {@code imageSigner} null = no image signature. */
   static Path build(Path dir, SigningKey signer, SigningKey imageSigner, Instant created) throws Exception {
+    return build(dir, signer, imageSigner, created, null);
+  }
+
+  /** As above; {@code tufRepoTar} not null = the metadata manifest carries it as a TUF repository layer. */
+  static Path build(Path dir, SigningKey signer, SigningKey imageSigner, Instant created, byte[] tufRepoTar)
+      throws Exception {
+    return build(dir, signer, imageSigner, created, tufRepoTar, null);
+  }
+
+  /** Adds more entries (signatures, attestations, SBOMs, referrers) about {@link #image} to the bundle. */
+  interface Extras {
+    void add(TestBundle b, List<Descriptor> rootEntries) throws Exception;
+  }
+
+  /** A cosign tag-scheme manifest {@code sha256-<hex><suffix>} (e.g. ".sig", ".att") over the image. */
+  Descriptor cosignTag(String suffix, List<Descriptor> layers) {
+    Descriptor empty = put(MediaTypes.OCI_CONFIG, utf8("{\"architecture\":\"\",\"os\":\"\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}"));
+    return put(MediaTypes.OCI_MANIFEST, Json.write(manifest(empty, layers, null, null)))
+        .withAnnotation(Descriptor.REF_NAME, "example.test/team/app:" + image.digest().tagForm() + suffix);
+  }
+
+  /** An OCI 1.1 referrer of the image with this artifact type and layers. */
+  Descriptor referrer(String artifactType, List<Descriptor> layers) {
+    put(MediaTypes.OCI_EMPTY, BundleSigner.EMPTY_CONFIG);
+    return put(MediaTypes.OCI_MANIFEST, Json.write(manifest(BundleSigner.EMPTY_DESCRIPTOR, layers, artifactType, image)))
+        .withArtifactType(artifactType);
+  }
+
+  static Path build(Path dir, SigningKey signer, SigningKey imageSigner, Instant created, byte[] tufRepoTar,
+      Extras extras) throws Exception {
     TestBundle b = new TestBundle();
     Descriptor config = b.put(MediaTypes.OCI_CONFIG, utf8("{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}"));
     Descriptor layer = b.put(MediaTypes.OCI_LAYER_GZIP, "layer-bytes-that-are-not-json-0123456789".getBytes(StandardCharsets.UTF_8));
@@ -89,6 +119,9 @@ final class TestBundle {
           .withAnnotation(Descriptor.REF_NAME, "example.test/team/app:" + b.image.digest().tagForm() + ".sig");
       rootEntries.add(b.sig);
     }
+    if (extras != null) {
+      extras.add(b, rootEntries);
+    }
     // catalog
     Path catalog = dir.resolve("catalog-" + System.nanoTime() + ".db");
     b.writeCatalog(catalog, created);
@@ -100,8 +133,12 @@ final class TestBundle {
     Descriptor spec = b.put(BundleFormat.SPEC_MEDIA_TYPE, utf8("images:\n- " + IMAGE_REF + "\n"))
         .withAnnotation(Descriptor.TITLE, BundleFormat.SPEC_TITLE);
     b.put(MediaTypes.OCI_EMPTY, BundleSigner.EMPTY_CONFIG);
+    List<Descriptor> metaLayers = new ArrayList<>(List.of(cat, lock, spec));
+    if (tufRepoTar != null) {
+      metaLayers.add(b.put(BundleFormat.TUF_REPO_MEDIA_TYPE, tufRepoTar).withAnnotation(Descriptor.TITLE, BundleFormat.TUF_REPO_TITLE));
+    }
     Descriptor metadata = b.put(MediaTypes.OCI_MANIFEST, Json.write(manifest(BundleSigner.EMPTY_DESCRIPTOR,
-        List.of(cat, lock, spec), BundleFormat.METADATA_ARTIFACT_TYPE, null))).withArtifactType(BundleFormat.METADATA_ARTIFACT_TYPE);
+        metaLayers, BundleFormat.METADATA_ARTIFACT_TYPE, null))).withArtifactType(BundleFormat.METADATA_ARTIFACT_TYPE);
     rootEntries.add(metadata);
     ObjectNode root = Json.MAPPER.createObjectNode();
     root.put("schemaVersion", 2);

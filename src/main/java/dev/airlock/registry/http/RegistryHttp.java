@@ -36,12 +36,23 @@ public final class RegistryHttp {
   private final Authenticator auth;
   private final RetryPolicy retry;
   private final String userAgent;
+  private final Duration readTimeout;
   private volatile HttpClient verifying;
   private volatile HttpClient unverified;
   private volatile boolean pinged;
 
   public RegistryHttp(String apiHost, TransportSecurity security, Authenticator auth, RetryPolicy retry,
       String userAgent) {
+    this(apiHost, security, auth, retry, userAgent, Duration.ofSeconds(60));
+  }
+
+  /**
+   * @param readTimeout how long to wait for the response headers of a GET or HEAD and, while
+   *     reading a body, for its next bytes; then the request counts as a connection failure
+   */
+  public RegistryHttp(String apiHost, TransportSecurity security, Authenticator auth, RetryPolicy retry,
+      String userAgent, Duration readTimeout) {
+    this.readTimeout = readTimeout;
     this.apiHost = apiHost;
     this.security = security;
     this.auth = auth;
@@ -63,9 +74,13 @@ public final class RegistryHttp {
     return retry;
   }
 
+  private static String hostPort(URI uri) {
+    return uri.getPort() >= 0 ? uri.getHost() + ":" + uri.getPort() : uri.getHost();
+  }
+
   /** The client for a target: unverified TLS only for hosts the user named. */
   public HttpClient clientFor(URI uri) {
-    String hp = uri.getPort() >= 0 ? uri.getHost() + ":" + uri.getPort() : uri.getHost();
+    String hp = hostPort(uri);
     if ("https".equalsIgnoreCase(uri.getScheme()) && security.skipVerify(hp)) {
       HttpClient c = unverified;
       if (c == null) {
@@ -110,8 +125,15 @@ public final class RegistryHttp {
       }
       Call c = Call.get(uri("/v2/"), List.of(), apiHost, null);
       HttpResponse<InputStream> r = sendRetrying(c, false);
+      byte[] head;
       try (InputStream in = r.body()) {
-        in.transferTo(java.io.OutputStream.nullOutputStream());
+        head = in.readNBytes(ErrorBody.CAP);
+      }
+      if (r.statusCode() == 400 && base.getScheme().equals("http")
+          && new String(head, java.nio.charset.StandardCharsets.UTF_8).contains("HTTP request to an HTTPS server")) {
+        throw new RegistryException(apiHost + " speaks HTTPS, but loopback hosts get plain HTTP unless named with --tls "
+            + apiHost + " (add --ca-file FILE for a private CA)",
+            new RegistryError(apiHost, null, 400, null, null, Redaction.url(c.uri())));
       }
       if (r.statusCode() == 401) {
         auth.learn(AuthChallenge.parse(r.headers().firstValue("WWW-Authenticate").orElse(null)));
@@ -143,6 +165,11 @@ public final class RegistryHttp {
         DigestMismatchException mismatch = find(e, DigestMismatchException.class);
         if (mismatch != null) {
           throw mismatch; // the content is wrong: sending it again will not help
+        }
+        String tls = TlsFailure.describe(e, hostPort(call.uri()));
+        if (tls != null) {
+          throw new RegistryException(tls, new RegistryError(call.reference(), call.digest(), 0, null, null,
+              Redaction.url(call.uri())), e);
         }
         if (find(e, PermanentTransportException.class) != null || attempt >= retry.maxAttempts()) {
           throw connectionFailure(call, e, attempt);
@@ -206,9 +233,14 @@ public final class RegistryHttp {
       HttpRequest.BodyPublisher body = call.body() != null && !method.equals("GET") && !method.equals("HEAD")
           ? call.body().open() : HttpRequest.BodyPublishers.noBody();
       b.method(method, body);
+      if (method.equals("GET") || method.equals("HEAD")) {
+        // until the headers; a PUT may legitimately take long (a registry committing a big upload)
+        b.timeout(readTimeout);
+      }
       HttpResponse<InputStream> r;
       try {
-        r = clientFor(uri).send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+        r = new WatchedResponse(clientFor(uri).send(b.build(), HttpResponse.BodyHandlers.ofInputStream()),
+            readTimeout, method + " " + Redaction.url(uri));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new InterruptedIOException("interrupted: " + method + " " + Redaction.url(uri));

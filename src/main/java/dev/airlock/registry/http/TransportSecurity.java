@@ -26,17 +26,33 @@ import javax.net.ssl.X509TrustManager;
 
 /**
  * Which hosts get plain HTTP or unverified TLS (only those the user names, plus plain HTTP for loopback
- * addresses), and the TLS contexts: the system trust store plus an optional private CA file.
+ * addresses unless the user names them as TLS hosts), and the TLS contexts: the system trust store plus an
+ * optional private CA file. There is no fallback between the two: a host gets exactly one scheme.
  */
 public final class TransportSecurity {
   private final Set<String> plainHttpHosts;
+  private final Set<String> tlsHosts;
   private final Set<String> insecureHosts;
   private final Path caFile;
 
   public TransportSecurity(Set<String> plainHttpHosts, Set<String> insecureHosts, Path caFile) {
+    this(plainHttpHosts, Set.of(), insecureHosts, caFile);
+  }
+
+  /**
+   * @param tlsHosts hosts that use HTTPS although they are loopback addresses; a host named for
+   *     unverified TLS is one too
+   */
+  public TransportSecurity(Set<String> plainHttpHosts, Set<String> tlsHosts, Set<String> insecureHosts, Path caFile) {
     this.plainHttpHosts = lower(plainHttpHosts);
+    this.tlsHosts = lower(tlsHosts);
     this.insecureHosts = lower(insecureHosts);
     this.caFile = caFile;
+    for (String h : this.plainHttpHosts) {
+      if (this.tlsHosts.contains(h) || this.insecureHosts.contains(h)) {
+        throw new InvalidInputException(h + " is named for plain HTTP and for TLS; choose one");
+      }
+    }
   }
 
   private static Set<String> lower(Set<String> s) {
@@ -47,9 +63,16 @@ public final class TransportSecurity {
     return out;
   }
 
-  /** {@code host} is {@code name[:port]}; a rule names either the host with its port or without. */
+  /**
+   * Whether {@code hostPort} ({@code name[:port]}) is spoken to in plain HTTP: named with
+   * {@code --plain-http}, or a loopback address not named with {@code --tls} or
+   * {@code --insecure-skip-tls-verify}. A rule names either the host with its port or without.
+   */
   public boolean plainHttp(String hostPort) {
-    return matches(plainHttpHosts, hostPort) || isLoopback(hostPort);
+    if (matches(plainHttpHosts, hostPort)) {
+      return true;
+    }
+    return isLoopback(hostPort) && !matches(tlsHosts, hostPort) && !matches(insecureHosts, hostPort);
   }
 
   public boolean skipVerify(String hostPort) {
@@ -148,6 +171,6 @@ public final class TransportSecurity {
   }
 
   public List<String> describe() {
-    return List.of("plain-http=" + plainHttpHosts, "skip-verify=" + insecureHosts, "ca=" + caFile);
+    return List.of("plain-http=" + plainHttpHosts, "tls=" + tlsHosts, "skip-verify=" + insecureHosts, "ca=" + caFile);
   }
 }

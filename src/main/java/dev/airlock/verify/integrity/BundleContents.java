@@ -15,6 +15,8 @@ import java.util.List;
  * @param signatures bundle signature manifests (subject = root, artifactType Sigstore bundle)
  * @param entries the root's entries: images, charts, artifacts (with ref names) and referrers
  * @param absentChildren index children deliberately absent (recorded in the catalog with present = 0)
+ * @param tufRepo the carried TUF repository archive (a metadata layer), or null
+ * @param tufRepoFile its spooled file (valid while the scan is open), or null
  */
 public record BundleContents(
     Descriptor root,
@@ -25,4 +27,6 @@ public record BundleContents(
     List<Descriptor> entries,
     int manifests,
     int blobs,
-    int absentChildren) {}
+    int absentChildren,
+    Digest tufRepo,
+    Path tufRepoFile) {}

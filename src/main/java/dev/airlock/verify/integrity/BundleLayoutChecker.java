@@ -9,6 +9,7 @@ import dev.airlock.oci.Digest;
 import dev.airlock.oci.Json;
 import dev.airlock.oci.MediaTypes;
 import dev.airlock.oci.RawManifest;
+import dev.airlock.verify.tuf.TufRepoArchive;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -73,6 +74,7 @@ public final class BundleLayoutChecker {
     // metadata manifest: catalog and lock
     Digest catalog = null;
     Digest lock = null;
+    Digest tufRepo = null;
     Descriptor metadata = null;
     for (Descriptor d : rootIndex.manifests()) {
       RawManifest m = manifest(d, "the bundle root");
@@ -83,6 +85,8 @@ public final class BundleLayoutChecker {
             catalog = l.digest();
           } else if (BundleFormat.LOCK_MEDIA_TYPE.equals(l.mediaType())) {
             lock = l.digest();
+          } else if (BundleFormat.TUF_REPO_MEDIA_TYPE.equals(l.mediaType())) {
+            tufRepo = l.digest();
           }
         }
       }
@@ -191,8 +195,16 @@ public final class BundleLayoutChecker {
       Digest metadataDigest = metadata.digest();
       List<Descriptor> rootEntries = rootIndex.manifests().stream()
           .filter(d -> !d.digest().equals(metadataDigest)).toList();
+      Path tufFile = null;
+      if (tufRepo != null) {
+        tufFile = scan.spooled(tufRepo);
+        if (tufFile == null) {
+          throw new VerificationException(where + ": the carried TUF repository " + tufRepo
+              + " is not a TUF repository archive (or is larger than " + TufRepoArchive.MAX_TOTAL_BYTES + " bytes)");
+        }
+      }
       return new BundleContents(root, catalog, catalogFile, lock, signatures, rootEntries,
-          manifests.size(), scan.blobs.size(), absent);
+          manifests.size(), scan.blobs.size(), absent, tufRepo, tufFile);
     }
   }
 

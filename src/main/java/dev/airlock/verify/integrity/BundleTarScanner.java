@@ -5,6 +5,7 @@ import dev.airlock.VerificationException;
 import dev.airlock.oci.Digest;
 import dev.airlock.oci.Json;
 import dev.airlock.store.LayoutStore;
+import dev.airlock.verify.tuf.TufRepoArchive;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,13 +23,16 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
  * One streaming pass over a bundle tarball ({@code .tar} or zstd-compressed): checks entry names and
  * types, hashes every blob while it flows and compares with its name, and spools only small things into
  * a temporary OCI layout directory: JSON blobs up to the manifest cap (manifests, signature payloads,
- * Sigstore bundles) and SQLite files (the catalog). Memory stays flat; nothing else is extracted.
+ * Sigstore bundles), SQLite files (the catalog) and a carried TUF repository archive. Memory stays flat; nothing else is extracted.
  */
 public final class BundleTarScanner {
   private BundleTarScanner() {}
 
   private static final byte[] ZSTD_MAGIC = {(byte) 0x28, (byte) 0xb5, (byte) 0x2f, (byte) 0xfd};
   private static final byte[] SQLITE_MAGIC = "SQLite format 3\0".getBytes(StandardCharsets.US_ASCII);
+  private static final Pattern TUF_FIRST_ENTRY = Pattern.compile("[0-9]+\\.[A-Za-z0-9._-]*json");
+  /** A TUF archive is spooled up to its own cap plus tar headers. */
+  private static final long TUF_SPOOL_CAP = TufRepoArchive.MAX_TOTAL_BYTES + 4L * 1024 * 1024;
   private static final Pattern BLOB = Pattern.compile("blobs/(sha256|sha512)/([0-9a-f]+)");
 
   /** Scans {@code bundle}; the spool directory is created under {@code tempParent}. */
@@ -116,8 +120,9 @@ public final class BundleTarScanner {
     int head = in.readNBytes(buf, 0, (int) Math.min(buf.length, size));
     boolean json = size <= Json.MANIFEST_CAP && head > 0 && startsWithBrace(buf, head);
     boolean sqlite = head >= SQLITE_MAGIC.length && Arrays.equals(buf, 0, SQLITE_MAGIC.length, SQLITE_MAGIC, 0, SQLITE_MAGIC.length);
+    boolean tuf = size <= TUF_SPOOL_CAP && isTufArchive(buf, head);
     Path target = r.spool.resolve(expected.blobPath());
-    Path tmp = (json || sqlite) ? target.resolveSibling(".tmp-" + expected.hex()) : null;
+    Path tmp = (json || sqlite || tuf) ? target.resolveSibling(".tmp-" + expected.hex()) : null;
     long total = 0;
     try (OutputStream out = tmp == null ? OutputStream.nullOutputStream() : Files.newOutputStream(tmp)) {
       int n = head;
@@ -139,6 +144,21 @@ public final class BundleTarScanner {
       Files.move(tmp, target);
     }
     r.blobs.put(expected, size);
+  }
+
+  /**
+   * A carried TUF repository ({@link TufRepoArchive}): a ustar archive whose first entry is a TUF
+   * metadata file ({@code N.root.json} sorts first). Image layers are compressed or start elsewhere.
+   */
+  private static boolean isTufArchive(byte[] b, int n) {
+    if (n < 512 || !new String(b, 257, 5, StandardCharsets.US_ASCII).equals("ustar")) {
+      return false;
+    }
+    int end = 0;
+    while (end < 100 && b[end] != 0) {
+      end++;
+    }
+    return TUF_FIRST_ENTRY.matcher(new String(b, 0, end, StandardCharsets.US_ASCII)).matches();
   }
 
   private static boolean startsWithBrace(byte[] b, int n) {

@@ -33,7 +33,8 @@ import java.util.TreeMap;
  * Cosign's legacy signature format: a simple-signing payload layer of a {@code sha256-<hex>.sig} manifest
  * with the signature in the annotation {@code dev.cosignproject.cosign/signature}; keyed, or keyless with
  * the Fulcio certificate (annotations {@code dev.sigstore.cosign/certificate}, {@code .../chain}) and the
- * Rekor bundle ({@code dev.sigstore.cosign/bundle}: SignedEntryTimestamp over the log entry).
+ * Rekor bundle ({@code dev.sigstore.cosign/bundle}: SignedEntryTimestamp over the log entry, whose body
+ * must record this payload's hash, this signature and this certificate).
  */
 public final class CosignSignatureVerifier {
   private CosignSignatureVerifier() {}
@@ -97,6 +98,20 @@ public final class CosignSignatureVerifier {
       String hash = body.path("spec").path("data").path("hash").path("value").asText();
       if (!Digest.sha256(payload).hex().equals(hash)) {
         throw new VerificationException("the Rekor entry is not about this payload");
+      }
+      JsonNode logged = body.path("spec").path("signature");
+      if (!java.util.Arrays.equals(decode(logged.path("content").asText(null), "Rekor entry signature"), sig)) {
+        throw new VerificationException("the Rekor entry records another signature");
+      }
+      byte[] loggedCert = decode(logged.path("publicKey").path("content").asText(null), "Rekor entry certificate");
+      java.security.cert.Certificate c;
+      try {
+        c = cf.generateCertificate(new ByteArrayInputStream(loggedCert));
+      } catch (java.security.cert.CertificateException e) {
+        throw new VerificationException("the Rekor entry does not record a certificate");
+      }
+      if (!c.equals(leaf)) {
+        throw new VerificationException("the Rekor entry records another certificate");
       }
       // 3. the certificate chains to a Fulcio CA at the time the entry was logged, and names the identity
       List<X509Certificate> path = new ArrayList<>();

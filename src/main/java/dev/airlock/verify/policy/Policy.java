@@ -149,6 +149,14 @@ public record Policy(
         if (r.keyless() != null) {
           r.keyless().toIdentity();
         }
+        Attestation a = r.attestation();
+        if (a != null && (a.predicateType() == null || (a.signedBy() == null) == (a.keyless() == null))) {
+          throw new InvalidInputException("policy " + file + ": attestation rule '" + r.describe()
+              + "' needs predicateType and exactly one of signedBy, keyless");
+        }
+        if (a != null && a.keyless() != null) {
+          a.keyless().toIdentity();
+        }
       }
     }
     return p;

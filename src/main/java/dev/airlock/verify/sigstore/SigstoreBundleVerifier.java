@@ -11,9 +11,18 @@ import dev.airlock.verify.keys.PublicKeys;
 import dev.sigstore.KeylessVerifier;
 import dev.sigstore.VerificationOptions;
 import dev.sigstore.bundle.Bundle;
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
 import java.security.PublicKey;
+import java.security.Signature;
+import java.security.SignatureException;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 
@@ -70,17 +79,7 @@ public final class SigstoreBundleVerifier {
     if (!ms.isObject()) {
       throw new InvalidInputException("the Sigstore bundle has neither dsseEnvelope nor messageSignature");
     }
-    byte[] sig;
-    byte[] md;
-    try {
-      sig = Base64.getDecoder().decode(ms.path("signature").asText(""));
-      md = Base64.getDecoder().decode(ms.path("messageDigest").path("digest").asText(""));
-    } catch (IllegalArgumentException e) {
-      throw new InvalidInputException("the Sigstore bundle message signature is not base64");
-    }
-    if (md.length > 0 && !java.security.MessageDigest.isEqual(md, rawDigest(artifactDigest))) {
-      throw new VerificationException("the bundle's message digest does not match " + artifactDigest);
-    }
+    byte[] sig = messageSignature(ms, artifactDigest);
     if (artifact == null || !Digest.sha256(artifact).equals(artifactDigest)) {
       throw new VerificationException("the artifact " + artifactDigest + " is not available to check its message signature");
     }
@@ -90,6 +89,84 @@ public final class SigstoreBundleVerifier {
       }
     }
     throw new VerificationException("the message signature does not verify with any of the " + keys.size() + " key(s)");
+  }
+
+  /** Ed25519 (pure EdDSA) needs the whole message; the JDK buffers it, so only files up to this size. */
+  static final long ED25519_MESSAGE_CAP = 64L << 20;
+
+  /**
+   * Keyed, over a file of any size, streaming: one pass hashes the file and feeds one signature check
+   * per key (ECDSA and RSA over SHA-256 keep memory flat). A DSSE bundle must name the file's digest;
+   * a message signature must cover the file and its message digest, when present, must match.
+   *
+   * @return the file's sha256 digest
+   */
+  public static Digest verifyKeyedFile(Path artifact, byte[] bundleJson, List<PublicKey> keys) throws IOException {
+    JsonNode b = Json.tree(bundleJson, "Sigstore bundle");
+    boolean message = !b.path("dsseEnvelope").isObject() && b.path("messageSignature").isObject();
+    long size = Files.size(artifact);
+    List<Signature> checks = new ArrayList<>();
+    if (message) {
+      for (PublicKey k : keys) {
+        if (PublicKeys.signatureAlgorithm(k).equals("Ed25519") && size > ED25519_MESSAGE_CAP) {
+          continue; // cannot be streamed; such a key cannot have verified it within bounded memory
+        }
+        try {
+          Signature sig = Signature.getInstance(PublicKeys.signatureAlgorithm(k));
+          sig.initVerify(k);
+          checks.add(sig);
+        } catch (GeneralSecurityException e) {
+          // an unusable key verifies nothing
+        }
+      }
+    }
+    MessageDigest md = Digest.Algorithm.SHA256.newMessageDigest();
+    try (InputStream in = Files.newInputStream(artifact)) {
+      byte[] buf = new byte[1 << 16];
+      int n;
+      while ((n = in.read(buf)) > 0) {
+        md.update(buf, 0, n);
+        for (Signature sig : checks) {
+          sig.update(buf, 0, n);
+        }
+      }
+    } catch (SignatureException e) {
+      throw new IllegalStateException(e);
+    }
+    Digest digest = Digest.of(Digest.Algorithm.SHA256, md.digest());
+    if (!message) {
+      verifyKeyed(digest, null, bundleJson, keys);
+      return digest;
+    }
+    byte[] signature = messageSignature(b.path("messageSignature"), digest);
+    for (Signature sig : checks) {
+      try {
+        if (sig.verify(signature)) {
+          return digest;
+        }
+      } catch (SignatureException e) {
+        // malformed for this key: try the next
+      }
+    }
+    throw new VerificationException("the message signature does not verify with any of the " + keys.size() + " key(s)"
+        + (size > ED25519_MESSAGE_CAP && checks.size() < keys.size() ? " (Ed25519 keys check files up to "
+            + ED25519_MESSAGE_CAP + " bytes)" : ""));
+  }
+
+  /** The signature of a message-signature bundle, after checking its message digest (when present) is {@code digest}'s. */
+  private static byte[] messageSignature(JsonNode ms, Digest digest) {
+    byte[] sig;
+    byte[] md;
+    try {
+      sig = Base64.getDecoder().decode(ms.path("signature").asText(""));
+      md = Base64.getDecoder().decode(ms.path("messageDigest").path("digest").asText(""));
+    } catch (IllegalArgumentException e) {
+      throw new InvalidInputException("the Sigstore bundle message signature is not base64");
+    }
+    if (md.length > 0 && !MessageDigest.isEqual(md, rawDigest(digest))) {
+      throw new VerificationException("the bundle's message digest does not match " + digest);
+    }
+    return sig;
   }
 
   private static Bundle parse(byte[] json) {

@@ -1,0 +1,46 @@
+package dev.airlock.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.airlock.oci.Platform;
+import dev.airlock.oci.RawManifest;
+import dev.airlock.store.LayoutStore;
+import dev.airlock.testing.CommandResult;
+import dev.airlock.testing.RealRegistry;
+import dev.airlock.testing.TestImages;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code airlock inspect} against a real registry, like {@code skopeo inspect}. */
+class InspectRegistryTest {
+  @RegisterExtension static RealRegistry registry = RealRegistry.plain();
+  @TempDir Path tmp;
+
+  @Test
+  void inspectsAnIndexInARealRegistryWithItsDigests() throws Exception {
+    LayoutStore src = LayoutStore.openOrCreate(tmp.resolve("src"));
+    TestImages t = new TestImages(src);
+    Platform amd = Platform.parse("linux/amd64");
+    Platform arm = Platform.parse("linux/arm64");
+    RawManifest a = t.image(amd, "base", "a");
+    RawManifest b = t.image(arm, "base", "b");
+    src.putManifest("", a, null);
+    src.putManifest("", b, null);
+    RawManifest idx = t.index(List.of(a, b), List.of(amd, arm));
+    src.putManifest("", idx, "app");
+    String ref = registry.hostPort() + "/team/app:1";
+    CommandResult copy = CommandResult.run("copy", "oci:" + tmp.resolve("src") + ":app", ref);
+    assertThat(copy.exitCode()).as(copy.err()).isZero();
+
+    CommandResult r = CommandResult.run("inspect", "-o", "json", ref);
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    assertThat(r.out()).contains(idx.digest().toString(), a.digest().toString(), b.digest().toString(), "arm64");
+
+    CommandResult missing = CommandResult.run("inspect", registry.hostPort() + "/team/app:nope");
+    assertThat(missing.exitCode()).isEqualTo(1);
+    assertThat(missing.err().strip()).startsWith("airlock: ").contains("nope").doesNotContain("\n");
+  }
+}

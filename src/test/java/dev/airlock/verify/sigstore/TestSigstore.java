@@ -1,0 +1,179 @@
+package dev.airlock.verify.sigstore;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.airlock.oci.Digest;
+import dev.airlock.oci.Json;
+import dev.airlock.verify.policy.CosignSignatureVerifier;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.MessageDigest;
+import java.security.PrivateKey;
+import java.security.Signature;
+import java.security.cert.X509Certificate;
+import java.security.spec.ECGenParameterSpec;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Date;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.DERUTF8String;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
+import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.cert.X509v3CertificateBuilder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+
+/**
+ * A test Sigstore instance made in the test: a 'Fulcio' CA that issues short-lived leaf certificates with
+ * the Fulcio identity extensions (SAN e-mail, OIDC issuer OIDs 1.3.6.1.4.1.57264.1.1 and .1.8), and a
+ * 'Rekor' key that signs SignedEntryTimestamps over cosign's canonical JSON
+ * {@code {body, integratedTime, logID, logIndex}}; {@link #trustedRootJson()} names both, in the
+ * trusted_root.json format sigstore-java parses.
+ */
+public final class TestSigstore {
+  public static final Instant INTEGRATED = Instant.parse("2026-01-15T10:00:00Z");
+  private static final Instant START = Instant.parse("2020-01-01T00:00:00Z");
+  private static final ASN1ObjectIdentifier ISSUER_V1 = new ASN1ObjectIdentifier("1.3.6.1.4.1.57264.1.1");
+  private static final ASN1ObjectIdentifier ISSUER_V2 = new ASN1ObjectIdentifier("1.3.6.1.4.1.57264.1.8");
+  private static final AtomicLong SERIAL = new AtomicLong(100);
+
+  final KeyPair caKey;
+  final X509Certificate ca;
+  final KeyPair rekorKey;
+
+  public TestSigstore(String name) throws Exception {
+    caKey = ecKey();
+    rekorKey = ecKey();
+    X500Name subject = new X500Name("O=airlock-test,CN=" + name);
+    X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(subject, BigInteger.valueOf(SERIAL.incrementAndGet()),
+        Date.from(START), Date.from(START.plus(Duration.ofDays(5000))), subject, caKey.getPublic());
+    b.addExtension(Extension.basicConstraints, true, new BasicConstraints(1));
+    b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
+    ca = certificate(b, caKey.getPrivate());
+  }
+
+  static KeyPair ecKey() throws Exception {
+    KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
+    g.initialize(new ECGenParameterSpec("secp256r1"));
+    return g.generateKeyPair();
+  }
+
+  private static X509Certificate certificate(X509v3CertificateBuilder b, PrivateKey signer) throws Exception {
+    return new JcaX509CertificateConverter().getCertificate(
+        b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(signer)));
+  }
+
+  public KeyPair rekorKey() {
+    return rekorKey;
+  }
+
+  /** trusted_root.json with this CA and this Rekor key. */
+  public byte[] trustedRootJson() throws Exception {
+    Base64.Encoder b64 = Base64.getEncoder();
+    byte[] rekorDer = rekorKey.getPublic().getEncoded();
+    ObjectNode root = Json.MAPPER.createObjectNode();
+    root.put("mediaType", "application/vnd.dev.sigstore.trustedroot+json;version=0.1");
+    ObjectNode tlog = root.putArray("tlogs").addObject();
+    tlog.put("baseUrl", "https://rekor.test.invalid");
+    tlog.put("hashAlgorithm", "SHA2_256");
+    ObjectNode pk = tlog.putObject("publicKey");
+    pk.put("rawBytes", b64.encodeToString(rekorDer));
+    pk.put("keyDetails", "PKIX_ECDSA_P256_SHA_256");
+    pk.putObject("validFor").put("start", START.toString());
+    tlog.putObject("logId").put("keyId", b64.encodeToString(MessageDigest.getInstance("SHA-256").digest(rekorDer)));
+    ObjectNode caNode = root.putArray("certificateAuthorities").addObject();
+    caNode.putObject("subject").put("organization", "airlock-test").put("commonName", "test-fulcio");
+    caNode.put("uri", "https://fulcio.test.invalid");
+    caNode.putObject("certChain").putArray("certificates").addObject().put("rawBytes", b64.encodeToString(ca.getEncoded()));
+    caNode.putObject("validFor").put("start", START.toString());
+    root.putArray("ctlogs");
+    root.putArray("timestampAuthorities");
+    return Json.write(root);
+  }
+
+  /** A Fulcio-style leaf for {@code identity} (SAN e-mail) and OIDC {@code issuer}, issued by this CA. */
+  public Leaf issue(String identity, String issuer) throws Exception {
+    KeyPair key = ecKey();
+    JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(ca, BigInteger.valueOf(SERIAL.incrementAndGet()),
+        Date.from(INTEGRATED.minusSeconds(60)), Date.from(INTEGRATED.plusSeconds(600)), new X500Name(new org.bouncycastle.asn1.x500.RDN[0]),
+        key.getPublic());
+    b.addExtension(Extension.subjectAlternativeName, true, new GeneralNames(new GeneralName(GeneralName.rfc822Name, identity)));
+    b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
+    b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_codeSigning));
+    b.addExtension(ISSUER_V1, false, issuer.getBytes(StandardCharsets.UTF_8));
+    b.addExtension(ISSUER_V2, false, new DERUTF8String(issuer));
+    return new Leaf(key, certificate(b, caKey.getPrivate()), this);
+  }
+
+  /** A leaf certificate and its key; {@link #signCosign} makes the annotations of a keyless cosign {@code .sig} layer. */
+  public record Leaf(KeyPair key, X509Certificate cert, TestSigstore ca) {
+    /** Signs {@code payload} and logs it in {@code log}'s Rekor (whose key makes the SignedEntryTimestamp). */
+    public Map<String, String> signCosign(byte[] payload, TestSigstore log) throws Exception {
+      return signCosign(payload, log, log.rekorKey);
+    }
+
+    /** As above, but the SignedEntryTimestamp is made with {@code setKey} (a forged one when it is not the log's). */
+    public Map<String, String> signCosign(byte[] payload, TestSigstore log, KeyPair setKey) throws Exception {
+      Base64.Encoder b64 = Base64.getEncoder();
+      byte[] sig = sign(key.getPrivate(), payload);
+      String certPem = pem(cert);
+      ObjectNode body = Json.MAPPER.createObjectNode();
+      body.put("apiVersion", "0.0.1");
+      body.put("kind", "hashedrekord");
+      ObjectNode spec = body.putObject("spec");
+      spec.putObject("data").putObject("hash").put("algorithm", "sha256").put("value", Digest.sha256(payload).hex());
+      ObjectNode s = spec.putObject("signature");
+      s.put("content", b64.encodeToString(sig));
+      s.putObject("publicKey").put("content", b64.encodeToString(certPem.getBytes(StandardCharsets.UTF_8)));
+      String bodyB64 = b64.encodeToString(Json.write(body));
+      String logId = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(log.rekorKey.getPublic().getEncoded()));
+      Map<String, Object> entry = new TreeMap<>();
+      entry.put("body", bodyB64);
+      entry.put("integratedTime", INTEGRATED.getEpochSecond());
+      entry.put("logID", logId);
+      entry.put("logIndex", 4242L);
+      // RFC 8785 canonical JSON, as cosign's VerifySET computes it: sorted keys, no whitespace
+      byte[] canonical = ("{\"body\":\"" + bodyB64 + "\",\"integratedTime\":" + INTEGRATED.getEpochSecond()
+          + ",\"logID\":\"" + logId + "\",\"logIndex\":4242}").getBytes(StandardCharsets.UTF_8);
+      ObjectNode bundle = Json.MAPPER.createObjectNode();
+      bundle.put("SignedEntryTimestamp", b64.encodeToString(sign(setKey.getPrivate(), canonical)));
+      bundle.set("Payload", Json.MAPPER.valueToTree(entry));
+      Map<String, String> annotations = new LinkedHashMap<>();
+      annotations.put(CosignSignatureVerifier.SIGNATURE_ANNOTATION, b64.encodeToString(sig));
+      annotations.put(CosignSignatureVerifier.CERTIFICATE_ANNOTATION, certPem);
+      annotations.put(CosignSignatureVerifier.CHAIN_ANNOTATION, pem(ca.ca));
+      annotations.put(CosignSignatureVerifier.BUNDLE_ANNOTATION, new String(Json.write(bundle), StandardCharsets.UTF_8));
+      return annotations;
+    }
+  }
+
+  static byte[] sign(PrivateKey key, byte[] data) throws Exception {
+    Signature s = Signature.getInstance("SHA256withECDSA");
+    s.initSign(key);
+    s.update(data);
+    return s.sign();
+  }
+
+  static String pem(X509Certificate c) throws Exception {
+    java.io.StringWriter w = new java.io.StringWriter();
+    try (JcaPEMWriter p = new JcaPEMWriter(w)) {
+      p.writeObject(c);
+    }
+    return w.toString();
+  }
+}
