@@ -1,6 +1,106 @@
 package dev.airlock.cli;
 
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.airlock.InvalidInputException;
+import dev.airlock.bundle.BundleArchive;
+import dev.airlock.bundler.Bundler;
+import dev.airlock.catalog.AuditReport;
+import dev.airlock.catalog.CatalogReader;
+import dev.airlock.oci.Json;
+import dev.airlock.progress.TerminalProgress;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
-@Command(name = "audit", mixinStandardHelpOptions = true, description = "Report what a bundle contains, or what was imported where and when.")
-final class AuditCommand extends NotYetAvailable {}
+@Command(name = "audit", mixinStandardHelpOptions = true,
+    description = "Report what a bundle contains (from its catalog), or what was imported where and when.")
+final class AuditCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Parameters(index = "0", arity = "0..1", paramLabel = "BUNDLE",
+      description = "The bundle; its catalog is read from BUNDLE.catalog.db beside it, else from inside the tar.")
+  Path bundle;
+
+  @Option(names = {"-o", "--output"}, paramLabel = "text|json", defaultValue = "text", description = "Output format (default: ${DEFAULT-VALUE}).")
+  String format;
+
+  @Override
+  public Integer call() throws Exception {
+    if (!format.equals("text") && !format.equals("json")) {
+      throw new InvalidInputException("-o must be text or json, not '" + format + "'");
+    }
+    if (bundle == null) {
+      throw new InvalidInputException("name the bundle to audit");
+    }
+    return auditBundle(bundle);
+  }
+
+  private int auditBundle(Path bundlePath) throws Exception {
+    if (!Files.isRegularFile(bundlePath)) {
+      throw new InvalidInputException("bundle " + bundlePath + " does not exist");
+    }
+    Path beside = Bundler.catalogFor(bundlePath);
+    Path temp = null;
+    Path catalog = beside;
+    if (!Files.isRegularFile(beside)) {
+      temp = Files.createTempFile("airlock-catalog-", ".db");
+      BundleArchive.extractCatalog(bundlePath, temp);
+      catalog = temp;
+    }
+    try (CatalogReader reader = CatalogReader.open(catalog)) {
+      AuditReport report = reader.report();
+      PrintWriter out = spec.commandLine().getOut();
+      if (format.equals("json")) {
+        out.println(Json.MAPPER.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
+      } else {
+        printText(report, out);
+      }
+      out.flush();
+    } finally {
+      if (temp != null) {
+        Files.deleteIfExists(temp);
+      }
+    }
+    return ExitCodes.OK;
+  }
+
+  static void printText(AuditReport r, PrintWriter out) {
+    out.println("bundle " + r.bundle().name() + ", created " + r.bundle().created() + " by airlock "
+        + r.bundle().toolVersion());
+    for (AuditReport.Source s : r.sources()) {
+      out.println();
+      out.println(s.kind() + " " + s.ref());
+      out.println("  digest:    " + s.digest());
+      out.println("  type:      " + s.mediaType());
+      out.println("  from:      " + s.origin());
+      if (!s.platforms().isEmpty() || !s.absentPlatforms().isEmpty()) {
+        out.println("  platforms: " + String.join(", ", s.platforms())
+            + (s.absentPlatforms().isEmpty() ? "" : " (left out: " + String.join(", ", s.absentPlatforms()) + ")"));
+      }
+      out.println("  size:      " + s.size() + " bytes (" + TerminalProgress.human(s.size()) + ")");
+      for (AuditReport.Referrer ref : s.referrers()) {
+        out.println("  " + ref.kind() + ": " + ref.digest() + (ref.tag() != null ? " (tag " + ref.tag() + ")" : "")
+            + (ref.artifactType() != null ? " " + ref.artifactType() : ""));
+      }
+    }
+    for (AuditReport.Chart c : r.charts()) {
+      out.println();
+      out.println("chart " + c.name() + " " + c.version() + (c.appVersion() != null ? " (app " + c.appVersion() + ")" : "")
+          + " from " + c.source() + " as " + c.ref());
+      for (String i : c.images()) {
+        out.println("  image: " + i);
+      }
+    }
+    out.println();
+    out.println("blobs stored:      " + r.blobCount() + ", " + r.storedBytes() + " bytes ("
+        + TerminalProgress.human(r.storedBytes()) + ")");
+    out.println("layers referenced: " + r.referencedBytes() + " bytes, stored once: " + r.uniqueLayerBytes() + " bytes");
+    out.println("dedup saving:      " + r.dedupSavedBytes() + " bytes (" + TerminalProgress.human(r.dedupSavedBytes()) + ")");
+  }
+}

@@ -1,6 +1,108 @@
 package dev.airlock.cli;
 
+import dev.airlock.InvalidInputException;
+import dev.airlock.bundle.BundleLock;
+import dev.airlock.bundle.BundleSpec;
+import dev.airlock.bundle.SpecReader;
+import dev.airlock.bundler.BundleSignatureHook;
+import dev.airlock.bundler.Bundler;
+import dev.airlock.bundler.KeySignatureHook;
+import dev.airlock.verify.keys.KeyPassword;
+import dev.airlock.verify.keys.SigningKey;
+import dev.airlock.bundler.OpenedSourceStores;
+import dev.airlock.charts.ChartRepository;
+import dev.airlock.progress.TerminalProgress;
+import dev.airlock.transfer.GraphCopier;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
-@Command(name = "bundle", mixinStandardHelpOptions = true, description = "Resolve a bundle spec and write a signed, deduplicated OCI-layout bundle.")
-final class BundleCommand extends NotYetAvailable {}
+@Command(name = "bundle", mixinStandardHelpOptions = true,
+    description = {"Resolve a bundle spec and write a signed, deduplicated OCI-layout bundle.",
+        "Writes BUNDLE, BUNDLE.sha256, BUNDLE.catalog.db and bundle.lock.yaml beside it."})
+final class BundleCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "SPEC", description = "The bundle spec (YAML), see docs/bundle-spec.md.")
+  Path specFile;
+
+  @Option(names = {"-o", "--output"}, required = true, paramLabel = "BUNDLE", description = "The bundle tarball to write.")
+  Path output;
+
+  @Option(names = "--lock", paramLabel = "FILE", description = "Take digests, chart versions and the creation time from this lock file.")
+  Path lock;
+
+  @Option(names = "--compress", paramLabel = "none|zstd", defaultValue = "none", description = "Compress the whole tarball (default: ${DEFAULT-VALUE}).")
+  String compress;
+
+  @Option(names = "--work", paramLabel = "DIR", description = "Working OCI layout (default: BUNDLE.work beside the output, removed on success); kept after a failure so a re-run resumes.")
+  Path work;
+
+  @Option(names = {"-j", "--jobs"}, paramLabel = "N", description = "Blobs fetched in parallel (default: ${DEFAULT-VALUE}).")
+  int jobs = GraphCopier.defaultParallelism();
+
+  @Option(names = "--key", paramLabel = "KEY", description = "Sign the bundle with this cosign private key.")
+  Path key;
+
+  @Option(names = "--tuf-repo", paramLabel = "DIR", description = "Carry this Sigstore TUF repository (a local "
+      + "consistent-snapshot copy) in the bundle, for offline keyless verification.")
+  Path tufRepo;
+
+  @Mixin RegistryOptionsMixin registry;
+
+  @Override
+  public Integer call() throws Exception {
+    if (!compress.equals("none") && !compress.equals("zstd")) {
+      throw new InvalidInputException("--compress must be none or zstd, not '" + compress + "'");
+    }
+    if (jobs < 1 || jobs > 64) {
+      throw new InvalidInputException("-j must be between 1 and 64");
+    }
+    BundleSpec bundleSpec = SpecReader.read(specFile);
+    BundleLock bundleLock = lock == null ? null : BundleLock.read(lock);
+    if (bundleLock != null && !bundleLock.name().equals(bundleSpec.name())) {
+      throw new InvalidInputException("lock file " + lock + " is for bundle '" + bundleLock.name() + "', the spec is '"
+          + bundleSpec.name() + "'");
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    TerminalProgress progress = TerminalProgress.forConsole(spec.commandLine().getErr());
+    Path specDir = specFile.toAbsolutePath().normalize().getParent();
+    Bundler.Result r;
+    try (OpenedSourceStores stores = new OpenedSourceStores(registry.toOptions(System.in))) {
+      Bundler bundler = new Bundler(stores, new ChartRepository(), signatureHook(), progress, Main.version());
+      r = bundler.bundle(new Bundler.Request(bundleSpec, specDir, output, bundleLock, compress.equals("zstd"), work,
+          jobs, Bundler.createdFromEnvironment(System.getenv("SOURCE_DATE_EPOCH")), tufRepo));
+    } finally {
+      progress.finish();
+    }
+    out.println("bundle:  " + r.output());
+    out.println("sha256:  " + r.digest().hex());
+    out.println("size:    " + r.size() + " bytes (" + TerminalProgress.human(r.size()) + ")");
+    out.println("content: " + r.entries() + " entries, " + r.blobsStored() + " blobs stored");
+    out.println("fetched: " + r.blobsFetched() + " blobs (" + r.bytesFetched() + " bytes), " + r.blobsReused()
+        + " already in the working directory");
+    out.println("dedup:   " + r.bytesReferenced() + " bytes referenced, " + r.bytesStored() + " bytes stored");
+    out.println("lock:    " + r.lockFile());
+    out.println("catalog: " + r.catalog());
+    return ExitCodes.OK;
+  }
+
+  /** The bundle signer for {@code --key}; null without a key. */
+  private BundleSignatureHook signatureHook() throws java.io.IOException {
+    if (key == null) {
+      return null;
+    }
+    char[] pw = KeyPassword.resolve(System.getenv(), System.console(), "Enter password for private key " + key + ": ", false);
+    try {
+      return new KeySignatureHook(SigningKey.load(key, pw));
+    } finally {
+      java.util.Arrays.fill(pw, '\0');
+    }
+  }
+}

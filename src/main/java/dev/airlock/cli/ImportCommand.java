@@ -1,6 +1,157 @@
 package dev.airlock.cli;
 
+import dev.airlock.history.ImportHistory;
+import dev.airlock.importer.BundleImporter;
+import dev.airlock.importer.BundleVerifier;
+import dev.airlock.importer.Bytes;
+import dev.airlock.importer.ImportResult;
+import dev.airlock.importer.OfflineBundleVerifier;
+import dev.airlock.importer.ReferenceMapper;
+import dev.airlock.importer.RegistryImportTargets;
+import dev.airlock.progress.ProgressListener;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicLong;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
-@Command(name = "import", mixinStandardHelpOptions = true, description = "Verify a bundle, then load it into a registry or an OCI layout.")
-final class ImportCommand extends NotYetAvailable {}
+@Command(name = "import", mixinStandardHelpOptions = true,
+    description = {"Verify a bundle, then load it into a registry or an OCI layout, losing nothing.",
+        "The bundle is verified first (failure: nothing is pushed, exit 3); the target is probed and the plan"
+            + " printed; blobs are pushed in parallel straight from the bundle, each at most once; the target is"
+            + " re-read to prove every tag and signature; the import is recorded in the history."})
+final class ImportCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "BUNDLE", description = "The bundle (tarball, or its OCI layout directory).")
+  Path bundle;
+
+  @Option(names = "--to", required = true, paramLabel = "TARGET", description = "host:port[/prefix] or oci:DIR.")
+  String to;
+
+  @Option(names = "--key", paramLabel = "PUB", description = "Public key the bundle must be signed with (repeatable).")
+  List<Path> keys = new ArrayList<>();
+
+  @Option(names = "--policy", paramLabel = "P", description = "Image policy to enforce while verifying.")
+  Path policy;
+
+  @Option(names = "--allow-unsigned", description = "Accept a bundle without a signature (integrity is still checked).")
+  boolean allowUnsigned;
+
+  @Option(names = "--dry-run", description = "Verify, probe and print the plan; push nothing.")
+  boolean dryRun;
+
+  @Option(names = "--keep-host", description = "Keep the source host as the first path component (TARGET/docker.io/library/alpine).")
+  boolean keepHost;
+
+  @Option(names = "--flatten", description = "Flatten repository paths to one component, reversibly (a/b-c/d -> a-b--c-d).")
+  boolean flatten;
+
+  @Option(names = "--prefix", paramLabel = "P", description = "Path prefix under the target for every repository.")
+  String prefix;
+
+  @Option(names = "--emit-config", paramLabel = "DIR", description = "Write containerd hosts.toml, registries.conf, ImageDigestMirrorSet/ImageTagMirrorSet and mapping.json into DIR.")
+  Path emitConfig;
+
+  @Option(names = "--catalog", paramLabel = "DB", description = "Import history database (default: ${XDG_DATA_HOME:-~/.local/share}/airlock/history.db).")
+  Path catalog;
+
+  @Option(names = "--keep-sparse-index", description = "The target registry accepts an index whose children are"
+      + " not all present: push platform-filtered indexes as they are (default for registries: push the present"
+      + " platforms under TAG-os-arch tags and report that the index itself could not be kept).")
+  boolean keepSparseIndex;
+
+  @Mixin RegistryOptionsMixin registry = new RegistryOptionsMixin();
+
+  @Option(names = {"-j", "--jobs"}, paramLabel = "N", defaultValue = "0", description = "Blobs pushed in parallel (default: automatic).")
+  int jobs;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    Path history = catalog != null ? catalog : ImportHistory.defaultPath();
+    BundleImporter importer = new BundleImporter(verifier(),
+        new RegistryImportTargets(registry.toOptions(System.in), keepSparseIndex));
+    ProgressPrinter progress = new ProgressPrinter(err);
+    ImportResult r = importer.run(bundle, new BundleImporter.Options(to, new ReferenceMapper(prefix, keepHost, flatten),
+        new BundleVerifier.Request(keys, policy, allowUnsigned), dryRun, jobs, progress, emitConfig, history,
+        (verified, plan) -> {
+          out.println("verification: " + verified.summary());
+          out.println("plan:");
+          plan.describe().forEach(l -> out.println("  " + l));
+          out.flush();
+        }));
+    if (!r.dryRun()) {
+      out.println("check after import:");
+      r.proof().forEach(l -> out.println("  " + l));
+    }
+    r.configNotes().forEach(l -> out.println("config: " + l));
+    out.println(r.summary());
+    out.println("history: " + history.toAbsolutePath() + (r.historyId() > 0 ? " (import #" + r.historyId() + ")" : ""));
+    out.flush();
+    return ExitCodes.OK;
+  }
+
+  /** The verifier that runs before anything is pushed. */
+  static BundleVerifier verifier() {
+    return new OfflineBundleVerifier();
+  }
+
+  /** Progress as log lines on stderr, at most one a second: bytes, rate and ETA. */
+  static final class ProgressPrinter implements ProgressListener {
+    private final PrintWriter err;
+    private final AtomicLong bytes = new AtomicLong();
+    private volatile long totalBytes = -1;
+    private volatile long phaseStart = System.nanoTime();
+    private volatile long lastPrint;
+    private volatile String phase = "";
+
+    ProgressPrinter(PrintWriter err) {
+      this.err = err;
+    }
+
+    @Override
+    public synchronized void phase(String name, long totalItems, long total) {
+      phase = name;
+      totalBytes = total;
+      bytes.set(0);
+      phaseStart = System.nanoTime();
+      err.println("airlock import: " + name + (total > 0 ? " (" + Bytes.human(total) + ")" : ""));
+      err.flush();
+    }
+
+    @Override
+    public void bytes(long n) {
+      long done = bytes.addAndGet(n);
+      long now = System.nanoTime();
+      if (now - lastPrint < 1_000_000_000L && done != totalBytes) {
+        return;
+      }
+      synchronized (this) {
+        lastPrint = now;
+        double secs = Math.max(0.001, (now - phaseStart) / 1e9);
+        double rate = done / secs;
+        String eta = totalBytes > 0 && rate > 0 ? String.format(Locale.ROOT, ", ETA %.0fs", Math.max(0, (totalBytes - done) / rate)) : "";
+        String pct = totalBytes > 0 ? String.format(Locale.ROOT, "%3.0f%% ", 100.0 * done / totalBytes) : "";
+        err.println("  " + phase + " " + pct + Bytes.human(done) + (totalBytes > 0 ? " of " + Bytes.human(totalBytes) : "")
+            + ", " + Bytes.human((long) rate) + "/s" + eta);
+        err.flush();
+      }
+    }
+
+    @Override
+    public void info(String message) {
+      err.println("  " + message);
+      err.flush();
+    }
+  }
+}

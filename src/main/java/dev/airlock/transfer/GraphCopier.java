@@ -74,9 +74,11 @@ public final class GraphCopier implements Closeable {
   private final ContentStore dst;
   private final Options options;
   private final ExecutorService pool;
-  private final Map<Digest, CompletableFuture<Boolean>> blobs = new ConcurrentHashMap<>();
-  private final Set<Digest> manifestsDone = ConcurrentHashMap.newKeySet();
-  private final Set<Digest> referrersVisited = ConcurrentHashMap.newKeySet();
+  // keyed by destination repository and digest: a registry links blobs and manifests per repository, so
+  // content shared by two repositories must reach both (the destination skips, or mounts, the second)
+  private final Map<String, CompletableFuture<Boolean>> blobs = new ConcurrentHashMap<>();
+  private final Set<String> manifestsDone = ConcurrentHashMap.newKeySet();
+  private final Set<String> referrersVisited = ConcurrentHashMap.newKeySet();
 
   public GraphCopier(ContentStore dst, Options options) {
     this.dst = dst;
@@ -121,6 +123,10 @@ public final class GraphCopier implements Closeable {
       this.dstRepo = dstRepo;
     }
 
+    String key(Digest d) {
+      return dstRepo + "@" + d;
+    }
+
     void copyTree(RawManifest m, Platform platform, List<Platform> wanted, String tag) throws IOException {
       manifests.add(new GraphRecord.ManifestSeen(m.digest(), m.mediaType(), m.size(), platform, m.artifactType()));
       copiedManifests.add(m.digest());
@@ -155,14 +161,15 @@ public final class GraphCopier implements Closeable {
         }
         join(pending);
       }
-      if (manifestsDone.add(m.digest()) || tag != null) {
+      if (manifestsDone.add(key(m.digest())) || tag != null) {
         dst.putManifest(dstRepo, m, tag);
         options.progress().item("manifest " + m.digest().shortForm(), false);
       }
     }
 
     private CompletableFuture<Boolean> scheduleBlob(Descriptor blob, boolean[] first) {
-      return blobs.computeIfAbsent(blob.digest(), d -> {
+      Digest d = blob.digest();
+      return blobs.computeIfAbsent(key(d), k -> {
         first[0] = true;
         return CompletableFuture.supplyAsync(() -> {
         try {
@@ -182,14 +189,14 @@ public final class GraphCopier implements Closeable {
 
     void copyReferrersOf(List<Digest> subjects) throws IOException {
       for (Digest subject : subjects) {
-        if (!referrersVisited.add(subject)) {
+        if (!referrersVisited.add(key(subject))) {
           continue;
         }
         List<Digest> found = new ArrayList<>();
         for (Descriptor r : src.referrers(srcRepo, subject, null)) {
           referrers.add(new GraphRecord.ReferrerSeen(r.digest(), subject, r.artifactType(),
               ReferrerKind.classify(r.artifactType(), null, r.annotations()), null));
-          if (!manifestsDone.contains(r.digest())) {
+          if (!manifestsDone.contains(key(r.digest()))) {
             copyTree(src.getManifest(srcRepo, r.digest().toString()), null, List.of(), null);
           }
           found.add(r.digest());

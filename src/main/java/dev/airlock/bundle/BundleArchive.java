@@ -1,0 +1,125 @@
+package dev.airlock.bundle;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.github.luben.zstd.ZstdInputStream;
+import dev.airlock.InvalidInputException;
+import dev.airlock.oci.Digest;
+import dev.airlock.oci.Json;
+import dev.airlock.oci.VerifyingInputStream;
+import dev.airlock.store.AtomicFiles;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.archivers.tar.TarFile;
+
+/**
+ * Reads named entries of a bundle tarball without unpacking it: random access for a plain tar, one
+ * streaming pass per entry for a zstd-compressed one. Used to get the catalog out of a bundle.
+ */
+public final class BundleArchive {
+  private BundleArchive() {}
+
+  private static final int JSON_CAP = 16 * 1024 * 1024;
+
+  /** Finds catalog.db through index.json, the root index and the metadata manifest; copies it to {@code target}. */
+  public static void extractCatalog(Path bundle, Path target) throws IOException {
+    JsonNode index = json(bundle, "index.json", null, -1);
+    JsonNode rootDesc = null;
+    for (JsonNode m : index.path("manifests")) {
+      if (BundleFormat.ROOT_REF_NAME.equals(m.path("annotations").path("org.opencontainers.image.ref.name").asText())) {
+        rootDesc = m;
+      }
+    }
+    if (rootDesc == null) {
+      throw new InvalidInputException(bundle + " is not an airlock bundle: index.json has no " + BundleFormat.ROOT_REF_NAME);
+    }
+    JsonNode root = json(bundle, blobName(rootDesc), Digest.parse(rootDesc.path("digest").asText()), rootDesc.path("size").asLong());
+    JsonNode metaDesc = null;
+    for (JsonNode m : root.path("manifests")) {
+      if (BundleFormat.METADATA_ARTIFACT_TYPE.equals(m.path("artifactType").asText())) {
+        metaDesc = m;
+      }
+    }
+    if (metaDesc == null) {
+      throw new InvalidInputException(bundle + ": the bundle root lists no metadata manifest");
+    }
+    JsonNode meta = json(bundle, blobName(metaDesc), Digest.parse(metaDesc.path("digest").asText()), metaDesc.path("size").asLong());
+    for (JsonNode layer : meta.path("layers")) {
+      if (BundleFormat.CATALOG_MEDIA_TYPE.equals(layer.path("mediaType").asText())) {
+        Digest d = Digest.parse(layer.path("digest").asText());
+        Path tmp = AtomicFiles.tempBeside(target);
+        try {
+          try (InputStream in = new VerifyingInputStream(open(bundle, d.blobPath()), d, layer.path("size").asLong(),
+              "catalog in " + bundle); OutputStream out = Files.newOutputStream(tmp)) {
+            in.transferTo(out);
+          }
+          AtomicFiles.moveIntoPlace(tmp, target);
+        } finally {
+          Files.deleteIfExists(tmp);
+        }
+        return;
+      }
+    }
+    throw new InvalidInputException(bundle + ": the metadata manifest has no catalog layer");
+  }
+
+  private static String blobName(JsonNode desc) {
+    return Digest.parse(desc.path("digest").asText()).blobPath();
+  }
+
+  private static JsonNode json(Path bundle, String name, Digest digest, long size) throws IOException {
+    try (InputStream raw = open(bundle, name);
+        InputStream in = digest == null ? raw : new VerifyingInputStream(raw, digest, size, name + " in " + bundle)) {
+      return Json.tree(Json.readCapped(in, JSON_CAP, name + " in " + bundle), name + " in " + bundle);
+    }
+  }
+
+  /** Opens one entry's bytes. */
+  public static InputStream open(Path bundle, String name) throws IOException {
+    if (isZstd(bundle)) {
+      TarArchiveInputStream tar = new TarArchiveInputStream(new ZstdInputStream(
+          new BufferedInputStream(Files.newInputStream(bundle), 1 << 16)));
+      TarArchiveEntry e;
+      while ((e = tar.getNextEntry()) != null) {
+        if (e.getName().equals(name)) {
+          return tar;
+        }
+      }
+      tar.close();
+      throw new InvalidInputException(bundle + " has no entry " + name);
+    }
+    TarFile tf;
+    try {
+      tf = new TarFile(bundle);
+    } catch (IOException e) {
+      throw new InvalidInputException(bundle + " is not a tar file: " + e.getMessage());
+    }
+    for (TarArchiveEntry e : tf.getEntries()) {
+      if (e.getName().equals(name)) {
+        InputStream in = tf.getInputStream(e);
+        return new java.io.FilterInputStream(in) {
+          @Override
+          public void close() throws IOException {
+            super.close();
+            tf.close();
+          }
+        };
+      }
+    }
+    tf.close();
+    throw new InvalidInputException(bundle + " has no entry " + name);
+  }
+
+  static boolean isZstd(Path file) throws IOException {
+    try (InputStream in = Files.newInputStream(file)) {
+      byte[] magic = in.readNBytes(4);
+      return magic.length == 4 && (magic[0] & 0xff) == 0x28 && (magic[1] & 0xff) == 0xb5
+          && (magic[2] & 0xff) == 0x2f && (magic[3] & 0xff) == 0xfd;
+    }
+  }
+}

@@ -1,0 +1,125 @@
+package dev.airlock.bundle;
+
+import com.github.luben.zstd.ZstdOutputStream;
+import dev.airlock.oci.Digest;
+import dev.airlock.oci.VerifyingInputStream;
+import dev.airlock.progress.ProgressListener;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Function;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+
+/**
+ * Writes a bundle tarball in one streaming pass: entries sorted by name, mode 0644 (dirs 0755), uid/gid
+ * 0, no owner names, mtime 0, PAX headers only where a name needs one. Each blob is re-hashed while it
+ * is copied from the working layout (a damaged working directory cannot leak into a bundle), and the
+ * digest of the whole file is computed on the way out, so the result is never read back.
+ */
+public final class BundleTarWriter {
+  private BundleTarWriter() {}
+
+  public static final String OCI_LAYOUT_CONTENT = "{\"imageLayoutVersion\":\"1.0.0\"}";
+
+  /** The digest and size of the file written (compressed, when compressed). */
+  public record Result(Digest digest, long size) {}
+
+  /**
+   * @param blobs every blob of the bundle, digest to size
+   * @param blobFile where each blob's bytes are
+   */
+  public static Result write(Path out, Map<Digest, Long> blobs, Function<Digest, Path> blobFile, byte[] indexJson,
+      boolean zstd, ProgressListener progress) throws IOException {
+    MessageDigest md = Digest.Algorithm.SHA256.newMessageDigest();
+    CountingStream counted;
+    try (OutputStream file = Files.newOutputStream(out)) {
+      counted = new CountingStream(new DigestOutputStream(new BufferedOutputStream(file, 1 << 16), md));
+      OutputStream body = zstd ? new ZstdOutputStream(counted, 3) : counted;
+      try (TarArchiveOutputStream tar = new TarArchiveOutputStream(body, StandardCharsets.UTF_8.name())) {
+        tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+        tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+        TreeMap<String, Digest> files = new TreeMap<>();
+        TreeSet<String> dirs = new TreeSet<>();
+        for (Digest d : blobs.keySet()) {
+          files.put(d.blobPath(), d);
+          dirs.add("blobs/");
+          dirs.add("blobs/" + d.algorithm().id() + "/");
+        }
+        TreeMap<String, Object> all = new TreeMap<>();
+        dirs.forEach(d -> all.put(d, Boolean.TRUE));
+        all.putAll(files);
+        all.put("index.json", indexJson);
+        all.put("oci-layout", OCI_LAYOUT_CONTENT.getBytes(StandardCharsets.UTF_8));
+        byte[] buf = new byte[1 << 16];
+        for (Map.Entry<String, Object> e : all.entrySet()) {
+          Object v = e.getValue();
+          if (v instanceof Boolean) {
+            tar.putArchiveEntry(entry(e.getKey(), 0, true));
+            tar.closeArchiveEntry();
+          } else if (v instanceof byte[] bytes) {
+            tar.putArchiveEntry(entry(e.getKey(), bytes.length, false));
+            tar.write(bytes);
+            tar.closeArchiveEntry();
+          } else {
+            Digest d = (Digest) v;
+            long size = blobs.get(d);
+            tar.putArchiveEntry(entry(e.getKey(), size, false));
+            try (InputStream in = new VerifyingInputStream(Files.newInputStream(blobFile.apply(d)), d, size,
+                "blob " + d + " in the working directory")) {
+              int n;
+              while ((n = in.read(buf)) >= 0) {
+                tar.write(buf, 0, n);
+                progress.bytes(n);
+              }
+            }
+            tar.closeArchiveEntry();
+            progress.item("blob " + d.shortForm(), false);
+          }
+        }
+        tar.finish();
+      }
+    }
+    return new Result(Digest.of(Digest.Algorithm.SHA256, md.digest()), counted.count);
+  }
+
+  private static TarArchiveEntry entry(String name, long size, boolean dir) {
+    TarArchiveEntry e = new TarArchiveEntry(name, true);
+    e.setMode(dir ? 040755 : 0100644);
+    e.setSize(dir ? 0 : size);
+    e.setModTime(0L);
+    e.setIds(0, 0);
+    e.setUserName("");
+    e.setGroupName("");
+    return e;
+  }
+
+  private static final class CountingStream extends java.io.FilterOutputStream {
+    long count;
+
+    CountingStream(OutputStream out) {
+      super(out);
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      out.write(b);
+      count++;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      out.write(b, off, len);
+      count += len;
+    }
+  }
+}

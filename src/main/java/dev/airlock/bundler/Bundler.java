@@ -1,0 +1,321 @@
+package dev.airlock.bundler;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.airlock.bundle.BundleFormat;
+import dev.airlock.bundle.BundleLock;
+import dev.airlock.bundle.BundleSpec;
+import dev.airlock.bundle.BundleTarWriter;
+import dev.airlock.charts.ChartRepository;
+import dev.airlock.oci.Descriptor;
+import dev.airlock.oci.Digest;
+import dev.airlock.oci.Json;
+import dev.airlock.oci.MediaTypes;
+import dev.airlock.oci.Platform;
+import dev.airlock.progress.ProgressListener;
+import dev.airlock.store.AtomicFiles;
+import dev.airlock.store.LayoutStore;
+import dev.airlock.transfer.GraphCopier;
+import dev.airlock.transfer.GraphRecord;
+import dev.airlock.verify.tuf.TufRepoArchive;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * The exporter: spec in, bundle tarball out (docs/bundle-format.md, docs/bundle-spec.md).
+ *
+ * <ol>
+ *   <li>resolve every entry to a digest and write the lock file beside the output;
+ *   <li>fetch every graph into a working OCI layout ({@code OUTPUT.work/} unless told), each blob once,
+ *       in parallel; a re-run after a crash fetches only what is missing;
+ *   <li>author the catalog, the metadata manifest and the root index, sign when asked;
+ *   <li>write the tarball in one pass to a temp name, rename it into place, then remove the working layout.
+ * </ol>
+ */
+public final class Bundler {
+  /**
+   * What to bundle. {@code lock}, {@code workDir} and {@code tufRepo} may be null; {@code created} is used
+   * without a lock. {@code tufRepo}: a Sigstore TUF repository directory carried as a metadata layer.
+   */
+  public record Request(BundleSpec spec, Path specDir, Path output, BundleLock lock, boolean zstd, Path workDir,
+      int parallelism, Instant created, Path tufRepo) {
+    public Request(BundleSpec spec, Path specDir, Path output, BundleLock lock, boolean zstd, Path workDir,
+        int parallelism, Instant created) {
+      this(spec, specDir, output, lock, zstd, workDir, parallelism, created, null);
+    }
+  }
+
+  /** What was written, and what moved. */
+  public record Result(Path output, Digest digest, long size, Path lockFile, Path catalog, int entries,
+      int blobsStored, long bytesStored, long bytesReferenced, int blobsFetched, long bytesFetched, int blobsReused) {}
+
+  private final SourceStores stores;
+  private final ChartRepository charts;
+  private final BundleSignatureHook signer;
+  private final ProgressListener progress;
+  private final String toolVersion;
+
+  public Bundler(SourceStores stores, ChartRepository charts, BundleSignatureHook signer, ProgressListener progress,
+      String toolVersion) {
+    this.stores = stores;
+    this.charts = charts;
+    this.signer = signer;
+    this.progress = progress == null ? ProgressListener.NONE : progress;
+    this.toolVersion = toolVersion;
+  }
+
+  /** The working directory used when none is given: beside the output, so a re-run finds it. */
+  public static Path defaultWorkDir(Path output) {
+    Path out = output.toAbsolutePath().normalize();
+    return out.resolveSibling(out.getFileName() + ".work");
+  }
+
+  public static Path lockFileFor(Path output) {
+    return output.toAbsolutePath().normalize().resolveSibling(BundleFormat.LOCK_TITLE);
+  }
+
+  public static Path catalogFor(Path output) {
+    Path out = output.toAbsolutePath().normalize();
+    return out.resolveSibling(out.getFileName() + ".catalog.db");
+  }
+
+  /** The creation time: {@code SOURCE_DATE_EPOCH} (seconds) when set, else now, to the second. */
+  public static Instant createdFromEnvironment(String sourceDateEpoch) {
+    if (sourceDateEpoch != null && !sourceDateEpoch.isBlank()) {
+      try {
+        return Instant.ofEpochSecond(Long.parseLong(sourceDateEpoch.trim()));
+      } catch (NumberFormatException e) {
+        throw new dev.airlock.InvalidInputException("SOURCE_DATE_EPOCH '" + sourceDateEpoch + "' is not a number of seconds");
+      }
+    }
+    return Instant.now().truncatedTo(ChronoUnit.SECONDS);
+  }
+
+  public Result bundle(Request req) throws IOException {
+    Path out = req.output().toAbsolutePath().normalize();
+    Path workDir = req.workDir() != null ? req.workDir().toAbsolutePath().normalize() : defaultWorkDir(out);
+    removeStaleTemps(out);
+    LayoutStore work = LayoutStore.openOrCreate(workDir);
+    BundleSpec spec = req.spec();
+
+    progress.phase("resolve", spec.images().size() + spec.charts().size() + spec.artifacts().size(), -1);
+    List<PlannedEntry> entries = new SpecResolver(spec, req.specDir(), req.lock(), stores, charts, work, progress).resolve();
+    String created = req.lock() != null ? req.lock().created()
+        : (req.created() != null ? req.created() : Instant.now()).truncatedTo(ChronoUnit.SECONDS).toString();
+    BundleLock lock = BundleLock.of(spec.name(), created, entries.stream().map(PlannedEntry::lockEntry).toList());
+    byte[] lockBytes = lock.toYaml();
+    Path lockFile = lockFileFor(out);
+    AtomicFiles.write(lockFile, lockBytes);
+    readableByAll(lockFile);
+
+    progress.phase("fetch", -1, FetchEstimate.bytesToFetch(entries, work));
+    List<BundleContent.Copied> copies = new ArrayList<>();
+    Map<List<Platform>, GraphCopier> copiers = new HashMap<>();
+    boolean referrers = spec.referrers().any();
+    try {
+      for (PlannedEntry e : entries) {
+        GraphCopier copier = copiers.computeIfAbsent(e.platforms(), p -> new GraphCopier(work,
+            new GraphCopier.Options(p, referrers, referrers && spec.referrers().cosignTags(), req.parallelism(), progress)));
+        GraphRecord r = copier.copy(e.store(), e.repository(), e.digest().toString(), e.refRepository(), e.refTag());
+        copies.add(new BundleContent.Copied(e, r));
+        progress.info("fetched " + e.refName() + " (" + e.digest().shortForm() + ")");
+      }
+    } finally {
+      copiers.values().forEach(GraphCopier::close);
+    }
+    Map<Digest, Boolean> transferred = new HashMap<>();
+    Map<Digest, Long> sizes = new HashMap<>();
+    for (BundleContent.Copied c : copies) {
+      for (GraphRecord.BlobSeen b : c.record().blobs()) {
+        transferred.merge(b.digest(), b.transferred(), Boolean::logicalOr);
+        sizes.put(b.digest(), b.size());
+      }
+    }
+    int fetched = (int) transferred.values().stream().filter(t -> t).count();
+    int reused = transferred.size() - fetched;
+    long fetchedBytes = transferred.entrySet().stream().filter(Map.Entry::getValue)
+        .mapToLong(e -> sizes.get(e.getKey())).sum();
+
+    BundleContent content = BundleContent.of(work, copies, spec.referrers());
+    Path metaDir = Files.createDirectories(workDir.resolve(".bundle"));
+    Path catalogFile = metaDir.resolve(BundleFormat.CATALOG_TITLE);
+    BundleCatalog.build(spec, created, toolVersion, entries, content, work).writeTo(catalogFile);
+
+    Map<Digest, Long> files = new java.util.TreeMap<>(content.files());
+    Descriptor catalog = Descriptor.of(BundleFormat.CATALOG_MEDIA_TYPE, sha256(catalogFile), Files.size(catalogFile))
+        .withAnnotation(Descriptor.TITLE, BundleFormat.CATALOG_TITLE);
+    work.putBlob("", catalog, () -> Files.newInputStream(catalogFile));
+    Descriptor lockDesc = work.putBytes(BundleFormat.LOCK_MEDIA_TYPE, lockBytes)
+        .withAnnotation(Descriptor.TITLE, BundleFormat.LOCK_TITLE);
+    Descriptor specDesc = work.putBytes(BundleFormat.SPEC_MEDIA_TYPE, spec.raw().getBytes(StandardCharsets.UTF_8))
+        .withAnnotation(Descriptor.TITLE, BundleFormat.SPEC_TITLE);
+    List<Descriptor> metaLayers = new ArrayList<>(List.of(catalog, lockDesc, specDesc));
+    if (req.tufRepo() != null) {
+      metaLayers.add(tufRepoLayer(req.tufRepo(), metaDir, work));
+    }
+    Descriptor empty = work.putBytes(MediaTypes.OCI_EMPTY, "{}".getBytes(StandardCharsets.UTF_8));
+    ObjectNode meta = Json.MAPPER.createObjectNode();
+    meta.put("schemaVersion", 2);
+    meta.put("mediaType", MediaTypes.OCI_MANIFEST);
+    meta.put("artifactType", BundleFormat.METADATA_ARTIFACT_TYPE);
+    meta.set("config", Json.MAPPER.valueToTree(empty));
+    ArrayNode layers = meta.putArray("layers");
+    for (Descriptor d : metaLayers) {
+      layers.add(Json.MAPPER.valueToTree(d));
+      files.put(d.digest(), d.size());
+    }
+    files.put(empty.digest(), empty.size());
+    Descriptor metaDesc = work.putBytes(MediaTypes.OCI_MANIFEST, Json.write(meta))
+        .withArtifactType(BundleFormat.METADATA_ARTIFACT_TYPE);
+    files.put(metaDesc.digest(), metaDesc.size());
+
+    List<Descriptor> listed = listedManifests(entries, content);
+    listed.add(metaDesc);
+    ObjectNode root = Json.MAPPER.createObjectNode();
+    root.put("schemaVersion", 2);
+    root.put("mediaType", MediaTypes.OCI_INDEX);
+    root.put("artifactType", BundleFormat.ROOT_ARTIFACT_TYPE);
+    ArrayNode ms = root.putArray("manifests");
+    listed.forEach(d -> ms.add(Json.MAPPER.valueToTree(d)));
+    ObjectNode ann = root.putObject("annotations");
+    ann.put(BundleFormat.ANNOTATION_BUNDLE_NAME, spec.name());
+    ann.put(Descriptor.CREATED, created);
+    Descriptor rootDesc = work.putBytes(MediaTypes.OCI_INDEX, Json.write(root))
+        .withArtifactType(BundleFormat.ROOT_ARTIFACT_TYPE);
+    files.put(rootDesc.digest(), rootDesc.size());
+
+    List<Descriptor> index = new ArrayList<>(listed);
+    index.add(rootDesc.withAnnotation(Descriptor.REF_NAME, BundleFormat.ROOT_REF_NAME));
+    if (signer != null) {
+      BundleSignatureHook.Signature sig = signer.sign(rootDesc, catalog.digest(), lockDesc.digest(), spec.name(), created);
+      for (BundleSignatureHook.Blob b : sig.blobs()) {
+        work.putBlob("", b.descriptor(), () -> new java.io.ByteArrayInputStream(b.content()));
+        files.put(b.descriptor().digest(), b.descriptor().size());
+      }
+      work.putBytes(sig.manifest().mediaType(), sig.manifest().bytesUnsafe());
+      files.put(sig.manifest().digest(), (long) sig.manifest().size());
+      index.add(sig.manifest().descriptor());
+    }
+    ObjectNode indexJson = Json.MAPPER.createObjectNode();
+    indexJson.put("schemaVersion", 2);
+    indexJson.put("mediaType", MediaTypes.OCI_INDEX);
+    ArrayNode arr = indexJson.putArray("manifests");
+    index.forEach(d -> arr.add(Json.MAPPER.valueToTree(d)));
+
+    long stored = files.values().stream().mapToLong(Long::longValue).sum();
+    progress.phase("write", files.size(), stored);
+    Path tmp = AtomicFiles.tempBeside(out);
+    Path catalogTmp = null;
+    BundleTarWriter.Result written;
+    try {
+      written = BundleTarWriter.write(tmp, files, work::blobPath, Json.write(indexJson), req.zstd(), progress);
+      Path catalogBeside = catalogFor(out);
+      catalogTmp = AtomicFiles.tempBeside(catalogBeside);
+      Files.copy(catalogFile, catalogTmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      readableByAll(catalogTmp);
+      readableByAll(tmp);
+      AtomicFiles.moveIntoPlace(catalogTmp, catalogBeside);
+      AtomicFiles.moveIntoPlace(tmp, out);
+    } finally {
+      Files.deleteIfExists(tmp);
+      if (catalogTmp != null) {
+        Files.deleteIfExists(catalogTmp);
+      }
+    }
+    Path sums = out.resolveSibling(out.getFileName() + ".sha256");
+    AtomicFiles.write(sums, (written.digest().hex() + "  " + out.getFileName() + "\n").getBytes(StandardCharsets.UTF_8));
+    readableByAll(sums);
+    if (req.workDir() == null) {
+      deleteTree(workDir); // a directory the user named is theirs: it stays, as a cache for the next bundle
+    }
+    long referenced = content.manifests.values().stream()
+        .flatMap(m -> m.blobs().stream()).mapToLong(Descriptor::size).sum();
+    long storedBlobs = content.blobs.values().stream().mapToLong(Descriptor::size).sum();
+    return new Result(out, written.digest(), written.size(), lockFile, catalogFor(out), entries.size(), files.size(),
+        storedBlobs, referenced, fetched, fetchedBytes, reused);
+  }
+
+  /** The TUF repository as the deterministic tar {@link TufRepoArchive} writes, stored as a blob. */
+  private static Descriptor tufRepoLayer(Path dir, Path metaDir, LayoutStore work) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      throw new dev.airlock.InvalidInputException("--tuf-repo " + dir + " is not a directory");
+    }
+    Path tar = metaDir.resolve(BundleFormat.TUF_REPO_TITLE);
+    try (java.io.OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(tar))) {
+      TufRepoArchive.write(dir, out);
+    }
+    Descriptor d = Descriptor.of(BundleFormat.TUF_REPO_MEDIA_TYPE, sha256(tar), Files.size(tar))
+        .withAnnotation(Descriptor.TITLE, BundleFormat.TUF_REPO_TITLE);
+    work.putBlob("", d, () -> Files.newInputStream(tar));
+    return d;
+  }
+
+  /** index.json entries for the spec entries (by full reference) and the referrers kept. */
+  private static List<Descriptor> listedManifests(List<PlannedEntry> entries, BundleContent content) {
+    Map<String, Descriptor> out = new LinkedHashMap<>();
+    for (PlannedEntry e : entries) {
+      BundleContent.ManifestInfo m = content.manifests.get(e.digest());
+      Descriptor d = Descriptor.of(m.mediaType(), m.digest(), m.size()).withArtifactType(m.artifactType())
+          .withAnnotation(Descriptor.REF_NAME, e.refName());
+      out.putIfAbsent(e.refName(), d);
+    }
+    for (BundleContent.Referrer r : content.referrers) {
+      BundleContent.ManifestInfo m = content.manifests.get(r.seen().digest());
+      Descriptor d = Descriptor.of(m.mediaType(), m.digest(), m.size()).withArtifactType(m.artifactType());
+      if (r.refName() != null) {
+        d = d.withAnnotation(Descriptor.REF_NAME, r.refName());
+        out.putIfAbsent(r.refName(), d);
+      } else {
+        out.putIfAbsent(m.digest().toString(), d);
+      }
+    }
+    return new ArrayList<>(out.values());
+  }
+
+  /** Temp files are created owner-only; what the bundler publishes is rw-r--r--, like any written file. */
+  private static void readableByAll(Path p) throws IOException {
+    try {
+      Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+    } catch (UnsupportedOperationException e) {
+      // not a POSIX file system: leave the defaults
+    }
+  }
+
+  private static void removeStaleTemps(Path out) throws IOException {
+    Path dir = out.getParent();
+    if (dir == null || !Files.isDirectory(dir)) {
+      return;
+    }
+    try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, "." + out.getFileName() + ".*.tmp")) {
+      for (Path p : s) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+
+  static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> s = Files.walk(dir)) {
+      for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+
+  private static Digest sha256(Path file) throws IOException {
+    return FileArtifactPacker.sha256(file);
+  }
+}

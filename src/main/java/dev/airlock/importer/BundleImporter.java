@@ -1,0 +1,156 @@
+package dev.airlock.importer;
+
+import dev.airlock.AirlockException;
+import dev.airlock.VerificationException;
+import dev.airlock.history.ImportHistory;
+import dev.airlock.history.ImportRecord;
+import dev.airlock.mirrorconfig.MirrorConfigWriter;
+import dev.airlock.progress.ProgressListener;
+import dev.airlock.transfer.GraphCopier;
+import dev.airlock.transfer.GraphRecord;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code airlock import}: verify the bundle (fail closed, before anything is pushed), open and probe the
+ * target, plan, push through {@link GraphCopier} reading straight from the bundle, prove the result by
+ * re-reading the target, emit mirror configuration, and record the import in the history.
+ */
+public final class BundleImporter {
+  /**
+   * What to import where, and how. {@code history} null = do not record; {@code onPlan} (may be null) sees
+   * the verification and the plan before anything is pushed.
+   */
+  public record Options(String to, ReferenceMapper mapper, BundleVerifier.Request verify, boolean dryRun,
+      int parallelism, ProgressListener progress, Path emitConfig, Path history, PlanListener onPlan) {
+    public Options(String to, ReferenceMapper mapper, BundleVerifier.Request verify, boolean dryRun, int parallelism,
+        ProgressListener progress, Path emitConfig, Path history) {
+      this(to, mapper, verify, dryRun, parallelism, progress, emitConfig, history, null);
+    }
+  }
+
+  /** Told the plan once it is made, before the first byte is pushed. */
+  @FunctionalInterface
+  public interface PlanListener {
+    void planned(BundleVerifier.Outcome verification, ImportPlan plan);
+  }
+
+  private final BundleVerifier verifier;
+  private final RegistryTargets registries;
+
+  public BundleImporter(BundleVerifier verifier, RegistryTargets registries) {
+    this.verifier = verifier;
+    this.registries = registries;
+  }
+
+  public ImportResult run(Path bundlePath, Options o) throws IOException {
+    Instant started = Instant.now();
+    ProgressListener progress = o.progress() == null ? ProgressListener.NONE : o.progress();
+    try (BundleContent bundle = BundleContent.open(bundlePath)) {
+      progress.phase("verify", -1, -1);
+      BundleVerifier.Outcome verified;
+      try {
+        verified = verifier.verify(bundle, o.verify());
+      } catch (VerificationException e) {
+        record(o, started, bundle, null, ImportRecord.VERIFICATION_FAILED, e.getMessage(), e.getMessage());
+        throw e;
+      }
+      try (ImportTarget target = ImportTarget.open(o.to(), registries)) {
+        ReferenceMapper mapper =
+            new ReferenceMapper(join(target.prefix(), o.mapper().prefix()), o.mapper().keepHost(), o.mapper().flatten());
+        progress.phase("plan", -1, -1);
+        CountingTarget counted = new CountingTarget(target.store(), target.mounter());
+        ImportPlan plan = new ImportPlanner(bundle, target, mapper, counted).plan();
+        if (o.onPlan() != null) {
+          o.onPlan().planned(verified, plan);
+        }
+        if (o.dryRun()) {
+          ImportResult r = new ImportResult(plan, verified, true, 0, 0, 0, 0, plan.existingBlobs(), plan.existingBytes(),
+              0, 0, List.of(), List.of(), Duration.between(started, Instant.now()), 0);
+          long id = record(o, started, bundle, r, ImportRecord.DRY_RUN, verified.summary(), null);
+          return withId(r, id);
+        }
+        counted.startCounting();
+        List<PostImportCheck.Copied> copied = new ArrayList<>();
+        try {
+          progress.phase("push", plan.blobs() - plan.existingBlobs(), plan.bytes() - plan.existingBytes());
+          GraphCopier.Options copy = GraphCopier.Options.defaults().withProgress(progress)
+              .withParallelism(o.parallelism() > 0 ? o.parallelism() : GraphCopier.defaultParallelism());
+          try (GraphCopier copier = new GraphCopier(counted, copy)) {
+            for (ImportItem i : plan.items()) {
+              List<GraphRecord> records = new ArrayList<>();
+              if (i.split()) {
+                for (var child : i.presentChildren()) {
+                  records.add(copier.copy(bundle.store(), i.sourceRepository(), child.digest().toString(),
+                      i.targetRepository(), ImportItem.platformTag(i.targetTag(), child)));
+                }
+              } else {
+                records.add(copier.copy(bundle.store(), i.sourceRepository(), i.sourceTag(), i.targetRepository(),
+                    i.targetTag()));
+              }
+              copied.add(new PostImportCheck.Copied(i, records));
+            }
+          }
+          progress.phase("check", -1, -1);
+          PostImportCheck.Proof proof = PostImportCheck.check(target.store(), target.isRegistry() ? target.host() : o.to(), copied);
+          if (!proof.ok()) {
+            throw new AirlockException("the check after import failed: " + String.join("; ", proof.failures()));
+          }
+          List<String> notes = List.of();
+          if (o.emitConfig() != null) {
+            if (!target.isRegistry()) {
+              notes = List.of("--emit-config skipped: mirror configuration needs a registry target (serve the layout"
+                  + " with airlock serve, or import into a registry)");
+            } else {
+              notes = MirrorConfigWriter.write(o.emitConfig(), bundle.name(), plan.mapping(), target.plainHttp());
+            }
+          }
+          ImportResult r = new ImportResult(plan, verified, false, counted.uploaded.get(), counted.uploadedBytes.get(),
+              counted.mounted.get(), counted.mountedBytes.get(), counted.skippedBlobs(), counted.skippedBytes.get(),
+              counted.manifestsPushed.get(), counted.manifestsSkipped.get(), proof.lines(), notes,
+              Duration.between(started, Instant.now()), 0);
+          long id = record(o, started, bundle, r, ImportRecord.OK, verified.summary(), null);
+          return withId(r, id);
+        } catch (IOException | RuntimeException e) {
+          ImportResult partial = new ImportResult(plan, verified, false, counted.uploaded.get(), counted.uploadedBytes.get(),
+              counted.mounted.get(), counted.mountedBytes.get(), counted.skippedBlobs(), counted.skippedBytes.get(),
+              counted.manifestsPushed.get(), counted.manifestsSkipped.get(), List.of(), List.of(),
+              Duration.between(started, Instant.now()), 0);
+          record(o, started, bundle, partial, ImportRecord.FAILED, verified.summary(), e.getMessage());
+          throw e;
+        }
+      }
+    }
+  }
+
+  static String join(String a, String b) {
+    return a.isEmpty() ? b : b.isEmpty() ? a : a + "/" + b;
+  }
+
+  private static ImportResult withId(ImportResult r, long id) {
+    return new ImportResult(r.plan(), r.verification(), r.dryRun(), r.blobsPushed(), r.bytesPushed(), r.blobsMounted(),
+        r.bytesMounted(), r.blobsSkipped(), r.bytesSkipped(), r.manifestsPushed(), r.manifestsSkipped(), r.proof(),
+        r.configNotes(), r.elapsed(), id);
+  }
+
+  private static long record(Options o, Instant started, BundleContent bundle, ImportResult r, String status,
+      String verification, String error) throws IOException {
+    if (o.history() == null) {
+      return 0;
+    }
+    Map<String, String> mapping = r == null ? Map.of() : r.plan().mapping();
+    ImportRecord rec = new ImportRecord(0, started.truncatedTo(ChronoUnit.SECONDS).toString(),
+        Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), bundle.path().toAbsolutePath().toString(),
+        bundle.rootDigest() == null ? null : bundle.rootDigest().toString(), bundle.name(), o.to(), status,
+        verification == null ? "" : verification, r == null ? 0 : r.blobsPushed(), r == null ? 0 : r.blobsMounted(),
+        r == null ? 0 : r.blobsSkipped(), r == null ? 0 : r.bytesPushed(), r == null ? 0 : r.bytesSkipped(),
+        r == null ? 0 : r.manifestsPushed(), r == null ? 0 : r.manifestsSkipped(), mapping, error);
+    return ImportHistory.open(o.history()).record(rec);
+  }
+}

@@ -1,0 +1,175 @@
+package dev.airlock.importer;
+
+import dev.airlock.InvalidInputException;
+import dev.airlock.NotFoundException;
+import dev.airlock.bundle.BundleFormat;
+import dev.airlock.oci.Descriptor;
+import dev.airlock.oci.Digest;
+import dev.airlock.oci.MediaTypes;
+import dev.airlock.oci.RawManifest;
+import dev.airlock.oci.Reference;
+import dev.airlock.store.ContentStore;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+/** Builds the {@link ImportPlan}: reads the bundle and asks the target what it holds; pushes nothing. */
+public final class ImportPlanner {
+  /** Cosign tag-scheme referrers travel with their subject, not as items of their own. */
+  static final Pattern COSIGN_TAG = Pattern.compile("sha(256|512)-[0-9a-f]+\\.(sig|att|sbom)");
+  static final String[] COSIGN_SUFFIXES = {".sig", ".att", ".sbom"};
+
+  private final BundleContent bundle;
+  private final ImportTarget target;
+  private final ReferenceMapper mapper;
+  private final ContentStore lookup;
+
+  /** {@code lookup} answers what the target holds (the target's store, or a view of it that remembers). */
+  public ImportPlanner(BundleContent bundle, ImportTarget target, ReferenceMapper mapper, ContentStore lookup) {
+    this.bundle = bundle;
+    this.target = target;
+    this.mapper = mapper;
+    this.lookup = lookup;
+  }
+
+  static String sourceName(ImportItem i) {
+    return Reference.parse(i.sourceRef()).name();
+  }
+
+  public ImportPlan plan() throws IOException {
+    ContentStore src = bundle.store();
+    List<ImportItem> items = new ArrayList<>();
+    Map<String, String> mapping = new TreeMap<>();
+    Map<String, String> targetToSource = new LinkedHashMap<>();
+    List<String> warnings = new ArrayList<>();
+    for (Descriptor d : bundle.entries()) {
+      String ref = d.annotation(Descriptor.REF_NAME);
+      if (ref == null || BundleFormat.ROOT_REF_NAME.equals(ref)) {
+        continue;
+      }
+      int slash = ref.lastIndexOf('/');
+      int colon = ref.lastIndexOf(':');
+      if (slash < 0 || colon < slash) {
+        warnings.add("index.json entry '" + ref + "' is not a full reference; left out");
+        continue;
+      }
+      String srcRepo = ref.substring(0, colon);
+      String tag = ref.substring(colon + 1);
+      if (COSIGN_TAG.matcher(tag).matches()) {
+        continue;
+      }
+      Reference r = Reference.parse(ref);
+      String dstRepo = mapper.map(r);
+      String previous = targetToSource.putIfAbsent(dstRepo, r.name());
+      if (previous != null && !previous.equals(r.name())) {
+        throw new InvalidInputException("both " + previous + " and " + r.name() + " would be imported as " + dstRepo
+            + "; use --keep-host (or --prefix) so they stay apart");
+      }
+      mapping.put(r.name(), (target.isRegistry() ? target.host() + "/" : "") + dstRepo);
+      String dstTag = tag.equals(d.digest().tagForm()) ? null : tag;
+      List<Descriptor> present = new ArrayList<>();
+      List<Descriptor> absent = new ArrayList<>();
+      if (MediaTypes.isIndex(d.mediaType())) {
+        RawManifest idx = src.getManifest(srcRepo, d.digest().toString());
+        for (Descriptor c : idx.manifests()) {
+          (src.hasBlob(srcRepo, c.digest()) ? present : absent).add(c);
+        }
+      }
+      boolean split = !absent.isEmpty() && !target.features().sparseIndex();
+      if (split) {
+        warnings.add(ref + ": the target refuses an index whose children are missing (" + absent.size() + " of "
+            + (absent.size() + present.size()) + " platforms are not in the bundle); its " + present.size()
+            + " present platforms are pushed under platform tags (" + (dstTag == null ? "sha256-..." : dstTag)
+            + "-<os>-<arch>) and the index " + d.digest().shortForm() + " itself cannot be kept byte-for-byte");
+      }
+      items.add(new ImportItem(ref, srcRepo, tag, Descriptor.of(d.mediaType(), d.digest(), d.size()), dstRepo, dstTag,
+          present, absent, split));
+    }
+    return stats(items, mapping, warnings);
+  }
+
+  private ImportPlan stats(List<ImportItem> items, Map<String, String> mapping, List<String> warnings) throws IOException {
+    Map<String, Descriptor> blobs = new LinkedHashMap<>();
+    Set<String> manifests = new HashSet<>();
+    for (ImportItem i : items) {
+      Walk w = new Walk(i, blobs, manifests);
+      if (i.split()) {
+        for (Descriptor c : i.presentChildren()) {
+          w.tree(c.digest());
+        }
+      } else {
+        w.tree(i.digest());
+      }
+    }
+    long bytes = 0;
+    long existing = 0;
+    long existingBytes = 0;
+    for (Map.Entry<String, Descriptor> e : blobs.entrySet()) {
+      Descriptor b = e.getValue();
+      bytes += b.size();
+      String repo = e.getKey().substring(0, e.getKey().indexOf('@'));
+      if (lookup.hasBlob(repo, b.digest())) {
+        existing++;
+        existingBytes += b.size();
+      }
+    }
+    return new ImportPlan(target.spec(), target.features(), items, mapping, blobs.size(), bytes, existing, existingBytes,
+        manifests.size(), warnings);
+  }
+
+  /** The manifests and blobs one item brings, referrers included (as GraphCopier will copy them). */
+  private final class Walk {
+    final ImportItem item;
+    final Map<String, Descriptor> blobs;
+    final Set<String> manifests;
+
+    Walk(ImportItem item, Map<String, Descriptor> blobs, Set<String> manifests) {
+      this.item = item;
+      this.blobs = blobs;
+      this.manifests = manifests;
+    }
+
+    void tree(Digest d) throws IOException {
+      ContentStore src = bundle.store();
+      if (!manifests.add(item.targetRepository() + "@" + d) || !src.hasBlob(item.sourceRepository(), d)) {
+        return;
+      }
+      RawManifest m = src.getManifest(item.sourceRepository(), d.toString());
+      if (m.isIndex()) {
+        for (Descriptor c : m.manifests()) {
+          tree(c.digest());
+        }
+      } else {
+        for (Descriptor b : m.children()) {
+          if (!MediaTypes.DOCKER_FOREIGN_LAYER.equals(b.mediaType()) && b.urls().isEmpty()) {
+            blobs.putIfAbsent(item.targetRepository() + "@" + b.digest(), b);
+          }
+        }
+      }
+      for (Descriptor r : src.referrers(item.sourceRepository(), d, null)) {
+        tree(r.digest());
+      }
+      for (String suffix : COSIGN_SUFFIXES) {
+        try {
+          src.resolve(item.sourceRepository(), d.tagForm() + suffix).ifPresent(x -> treeUnchecked(x.digest()));
+        } catch (NotFoundException e) {
+          // no such cosign tag
+        }
+      }
+    }
+
+    private void treeUnchecked(Digest d) {
+      try {
+        tree(d);
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
+  }
+}

@@ -1,0 +1,46 @@
+package dev.airlock.importer;
+
+import dev.airlock.VerificationException;
+import dev.airlock.verify.OfflineVerifier;
+import dev.airlock.verify.VerificationReport;
+import dev.airlock.verify.VerifyOptions;
+import dev.airlock.verify.keys.PublicKeys;
+import dev.airlock.verify.policy.Policy;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.PublicKey;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * The import's verification: a bundle tarball goes through the full {@link OfflineVerifier} (integrity,
+ * bundle signature against the pinned keys, trust root, policy); a bundle given as a layout directory
+ * (not the signed format) only gets {@link IntegrityVerifier}, which demands {@code --allow-unsigned}.
+ */
+public final class OfflineBundleVerifier implements BundleVerifier {
+  @Override
+  public Outcome verify(BundleContent bundle, Request request) throws IOException {
+    if (!Files.isRegularFile(bundle.path())) {
+      return new IntegrityVerifier().verify(bundle, request);
+    }
+    List<PublicKey> keys = new ArrayList<>();
+    for (Path k : request.keys()) {
+      keys.add(PublicKeys.load(k));
+    }
+    VerifyOptions opts = VerifyOptions.withKeys(keys).withAllowUnsigned(request.allowUnsigned());
+    if (request.policy() != null) {
+      Path p = request.policy().toAbsolutePath();
+      opts = opts.withPolicy(Policy.load(p), p.getParent());
+    }
+    VerificationReport report = OfflineVerifier.verify(bundle.path(), opts);
+    if (!report.passed()) {
+      throw new VerificationException("bundle " + bundle.path() + " failed verification, nothing was imported: "
+          + report.firstFailure());
+    }
+    String summary = report.checks().stream().map(c -> c.name() + ": " + c.detail()).collect(Collectors.joining("; "))
+        + (report.images().isEmpty() ? "" : "; policy: " + report.images().size() + " images passed");
+    return new Outcome(!keys.isEmpty(), summary);
+  }
+}

@@ -1,0 +1,100 @@
+package dev.airlock.importer;
+
+import dev.airlock.AirlockException;
+import dev.airlock.oci.Descriptor;
+import dev.airlock.oci.Digest;
+import dev.airlock.store.ContentStore;
+import dev.airlock.transfer.GraphRecord;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Re-reads the target after an import and proves it: every tag resolves to the bundle's digest, every
+ * platform child is there, every signature, SBOM and attestation is discoverable (through the referrers
+ * API or fallback tag as the target does it, or by its cosign tag).
+ */
+final class PostImportCheck {
+  record Proof(List<String> lines, List<String> failures) {
+    boolean ok() {
+      return failures.isEmpty();
+    }
+  }
+
+  record Copied(ImportItem item, List<GraphRecord> records) {}
+
+  static Proof check(ContentStore target, String targetName, List<Copied> copied) throws IOException {
+    List<String> lines = new ArrayList<>();
+    List<String> failures = new ArrayList<>();
+    for (Copied c : copied) {
+      ImportItem i = c.item();
+      String repo = i.targetRepository();
+      if (i.split()) {
+        for (Descriptor child : i.presentChildren()) {
+          String tag = ImportItem.platformTag(i.targetTag(), child);
+          expect(target, repo, tag, child.digest(), targetName, lines, failures);
+        }
+      } else {
+        expect(target, repo, i.targetTag() != null ? i.targetTag() : i.digest().toString(), i.digest(), targetName,
+            lines, failures);
+        for (Descriptor child : i.presentChildren()) {
+          if (!present(target, repo, child.digest().toString(), child.digest())) {
+            failures.add(targetName + "/" + repo + "@" + child.digest() + " (" + child.platform() + ") is missing");
+          }
+        }
+        if (!i.presentChildren().isEmpty()) {
+          lines.add("ok  " + targetName + "/" + repo + ": " + i.presentChildren().size() + " platform manifests present");
+        }
+      }
+      for (GraphRecord r : c.records()) {
+        for (GraphRecord.ReferrerSeen ref : r.referrers()) {
+          String what = ref.kind().id() + " " + ref.digest().shortForm() + " of " + ref.subject().shortForm();
+          if (ref.tag() != null) {
+            if (present(target, repo, ref.tag(), ref.digest())) {
+              lines.add("ok  " + what + " at " + targetName + "/" + repo + ":" + ref.tag());
+            } else {
+              failures.add(what + ": tag " + ref.tag() + " does not resolve to it in " + targetName + "/" + repo);
+            }
+          } else if (listed(target, repo, ref.subject(), ref.digest())) {
+            lines.add("ok  " + what + " discoverable as a referrer in " + targetName + "/" + repo);
+          } else {
+            failures.add(what + " is not discoverable as a referrer in " + targetName + "/" + repo);
+          }
+        }
+      }
+    }
+    return new Proof(lines, failures);
+  }
+
+  private static void expect(ContentStore target, String repo, String ref, Digest digest, String targetName,
+      List<String> lines, List<String> failures) throws IOException {
+    String name = targetName + "/" + repo + (ref.contains(":") ? "@" : ":") + ref;
+    Optional<Descriptor> d = resolve(target, repo, ref);
+    if (d.isEmpty()) {
+      failures.add(name + " is missing (expected " + digest + ")");
+    } else if (!d.get().digest().equals(digest)) {
+      failures.add(name + " resolves to " + d.get().digest() + ", expected " + digest);
+    } else {
+      lines.add("ok  " + name + " -> " + digest);
+    }
+  }
+
+  private static boolean present(ContentStore target, String repo, String ref, Digest digest) throws IOException {
+    Optional<Descriptor> d = resolve(target, repo, ref);
+    return d.isPresent() && d.get().digest().equals(digest);
+  }
+
+  private static Optional<Descriptor> resolve(ContentStore target, String repo, String ref) throws IOException {
+    try {
+      return target.resolve(repo, ref);
+    } catch (AirlockException e) {
+      return Optional.empty();
+    }
+  }
+
+  private static boolean listed(ContentStore target, String repo, Digest subject, Digest referrer) throws IOException {
+    return target.referrers(repo, subject, null).stream().anyMatch(x -> x.digest().equals(referrer));
+  }
+
+}

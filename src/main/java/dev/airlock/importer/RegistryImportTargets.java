@@ -1,0 +1,74 @@
+package dev.airlock.importer;
+
+import dev.airlock.oci.Digest;
+import dev.airlock.registry.RegistryOptions;
+import dev.airlock.registry.RegistryStore;
+import dev.airlock.registry.http.TransportSecurity;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+/**
+ * Opens a registry target through {@link RegistryStore} and probes it before anything is pushed: that it
+ * answers ({@code GET /v2/}, learning its authentication), whether it has the referrers API, and whether
+ * it is trusted to accept sparse indexes (not assumed: docker-registry 2.8 refuses an index whose
+ * children are missing; {@code keepSparseIndex} says the user knows it accepts them).
+ */
+public final class RegistryImportTargets implements RegistryTargets {
+  private final RegistryOptions options;
+  private final boolean keepSparseIndex;
+
+  public RegistryImportTargets(RegistryOptions options, boolean keepSparseIndex) {
+    this.options = options;
+    this.keepSparseIndex = keepSparseIndex;
+  }
+
+  @Override
+  public ImportTarget open(String hostPort, String prefix, String spec) throws IOException {
+    RegistryStore store = RegistryStore.open(hostPort, options);
+    try {
+      store.ping();
+      boolean plain = new TransportSecurity(options.plainHttpHosts(), options.tlsHosts(), options.insecureHosts(),
+          options.caFile())
+          .plainHttp(hostPort);
+      String api = referrersApi(hostPort, plain);
+      TargetFeatures f = new TargetFeatures(api.equals("yes"), keepSparseIndex, true,
+          "registry " + hostPort + " answers" + (plain ? " (plain HTTP)" : "") + ", referrers API: " + api
+              + (keepSparseIndex ? ", sparse indexes kept (--keep-sparse-index)"
+                  : ", sparse indexes not assumed to be accepted"));
+      return new ImportTarget(spec, store, hostPort, prefix, f, store::mountBlob, plain);
+    } catch (IOException | RuntimeException e) {
+      store.close();
+      throw e;
+    }
+  }
+
+  /**
+   * "yes", "no" or "unknown (...)": an anonymous {@code GET /v2/<probe>/referrers/<digest>}; a registry
+   * with the API answers 200 with an index even for an unknown subject. No credentials are sent.
+   */
+  static String referrersApi(String hostPort, boolean plain) {
+    String probe = Digest.sha256(new byte[0]).toString();
+    URI uri = URI.create((plain ? "http" : "https") + "://" + hostPort + "/v2/airlock-probe/referrers/" + probe);
+    try {
+      HttpClient c = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+      HttpResponse<Void> r = c.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).GET().build(),
+          HttpResponse.BodyHandlers.discarding());
+      if (r.statusCode() == 200) {
+        return "yes";
+      }
+      if (r.statusCode() == 404) {
+        return "no (referrers go to the sha256-<hex> fallback tag)";
+      }
+      return "unknown (HTTP " + r.statusCode() + "; decided per repository while pushing)";
+    } catch (IOException e) {
+      return "unknown (" + e.getClass().getSimpleName() + "; decided per repository while pushing)";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "unknown";
+    }
+  }
+}

@@ -1,0 +1,162 @@
+package dev.airlock.progress;
+
+import java.io.PrintWriter;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+
+/**
+ * The CLI's progress: on a terminal, one line redrawn in place (phase, bar, bytes, rate, ETA when the
+ * total is known, items); otherwise plain log lines for phases and messages. Thread-safe.
+ */
+public final class TerminalProgress implements ProgressListener {
+  private static final long REDRAW_NANOS = 200_000_000L;
+
+  private final PrintWriter out;
+  private final boolean terminal;
+  private final LongSupplier clock;
+  private final AtomicLong bytes = new AtomicLong();
+  private final AtomicLong items = new AtomicLong();
+  private final AtomicLong skipped = new AtomicLong();
+  private String phase = "";
+  private long totalBytes = -1;
+  private long totalItems = -1;
+  private long phaseStart;
+  private long lastDraw;
+  private boolean lineOpen;
+
+  public TerminalProgress(PrintWriter out, boolean terminal) {
+    this(out, terminal, System::nanoTime);
+  }
+
+  TerminalProgress(PrintWriter out, boolean terminal, LongSupplier clock) {
+    this.out = out;
+    this.terminal = terminal;
+    this.clock = clock;
+  }
+
+  /** A terminal when the JVM has a console. */
+  public static TerminalProgress forConsole(PrintWriter out) {
+    return new TerminalProgress(out, System.console() != null);
+  }
+
+  @Override
+  public synchronized void phase(String name, long totalItems, long totalBytes) {
+    endLine();
+    this.phase = name;
+    this.totalItems = totalItems;
+    this.totalBytes = totalBytes;
+    bytes.set(0);
+    items.set(0);
+    skipped.set(0);
+    phaseStart = clock.getAsLong();
+    lastDraw = 0;
+    if (!terminal) {
+      out.println(name + (totalItems >= 0 ? ": " + totalItems + " item(s)" : "")
+          + (totalBytes >= 0 ? ", " + human(totalBytes) : ""));
+      out.flush();
+    }
+  }
+
+  @Override
+  public void bytes(long n) {
+    bytes.addAndGet(n);
+    maybeDraw(false);
+  }
+
+  @Override
+  public void item(String what, boolean wasSkipped) {
+    items.incrementAndGet();
+    if (wasSkipped) {
+      skipped.incrementAndGet();
+    }
+    maybeDraw(false);
+  }
+
+  @Override
+  public synchronized void info(String message) {
+    endLine();
+    out.println(message);
+    out.flush();
+  }
+
+  /** Ends the progress line (call when done). */
+  public synchronized void finish() {
+    if (terminal && !phase.isEmpty()) {
+      draw();
+    }
+    endLine();
+  }
+
+  private void maybeDraw(boolean force) {
+    if (!terminal) {
+      return;
+    }
+    long now = clock.getAsLong();
+    if (!force && now - lastDraw < REDRAW_NANOS) {
+      return;
+    }
+    synchronized (this) {
+      lastDraw = now;
+      draw();
+    }
+  }
+
+  private void draw() {
+    out.print("\r" + line() + "\u001b[K");
+    out.flush();
+    lineOpen = true;
+  }
+
+  /** The progress line as drawn (package-visible for tests). */
+  synchronized String line() {
+    long b = bytes.get();
+    double seconds = Math.max(1e-3, (clock.getAsLong() - phaseStart) / 1e9);
+    double rate = b / seconds;
+    StringBuilder s = new StringBuilder(phase);
+    if (totalBytes > 0) {
+      int width = 24;
+      int filled = (int) Math.min(width, width * b / totalBytes);
+      s.append(" [").append("#".repeat(filled)).append(" ".repeat(width - filled)).append("] ")
+          .append(human(b)).append(" / ").append(human(totalBytes));
+    } else {
+      s.append(' ').append(human(b));
+    }
+    s.append("  ").append(human((long) rate)).append("/s");
+    if (totalBytes > 0 && rate > 0 && b < totalBytes) {
+      long eta = (long) ((totalBytes - b) / rate);
+      s.append("  ETA ").append(String.format(Locale.ROOT, "%d:%02d", eta / 60, eta % 60));
+    }
+    s.append("  ").append(items.get());
+    if (totalItems > 0) {
+      s.append('/').append(totalItems);
+    }
+    s.append(" items");
+    if (skipped.get() > 0) {
+      s.append(" (").append(skipped.get()).append(" already there)");
+    }
+    return s.toString();
+  }
+
+  private void endLine() {
+    if (lineOpen) {
+      out.println();
+      out.flush();
+      lineOpen = false;
+    }
+  }
+
+  public static String human(long n) {
+    if (n < 1024) {
+      return n + " B";
+    }
+    String[] units = {"KiB", "MiB", "GiB", "TiB"};
+    double v = n;
+    int u = -1;
+    while (v >= 1024 && u < units.length - 1) {
+      v /= 1024;
+      u++;
+    }
+    return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
+  }
+}

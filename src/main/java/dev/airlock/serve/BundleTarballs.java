@@ -1,0 +1,36 @@
+package dev.airlock.serve;
+
+import dev.airlock.oci.Descriptor;
+import dev.airlock.oci.Digest;
+import dev.airlock.store.ContentStore;
+import dev.airlock.store.archive.TarLayoutStore;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/** Serves a bundle tarball in place: blobs are slices of the tar, read through its offset index. */
+final class BundleTarballs {
+  private BundleTarballs() {}
+
+  static ServedContent served(Path tarball) throws IOException {
+    TarLayoutStore store = TarLayoutStore.open(tarball);
+    return new ServedContent() {
+      @Override
+      public ContentStore store() {
+        return store;
+      }
+
+      @Override
+      public List<Descriptor> indexEntries() {
+        return store.index();
+      }
+
+      @Override
+      public Optional<BlobRegion> region(Digest digest) {
+        return store.blobEntry(digest)
+            .map(e -> BlobRegion.ofChannel(store.archive().channel(), e.dataOffset(), e.size()));
+      }
+    };
+  }
+}

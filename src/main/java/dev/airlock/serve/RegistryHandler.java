@@ -1,0 +1,243 @@
+package dev.airlock.serve;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import dev.airlock.AirlockException;
+import dev.airlock.oci.Descriptor;
+import dev.airlock.oci.Digest;
+import dev.airlock.oci.Json;
+import dev.airlock.oci.MediaTypes;
+import dev.airlock.oci.RawManifest;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/** Routes distribution-spec requests; everything but GET and HEAD is refused (read-only). */
+final class RegistryHandler implements HttpHandler {
+  private static final Pattern TAG = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]{0,127}");
+
+  private final ServedContent content;
+  private final RepositoryNames names;
+  private final BlobResponder blobs;
+  private volatile ReferrersIndex referrers;
+
+  RegistryHandler(ServedContent content) throws IOException {
+    this.content = content;
+    this.names = RepositoryNames.of(content.indexEntries());
+    this.blobs = new BlobResponder(content);
+  }
+
+  @Override
+  public void handle(HttpExchange ex) throws IOException {
+    try (ex) {
+      ex.getResponseHeaders().set("Docker-Distribution-API-Version", "registry/2.0");
+      try {
+        route(ex);
+      } catch (AirlockException | IOException e) {
+        send(ex, new OciError(500, "UNKNOWN", e.getMessage() == null ? "internal error" : Json.firstLine(e.getMessage())));
+      }
+    }
+  }
+
+  private void route(HttpExchange ex) throws IOException {
+    String method = ex.getRequestMethod();
+    String path = ex.getRequestURI().getRawPath();
+    if (path == null || !(path.equals("/v2") || path.startsWith("/v2/"))) {
+      send(ex, OciError.notFound(safe(path)));
+      return;
+    }
+    if (path.contains("%") || path.contains("\\") || path.contains("//") || path.contains("/./")
+        || path.contains("/../") || path.endsWith("/..") || path.endsWith("/.")) {
+      send(ex, OciError.nameInvalid("the path '" + safe(path) + "' is not a plain repository path"));
+      return;
+    }
+    boolean head = method.equals("HEAD");
+    if (!head && !method.equals("GET")) {
+      send(ex, OciError.unsupported(method + " " + safe(path)));
+      return;
+    }
+    String rest = path.length() <= 4 ? "" : path.substring(4);
+    if (rest.isEmpty()) {
+      sendJson(ex, 200, Json.MAPPER.createObjectNode(), null, head);
+      return;
+    }
+    if (rest.equals("_catalog")) {
+      ObjectNode body = Json.MAPPER.createObjectNode();
+      ArrayNode arr = body.putArray("repositories");
+      names.all().forEach(arr::add);
+      sendJson(ex, 200, body, null, head);
+      return;
+    }
+    if (rest.endsWith("/tags/list")) {
+      withName(ex, rest.substring(0, rest.length() - "/tags/list".length()), repo -> tags(ex, repo.served, repo.store, head));
+      return;
+    }
+    if (rest.contains("/blobs/uploads")) {
+      send(ex, OciError.unsupported(method + " " + safe(path)));
+      return;
+    }
+    int at;
+    if ((at = rest.lastIndexOf("/manifests/")) > 0) {
+      String ref = rest.substring(at + "/manifests/".length());
+      withName(ex, rest.substring(0, at), repo -> manifest(ex, repo.store, ref, head));
+    } else if ((at = rest.lastIndexOf("/blobs/")) > 0) {
+      String ref = rest.substring(at + "/blobs/".length());
+      withName(ex, rest.substring(0, at), repo -> blob(ex, ref, head));
+    } else if ((at = rest.lastIndexOf("/referrers/")) > 0) {
+      String ref = rest.substring(at + "/referrers/".length());
+      withName(ex, rest.substring(0, at), repo -> referrers(ex, ref, head));
+    } else {
+      send(ex, OciError.notFound(safe(path)));
+    }
+  }
+
+  private record Repo(String served, String store) {}
+
+  private interface RepoAction {
+    void run(Repo repo) throws IOException;
+  }
+
+  private void withName(HttpExchange ex, String name, RepoAction action) throws IOException {
+    if (!RepositoryNames.NAME.matcher(name).matches() || name.length() > 255) {
+      send(ex, OciError.nameInvalid("'" + safe(name) + "'"));
+      return;
+    }
+    Optional<String> store = names.lookup(name);
+    if (store.isEmpty()) {
+      send(ex, OciError.nameUnknown(name));
+      return;
+    }
+    action.run(new Repo(name, store.get()));
+  }
+
+  private void tags(HttpExchange ex, String served, String storeRepo, boolean head) throws IOException {
+    List<String> tags = content.store().tags(storeRepo);
+    if (storeRepo.isEmpty()) {
+      tags = tags.stream().filter(t -> t.indexOf('/') < 0 && t.indexOf(':') < 0).toList();
+    }
+    ObjectNode body = Json.MAPPER.createObjectNode();
+    body.put("name", served);
+    ArrayNode arr = body.putArray("tags");
+    tags.forEach(arr::add);
+    sendJson(ex, 200, body, null, head);
+  }
+
+  private void manifest(HttpExchange ex, String storeRepo, String ref, boolean head) throws IOException {
+    if (ref.contains(":")) {
+      if (!Digest.isValid(ref)) {
+        send(ex, OciError.digestInvalid("invalid digest '" + safe(ref) + "'"));
+        return;
+      }
+    } else if (!TAG.matcher(ref).matches()) {
+      send(ex, new OciError(400, "TAG_INVALID", "invalid tag '" + safe(ref) + "'"));
+      return;
+    }
+    RawManifest m;
+    try {
+      Optional<Descriptor> d = content.store().resolve(storeRepo, ref);
+      if (d.isEmpty() || !MediaTypes.isManifest(d.get().mediaType())) {
+        send(ex, OciError.manifestUnknown(ref));
+        return;
+      }
+      m = content.store().getManifest(storeRepo, d.get().digest().toString());
+    } catch (AirlockException e) {
+      send(ex, OciError.manifestUnknown(ref));
+      return;
+    }
+    ex.getResponseHeaders().set("Content-Type", m.mediaType());
+    ex.getResponseHeaders().set("Docker-Content-Digest", m.digest().toString());
+    sendBytes(ex, 200, m.bytesUnsafe(), head);
+  }
+
+  private void blob(HttpExchange ex, String ref, boolean head) throws IOException {
+    if (!Digest.isValid(ref)) {
+      send(ex, OciError.digestInvalid("invalid digest '" + safe(ref) + "'"));
+      return;
+    }
+    if (!blobs.send(ex, Digest.parse(ref), head)) {
+      send(ex, OciError.blobUnknown(ref));
+    }
+  }
+
+  private void referrers(HttpExchange ex, String ref, boolean head) throws IOException {
+    if (!Digest.isValid(ref)) {
+      send(ex, OciError.digestInvalid("invalid digest '" + safe(ref) + "'"));
+      return;
+    }
+    String artifactType = queryParameter(ex, "artifactType");
+    ObjectNode body = Json.MAPPER.createObjectNode();
+    body.put("schemaVersion", 2);
+    body.put("mediaType", MediaTypes.OCI_INDEX);
+    ArrayNode arr = body.putArray("manifests");
+    for (Descriptor d : referrersIndex().of(Digest.parse(ref), artifactType)) {
+      arr.add(Json.MAPPER.valueToTree(d));
+    }
+    if (artifactType != null) {
+      ex.getResponseHeaders().set("OCI-Filters-Applied", "artifactType");
+    }
+    sendJson(ex, 200, body, MediaTypes.OCI_INDEX, head);
+  }
+
+  private ReferrersIndex referrersIndex() throws IOException {
+    ReferrersIndex r = referrers;
+    if (r == null) {
+      synchronized (this) {
+        if (referrers == null) {
+          referrers = ReferrersIndex.build(content.store(), content.indexEntries());
+        }
+        r = referrers;
+      }
+    }
+    return r;
+  }
+
+  static String queryParameter(HttpExchange ex, String name) {
+    String q = ex.getRequestURI().getRawQuery();
+    if (q == null) {
+      return null;
+    }
+    for (String kv : q.split("&")) {
+      int eq = kv.indexOf('=');
+      if (eq > 0 && kv.substring(0, eq).equals(name)) {
+        return java.net.URLDecoder.decode(kv.substring(eq + 1), java.nio.charset.StandardCharsets.UTF_8);
+      }
+    }
+    return null;
+  }
+
+  private static void sendJson(HttpExchange ex, int status, ObjectNode body, String contentType, boolean head)
+      throws IOException {
+    ex.getResponseHeaders().set("Content-Type", contentType == null ? "application/json" : contentType);
+    sendBytes(ex, status, Json.write(body), head);
+  }
+
+  static void send(HttpExchange ex, OciError error) throws IOException {
+    ex.getResponseHeaders().set("Content-Type", "application/json");
+    sendBytes(ex, error.status(), error.body(), ex.getRequestMethod().equals("HEAD"));
+  }
+
+  static void sendBytes(HttpExchange ex, int status, byte[] body, boolean head) throws IOException {
+    ex.getResponseHeaders().set("Content-Length", Long.toString(body.length));
+    if (head) {
+      ex.sendResponseHeaders(status, -1);
+      return;
+    }
+    ex.sendResponseHeaders(status, body.length);
+    try (OutputStream out = ex.getResponseBody()) {
+      out.write(body);
+    }
+  }
+
+  /** A path or name fit for an error message: capped, control characters replaced. */
+  static String safe(String s) {
+    if (s == null) {
+      return "";
+    }
+    String t = s.length() > 200 ? s.substring(0, 200) + "..." : s;
+    return t.replaceAll("[\\p{Cntrl}]", "?");
+  }
+}

@@ -1,0 +1,69 @@
+package dev.airlock.serve;
+
+import dev.airlock.InvalidInputException;
+import dev.airlock.oci.Descriptor;
+import dev.airlock.oci.Digest;
+import dev.airlock.store.ContentStore;
+import dev.airlock.store.LayoutStore;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What {@code airlock serve} serves: a read-only content store, the entries of its {@code index.json}
+ * (whose ref names give repositories and tags) and, where the bytes are plain files, their location so
+ * blobs are sent with positional reads straight from the file.
+ */
+public interface ServedContent extends Closeable {
+  ContentStore store();
+
+  /** The index.json entries (full source references in {@code org.opencontainers.image.ref.name}). */
+  List<Descriptor> indexEntries() throws IOException;
+
+  /** The blob's bytes on disk, or empty when it is not there. */
+  Optional<BlobRegion> region(Digest digest) throws IOException;
+
+  @Override
+  default void close() throws IOException {
+    store().close();
+  }
+
+  /** A layout directory as is. */
+  static ServedContent layout(LayoutStore store) {
+    return new ServedContent() {
+      @Override
+      public ContentStore store() {
+        return store;
+      }
+
+      @Override
+      public List<Descriptor> indexEntries() {
+        return store.index();
+      }
+
+      @Override
+      public Optional<BlobRegion> region(Digest digest) throws IOException {
+        Path p = store.blobPath(digest);
+        return Files.isRegularFile(p) ? Optional.of(BlobRegion.ofFile(p, Files.size(p))) : Optional.empty();
+      }
+    };
+  }
+
+  /**
+   * Opens a layout directory or a bundle tarball.
+   *
+   * @throws InvalidInputException when {@code path} is neither
+   */
+  static ServedContent open(Path path) throws IOException {
+    if (Files.isDirectory(path)) {
+      return layout(LayoutStore.open(path));
+    }
+    if (Files.isRegularFile(path)) {
+      return BundleTarballs.served(path);
+    }
+    throw new InvalidInputException(path + " does not exist (expected a bundle tarball or an OCI layout directory)");
+  }
+}

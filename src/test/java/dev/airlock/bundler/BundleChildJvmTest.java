@@ -1,0 +1,140 @@
+package dev.airlock.bundler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.airlock.oci.Descriptor;
+import dev.airlock.oci.Digest;
+import dev.airlock.oci.Json;
+import dev.airlock.oci.MediaTypes;
+import dev.airlock.oci.RawManifest;
+import dev.airlock.store.LayoutStore;
+import dev.airlock.testing.CommandResult;
+import dev.airlock.testing.ProcessRunner;
+import java.io.BufferedOutputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Bundling in a separate JVM: killed mid-run and resumed; 2 GiB of layers under a 128 MiB heap. */
+class BundleChildJvmTest {
+  @TempDir Path tmp;
+
+  @Test
+  void killedRunResumesWithoutRefetchingAndGivesTheSameBundle() throws Exception {
+    LayoutStore l = LayoutStore.openOrCreate(tmp.resolve("src"));
+    Random rnd = new Random(7);
+    List<Descriptor> layers = new ArrayList<>();
+    for (int i = 0; i < 7; i++) {
+      byte[] b = new byte[512 * 1024];
+      rnd.nextBytes(b);
+      layers.add(l.putBytes(MediaTypes.OCI_LAYER_GZIP, b));
+    }
+    // the last layer is a FIFO nobody writes to: the bundler blocks on it once every other blob has landed
+    Descriptor stuck = layers.get(6);
+    byte[] stuckBytes = Files.readAllBytes(l.blobPath(stuck.digest()));
+    Files.delete(l.blobPath(stuck.digest()));
+    ProcessRunner.run(List.of("mkfifo", l.blobPath(stuck.digest()).toString())).assertOk();
+    RawManifest m = manifest(l, layers);
+    l.putManifest("", m, "app");
+    writeSpec();
+    Path out = tmp.resolve("out/b.tar");
+    Path work = tmp.resolve("out/b.tar.work");
+
+    Process p = new ProcessBuilder(ProcessRunner.airlockJvm("256m", "bundle", tmp.resolve("bundle.yaml").toString(),
+        "-o", out.toString(), "-j", "2")).redirectErrorStream(true).redirectOutput(tmp.resolve("child.log").toFile()).start();
+    try {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+      while (!landed(work, layers.subList(0, 6)) && System.nanoTime() < deadline && p.isAlive()) {
+        Thread.sleep(20);
+      }
+      assertThat(p.isAlive()).as(Files.readString(tmp.resolve("child.log"))).isTrue();
+      assertThat(landed(work, layers.subList(0, 6))).isTrue();
+    } finally {
+      p.destroyForcibly();
+      p.waitFor();
+    }
+    assertThat(out).doesNotExist();
+
+    Files.delete(l.blobPath(stuck.digest()));
+    Files.write(l.blobPath(stuck.digest()), stuckBytes);
+    Path lock = tmp.resolve("out/bundle.lock.yaml");
+    CommandResult resumed = CommandResult.run("bundle", tmp.resolve("bundle.yaml").toString(), "-o", out.toString(),
+        "--lock", lock.toString());
+    assertThat(resumed.exitCode()).as(resumed.err()).isZero();
+    // 6 layers and the config were there already; only the stuck layer moves
+    assertThat(resumed.out()).contains("fetched: 1 blobs (" + stuck.size() + " bytes), 7 already in the working directory");
+
+    Path fresh = tmp.resolve("fresh/b.tar");
+    CommandResult again = CommandResult.run("bundle", tmp.resolve("bundle.yaml").toString(), "-o", fresh.toString(),
+        "--lock", lock.toString());
+    assertThat(again.exitCode()).as(again.err()).isZero();
+    assertThat(again.out()).contains("fetched: 8 blobs");
+    assertThat(Files.readAllBytes(fresh)).isEqualTo(Files.readAllBytes(out));
+  }
+
+  @Test
+  void twoGibibytesOfLayersUnderA128MibHeap() throws Exception {
+    LayoutStore l = LayoutStore.openOrCreate(tmp.resolve("src"));
+    List<Descriptor> layers = new ArrayList<>();
+    byte[] chunk = new byte[1 << 20];
+    new Random(11).nextBytes(chunk);
+    for (int i = 0; i < 8; i++) {
+      Path t = tmp.resolve("layer.tmp");
+      MessageDigest md = Digest.Algorithm.SHA256.newMessageDigest();
+      long size = 256L << 20;
+      try (OutputStream o = new DigestOutputStream(new BufferedOutputStream(Files.newOutputStream(t), 1 << 16), md)) {
+        for (long w = 0; w < size; w += chunk.length) {
+          chunk[0] = (byte) i;
+          chunk[1] = (byte) (w >> 20);
+          o.write(chunk);
+        }
+      }
+      Descriptor d = Descriptor.of(MediaTypes.OCI_LAYER_GZIP, Digest.of(Digest.Algorithm.SHA256, md.digest()), size);
+      Files.move(t, l.blobPath(d.digest()));
+      layers.add(d);
+    }
+    l.putManifest("", manifest(l, layers), "app");
+    writeSpec();
+    Path out = tmp.resolve("out/b.tar");
+    ProcessRunner.Result r = ProcessRunner.run(ProcessRunner.airlockJvm("128m", "bundle",
+        tmp.resolve("bundle.yaml").toString(), "-o", out.toString()), 900);
+    r.assertOk();
+    assertThat(Files.size(out)).isGreaterThan(2L << 30);
+    assertThat(r.out()).contains("fetched: 9 blobs");
+    for (Descriptor d : layers) {
+      Files.delete(l.blobPath(d.digest()));
+    }
+  }
+
+  private static boolean landed(Path work, List<Descriptor> blobs) {
+    return blobs.stream().allMatch(d -> Files.isRegularFile(work.resolve(d.digest().blobPath())));
+  }
+
+  private void writeSpec() throws Exception {
+    Files.writeString(tmp.resolve("bundle.yaml"), "apiVersion: airlock.dev/v1\nkind: Bundle\nmetadata: {name: child}\n"
+        + "spec:\n  images:\n    - layout: ./src:app\n      name: registry.example/big/app:1\n");
+  }
+
+  private static RawManifest manifest(LayoutStore l, List<Descriptor> layers) throws Exception {
+    Descriptor config = l.putBytes(MediaTypes.OCI_CONFIG,
+        "{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}".getBytes(StandardCharsets.UTF_8));
+    ObjectNode m = Json.MAPPER.createObjectNode();
+    m.put("schemaVersion", 2);
+    m.put("mediaType", MediaTypes.OCI_MANIFEST);
+    m.set("config", Json.MAPPER.valueToTree(config));
+    ArrayNode arr = m.putArray("layers");
+    layers.forEach(d -> arr.add(Json.MAPPER.valueToTree(d)));
+    return RawManifest.of(Json.write(m), null, "test");
+  }
+}
