@@ -131,7 +131,7 @@ record() {
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$RESULTS_TSV"
 }
 
-bytes_of() { du -sb "$@" 2>/dev/null | awk '{s += $1} END{printf "%d\n", s}'; }
+bytes_of() { du -sb "$@" 2>/dev/null | awk '{s += $1} END{printf "%.0f\n", s}'; }
 
 # vm_hwm_kb PID: peak RSS so far of a running process.
 vm_hwm_kb() { awk '/^VmHWM:/{print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
