@@ -112,6 +112,8 @@ class MissionEndToEndTest {
     String policy = tmp.resolve("policy.yaml").toString();
     CommandResult verify = CommandResult.run("verify", bundle.toString(), "--key", pub, "--policy", policy);
     assertThat(verify.exitCode()).as(verify.out() + verify.err()).isZero();
+    assertThat(verify.out()).contains("signed by image.pub", "cosign signature " + sig.digest().toString().substring(0, 19),
+        "SBOM referrer " + sbom.digest().toString().substring(0, 19), "PASS policy");
 
     Path history = tmp.resolve("history.db");
     CommandResult imported = importBundle(bundle, dst, pub, policy, history);
@@ -134,10 +136,12 @@ class MissionEndToEndTest {
     CommandResult audit = CommandResult.run("audit", bundle.toString(), "-o", "json");
     assertThat(audit.exitCode()).as(audit.err()).isZero();
     assertThat(audit.out()).contains(index.digest().toString(), sig.digest().toString(), sbom.digest().toString());
+    assertThat(Json.MAPPER.readTree(audit.out()).path("dedupSavedBytes").asLong()).as("the shared base layer, stored once")
+        .isEqualTo(base.length);
 
     CommandResult again = importBundle(bundle, dst, pub, policy, history);
     assertThat(again.exitCode()).as(again.out() + again.err()).isZero();
-    assertThat(again.out()).contains("blobs pushed 0 ");
+    assertThat(again.out()).contains("blobs pushed 0 (0 B)", "manifests pushed 0,");
     CommandResult imports = CommandResult.run("audit", "--imports", "--catalog", history.toString(), "-o", "json");
     assertThat(imports.exitCode()).as(imports.err()).isZero();
     assertThat(Json.MAPPER.readTree(imports.out()).findValues("target")).hasSize(2);
@@ -153,12 +157,20 @@ class MissionEndToEndTest {
     String before = treeHash(target.storage());
     CommandResult bad = importBundle(tampered, dst, pub, policy, history);
     assertThat(bad.exitCode()).as(bad.out() + bad.err()).isEqualTo(3);
+    assertThat(bad.err()).contains("nothing was imported", "blob " + Digest.sha256(amdTop) + " is corrupted");
     assertThat(treeHash(target.storage())).isEqualTo(before);
 
     SigningKey other = SigningKey.generate();
     Files.writeString(tmp.resolve("other.pub"), other.publicKeyPem());
     CommandResult wrongKey = CommandResult.run("verify", bundle.toString(), "--key", tmp.resolve("other.pub").toString());
     assertThat(wrongKey.exitCode()).as(wrongKey.out() + wrongKey.err()).isEqualTo(3);
+    assertThat(wrongKey.err()).contains("bundle signature", "does not verify");
+    // the image policy is enforced too: the right bundle key, but the image signed by another key
+    Files.writeString(tmp.resolve("other-policy.yaml"), Files.readString(tmp.resolve("policy.yaml")).replace("image.pub", "other.pub"));
+    CommandResult wrongSigner = CommandResult.run("verify", bundle.toString(), "--key", pub,
+        "--policy", tmp.resolve("other-policy.yaml").toString());
+    assertThat(wrongSigner.exitCode()).as(wrongSigner.out() + wrongSigner.err()).isEqualTo(3);
+    assertThat(wrongSigner.out()).contains("FAIL");
   }
 
   private static CommandResult importBundle(Path bundle, String dst, String pub, String policy, Path history) {
