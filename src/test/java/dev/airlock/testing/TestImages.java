@@ -61,7 +61,7 @@ public final class TestImages {
     return manifest(json);
   }
 
-  /** Parses and stores a manifest's bytes (untagged). */
+  /** Parses a manifest's bytes; the caller stores it. */
   public RawManifest manifest(String json) throws IOException {
     RawManifest m = RawManifest.of(json.getBytes(StandardCharsets.UTF_8), null, "test manifest");
     return m;
