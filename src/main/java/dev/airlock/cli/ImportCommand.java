@@ -3,19 +3,16 @@ package dev.airlock.cli;
 import dev.airlock.history.ImportHistory;
 import dev.airlock.importer.BundleImporter;
 import dev.airlock.importer.BundleVerifier;
-import dev.airlock.importer.Bytes;
 import dev.airlock.importer.ImportResult;
 import dev.airlock.importer.OfflineBundleVerifier;
 import dev.airlock.importer.ReferenceMapper;
 import dev.airlock.importer.RegistryImportTargets;
-import dev.airlock.progress.ProgressListener;
+import dev.airlock.progress.TerminalProgress;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.concurrent.atomic.AtomicLong;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -81,7 +78,7 @@ final class ImportCommand implements Callable<Integer> {
     Path history = catalog != null ? catalog : ImportHistory.defaultPath();
     BundleImporter importer = new BundleImporter(verifier(),
         new RegistryImportTargets(registry.toOptions(System.in), keepSparseIndex));
-    ProgressPrinter progress = new ProgressPrinter(err);
+    TerminalProgress progress = TerminalProgress.forConsole(err);
     ImportResult r = importer.run(bundle, new BundleImporter.Options(to, new ReferenceMapper(prefix, keepHost, flatten),
         new BundleVerifier.Request(keys, policy, allowUnsigned), dryRun, jobs, progress, emitConfig, history,
         (verified, plan) -> {
@@ -90,6 +87,7 @@ final class ImportCommand implements Callable<Integer> {
           plan.describe().forEach(l -> out.println("  " + l));
           out.flush();
         }));
+    progress.finish();
     if (!r.dryRun()) {
       out.println("check after import:");
       r.proof().forEach(l -> out.println("  " + l));
@@ -104,54 +102,5 @@ final class ImportCommand implements Callable<Integer> {
   /** The verifier that runs before anything is pushed. */
   static BundleVerifier verifier() {
     return new OfflineBundleVerifier();
-  }
-
-  /** Progress as log lines on stderr, at most one a second: bytes, rate and ETA. */
-  static final class ProgressPrinter implements ProgressListener {
-    private final PrintWriter err;
-    private final AtomicLong bytes = new AtomicLong();
-    private volatile long totalBytes = -1;
-    private volatile long phaseStart = System.nanoTime();
-    private volatile long lastPrint;
-    private volatile String phase = "";
-
-    ProgressPrinter(PrintWriter err) {
-      this.err = err;
-    }
-
-    @Override
-    public synchronized void phase(String name, long totalItems, long total) {
-      phase = name;
-      totalBytes = total;
-      bytes.set(0);
-      phaseStart = System.nanoTime();
-      err.println("airlock import: " + name + (total > 0 ? " (" + Bytes.human(total) + ")" : ""));
-      err.flush();
-    }
-
-    @Override
-    public void bytes(long n) {
-      long done = bytes.addAndGet(n);
-      long now = System.nanoTime();
-      if (now - lastPrint < 1_000_000_000L && done != totalBytes) {
-        return;
-      }
-      synchronized (this) {
-        lastPrint = now;
-        double secs = Math.max(0.001, (now - phaseStart) / 1e9);
-        double rate = done / secs;
-        String eta = totalBytes > 0 && rate > 0 ? String.format(Locale.ROOT, ", ETA %.0fs", Math.max(0, (totalBytes - done) / rate)) : "";
-        String pct = totalBytes > 0 ? String.format(Locale.ROOT, "%3.0f%% ", 100.0 * done / totalBytes) : "";
-        err.println("  " + phase + " " + pct + Bytes.human(done) + (totalBytes > 0 ? " of " + Bytes.human(totalBytes) : "")
-            + ", " + Bytes.human((long) rate) + "/s" + eta);
-        err.flush();
-      }
-    }
-
-    @Override
-    public void info(String message) {
-      err.println("  " + message);
-      err.flush();
-    }
   }
 }

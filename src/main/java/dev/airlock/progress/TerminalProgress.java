@@ -11,6 +11,8 @@ import java.util.function.LongSupplier;
  */
 public final class TerminalProgress implements ProgressListener {
   private static final long REDRAW_NANOS = 200_000_000L;
+  /** Not a terminal: a plain log line with bytes, rate and ETA at most this often. */
+  private static final long LOG_NANOS = 5_000_000_000L;
 
   private final PrintWriter out;
   private final boolean terminal;
@@ -89,16 +91,25 @@ public final class TerminalProgress implements ProgressListener {
   }
 
   private void maybeDraw(boolean force) {
-    if (!terminal) {
-      return;
-    }
     long now = clock.getAsLong();
-    if (!force && now - lastDraw < REDRAW_NANOS) {
+    if (!force && now - lastDraw < (terminal ? REDRAW_NANOS : LOG_NANOS)) {
       return;
     }
     synchronized (this) {
+      if (!force && now - lastDraw < (terminal ? REDRAW_NANOS : LOG_NANOS)) {
+        return;
+      }
+      if (lastDraw == 0 && !terminal) {
+        lastDraw = now; // not a terminal: the first log line comes after LOG_NANOS, not at once
+        return;
+      }
       lastDraw = now;
-      draw();
+      if (terminal) {
+        draw();
+      } else {
+        out.println("  " + line());
+        out.flush();
+      }
     }
   }
 

@@ -34,4 +34,19 @@ class TerminalProgressTest {
     assertThat(sw.toString()).isEqualTo("fetch: 3 item(s)" + System.lineSeparator() + "chart x: found 2 image(s)"
         + System.lineSeparator());
   }
+
+  @Test
+  void withoutATerminalALogLineWithRateAndEtaEveryFewSeconds() {
+    AtomicLong now = new AtomicLong(1);
+    StringWriter sw = new StringWriter();
+    TerminalProgress p = new TerminalProgress(new PrintWriter(sw), false, now::get);
+    p.phase("push", 2, 10L << 20);
+    p.bytes(1L << 20);
+    now.set(2_000_000_001L);
+    p.bytes(1L << 20);
+    assertThat(sw.toString()).doesNotContain("/s");
+    now.set(8_000_000_001L);
+    p.bytes(2L << 20);
+    assertThat(sw.toString()).contains("  push [").contains("4.0 MiB / 10.0 MiB").contains("/s").contains("ETA");
+  }
 }
