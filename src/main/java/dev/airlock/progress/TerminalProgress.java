@@ -52,7 +52,7 @@ public final class TerminalProgress implements ProgressListener {
     items.set(0);
     skipped.set(0);
     phaseStart = clock.getAsLong();
-    lastDraw = 0;
+    lastDraw = terminal ? 0 : phaseStart; // not a terminal: the first log line comes LOG_NANOS after the phase starts
     if (!terminal) {
       out.println(name + (totalItems >= 0 ? ": " + totalItems + " item(s)" : "")
           + (totalBytes >= 0 ? ", " + human(totalBytes) : ""));
@@ -97,10 +97,6 @@ public final class TerminalProgress implements ProgressListener {
     }
     synchronized (this) {
       if (!force && now - lastDraw < (terminal ? REDRAW_NANOS : LOG_NANOS)) {
-        return;
-      }
-      if (lastDraw == 0 && !terminal) {
-        lastDraw = now; // not a terminal: the first log line comes after LOG_NANOS, not at once
         return;
       }
       lastDraw = now;
