@@ -149,17 +149,7 @@ final class InspectCommand implements Callable<Integer> {
   }
 
   static String bytes(long n) {
-    if (n < 1024) {
-      return n + " B";
-    }
-    String[] units = {"KiB", "MiB", "GiB", "TiB"};
-    double v = n;
-    int u = -1;
-    while (v >= 1024 && u < units.length - 1) {
-      v /= 1024;
-      u++;
-    }
-    return String.format(java.util.Locale.ROOT, "%.1f %s (%d bytes)", v, units[u], n);
+    return n < 1024 ? n + " B" : dev.airlock.progress.ByteSize.human(n) + " (" + n + " bytes)";
   }
 
   private static ObjectNode json(Locations.OpenedLocation opened, List<Inspection.Report> reports, String note) {

@@ -1,5 +1,6 @@
 package dev.airlock.importer;
 
+import dev.airlock.progress.ByteSize;
 import java.util.List;
 import java.util.Map;
 
@@ -24,8 +25,8 @@ public record ImportPlan(String target, TargetFeatures features, List<ImportItem
               + (i.presentChildren().size() + i.absentChildren().size()) + " platforms")
           + (i.split() ? ", SPLIT: platform tags only, the index itself is not pushed" : ""));
     }
-    out.add("blobs: " + blobs + " (" + Bytes.human(bytes) + "), already at the target: " + existingBlobs + " ("
-        + Bytes.human(existingBytes) + "), to push: " + (blobs - existingBlobs) + " (" + Bytes.human(bytes - existingBytes)
+    out.add("blobs: " + blobs + " (" + ByteSize.human(bytes) + "), already at the target: " + existingBlobs + " ("
+        + ByteSize.human(existingBytes) + "), to push: " + (blobs - existingBlobs) + " (" + ByteSize.human(bytes - existingBytes)
         + "); manifests: " + manifests);
     warnings.forEach(w -> out.add("warning: " + w));
     return out;

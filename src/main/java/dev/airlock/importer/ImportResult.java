@@ -1,5 +1,6 @@
 package dev.airlock.importer;
 
+import dev.airlock.progress.ByteSize;
 import java.time.Duration;
 import java.util.List;
 
@@ -12,15 +13,15 @@ public record ImportResult(ImportPlan plan, BundleVerifier.Outcome verification,
   public String summary() {
     if (dryRun) {
       return "dry run: nothing pushed; would push " + (plan.blobs() - plan.existingBlobs()) + " blobs ("
-          + Bytes.human(plan.bytes() - plan.existingBytes()) + "), " + plan.existingBlobs() + " blobs ("
-          + Bytes.human(plan.existingBytes()) + ") already at the target";
+          + ByteSize.human(plan.bytes() - plan.existingBytes()) + "), " + plan.existingBlobs() + " blobs ("
+          + ByteSize.human(plan.existingBytes()) + ") already at the target";
     }
     double secs = Math.max(0.001, elapsed.toMillis() / 1000.0);
     return String.format(java.util.Locale.ROOT,
         "imported %d items in %.1fs: blobs pushed %d (%s), mounted %d (%s), skipped %d (%s); manifests pushed %d,"
             + " skipped %d; %s/s",
-        plan.items().size(), secs, blobsPushed, Bytes.human(bytesPushed), blobsMounted, Bytes.human(bytesMounted),
-        blobsSkipped, Bytes.human(bytesSkipped), manifestsPushed, manifestsSkipped,
-        Bytes.human((long) (bytesPushed / secs)));
+        plan.items().size(), secs, blobsPushed, ByteSize.human(bytesPushed), blobsMounted, ByteSize.human(bytesMounted),
+        blobsSkipped, ByteSize.human(bytesSkipped), manifestsPushed, manifestsSkipped,
+        ByteSize.human((long) (bytesPushed / secs)));
   }
 }

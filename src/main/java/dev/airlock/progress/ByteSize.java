@@ -1,10 +1,10 @@
-package dev.airlock.importer;
+package dev.airlock.progress;
 
 import java.util.Locale;
 
-/** Byte counts for people. */
-public final class Bytes {
-  private Bytes() {}
+/** Byte counts for people: {@code 1.5 MiB}. The one formatter every command uses. */
+public final class ByteSize {
+  private ByteSize() {}
 
   public static String human(long n) {
     if (n < 1024) {
