@@ -24,6 +24,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class PlainHttpFront implements Closeable {
   private static final int TLS_HANDSHAKE = 0x16;
   private static final int BUFFER = 64 * 1024;
+  private static final int FIRST_BYTES_TIMEOUT_MS = 30_000;
   private static final byte[] NOT_TLS = ("HTTP/1.0 400 Bad Request\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n"
       + "this registry speaks plain HTTP, not TLS\n").getBytes(StandardCharsets.US_ASCII);
 
@@ -76,9 +77,11 @@ final class PlainHttpFront implements Closeable {
     Socket upstream = null;
     try {
       client.setTcpNoDelay(true);
+      client.setSoTimeout(FIRST_BYTES_TIMEOUT_MS); // a connection that never speaks does not hold a thread
       InputStream in = client.getInputStream();
       byte[] buf = new byte[BUFFER];
       int n = in.read(buf);
+      client.setSoTimeout(0);
       if (n <= 0) {
         client.close();
         return;
