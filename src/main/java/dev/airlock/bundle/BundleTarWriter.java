@@ -17,14 +17,16 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
 /**
  * Writes a bundle tarball in one streaming pass: entries sorted by name, mode 0644 (dirs 0755), uid/gid
- * 0, no owner names, mtime 0, PAX headers only where a name needs one. Each blob is re-hashed while it
- * is copied from the working layout (a damaged working directory cannot leak into a bundle), and the
- * digest of the whole file is computed on the way out, so the result is never read back.
+ * 0, no owner names, mtime 0, PAX headers only where a name needs one. Each blob not verified by this
+ * process already (one reused from an earlier run's working layout) is re-hashed while it is copied, so
+ * a damaged working directory cannot leak into a bundle; the digest of the whole file is computed on the
+ * way out, so the result is never read back.
  */
 public final class BundleTarWriter {
   private BundleTarWriter() {}
@@ -40,6 +42,15 @@ public final class BundleTarWriter {
    */
   public static Result write(Path out, Map<Digest, Long> blobs, Function<Digest, Path> blobFile, byte[] indexJson,
       boolean zstd, ProgressListener progress) throws IOException {
+    return write(out, blobs, blobFile, d -> false, indexJson, zstd, progress);
+  }
+
+  /**
+   * @param verified blobs this process wrote after checking their digest while they flowed (they are
+   *     copied without hashing them a second time)
+   */
+  public static Result write(Path out, Map<Digest, Long> blobs, Function<Digest, Path> blobFile,
+      Predicate<Digest> verified, byte[] indexJson, boolean zstd, ProgressListener progress) throws IOException {
     MessageDigest md = Digest.Algorithm.SHA256.newMessageDigest();
     CountingStream counted;
     try (OutputStream file = Files.newOutputStream(out)) {
@@ -60,7 +71,7 @@ public final class BundleTarWriter {
         all.putAll(files);
         all.put("index.json", indexJson);
         all.put("oci-layout", OCI_LAYOUT_CONTENT.getBytes(StandardCharsets.UTF_8));
-        byte[] buf = new byte[1 << 16];
+        byte[] buf = new byte[1 << 18];
         for (Map.Entry<String, Object> e : all.entrySet()) {
           Object v = e.getValue();
           if (v instanceof Boolean) {
@@ -74,8 +85,9 @@ public final class BundleTarWriter {
             Digest d = (Digest) v;
             long size = blobs.get(d);
             tar.putArchiveEntry(entry(e.getKey(), size, false));
-            try (InputStream in = new VerifyingInputStream(Files.newInputStream(blobFile.apply(d)), d, size,
-                "blob " + d + " in the working directory")) {
+            InputStream blobIn = Files.newInputStream(blobFile.apply(d));
+            try (InputStream in = verified.test(d) ? new SizedInputStream(blobIn, size, d)
+                : new VerifyingInputStream(blobIn, d, size, "blob " + d + " in the working directory")) {
               int n;
               while ((n = in.read(buf)) >= 0) {
                 tar.write(buf, 0, n);
@@ -101,6 +113,32 @@ public final class BundleTarWriter {
     e.setUserName("");
     e.setGroupName("");
     return e;
+  }
+
+  /** A file that must have exactly the size announced in the tar header already written. */
+  private static final class SizedInputStream extends java.io.FilterInputStream {
+    private final long size;
+    private final Digest digest;
+    private long count;
+
+    SizedInputStream(InputStream in, long size, Digest digest) {
+      super(in);
+      this.size = size;
+      this.digest = digest;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      int n = in.read(b, off, len);
+      if (n > 0) {
+        count += n;
+      }
+      if (count > size || n < 0 && count != size) {
+        throw new dev.airlock.oci.DigestMismatchException("blob " + digest + " size in the working directory",
+            size + " bytes", count + " bytes");
+      }
+      return n;
+    }
   }
 
   private static final class CountingStream extends java.io.FilterOutputStream {

@@ -219,7 +219,8 @@ public final class Bundler {
     Path catalogTmp = null;
     BundleTarWriter.Result written;
     try {
-      written = BundleTarWriter.write(tmp, files, work::blobPath, Json.write(indexJson), req.zstd(), progress);
+      written = BundleTarWriter.write(tmp, files, work::blobPath, work::verifiedHere, Json.write(indexJson), req.zstd(),
+          progress);
       Path catalogBeside = catalogFor(out);
       catalogTmp = AtomicFiles.tempBeside(catalogBeside);
       Files.copy(catalogFile, catalogTmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);

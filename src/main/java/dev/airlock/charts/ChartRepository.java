@@ -40,6 +40,7 @@ public final class ChartRepository {
   private final HttpClient http;
 
   public ChartRepository() {
+    dev.airlock.registry.http.RegistryHttp.largeClientBuffers();
     this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30))
         .followRedirects(HttpClient.Redirect.NORMAL).build();
   }

@@ -54,6 +54,7 @@ public final class RegistryImportTargets implements RegistryTargets {
     String probe = Digest.sha256(new byte[0]).toString();
     URI uri = URI.create((plain ? "http" : "https") + "://" + hostPort + "/v2/airlock-probe/referrers/" + probe);
     try {
+      dev.airlock.registry.http.RegistryHttp.largeClientBuffers();
       HttpClient c = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
       HttpResponse<Void> r = c.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).GET().build(),
           HttpResponse.BodyHandlers.discarding());

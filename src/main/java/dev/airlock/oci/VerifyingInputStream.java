@@ -17,6 +17,7 @@ public final class VerifyingInputStream extends FilterInputStream {
   private final MessageDigest md;
   private long count;
   private boolean verified;
+  private java.util.function.IntConsumer observer;
 
   /**
    * @param expectedSize the size announced, or -1 when unknown (then only the digest is checked)
@@ -28,6 +29,24 @@ public final class VerifyingInputStream extends FilterInputStream {
     this.expectedSize = expectedSize;
     this.what = what;
     this.md = expected.newMessageDigest();
+  }
+
+  /**
+   * {@code in} itself when it is already an unread {@link VerifyingInputStream} checking the same digest
+   * and size (so a blob is hashed once per path, not once per layer of the path), else a new one around it.
+   */
+  public static VerifyingInputStream of(InputStream in, Digest expected, long expectedSize, String what) {
+    if (in instanceof VerifyingInputStream v && v.count == 0 && !v.verified && v.expected.equals(expected)
+        && (v.expectedSize == expectedSize || expectedSize < 0 && v.expectedSize >= 0)) {
+      return v;
+    }
+    return new VerifyingInputStream(in, expected, expectedSize, what);
+  }
+
+  /** Calls {@code bytes} with the size of every chunk read (progress), instead of a wrapping stream. */
+  public VerifyingInputStream observe(java.util.function.IntConsumer bytes) {
+    this.observer = bytes;
+    return this;
   }
 
   public long count() {
@@ -43,6 +62,9 @@ public final class VerifyingInputStream extends FilterInputStream {
       md.update((byte) b);
       count++;
       checkNotTooLong();
+      if (observer != null) {
+        observer.accept(1);
+      }
     }
     return b;
   }
@@ -56,6 +78,9 @@ public final class VerifyingInputStream extends FilterInputStream {
       md.update(buf, off, n);
       count += n;
       checkNotTooLong();
+      if (observer != null) {
+        observer.accept(n);
+      }
     }
     return n;
   }

@@ -136,7 +136,7 @@ final class BlobPusher {
   }
 
   private static InputStream verifying(InputStream raw, Descriptor blob, String what) {
-    return new VerifyingInputStream(raw, blob.digest(), blob.size(), "blob " + blob.digest() + " for " + what);
+    return VerifyingInputStream.of(raw, blob.digest(), blob.size(), "blob " + blob.digest() + " for " + what);
   }
 
   private static HttpRequest.BodyPublisher streaming(InputStream in, long length) {

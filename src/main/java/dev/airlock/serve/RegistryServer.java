@@ -21,11 +21,13 @@ public final class RegistryServer implements Closeable {
   public static final int DEFAULT_THREADS = 32;
 
   private final HttpServer server;
+  private final PlainHttpFront front;
   private final ExecutorService pool;
   private final ServedContent content;
 
-  private RegistryServer(HttpServer server, ExecutorService pool, ServedContent content) {
+  private RegistryServer(HttpServer server, PlainHttpFront front, ExecutorService pool, ServedContent content) {
     this.server = server;
+    this.front = front;
     this.pool = pool;
     this.content = content;
   }
@@ -44,7 +46,8 @@ public final class RegistryServer implements Closeable {
     }
     RegistryHandler handler = new RegistryHandler(content);
     closeStalledRequests();
-    HttpServer server = HttpServer.create(sa, 128);
+    // the JDK server listens on an ephemeral loopback port behind the front, which answers TLS hellos
+    HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 128);
     AtomicInteger n = new AtomicInteger();
     ExecutorService pool = Executors.newFixedThreadPool(Math.max(2, threads), r -> {
       Thread t = new Thread(r, "airlock-serve-" + n.incrementAndGet());
@@ -54,14 +57,20 @@ public final class RegistryServer implements Closeable {
     server.setExecutor(pool);
     server.createContext("/", handler);
     server.start();
-    return new RegistryServer(server, pool, content);
+    PlainHttpFront front;
+    try {
+      front = PlainHttpFront.start(sa, 128, server.getAddress());
+    } catch (IOException | RuntimeException e) {
+      server.stop(0);
+      pool.shutdownNow();
+      throw e;
+    }
+    return new RegistryServer(server, front, pool, content);
   }
 
   /**
-   * Clients told {@code --tls-verify=false} (skopeo, containerd) try TLS first and fall back to plain HTTP
-   * when that fails. The JDK server never answers a TLS hello (it waits for a request line), so the
-   * client would wait for its handshake timeout (10 s) on every connection; closing a connection whose
-   * request line has not arrived within a second makes the fallback immediate. Only the request head is
+   * A connection whose request line has not arrived within a second is closed (the {@link PlainHttpFront}
+   * answers TLS hellos at once; this bounds any other stalled request head). Only the request head is
    * timed; a slow download is not. Must be set before the first server of the JVM starts.
    */
   private static void closeStalledRequests() {
@@ -94,18 +103,19 @@ public final class RegistryServer implements Closeable {
 
   /** The bound port (useful with port 0). */
   public int port() {
-    return server.getAddress().getPort();
+    return front.address().getPort();
   }
 
   /** {@code host:port} as clients should use it. */
   public String hostPort() {
-    InetSocketAddress a = server.getAddress();
+    InetSocketAddress a = front.address();
     String host = a.getAddress().getHostAddress();
     return (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
   }
 
   @Override
   public void close() throws IOException {
+    front.close();
     server.stop(0);
     pool.shutdownNow();
     try {

@@ -227,6 +227,10 @@ public final class GraphCopier implements Closeable {
   }
 
   private InputStream counting(InputStream in) {
+    if (in instanceof dev.airlock.oci.VerifyingInputStream v) {
+      // counted by the verifying stream itself, so the destination still sees it and hashes it once
+      return v.observe(n -> options.progress().bytes(n));
+    }
     return new java.io.FilterInputStream(in) {
       @Override
       public int read(byte[] b, int off, int len) throws IOException {

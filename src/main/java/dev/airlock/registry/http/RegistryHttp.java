@@ -29,6 +29,22 @@ import java.util.Objects;
 public final class RegistryHttp {
   private static final int MAX_REDIRECTS = 10;
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(30);
+  /** Socket reads and request-body chunks of the JDK client; its 16 KiB default caps a blob at ~100 MiB/s. */
+  private static final String CLIENT_BUFFER = Integer.toString(512 * 1024);
+
+  static {
+    largeClientBuffers();
+  }
+
+  /**
+   * Makes the JDK HTTP client read and send in 512 KiB chunks (bounded: one or two per connection). It
+   * takes effect only before the first {@link HttpClient} of the JVM is built; call it before building one.
+   */
+  public static void largeClientBuffers() {
+    if (System.getProperty("jdk.httpclient.bufsize") == null) {
+      System.setProperty("jdk.httpclient.bufsize", CLIENT_BUFFER);
+    }
+  }
 
   private final String apiHost;
   private final URI base;
