@@ -22,7 +22,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Image policy rules over a test-built bundle: keyless cosign .sig, keyed .att, SBOM, notation listed. */
+/** Image policy rules over a test-built bundle: keyless cosign .sig, keyed and keyless .att, SBOM, notation listed. */
 class ImagePolicyTest {
   static final Instant CREATED = Instant.parse("2026-08-22T00:00:00Z");
   static final String SLSA = "https://slsa.dev/provenance/v1";
@@ -126,6 +126,48 @@ class ImagePolicyTest {
         attestation(SLSA, SigningKey.generate())), rule);
     assertThat(otherKey.passed()).isFalse();
     assertThat(onlyRule(otherKey).why()).contains("does not verify");
+  }
+
+  /** A keyless cosign .att layer: a leaf of {@code ca} signs the DSSE envelope, logged as an intoto entry. */
+  private static TestBundle.Extras keylessAttestation(String predicateType, TestSigstore ca, java.security.KeyPair setKey) {
+    return (b, entries) -> {
+      ObjectNode st = Json.MAPPER.createObjectNode();
+      st.put("_type", "https://in-toto.io/Statement/v1");
+      st.put("predicateType", predicateType);
+      st.putArray("subject").addObject().put("name", "example.test/team/app")
+          .putObject("digest").put("sha256", b.image.digest().hex());
+      st.putObject("predicate").put("builder", "test");
+      TestSigstore.Leaf.Attestation a = ca.issue(ID, ISSUER).attest(MediaTypes.IN_TOTO, Json.write(st), sigstore, setKey);
+      Descriptor layer = b.put(MediaTypes.DSSE_ENVELOPE, a.envelope()).withAnnotation("predicateType", predicateType);
+      for (var e : a.annotations().entrySet()) {
+        layer = layer.withAnnotation(e.getKey(), e.getValue());
+      }
+      entries.add(b.cosignTag(".att", List.of(layer)));
+    };
+  }
+
+  @Test
+  void keylessCosignAttestationPassesAndFails() throws Exception {
+    String rule = "  - attestation: {predicateType: '" + SLSA + "', keyless: {identity: " + ID + ", issuer: '" + ISSUER + "'}}\n";
+    Path bundle = TestBundle.build(tmp, bundleKey, null, CREATED, null, keylessAttestation(SLSA, sigstore, sigstore.rekorKey()));
+    VerificationReport ok = verify(bundle, rule);
+    assertThat(ok.firstFailure()).isNull();
+    assertThat(onlyRule(ok).why()).contains("cosign keyless attestation");
+
+    VerificationReport wrongId = verify(bundle, "  - attestation: {predicateType: '" + SLSA
+        + "', keyless: {identity: other@acme.example, issuer: '" + ISSUER + "'}}\n");
+    assertThat(wrongId.passed()).isFalse();
+    assertThat(onlyRule(wrongId).why()).contains("does not name");
+
+    VerificationReport forgedSet = verify(TestBundle.build(tmp, bundleKey, null, CREATED, null,
+        keylessAttestation(SLSA, sigstore, rogue.rekorKey())), rule);
+    assertThat(forgedSet.passed()).isFalse();
+    assertThat(onlyRule(forgedSet).why()).contains("SignedEntryTimestamp does not verify");
+
+    VerificationReport otherType = verify(TestBundle.build(tmp, bundleKey, null, CREATED, null,
+        keylessAttestation("https://example.test/other/v1", sigstore, sigstore.rekorKey())), rule);
+    assertThat(otherType.passed()).isFalse();
+    assertThat(onlyRule(otherType).why()).contains("predicate type is https://example.test/other/v1");
   }
 
   @Test

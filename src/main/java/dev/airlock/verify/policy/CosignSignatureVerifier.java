@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.airlock.VerificationException;
 import dev.airlock.oci.Digest;
 import dev.airlock.oci.Json;
+import dev.airlock.verify.dsse.Dsse;
 import dev.airlock.verify.keys.PublicKeys;
 import dev.airlock.verify.sigstore.CertificateIdentity;
 import dev.airlock.verify.sigstore.TrustRoot;
@@ -21,6 +22,7 @@ import java.security.cert.TrustAnchor;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Date;
 import java.util.HexFormat;
@@ -28,6 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Predicate;
 
 /**
  * Cosign's legacy signature format: a simple-signing payload layer of a {@code sha256-<hex>.sig} manifest
@@ -66,12 +69,62 @@ public final class CosignSignatureVerifier {
 
   public static void verifyKeyless(byte[] payload, Map<String, String> annotations, Digest image, TrustRoot root,
       CertificateIdentity identity) {
+    byte[] sig = decode(annotations.get(SIGNATURE_ANNOTATION), "signature annotation");
+    verifyCertified(annotations, root, identity, body -> {
+      String hash = body.path("spec").path("data").path("hash").path("value").asText();
+      if (!Digest.sha256(payload).hex().equals(hash)) {
+        throw new VerificationException("the Rekor entry is not about this payload");
+      }
+      JsonNode logged = body.path("spec").path("signature");
+      if (!Arrays.equals(decode(logged.path("content").asText(null), "Rekor entry signature"), sig)) {
+        throw new VerificationException("the Rekor entry records another signature");
+      }
+      return logged.path("publicKey").path("content").asText(null);
+    }, key -> PublicKeys.verify(key, payload, sig));
+    checkPayload(payload, image);
+  }
+
+  /**
+   * A keyless cosign {@code .att} layer: {@code envelope} is the DSSE envelope exactly as stored (and as
+   * cosign uploaded it to Rekor as an {@code intoto} v0.0.1 entry, whose body records the sha256 of the
+   * envelope, hence of its signatures, the sha256 of the payload, and the certificate). The certificate's
+   * key must verify a signature over PAE(payloadType, payload). Returns the verified envelope.
+   */
+  public static Dsse verifyKeylessAttestation(byte[] envelope, Map<String, String> annotations, TrustRoot root,
+      CertificateIdentity identity) {
+    Dsse env = Dsse.fromJson(Json.tree(envelope, "attestation envelope"), "attestation envelope");
+    verifyCertified(annotations, root, identity, body -> {
+      if (!"intoto".equals(body.path("kind").asText()) || !"0.0.1".equals(body.path("apiVersion").asText())) {
+        throw new VerificationException("the Rekor entry is " + body.path("kind").asText() + " "
+            + body.path("apiVersion").asText() + ", not an intoto 0.0.1 attestation entry");
+      }
+      JsonNode content = body.path("spec").path("content");
+      if (!Digest.sha256(envelope).hex().equals(content.path("hash").path("value").asText())
+          || !Digest.sha256(env.payload()).hex().equals(content.path("payloadHash").path("value").asText())) {
+        throw new VerificationException("the Rekor entry is not about this attestation envelope");
+      }
+      return body.path("spec").path("publicKey").asText(null);
+    }, env::verifiedBy);
+    return env;
+  }
+
+  /** Checks a Rekor entry body for what it must record; returns the base64 certificate PEM it logs. */
+  private interface LoggedEntryCheck {
+    String loggedCertificate(JsonNode body);
+  }
+
+  /**
+   * The keyless machinery shared by signatures and attestations: the SignedEntryTimestamp with the trusted
+   * Rekor key, the entry body ({@code entryCheck}) and its certificate equal to the annotation's, the chain
+   * to a trusted Fulcio CA at the integrated time, the identity, and finally {@code signedBy(leafKey)}.
+   */
+  private static void verifyCertified(Map<String, String> annotations, TrustRoot root, CertificateIdentity identity,
+      LoggedEntryCheck entryCheck, Predicate<PublicKey> signedBy) {
     String certPem = annotations.get(CERTIFICATE_ANNOTATION);
     String rekorBundle = annotations.get(BUNDLE_ANNOTATION);
     if (certPem == null || rekorBundle == null) {
       throw new VerificationException("no certificate or Rekor bundle annotation (not a keyless signature)");
     }
-    byte[] sig = decode(annotations.get(SIGNATURE_ANNOTATION), "signature annotation");
     try {
       CertificateFactory cf = CertificateFactory.getInstance("X.509");
       X509Certificate leaf = (X509Certificate) cf.generateCertificate(
@@ -93,17 +146,9 @@ public final class CosignSignatureVerifier {
       if (!PublicKeys.verify(tlog.getPublicKey().toJavaPublicKey(), canonical, setSig)) {
         throw new VerificationException("the Rekor SignedEntryTimestamp does not verify with the trusted Rekor key");
       }
-      // 2. the log entry is about this payload and signature
+      // 2. the log entry is about this payload and signature, and this certificate
       JsonNode body = Json.tree(decode(p.path("body").asText(), "Rekor entry body"), "Rekor entry body");
-      String hash = body.path("spec").path("data").path("hash").path("value").asText();
-      if (!Digest.sha256(payload).hex().equals(hash)) {
-        throw new VerificationException("the Rekor entry is not about this payload");
-      }
-      JsonNode logged = body.path("spec").path("signature");
-      if (!java.util.Arrays.equals(decode(logged.path("content").asText(null), "Rekor entry signature"), sig)) {
-        throw new VerificationException("the Rekor entry records another signature");
-      }
-      byte[] loggedCert = decode(logged.path("publicKey").path("content").asText(null), "Rekor entry certificate");
+      byte[] loggedCert = decode(entryCheck.loggedCertificate(body), "Rekor entry certificate");
       java.security.cert.Certificate c;
       try {
         c = cf.generateCertificate(new ByteArrayInputStream(loggedCert));
@@ -148,7 +193,7 @@ public final class CosignSignatureVerifier {
       if (!identity.matcher().test(leaf)) {
         throw new VerificationException("the certificate does not name " + identity);
       }
-      if (!PublicKeys.verify(leaf.getPublicKey(), payload, sig)) {
+      if (!signedBy.test(leaf.getPublicKey())) {
         throw new VerificationException("the signature does not verify with the certificate's key");
       }
     } catch (VerificationException e) {
@@ -156,7 +201,6 @@ public final class CosignSignatureVerifier {
     } catch (Exception e) {
       throw new VerificationException("keyless signature cannot be checked: " + Json.firstLine(e.getMessage()));
     }
-    checkPayload(payload, image);
   }
 
   private static byte[] decode(String b64, String what) {

@@ -153,16 +153,23 @@ public final class PolicyEvaluator {
     Policy.Attestation a = r.attestation();
     List<PublicKey> keys = a.signedBy() == null ? List.of() : keys(a.signedBy());
     List<String> problems = new ArrayList<>();
-    if (ev.attTag != null && !keys.isEmpty()) {
+    if (ev.attTag != null) {
       for (Descriptor l : ev.attTag.layers()) {
         try {
-          Dsse env = Dsse.fromJson(dev.airlock.oci.Json.tree(ev.small(l), "attestation " + l.digest()), "attestation");
-          if (keys.stream().noneMatch(env::verifiedBy)) {
-            problems.add("attestation " + l.digest().shortForm() + " does not verify with the keys");
-            continue;
+          Dsse env;
+          if (a.keyless() != null) {
+            env = CosignSignatureVerifier.verifyKeylessAttestation(ev.small(l), l.annotations(), trustRoot.get(),
+                a.keyless().toIdentity());
+          } else {
+            env = Dsse.fromJson(dev.airlock.oci.Json.tree(ev.small(l), "attestation " + l.digest()), "attestation");
+            if (keys.stream().noneMatch(env::verifiedBy)) {
+              problems.add("attestation " + l.digest().shortForm() + " does not verify with the keys");
+              continue;
+            }
           }
           if (accept(Statement.parse(env.payload(), "attestation"), a, ev.digest, problems)) {
-            return new RuleResult(r.describe(), true, "cosign attestation " + ev.attTag.digest().shortForm() + " verified");
+            return new RuleResult(r.describe(), true, "cosign " + (a.keyless() != null ? "keyless " : "")
+                + "attestation " + ev.attTag.digest().shortForm() + " verified");
           }
         } catch (AirlockException e) {
           problems.add(e.getMessage());

@@ -3,6 +3,7 @@ package dev.airlock.verify.sigstore;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.airlock.oci.Digest;
 import dev.airlock.oci.Json;
+import dev.airlock.verify.dsse.Dsse;
 import dev.airlock.verify.policy.CosignSignatureVerifier;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
@@ -19,6 +20,7 @@ import java.util.Base64;
 import java.util.Date;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -140,6 +142,37 @@ public final class TestSigstore {
       ObjectNode s = spec.putObject("signature");
       s.put("content", b64.encodeToString(sig));
       s.putObject("publicKey").put("content", b64.encodeToString(certPem.getBytes(StandardCharsets.UTF_8)));
+      Map<String, String> annotations = new LinkedHashMap<>();
+      annotations.put(CosignSignatureVerifier.SIGNATURE_ANNOTATION, b64.encodeToString(sig));
+      annotations.putAll(logged(body, log, setKey));
+      return annotations;
+    }
+
+    /** A keyless cosign {@code .att} layer: the DSSE envelope bytes and its annotations. */
+    public record Attestation(byte[] envelope, Map<String, String> annotations) {}
+
+    /**
+     * Signs PAE({@code payloadType}, {@code payload}) into a DSSE envelope and logs it as cosign does: an
+     * {@code intoto} 0.0.1 entry recording the envelope's and the payload's sha256 and the certificate.
+     */
+    public Attestation attest(String payloadType, byte[] payload, TestSigstore log, KeyPair setKey) throws Exception {
+      Base64.Encoder b64 = Base64.getEncoder();
+      byte[] sig = sign(key.getPrivate(), Dsse.pae(payloadType, payload));
+      byte[] envelope = Json.write(new Dsse(payloadType, payload, List.of(new Dsse.Signature("", sig))).toJson());
+      ObjectNode body = Json.MAPPER.createObjectNode();
+      body.put("apiVersion", "0.0.1");
+      body.put("kind", "intoto");
+      ObjectNode spec = body.putObject("spec");
+      ObjectNode content = spec.putObject("content");
+      content.putObject("hash").put("algorithm", "sha256").put("value", Digest.sha256(envelope).hex());
+      content.putObject("payloadHash").put("algorithm", "sha256").put("value", Digest.sha256(payload).hex());
+      spec.put("publicKey", b64.encodeToString(pem(cert).getBytes(StandardCharsets.UTF_8)));
+      return new Attestation(envelope, logged(body, log, setKey));
+    }
+
+    /** The certificate, chain and Rekor bundle annotations for an entry {@code body} in {@code log}. */
+    private Map<String, String> logged(ObjectNode body, TestSigstore log, KeyPair setKey) throws Exception {
+      Base64.Encoder b64 = Base64.getEncoder();
       String bodyB64 = b64.encodeToString(Json.write(body));
       String logId = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(log.rekorKey.getPublic().getEncoded()));
       Map<String, Object> entry = new TreeMap<>();
@@ -154,8 +187,7 @@ public final class TestSigstore {
       bundle.put("SignedEntryTimestamp", b64.encodeToString(sign(setKey.getPrivate(), canonical)));
       bundle.set("Payload", Json.MAPPER.valueToTree(entry));
       Map<String, String> annotations = new LinkedHashMap<>();
-      annotations.put(CosignSignatureVerifier.SIGNATURE_ANNOTATION, b64.encodeToString(sig));
-      annotations.put(CosignSignatureVerifier.CERTIFICATE_ANNOTATION, certPem);
+      annotations.put(CosignSignatureVerifier.CERTIFICATE_ANNOTATION, pem(cert));
       annotations.put(CosignSignatureVerifier.CHAIN_ANNOTATION, pem(ca.ca));
       annotations.put(CosignSignatureVerifier.BUNDLE_ANNOTATION, new String(Json.write(bundle), StandardCharsets.UTF_8));
       return annotations;
