@@ -70,6 +70,12 @@ public final class BundleImporter {
         if (o.onPlan() != null) {
           o.onPlan().planned(verified, plan);
         }
+        if (!plan.access().denied().isEmpty()) {
+          String msg = "push not granted by " + target.host() + " for " + String.join(", ", plan.access().denied())
+              + " (see the plan's auth lines); nothing was pushed";
+          record(o, started, bundle, null, ImportRecord.FAILED, verified.summary(), msg);
+          throw new AirlockException(msg);
+        }
         if (o.dryRun()) {
           ImportResult r = new ImportResult(plan, verified, true, 0, 0, 0, 0, plan.existingBlobs(), plan.existingBytes(),
               0, 0, List.of(), List.of(), Duration.between(started, Instant.now()), 0);

@@ -119,8 +119,11 @@ public final class ImportPlanner {
         existingBytes += b.size();
       }
     }
-    return new ImportPlan(target.spec(), target.features(), items, mapping, blobs.size(), bytes, existing, existingBytes,
-        manifests.size(), warnings);
+    Set<String> repos = new java.util.TreeSet<>();
+    items.forEach(i -> repos.add(i.targetRepository()));
+    PushAccess access = target.access() == null ? PushAccess.unchecked("auth: not checked") : target.access().check(repos);
+    return new ImportPlan(target.spec(), target.features(), target.isRegistry(), items, mapping, blobs.size(), bytes,
+        existing, existingBytes, manifests.size(), warnings, access);
   }
 
   /** The manifests and blobs one item brings, referrers included (as GraphCopier will copy them). */

@@ -15,7 +15,13 @@ import java.nio.file.Path;
  * @param mounter null when the target cannot mount blobs
  */
 public record ImportTarget(String spec, ContentStore store, String host, String prefix, TargetFeatures features,
-    BlobMounter mounter, boolean plainHttp) implements Closeable {
+    BlobMounter mounter, boolean plainHttp, AccessCheck access) implements Closeable {
+
+  /** Asks the target whether the import may push into these repositories (before anything is pushed). */
+  @FunctionalInterface
+  public interface AccessCheck {
+    PushAccess check(java.util.Collection<String> repositories) throws IOException;
+  }
 
   public boolean isRegistry() {
     return host != null;
@@ -33,7 +39,8 @@ public record ImportTarget(String spec, ContentStore store, String host, String 
       }
       LayoutStore store = LayoutStore.openOrCreate(Path.of(dir));
       return new ImportTarget(spec, store, null, "",
-          new TargetFeatures(true, true, false, "OCI layout: referrers listed in index.json, sparse indexes kept"), null, false);
+          new TargetFeatures(true, true, false, "OCI layout: referrers listed in index.json, sparse indexes kept"), null, false,
+          repos -> PushAccess.unchecked("auth: none (a local directory)"));
     }
     if (spec.contains("://")) {
       throw new InvalidInputException("--to " + spec + ": give host:port[/prefix] without a scheme (use --plain-http for HTTP)");

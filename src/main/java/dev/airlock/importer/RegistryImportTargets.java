@@ -3,6 +3,7 @@ package dev.airlock.importer;
 import dev.airlock.oci.Digest;
 import dev.airlock.registry.RegistryOptions;
 import dev.airlock.registry.RegistryStore;
+import dev.airlock.registry.auth.AuthChallenge;
 import dev.airlock.registry.http.TransportSecurity;
 import java.io.IOException;
 import java.net.URI;
@@ -39,10 +40,32 @@ public final class RegistryImportTargets implements RegistryTargets {
           "registry " + hostPort + " answers" + (plain ? " (plain HTTP)" : "") + ", referrers API: " + api
               + (keepSparseIndex ? ", sparse indexes kept (--keep-sparse-index)"
                   : ", sparse indexes not assumed to be accepted"));
-      return new ImportTarget(spec, store, hostPort, prefix, f, store::mountBlob, plain);
+      AuthChallenge challenge = challenge(store, hostPort, plain);
+      ImportTarget.AccessCheck access = challenge == null || !challenge.isBearer() || challenge.realm() == null
+          ? repos -> PushAccess.unchecked("auth: no token auth" + (challenge != null && challenge.isBasic() ? " (basic)" : "")
+              + ": access checked on first write")
+          : repos -> PushAccess.check(challenge, store.tokenClient(),
+              store.credentials().orElse(null), repos);
+      return new ImportTarget(spec, store, hostPort, prefix, f, store::mountBlob, plain, access);
     } catch (IOException | RuntimeException e) {
       store.close();
       throw e;
+    }
+  }
+
+  /** The challenge of an anonymous {@code GET /v2/} (null when it answers 200 or cannot be read). */
+  static AuthChallenge challenge(RegistryStore store, String hostPort, boolean plain) {
+    URI uri = URI.create((plain ? "http" : "https") + "://" + hostPort + "/v2/");
+    try {
+      HttpClient c = store.clientFor(uri);
+      HttpResponse<Void> r = c.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).GET().build(),
+          HttpResponse.BodyHandlers.discarding());
+      return r.statusCode() == 401 ? AuthChallenge.parse(r.headers().firstValue("WWW-Authenticate").orElse(null)) : null;
+    } catch (IOException e) {
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
     }
   }
 

@@ -35,9 +35,11 @@ public final class RegistryStore implements ContentStore {
   private final ReferrersFallbackTag fallbackTag;
   /** A repository on this host known to hold each blob: the source of a cross-repository mount. */
   private final Map<Digest, String> blobHomes = new ConcurrentHashMap<>();
+  private final dev.airlock.registry.auth.CredentialResolver credentialResolver;
 
   private RegistryStore(String registry, String apiHost, RegistryOptions opts) {
     this.registry = registry;
+    this.credentialResolver = opts.credentialResolver();
     Authenticator auth = new Authenticator(registry, opts.credentialResolver(), new TokenClient(this::client));
     this.http = new RegistryHttp(apiHost, opts.security(), auth, opts.retry(), opts.userAgent(),
         opts.readTimeout());
@@ -63,6 +65,21 @@ public final class RegistryStore implements ContentStore {
   public static RegistryStore open(String registry, RegistryOptions opts) {
     Reference r = Reference.parse(registry + "/x");
     return new RegistryStore(r.registry(), r.apiHost(), opts);
+  }
+
+  /** The HTTP client this store uses for {@code uri} (its TLS settings), for probes. */
+  public java.net.http.HttpClient clientFor(java.net.URI uri) {
+    return client(uri);
+  }
+
+  /** The credentials configured for this registry, if any (for a token request of a probe). */
+  public java.util.Optional<dev.airlock.registry.auth.Credentials> credentials() throws IOException {
+    return credentialResolver.find(registry);
+  }
+
+  /** A token client reaching token services the way this store does (TLS settings included). */
+  public TokenClient tokenClient() {
+    return new TokenClient(this::client);
   }
 
   /** Checks the registry answers and learns how to authenticate ({@code GET /v2/}). */
