@@ -121,18 +121,17 @@ public final class Bundler {
 
     progress.phase("fetch", -1, FetchEstimate.bytesToFetch(entries, work));
     List<BundleContent.Copied> copies = new ArrayList<>();
-    Map<List<Platform>, GraphCopier> copiers = new HashMap<>();
     boolean referrers = spec.referrers().any();
-    try {
-      for (PlannedEntry e : entries) {
-        GraphCopier copier = copiers.computeIfAbsent(e.platforms(), p -> new GraphCopier(work,
-            new GraphCopier.Options(p, referrers, referrers && spec.referrers().cosignTags(), req.parallelism(), progress)));
-        GraphRecord r = copier.copy(e.store(), e.repository(), e.digest().toString(), e.refRepository(), e.refTag());
-        copies.add(new BundleContent.Copied(e, r));
-        progress.info("fetched " + e.refName() + " (" + e.digest().shortForm() + ")");
+    List<GraphCopier.Job> jobs = entries.stream().map(e -> new GraphCopier.Job(e.store(), e.repository(),
+        e.digest().toString(), e.refRepository(), e.refTag(), e.platforms())).toList();
+    try (GraphCopier copier = new GraphCopier(work, new GraphCopier.Options(List.of(), referrers,
+        referrers && spec.referrers().cosignTags(), req.parallelism(), progress))) {
+      List<GraphRecord> records = copier.copyAll(jobs, (job, r) ->
+          progress.info("fetched " + job.dstRepo() + (job.dstTag() == null ? "" : ":" + job.dstTag())
+              + " (" + r.root().digest().shortForm() + ")"));
+      for (int i = 0; i < entries.size(); i++) {
+        copies.add(new BundleContent.Copied(entries.get(i), records.get(i)));
       }
-    } finally {
-      copiers.values().forEach(GraphCopier::close);
     }
     Map<Digest, Boolean> transferred = new HashMap<>();
     Map<Digest, Long> sizes = new HashMap<>();

@@ -89,18 +89,31 @@ public final class BundleImporter {
           GraphCopier.Options copy = GraphCopier.Options.defaults().withProgress(progress)
               .withParallelism(o.parallelism() > 0 ? o.parallelism() : GraphCopier.defaultParallelism());
           try (GraphCopier copier = new GraphCopier(counted, copy)) {
-            for (ImportItem i : plan.items()) {
-              List<GraphRecord> records = new ArrayList<>();
+            // every root at once (a split index: each platform its own root); records go back to their items
+            List<GraphCopier.Job> jobs = new ArrayList<>();
+            List<Integer> itemOf = new ArrayList<>();
+            for (int n = 0; n < plan.items().size(); n++) {
+              ImportItem i = plan.items().get(n);
               if (i.split()) {
                 for (var child : i.presentChildren()) {
-                  records.add(copier.copy(bundle.store(), i.sourceRepository(), child.digest().toString(),
-                      i.targetRepository(), ImportItem.platformTag(i.targetTag(), child)));
+                  jobs.add(new GraphCopier.Job(bundle.store(), i.sourceRepository(), child.digest().toString(),
+                      i.targetRepository(), ImportItem.platformTag(i.targetTag(), child), null));
+                  itemOf.add(n);
                 }
               } else {
-                records.add(copier.copy(bundle.store(), i.sourceRepository(), i.sourceTag(), i.targetRepository(),
-                    i.targetTag()));
+                jobs.add(new GraphCopier.Job(bundle.store(), i.sourceRepository(), i.sourceTag(), i.targetRepository(),
+                    i.targetTag(), null));
+                itemOf.add(n);
               }
-              copied.add(new PostImportCheck.Copied(i, records));
+            }
+            List<GraphRecord> records = copier.copyAll(jobs, null);
+            List<List<GraphRecord>> byItem = new ArrayList<>();
+            plan.items().forEach(i -> byItem.add(new ArrayList<>()));
+            for (int k = 0; k < records.size(); k++) {
+              byItem.get(itemOf.get(k)).add(records.get(k));
+            }
+            for (int n = 0; n < plan.items().size(); n++) {
+              copied.add(new PostImportCheck.Copied(plan.items().get(n), byItem.get(n)));
             }
           }
           progress.phase("check", -1, -1);

@@ -77,7 +77,9 @@ public final class GraphCopier implements Closeable {
   // keyed by destination repository and digest: a registry links blobs and manifests per repository, so
   // content shared by two repositories must reach both (the destination skips, or mounts, the second)
   private final Map<String, CompletableFuture<Boolean>> blobs = new ConcurrentHashMap<>();
-  private final Set<String> manifestsDone = ConcurrentHashMap.newKeySet();
+  // keyed like blobs; completed once the manifest is in the destination, so a walk that meets a manifest
+  // another walk is putting waits for it before putting a parent that refers to it
+  private final Map<String, CompletableFuture<Void>> manifestsPut = new ConcurrentHashMap<>();
   private final Set<String> referrersVisited = ConcurrentHashMap.newKeySet();
 
   public GraphCopier(ContentStore dst, Options options) {
@@ -97,13 +99,110 @@ public final class GraphCopier implements Closeable {
    */
   public GraphRecord copy(ContentStore src, String srcRepo, String srcRef, String dstRepo, String dstTag)
       throws IOException {
-    RawManifest root = src.getManifest(srcRepo, srcRef);
-    Walk walk = new Walk(src, srcRepo, dstRepo);
-    walk.copyTree(root, null, options.platforms(), dstTag);
+    return copy(new Job(src, srcRepo, srcRef, dstRepo, dstTag, options.platforms()));
+  }
+
+  /**
+   * One root to copy. {@code platforms}: this root's platform filter (empty = all; null = the options').
+   */
+  public record Job(ContentStore src, String srcRepo, String srcRef, String dstRepo, String dstTag,
+      List<Platform> platforms) {
+    public Job {
+      platforms = platforms == null ? null : List.copyOf(platforms);
+    }
+  }
+
+  /** Copies one root: {@link #copy(ContentStore, String, String, String, String)} with a per-job filter. */
+  public GraphRecord copy(Job job) throws IOException {
+    RawManifest root = job.src().getManifest(job.srcRepo(), job.srcRef());
+    Walk walk = new Walk(job.src(), job.srcRepo(), job.dstRepo());
+    walk.copyTree(root, null, job.platforms() == null ? options.platforms() : job.platforms(), job.dstTag());
     if (options.referrers()) {
       walk.copyReferrersOf(new ArrayList<>(walk.copiedManifests));
     }
     return new GraphRecord(root.descriptor(), walk.manifests, walk.children, walk.blobsSeen, walk.referrers);
+  }
+
+  /**
+   * Copies every job, several roots at once (each root's blobs still move in parallel within the copier's
+   * bound), and returns their records in the jobs' order. Roots sharing blobs or manifests share the
+   * transfers: each moves once, and a root never has a parent put before the children another root is
+   * putting. {@code done} (may be null) is told of each record as its root completes. The first failure
+   * (in the jobs' order) is thrown once the roots already started have stopped; no new root starts after
+   * a failure.
+   */
+  public List<GraphRecord> copyAll(List<Job> jobs, java.util.function.BiConsumer<Job, GraphRecord> done)
+      throws IOException {
+    int walkers = Math.max(1, Math.min(jobs.size(), Math.max(2, options.parallelism() / 2)));
+    if (walkers == 1) {
+      List<GraphRecord> out = new ArrayList<>();
+      for (Job j : jobs) {
+        GraphRecord r = copy(j);
+        if (done != null) {
+          done.accept(j, r);
+        }
+        out.add(r);
+      }
+      return out;
+    }
+    AtomicInteger n = new AtomicInteger();
+    ExecutorService walkPool = Executors.newFixedThreadPool(walkers, r -> {
+      Thread t = new Thread(r, "airlock-walk-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+    java.util.concurrent.atomic.AtomicBoolean failed = new java.util.concurrent.atomic.AtomicBoolean();
+    try {
+      List<CompletableFuture<GraphRecord>> futures = new ArrayList<>();
+      for (Job j : jobs) {
+        futures.add(CompletableFuture.supplyAsync(() -> {
+          if (failed.get()) {
+            throw new java.util.concurrent.CancellationException("an earlier root failed");
+          }
+          try {
+            GraphRecord r = copy(j);
+            if (done != null) {
+              done.accept(j, r);
+            }
+            return r;
+          } catch (IOException e) {
+            failed.set(true);
+            throw new UncheckedIOException(e);
+          } catch (RuntimeException e) {
+            failed.set(true);
+            throw e;
+          }
+        }, walkPool));
+      }
+      try {
+        CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).join();
+      } catch (CompletionException | java.util.concurrent.CancellationException e) {
+        // reported below, in the jobs' order
+      }
+      List<GraphRecord> out = new ArrayList<>();
+      for (CompletableFuture<GraphRecord> f : futures) {
+        if (f.isCompletedExceptionally() && !isCancellation(f)) {
+          joinOne(f);
+        }
+      }
+      for (CompletableFuture<GraphRecord> f : futures) {
+        out.add(f.join());
+      }
+      return out;
+    } finally {
+      walkPool.shutdownNow();
+    }
+  }
+
+  private static boolean isCancellation(CompletableFuture<?> f) {
+    try {
+      f.join();
+      return false;
+    } catch (CompletionException e) {
+      return e.getCause() instanceof java.util.concurrent.CancellationException;
+    } catch (java.util.concurrent.CancellationException e) {
+      return true;
+    }
   }
 
   /** One copy's state: what it saw, for its record. */
@@ -161,7 +260,30 @@ public final class GraphCopier implements Closeable {
         }
         join(pending);
       }
-      if (manifestsDone.add(key(m.digest())) || tag != null) {
+      putManifest(m, tag);
+    }
+
+    /**
+     * Puts {@code m} once per destination repository (again when it carries a tag); a walk that finds another
+     * walk putting it waits until it is there.
+     */
+    private void putManifest(RawManifest m, String tag) throws IOException {
+      String k = key(m.digest());
+      CompletableFuture<Void> mine = new CompletableFuture<>();
+      CompletableFuture<Void> earlier = manifestsPut.putIfAbsent(k, mine);
+      if (earlier == null) {
+        try {
+          dst.putManifest(dstRepo, m, tag);
+          mine.complete(null);
+        } catch (IOException | RuntimeException e) {
+          mine.completeExceptionally(e);
+          throw e;
+        }
+        options.progress().item("manifest " + m.digest().shortForm(), false);
+        return;
+      }
+      joinOne(earlier);
+      if (tag != null) {
         dst.putManifest(dstRepo, m, tag);
         options.progress().item("manifest " + m.digest().shortForm(), false);
       }
@@ -196,7 +318,7 @@ public final class GraphCopier implements Closeable {
         for (Descriptor r : src.referrers(srcRepo, subject, null)) {
           referrers.add(new GraphRecord.ReferrerSeen(r.digest(), subject, r.artifactType(),
               ReferrerKind.classify(r.artifactType(), null, r.annotations()), null));
-          if (!manifestsDone.contains(key(r.digest()))) {
+          if (!manifestsPut.containsKey(key(r.digest()))) {
             copyTree(src.getManifest(srcRepo, r.digest().toString()), null, List.of(), null);
           }
           found.add(r.digest());
@@ -277,12 +399,19 @@ public final class GraphCopier implements Closeable {
   }
 
   private static void join(List<CompletableFuture<Boolean>> futures) throws IOException {
+    joinOne(CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)));
+  }
+
+  private static void joinOne(CompletableFuture<?> future) throws IOException {
     try {
-      CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).join();
+      future.join();
     } catch (CompletionException e) {
       Throwable c = e.getCause();
       if (c instanceof UncheckedIOException u) {
         throw u.getCause();
+      }
+      if (c instanceof IOException io) {
+        throw io;
       }
       if (c instanceof RuntimeException r) {
         throw r;

@@ -101,4 +101,151 @@ class GraphCopierTest {
     assertThat(dst.hasBlob("", TestImages.digestOf("will-be-corrupted"))).isFalse();
     assertThat(dst.resolve("r", "v1")).isEmpty();
   }
+
+  @Test
+  void copyAllRunsRootsAtOnceMovesEachBlobOnceAndPutsChildrenBeforeParents() throws Exception {
+    LayoutStore src = LayoutStore.openOrCreate(tmp.resolve("src"));
+    TestImages t = new TestImages(src);
+    List<GraphCopier.Job> jobs = new java.util.ArrayList<>();
+    RawManifest amd = t.image(AMD64, "shared-base", "multi-amd64");
+    RawManifest arm = t.image(ARM64, "shared-base", "multi-arm64");
+    src.putManifest("", amd, null);
+    src.putManifest("", arm, null);
+    RawManifest idx = t.index(List.of(amd, arm), List.of(AMD64, ARM64));
+    src.putManifest("multi", idx, "v1");
+    // two indexes sharing a child: whichever root does not put it must wait for it before its own index
+    RawManifest amdOnly = t.index(List.of(amd), List.of(AMD64));
+    src.putManifest("amd-only", amdOnly, "v1");
+    jobs.add(new GraphCopier.Job(src, "multi", "v1", "mirror", "multi", null));
+    jobs.add(new GraphCopier.Job(src, "amd-only", "v1", "mirror", "amd", null));
+    for (int i = 0; i < 6; i++) {
+      RawManifest m = t.image(AMD64, "shared-base", "app-" + i);
+      src.putManifest("app" + i, m, "v1");
+      jobs.add(new GraphCopier.Job(src, "app" + i, "v1", "mirror", "app" + i, null));
+    }
+    LayoutStore layout = LayoutStore.openOrCreate(tmp.resolve("dst"));
+    OrderCheckingStore dst = new OrderCheckingStore(layout);
+
+    List<GraphRecord> records;
+    java.util.List<String> done = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    try (GraphCopier c = new GraphCopier(dst, GraphCopier.Options.defaults().withParallelism(8))) {
+      records = c.copyAll(jobs, (job, r) -> done.add(job.dstTag()));
+    }
+
+    assertThat(records).extracting(r -> r.root().digest()).startsWith(idx.digest(), amdOnly.digest());
+    assertThat(records).hasSize(jobs.size());
+    assertThat(done).containsExactlyInAnyOrderElementsOf(jobs.stream().map(GraphCopier.Job::dstTag).toList());
+    assertThat(dst.violations).isEmpty();
+    assertThat(dst.puts.get(TestImages.digestOf("shared-base"))).isEqualTo(1);
+    assertThat(dst.maxInFlight.get()).as("roots overlapped").isGreaterThan(1);
+    for (GraphCopier.Job j : jobs) {
+      assertThat(layout.resolve("mirror", j.dstTag())).isPresent();
+    }
+    layout.verifyAllBlobs();
+  }
+
+  @Test
+  void copyAllReportsTheFailingRootAndStartsNoNewOne() throws Exception {
+    LayoutStore src = LayoutStore.openOrCreate(tmp.resolve("src"));
+    TestImages t = new TestImages(src);
+    List<GraphCopier.Job> jobs = new java.util.ArrayList<>();
+    RawManifest bad = t.image(AMD64, "base", "corrupted-layer");
+    src.putManifest("bad", bad, "v1");
+    Files.writeString(src.blobPath(TestImages.digestOf("corrupted-layer")), "tampered");
+    jobs.add(new GraphCopier.Job(src, "bad", "v1", "mirror", "bad", null));
+    for (int i = 0; i < 3; i++) {
+      RawManifest m = t.image(AMD64, "base", "fine-" + i);
+      src.putManifest("fine" + i, m, "v1");
+      jobs.add(new GraphCopier.Job(src, "fine" + i, "v1", "mirror", "fine" + i, null));
+    }
+    LayoutStore dst = LayoutStore.openOrCreate(tmp.resolve("dst"));
+    try (GraphCopier c = new GraphCopier(dst, GraphCopier.Options.defaults())) {
+      assertThatThrownBy(() -> c.copyAll(jobs, null)).isInstanceOf(DigestMismatchException.class)
+          .hasMessageContaining(TestImages.digestOf("corrupted-layer").toString());
+    }
+    assertThat(dst.resolve("mirror", "bad")).isEmpty();
+  }
+
+  /** A destination that slows blob writes (so roots overlap) and checks each manifest's children are in. */
+  private static final class OrderCheckingStore implements dev.airlock.store.ContentStore {
+    final LayoutStore d;
+    final java.util.Map<dev.airlock.oci.Digest, Integer> puts = new java.util.concurrent.ConcurrentHashMap<>();
+    final List<String> violations = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+    final java.util.concurrent.atomic.AtomicInteger maxInFlight = new java.util.concurrent.atomic.AtomicInteger();
+
+    OrderCheckingStore(LayoutStore d) {
+      this.d = d;
+    }
+
+    @Override
+    public String describe() {
+      return "checking " + d.describe();
+    }
+
+    @Override
+    public java.util.OptionalLong blobSize(String repository, dev.airlock.oci.Digest digest) throws java.io.IOException {
+      return d.blobSize(repository, digest);
+    }
+
+    @Override
+    public java.io.InputStream openBlob(String repository, dev.airlock.oci.Descriptor blob) throws java.io.IOException {
+      return d.openBlob(repository, blob);
+    }
+
+    @Override
+    public void putBlob(String repository, dev.airlock.oci.Descriptor blob, dev.airlock.store.BlobSource content)
+        throws java.io.IOException {
+      maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+      try {
+        Thread.sleep(30);
+        d.putBlob(repository, blob, content);
+        puts.merge(blob.digest(), 1, Integer::sum);
+      } catch (InterruptedException e) {
+        throw new java.io.InterruptedIOException();
+      } finally {
+        inFlight.decrementAndGet();
+      }
+    }
+
+    @Override
+    public RawManifest getManifest(String repository, String tagOrDigest) throws java.io.IOException {
+      return d.getManifest(repository, tagOrDigest);
+    }
+
+    @Override
+    public java.util.Optional<dev.airlock.oci.Descriptor> resolve(String repository, String tagOrDigest)
+        throws java.io.IOException {
+      return d.resolve(repository, tagOrDigest);
+    }
+
+    @Override
+    public void putManifest(String repository, RawManifest manifest, String tag) throws java.io.IOException {
+      List<dev.airlock.oci.Descriptor> needed = manifest.isIndex() ? manifest.manifests() : manifest.children();
+      for (dev.airlock.oci.Descriptor c : needed) {
+        if (!d.hasBlob(repository, c.digest())) {
+          violations.add(manifest.digest() + " put before its child " + c.digest());
+        }
+      }
+      if (!manifest.isIndex()) {
+        try {
+          Thread.sleep(200); // a slow manifest put: a parent must still wait for it
+        } catch (InterruptedException e) {
+          throw new java.io.InterruptedIOException();
+        }
+      }
+      d.putManifest(repository, manifest, tag);
+    }
+
+    @Override
+    public List<String> tags(String repository) throws java.io.IOException {
+      return d.tags(repository);
+    }
+
+    @Override
+    public List<dev.airlock.oci.Descriptor> referrers(String repository, dev.airlock.oci.Digest subject,
+        String artifactType) throws java.io.IOException {
+      return d.referrers(repository, subject, artifactType);
+    }
+  }
 }
