@@ -4,15 +4,12 @@ import com.github.luben.zstd.ZstdOutputStream;
 import dev.airlock.oci.Digest;
 import dev.airlock.oci.VerifyingInputStream;
 import dev.airlock.progress.ProgressListener;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.DigestOutputStream;
-import java.security.MessageDigest;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -51,57 +48,104 @@ public final class BundleTarWriter {
    */
   public static Result write(Path out, Map<Digest, Long> blobs, Function<Digest, Path> blobFile,
       Predicate<Digest> verified, byte[] indexJson, boolean zstd, ProgressListener progress) throws IOException {
-    MessageDigest md = Digest.Algorithm.SHA256.newMessageDigest();
-    CountingStream counted;
-    try (OutputStream file = Files.newOutputStream(out)) {
-      counted = new CountingStream(new DigestOutputStream(new BufferedOutputStream(file, 1 << 16), md));
-      OutputStream body = zstd ? new ZstdOutputStream(counted, 3) : counted;
-      try (TarArchiveOutputStream tar = new TarArchiveOutputStream(body, StandardCharsets.UTF_8.name())) {
-        tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-        tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
-        TreeMap<String, Digest> files = new TreeMap<>();
-        TreeSet<String> dirs = new TreeSet<>();
-        for (Digest d : blobs.keySet()) {
-          files.put(d.blobPath(), d);
-          dirs.add("blobs/");
-          dirs.add("blobs/" + d.algorithm().id() + "/");
-        }
-        TreeMap<String, Object> all = new TreeMap<>();
-        dirs.forEach(d -> all.put(d, Boolean.TRUE));
-        all.putAll(files);
-        all.put("index.json", indexJson);
-        all.put("oci-layout", OCI_LAYOUT_CONTENT.getBytes(StandardCharsets.UTF_8));
-        byte[] buf = new byte[1 << 18];
-        for (Map.Entry<String, Object> e : all.entrySet()) {
-          Object v = e.getValue();
-          if (v instanceof Boolean) {
-            tar.putArchiveEntry(entry(e.getKey(), 0, true));
-            tar.closeArchiveEntry();
-          } else if (v instanceof byte[] bytes) {
-            tar.putArchiveEntry(entry(e.getKey(), bytes.length, false));
-            tar.write(bytes);
-            tar.closeArchiveEntry();
-          } else {
-            Digest d = (Digest) v;
-            long size = blobs.get(d);
-            tar.putArchiveEntry(entry(e.getKey(), size, false));
-            InputStream blobIn = Files.newInputStream(blobFile.apply(d));
-            try (InputStream in = verified.test(d) ? new SizedInputStream(blobIn, size, d)
-                : new VerifyingInputStream(blobIn, d, size, "blob " + d + " in the working directory")) {
-              int n;
-              while ((n = in.read(buf)) >= 0) {
-                tar.write(buf, 0, n);
-                progress.bytes(n);
-              }
+    TreeMap<String, Digest> files = new TreeMap<>();
+    TreeSet<String> dirs = new TreeSet<>();
+    for (Digest d : blobs.keySet()) {
+      files.put(d.blobPath(), d);
+      dirs.add("blobs/");
+      dirs.add("blobs/" + d.algorithm().id() + "/");
+    }
+    TreeMap<String, Object> all = new TreeMap<>();
+    dirs.forEach(d -> all.put(d, Boolean.TRUE));
+    all.putAll(files);
+    all.put("index.json", indexJson);
+    all.put("oci-layout", OCI_LAYOUT_CONTENT.getBytes(StandardCharsets.UTF_8));
+
+    HashingFileOutput file = new HashingFileOutput(out);
+    try (file) {
+      OutputStream body = zstd ? new ZstdOutputStream(file, 3) : file;
+      byte[] buf = zstd ? new byte[1 << 18] : null;
+      for (Map.Entry<String, Object> e : all.entrySet()) {
+        Object v = e.getValue();
+        if (v instanceof Boolean) {
+          writeBytes(body, header(e.getKey(), 0, true));
+        } else if (v instanceof byte[] bytes) {
+          writeBytes(body, header(e.getKey(), bytes.length, false));
+          writeBytes(body, bytes);
+          pad(body, bytes.length);
+        } else {
+          Digest d = (Digest) v;
+          long size = blobs.get(d);
+          writeBytes(body, header(e.getKey(), size, false));
+          InputStream blobIn = Files.newInputStream(blobFile.apply(d));
+          try (InputStream in = verified.test(d) ? new SizedInputStream(blobIn, size, d)
+              : new VerifyingInputStream(blobIn, d, size, "blob " + d + " in the working directory")) {
+            long copied = body == file ? file.copyFrom(in, size, progress::bytes) : copy(in, body, buf, size, progress);
+            if (copied != size || in.read() >= 0) { // the end of the stream checks size and digest
+              throw new dev.airlock.oci.DigestMismatchException("blob " + d + " size in the working directory",
+                  size + " bytes", (copied == size ? "more than " : "") + copied + " bytes");
             }
-            tar.closeArchiveEntry();
-            progress.item("blob " + d.shortForm(), false);
           }
+          pad(body, size);
+          progress.item("blob " + d.shortForm(), false);
         }
-        tar.finish();
+      }
+      // the end-of-archive marker: two zero records
+      writeBytes(body, new byte[2 * RECORD]);
+      if (body != file) {
+        body.close(); // finishes the zstd frame into file
       }
     }
-    return new Result(Digest.of(Digest.Algorithm.SHA256, md.digest()), counted.count);
+    return new Result(file.digest(), file.count());
+  }
+
+  private static final int RECORD = 512;
+
+  private static long writeBytes(OutputStream out, byte[] b) throws IOException {
+    out.write(b);
+    return b.length;
+  }
+
+  private static long pad(OutputStream out, long size) throws IOException {
+    int n = (int) ((RECORD - size % RECORD) % RECORD);
+    if (n > 0) {
+      out.write(new byte[n]);
+    }
+    return n;
+  }
+
+  private static long copy(InputStream in, OutputStream out, byte[] buf, long size, ProgressListener progress)
+      throws IOException {
+    long left = size;
+    while (left > 0) {
+      int n = in.read(buf, 0, (int) Math.min(buf.length, left));
+      if (n < 0) {
+        break;
+      }
+      out.write(buf, 0, n);
+      progress.bytes(n);
+      left -= n;
+    }
+    return size - left;
+  }
+
+  /**
+   * The header record(s) of one entry, exactly as commons-compress writes them (a PAX extended header first
+   * when the name or size needs one): its tar stream over a byte array, asked only to start the entry.
+   */
+  static byte[] header(String name, long size, boolean dir) throws IOException {
+    java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream(2 * RECORD);
+    @SuppressWarnings("resource") // never finished: only the header is wanted
+    TarArchiveOutputStream tar = new TarArchiveOutputStream(b, RECORD, StandardCharsets.UTF_8.name());
+    tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+    tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+    tar.putArchiveEntry(entry(name, size, dir));
+    tar.flush();
+    byte[] out = b.toByteArray();
+    if (out.length == 0 || out.length % RECORD != 0) {
+      throw new IllegalStateException("tar header for " + name + " is " + out.length + " bytes");
+    }
+    return out;
   }
 
   private static TarArchiveEntry entry(String name, long size, boolean dir) {
@@ -141,23 +185,4 @@ public final class BundleTarWriter {
     }
   }
 
-  private static final class CountingStream extends java.io.FilterOutputStream {
-    long count;
-
-    CountingStream(OutputStream out) {
-      super(out);
-    }
-
-    @Override
-    public void write(int b) throws IOException {
-      out.write(b);
-      count++;
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws IOException {
-      out.write(b, off, len);
-      count += len;
-    }
-  }
 }
