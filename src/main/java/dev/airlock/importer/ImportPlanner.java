@@ -110,11 +110,11 @@ public final class ImportPlanner {
     long bytes = 0;
     long existing = 0;
     long existingBytes = 0;
-    for (Map.Entry<String, Descriptor> e : blobs.entrySet()) {
-      Descriptor b = e.getValue();
+    List<Boolean> present = presence(blobs);
+    int k = 0;
+    for (Descriptor b : blobs.values()) {
       bytes += b.size();
-      String repo = e.getKey().substring(0, e.getKey().indexOf('@'));
-      if (lookup.hasBlob(repo, b.digest())) {
+      if (present.get(k++)) {
         existing++;
         existingBytes += b.size();
       }
@@ -125,6 +125,48 @@ public final class ImportPlanner {
     return new ImportPlan(target.spec(), target.features(), target.isRegistry(), items, mapping, blobs.size(), bytes,
         existing, existingBytes, manifests.size(), warnings, access);
   }
+
+  /** Whether the target holds each blob ({@code repository@digest} keys), asked several at a time. */
+  private List<Boolean> presence(Map<String, Descriptor> blobs) throws IOException {
+    List<java.util.concurrent.Callable<Boolean>> asks = new ArrayList<>();
+    for (Map.Entry<String, Descriptor> e : blobs.entrySet()) {
+      String repo = e.getKey().substring(0, e.getKey().indexOf('@'));
+      Digest d = e.getValue().digest();
+      asks.add(() -> lookup.hasBlob(repo, d));
+    }
+    if (asks.isEmpty()) {
+      return List.of();
+    }
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(
+        Math.min(PRESENCE_QUERIES, asks.size()), r -> {
+          Thread t = new Thread(r, "airlock-plan");
+          t.setDaemon(true);
+          return t;
+        });
+    try {
+      List<Boolean> out = new ArrayList<>();
+      for (java.util.concurrent.Future<Boolean> f : pool.invokeAll(asks)) {
+        out.add(f.get());
+      }
+      return out;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted while asking the target what it holds");
+    } catch (java.util.concurrent.ExecutionException e) {
+      if (e.getCause() instanceof IOException io) {
+        throw io;
+      }
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new IOException(e.getCause());
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /** Blob presence questions in flight at once while planning. */
+  private static final int PRESENCE_QUERIES = 8;
 
   /** The manifests and blobs one item brings, referrers included (as GraphCopier will copy them). */
   private final class Walk {
