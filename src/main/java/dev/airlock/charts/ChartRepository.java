@@ -41,9 +41,12 @@ public final class ChartRepository {
 
   public ChartRepository() {
     dev.airlock.registry.http.RegistryHttp.largeClientBuffers();
+    // most bundles fetch no chart over HTTPS: load the trust store only when one does
     this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30))
+        .sslContext(dev.airlock.registry.http.DeferredSslContext.ofDefault())
         .followRedirects(HttpClient.Redirect.NORMAL).build();
   }
+
 
   /** The versions of {@code chart} listed by the repository at {@code repoUrl}. */
   public List<ChartVersion> versions(String repoUrl, String chart) throws IOException {

@@ -78,7 +78,8 @@ public final class RegistryImportTargets implements RegistryTargets {
     URI uri = URI.create((plain ? "http" : "https") + "://" + hostPort + "/v2/airlock-probe/referrers/" + probe);
     try {
       dev.airlock.registry.http.RegistryHttp.largeClientBuffers();
-      HttpClient c = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+      HttpClient c = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
+          .sslContext(dev.airlock.registry.http.DeferredSslContext.ofDefault()).build();
       HttpResponse<Void> r = c.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).GET().build(),
           HttpResponse.BodyHandlers.discarding());
       if (r.statusCode() == 200) {

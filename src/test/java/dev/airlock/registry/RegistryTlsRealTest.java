@@ -111,4 +111,28 @@ class RegistryTlsRealTest {
     System.arraycopy(b, 0, out, a.length, b.length);
     return out;
   }
+
+  @Test
+  void aDeferredContextVerifiesLikeTheRealOneOnceTlsIsUsed() throws Exception {
+    java.net.URI v2 = java.net.URI.create(registry.url() + "/v2/");
+    java.net.http.HttpRequest get = java.net.http.HttpRequest.newBuilder(v2).build();
+    dev.airlock.registry.http.DeferredSslContext trusting = new dev.airlock.registry.http.DeferredSslContext(
+        new dev.airlock.registry.http.TransportSecurity(Set.of(), Set.of(registry.hostPort()), Set.of(), CERTS.caPem)
+            ::verifyingContext);
+    assertThat(trusting.built()).isFalse();
+    java.net.http.HttpClient ok = java.net.http.HttpClient.newBuilder().sslContext(trusting).build();
+    assertThat(ok.send(get, java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(200);
+    assertThat(trusting.built()).isTrue();
+
+    // the system roots do not know the test CA: the deferred default context refuses the server
+    java.net.http.HttpClient system = java.net.http.HttpClient.newBuilder()
+        .sslContext(dev.airlock.registry.http.DeferredSslContext.ofDefault()).build();
+    assertThatThrownBy(() -> system.send(get, java.net.http.HttpResponse.BodyHandlers.discarding()))
+        .isInstanceOf(javax.net.ssl.SSLHandshakeException.class);
+    // and a certificate for 127.0.0.1 does not pass for another name of the same server
+    java.net.http.HttpRequest byName = java.net.http.HttpRequest.newBuilder(
+        java.net.URI.create("https://localhost:" + registry.port() + "/v2/")).build();
+    assertThatThrownBy(() -> ok.send(byName, java.net.http.HttpResponse.BodyHandlers.discarding()))
+        .isInstanceOf(javax.net.ssl.SSLHandshakeException.class);
+  }
 }

@@ -113,7 +113,9 @@ public final class RegistryHttp {
     if (c == null) {
       synchronized (this) {
         if (verifying == null) {
-          verifying = build(security.verifyingContext());
+          // a plain-HTTP registry needs TLS only after a redirect to an https origin: build it then
+          verifying = build(security.plainHttp(apiHost) ? new DeferredSslContext(security::verifyingContext)
+              : security.verifyingContext());
         }
         c = verifying;
       }
