@@ -6,6 +6,7 @@ import dev.airlock.bundle.BundleFormat;
 import dev.airlock.bundle.BundleLock;
 import dev.airlock.bundle.BundleSpec;
 import dev.airlock.bundle.BundleTarWriter;
+import dev.airlock.bundle.TarAssembly;
 import dev.airlock.charts.ChartRepository;
 import dev.airlock.oci.Descriptor;
 import dev.airlock.oci.Digest;
@@ -75,6 +76,10 @@ public final class Bundler {
     this.toolVersion = toolVersion;
   }
 
+  /** The tarball being assembled in place, and the list of its verified blobs, in the working directory. */
+  static final String PARTIAL = "partial.tar";
+  static final String PARTIAL_JOURNAL = "partial.tar.journal";
+
   /** The working directory used when none is given: beside the output, so a re-run finds it. */
   public static Path defaultWorkDir(Path output) {
     Path out = output.toAbsolutePath().normalize();
@@ -107,6 +112,9 @@ public final class Bundler {
     Path workDir = req.workDir() != null ? req.workDir().toAbsolutePath().normalize() : defaultWorkDir(out);
     removeStaleTemps(out);
     LayoutStore work = LayoutStore.openOrCreate(workDir);
+    // large blobs go straight into the tarball, unless the working layout is the user's (a cache to keep
+    // whole) or the tarball is compressed (written as one stream)
+    DeferringStore deferring = req.workDir() == null && !req.zstd() ? new DeferringStore(work) : null;
     BundleSpec spec = req.spec();
 
     progress.phase("resolve", spec.images().size() + spec.charts().size() + spec.artifacts().size(), -1);
@@ -119,12 +127,13 @@ public final class Bundler {
     AtomicFiles.write(lockFile, lockBytes);
     readableByAll(lockFile);
 
-    progress.phase("fetch", -1, FetchEstimate.bytesToFetch(entries, work));
+    progress.phase("fetch", -1, FetchEstimate.bytesToFetch(entries, work,
+        deferring != null ? DeferringStore.DEFER_ABOVE : Long.MAX_VALUE));
     List<BundleContent.Copied> copies = new ArrayList<>();
     boolean referrers = spec.referrers().any();
     List<GraphCopier.Job> jobs = entries.stream().map(e -> new GraphCopier.Job(e.store(), e.repository(),
         e.digest().toString(), e.refRepository(), e.refTag(), e.platforms())).toList();
-    try (GraphCopier copier = new GraphCopier(work, new GraphCopier.Options(List.of(), referrers,
+    try (GraphCopier copier = new GraphCopier(deferring != null ? deferring : work, new GraphCopier.Options(List.of(), referrers,
         referrers && spec.referrers().cosignTags(), req.parallelism(), progress))) {
       List<GraphRecord> records = copier.copyAll(jobs, (job, r) ->
           progress.info("fetched " + job.dstRepo() + (job.dstTag() == null ? "" : ":" + job.dstTag())
@@ -141,9 +150,9 @@ public final class Bundler {
         sizes.put(b.digest(), b.size());
       }
     }
-    int fetched = (int) transferred.values().stream().filter(t -> t).count();
-    int reused = transferred.size() - fetched;
-    long fetchedBytes = transferred.entrySet().stream().filter(Map.Entry::getValue)
+    int transferredCount = (int) transferred.values().stream().filter(t -> t).count();
+    int alreadyThere = transferred.size() - transferredCount;
+    long transferredBytes = transferred.entrySet().stream().filter(Map.Entry::getValue)
         .mapToLong(e -> sizes.get(e.getKey())).sum();
 
     BundleContent content = BundleContent.of(work, copies, spec.referrers());
@@ -213,13 +222,32 @@ public final class Bundler {
     index.forEach(d -> arr.add(Json.MAPPER.valueToTree(d)));
 
     long stored = files.values().stream().mapToLong(Long::longValue).sum();
-    progress.phase("write", files.size(), stored);
-    Path tmp = AtomicFiles.tempBeside(out);
+    Path tmp = deferring != null ? metaDir.resolve(PARTIAL) : AtomicFiles.tempBeside(out);
     Path catalogTmp = null;
     BundleTarWriter.Result written;
+    int fetched = transferredCount;
+    int reused = alreadyThere;
+    long fetchedBytes = transferredBytes;
+    boolean done = false;
     try {
-      written = BundleTarWriter.write(tmp, files, work::blobPath, work::verifiedHere, Json.write(indexJson), req.zstd(),
-          progress);
+      if (deferring != null) {
+        progress.phase("fetch into the bundle", files.size(), stored);
+        Map<Digest, DeferringStore.Deferred> later = deferring.deferred();
+        TarAssembly.Result a = TarAssembly.assemble(tmp, metaDir.resolve(PARTIAL_JOURNAL), files, d -> {
+          DeferringStore.Deferred x = later.get(d);
+          return x != null ? new TarAssembly.Fetched(x.source())
+              : new TarAssembly.FromFile(work.blobPath(d), work.verifiedHere(d));
+        }, Json.write(indexJson), req.parallelism(), progress);
+        written = new BundleTarWriter.Result(a.digest(), a.size());
+        // blobs an interrupted run had already put into its partial tarball were not fetched again
+        fetched -= a.reused();
+        fetchedBytes -= a.reusedBytes();
+        reused += a.reused();
+      } else {
+        progress.phase("write", files.size(), stored);
+        written = BundleTarWriter.write(tmp, files, work::blobPath, work::verifiedHere, Json.write(indexJson),
+            req.zstd(), progress);
+      }
       Path catalogBeside = catalogFor(out);
       catalogTmp = AtomicFiles.tempBeside(catalogBeside);
       Files.copy(catalogFile, catalogTmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
@@ -227,8 +255,11 @@ public final class Bundler {
       readableByAll(tmp);
       AtomicFiles.moveIntoPlace(catalogTmp, catalogBeside);
       AtomicFiles.moveIntoPlace(tmp, out);
+      done = true;
     } finally {
-      Files.deleteIfExists(tmp);
+      if (deferring == null || done) {
+        Files.deleteIfExists(tmp); // a partial tarball in the working directory stays for the next run
+      }
       if (catalogTmp != null) {
         Files.deleteIfExists(catalogTmp);
       }

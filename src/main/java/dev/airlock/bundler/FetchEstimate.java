@@ -21,6 +21,11 @@ final class FetchEstimate {
   private FetchEstimate() {}
 
   static long bytesToFetch(List<PlannedEntry> entries, LayoutStore work) {
+    return bytesToFetch(entries, work, Long.MAX_VALUE);
+  }
+
+  /** The same, counting only blobs of at most {@code maxSize} bytes (the others are fetched later). */
+  static long bytesToFetch(List<PlannedEntry> entries, LayoutStore work, long maxSize) {
     Map<Digest, Long> blobs = new HashMap<>();
     try {
       for (PlannedEntry e : entries) {
@@ -38,7 +43,7 @@ final class FetchEstimate {
       }
       long total = 0;
       for (Map.Entry<Digest, Long> b : blobs.entrySet()) {
-        if (!work.hasBlob("", b.getKey())) {
+        if (b.getValue() <= maxSize && !work.hasBlob("", b.getKey())) {
           total += b.getValue();
         }
       }

@@ -249,8 +249,18 @@ public final class LayoutStore implements ContentStore {
 
   @Override
   public void putManifest(String repository, RawManifest manifest, String tag) throws IOException {
+    putManifest(repository, manifest, tag, d -> false);
+  }
+
+  /**
+   * {@link #putManifest(String, RawManifest, String)}, where {@code storedElsewhere} names blobs that count as
+   * stored though they are not in this layout (the exporter fetches large blobs straight into the bundle).
+   */
+  public void putManifest(String repository, RawManifest manifest, String tag,
+      java.util.function.Predicate<Digest> storedElsewhere) throws IOException {
     for (Descriptor child : manifest.children()) {
-      if (!hasBlob(repository, child.digest()) && !isOptionalChild(manifest, child)) {
+      if (!hasBlob(repository, child.digest()) && !storedElsewhere.test(child.digest())
+          && !isOptionalChild(manifest, child)) {
         throw new InvalidInputException("cannot store " + manifest.digest() + " in " + describe()
             + ": it references " + child.digest() + ", which is not stored yet");
       }

@@ -84,6 +84,69 @@ class BundleChildJvmTest {
   }
 
   @Test
+  void killedRunWithLargeLayersResumesFromItsPartialTarball() throws Exception {
+    LayoutStore l = LayoutStore.openOrCreate(tmp.resolve("src"));
+    Random rnd = new Random(9);
+    List<Descriptor> layers = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      byte[] b = new byte[(int) DeferringStore.DEFER_ABOVE + 1 + i]; // large: fetched straight into the tarball
+      rnd.nextBytes(b);
+      layers.add(l.putBytes(MediaTypes.OCI_LAYER_GZIP, b));
+    }
+    Descriptor stuck = layers.get(2);
+    byte[] stuckBytes = Files.readAllBytes(l.blobPath(stuck.digest()));
+    Files.delete(l.blobPath(stuck.digest()));
+    ProcessRunner.run(List.of("mkfifo", l.blobPath(stuck.digest()).toString())).assertOk();
+    l.putManifest("", manifest(l, layers), "app");
+    writeSpec();
+    Path out = tmp.resolve("out/b.tar");
+    Path journal = tmp.resolve("out/b.tar.work/.bundle/" + Bundler.PARTIAL_JOURNAL);
+
+    Process p = new ProcessBuilder(ProcessRunner.airlockJvm("256m", "bundle", tmp.resolve("bundle.yaml").toString(),
+        "-o", out.toString(), "-j", "3")).redirectErrorStream(true).redirectOutput(tmp.resolve("child.log").toFile()).start();
+    try {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+      while (journalLines(journal) < 2 && System.nanoTime() < deadline && p.isAlive()) {
+        Thread.sleep(20);
+      }
+      assertThat(p.isAlive()).as(Files.readString(tmp.resolve("child.log"))).isTrue();
+      assertThat(journalLines(journal)).isEqualTo(2);
+    } finally {
+      p.destroyForcibly();
+      p.waitFor();
+    }
+    assertThat(out).doesNotExist();
+    // the large layers were never in the working layout: only in the partial tarball
+    assertThat(landed(tmp.resolve("out/b.tar.work"), layers.subList(0, 2))).isFalse();
+
+    Files.delete(l.blobPath(stuck.digest()));
+    Files.write(l.blobPath(stuck.digest()), stuckBytes);
+    Path lock = tmp.resolve("out/bundle.lock.yaml");
+    CommandResult resumed = CommandResult.run("bundle", tmp.resolve("bundle.yaml").toString(), "-o", out.toString(),
+        "--lock", lock.toString());
+    assertThat(resumed.exitCode()).as(resumed.err()).isZero();
+    // the config was in the working layout and two layers in the partial tarball; only the stuck layer moves
+    assertThat(resumed.out()).contains("fetched: 1 blobs (" + stuck.size() + " bytes), 3 already in the working directory");
+    assertThat(tmp.resolve("out/b.tar.work")).doesNotExist();
+
+    Path fresh = tmp.resolve("fresh/b.tar");
+    CommandResult again = CommandResult.run("bundle", tmp.resolve("bundle.yaml").toString(), "-o", fresh.toString(),
+        "--lock", lock.toString());
+    assertThat(again.exitCode()).as(again.err()).isZero();
+    assertThat(again.out()).contains("fetched: 4 blobs");
+    assertThat(Files.readAllBytes(fresh)).isEqualTo(Files.readAllBytes(out));
+    assertThat(Files.readString(out.resolveSibling("b.tar.sha256"))).startsWith(
+        Digest.sha256(Files.readAllBytes(out)).hex());
+  }
+
+  private static long journalLines(Path journal) throws java.io.IOException {
+    if (!Files.exists(journal)) {
+      return 0;
+    }
+    return Files.readAllLines(journal).stream().filter(x -> !x.isBlank()).count();
+  }
+
+  @Test
   void twoGibibytesOfLayersUnderA128MibHeap() throws Exception {
     LayoutStore l = LayoutStore.openOrCreate(tmp.resolve("src"));
     List<Descriptor> layers = new ArrayList<>();

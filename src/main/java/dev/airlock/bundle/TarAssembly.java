@@ -1,0 +1,341 @@
+package dev.airlock.bundle;
+
+import dev.airlock.oci.Digest;
+import dev.airlock.oci.DigestMismatchException;
+import dev.airlock.oci.VerifyingInputStream;
+import dev.airlock.progress.ProgressListener;
+import dev.airlock.store.BlobSource;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+
+/**
+ * Writes a bundle tarball in place: the same bytes as {@link BundleTarWriter} (entries sorted by name,
+ * same headers), but large blobs are fetched from their sources <em>straight into their slot</em> of the
+ * tarball, several at once, instead of into a working directory first and copied after. That halves what
+ * an export writes to disk and leaves nothing big to delete. The layout of the file is known before any
+ * byte moves (every digest and size is), so each blob's offset is fixed.
+ *
+ * <p>Each fetched blob is verified (size and digest) while it streams into its slot; a journal beside the
+ * partial file lists the slots already filled and verified. The tarball's own SHA-256 is computed by a
+ * second thread that reads the file back in order as soon as each entry is complete (from the page cache).
+ * After a failure or a kill, the partial file and its journal stay; the next run copies the listed blobs
+ * out of the old partial file (verifying them again) and fetches only the rest.
+ */
+public final class TarAssembly {
+  private TarAssembly() {}
+
+  /** Where a blob's bytes come from. */
+  public sealed interface Content permits FromFile, Fetched {}
+
+  /** A file of the working directory; {@code verified}: checked while it was written by this process. */
+  public record FromFile(Path file, boolean verified) implements Content {}
+
+  /** Fetched from its source into its slot (the stream is verified here, whatever it does itself). */
+  public record Fetched(BlobSource source) implements Content {}
+
+  /** The file written, and how many fetched blobs came from the source or from an earlier partial file. */
+  public record Result(Digest digest, long size, int fetched, long fetchedBytes, int reused, long reusedBytes) {}
+
+  private static final int RECORD = 512;
+  private static final int BUFFER = 1 << 20;
+
+  /** One tar entry: header at {@code start}, data at {@code dataStart}, padded end at {@code end}. */
+  private record Entry(String name, byte[] header, long start, long dataStart, long size, long end, Digest digest,
+      byte[] bytes, CountDownLatch done) {}
+
+  /**
+   * Writes the tarball to {@code partial} (kept, with {@code journal}, after a failure).
+   *
+   * @param blobs every blob of the bundle, digest to size
+   * @param content where each blob's bytes come from
+   * @param parallelism fetched blobs in flight at once
+   */
+  public static Result assemble(Path partial, Path journal, Map<Digest, Long> blobs, Function<Digest, Content> content,
+      byte[] indexJson, int parallelism, ProgressListener progress) throws IOException {
+    List<Entry> entries = layout(blobs, indexJson);
+    long total = entries.get(entries.size() - 1).end() + 2L * RECORD;
+    Map<Digest, long[]> earlier = new HashMap<>();
+    Path old = partial.resolveSibling(partial.getFileName() + ".old");
+    if (Files.exists(partial) && Files.exists(journal)) {
+      earlier = readJournal(journal);
+      Files.move(partial, old, StandardCopyOption.REPLACE_EXISTING);
+    } else {
+      Files.deleteIfExists(old);
+    }
+    Files.deleteIfExists(journal);
+    AtomicInteger fetched = new AtomicInteger();
+    AtomicLong fetchedBytes = new AtomicLong();
+    AtomicInteger reused = new AtomicInteger();
+    AtomicLong reusedBytes = new AtomicLong();
+    Map<Digest, long[]> reusable = earlier;
+    ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, parallelism), daemon("airlock-slot"));
+    Thread hasher = null;
+    try (FileChannel out = FileChannel.open(partial, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+            StandardOpenOption.READ, StandardOpenOption.TRUNCATE_EXISTING);
+        FileChannel previous = Files.exists(old) ? FileChannel.open(old, StandardOpenOption.READ) : null;
+        BufferedWriter log = Files.newBufferedWriter(journal, StandardCharsets.UTF_8)) {
+      // the end-of-archive marker first: the hashing thread reads it as soon as the last entry is done
+      writeFully(out, ByteBuffer.allocate(2 * RECORD), total - 2L * RECORD);
+      MessageDigest md = Digest.Algorithm.SHA256.newMessageDigest();
+      Throwable[] hashFailure = new Throwable[1];
+      hasher = new Thread(() -> {
+        try {
+          hashInOrder(out, entries, total, md);
+        } catch (IOException | RuntimeException e) {
+          hashFailure[0] = e;
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }, "airlock-tar-sha256");
+      hasher.setDaemon(true);
+      hasher.start();
+
+      List<CompletableFuture<Void>> slots = new ArrayList<>();
+      for (Entry e : entries) {
+        writeFully(out, ByteBuffer.wrap(e.header()), e.start());
+        if (e.digest() == null) { // a directory, index.json or oci-layout
+          if (e.bytes() != null) {
+            writeFully(out, ByteBuffer.wrap(e.bytes()), e.dataStart());
+          }
+          e.done().countDown();
+          continue;
+        }
+        Content c = content.apply(e.digest());
+        if (c instanceof FromFile f) {
+          try (InputStream in = Files.newInputStream(f.file())) {
+            copyIntoSlot(f.verified() ? in : new VerifyingInputStream(in, e.digest(), e.size(),
+                "blob " + e.digest() + " in the working directory"), out, e, new byte[BUFFER], progress);
+          }
+          e.done().countDown();
+          progress.item("blob " + e.digest().shortForm(), false);
+        } else {
+          BlobSource source = ((Fetched) c).source();
+          slots.add(CompletableFuture.runAsync(() -> {
+            try {
+              long[] at = reusable.get(e.digest());
+              if (at != null && at[1] == e.size() && previous != null) {
+                InputStream in = new RegionInputStream(previous, at[0], e.size());
+                copyIntoSlot(new VerifyingInputStream(in, e.digest(), e.size(),
+                    "blob " + e.digest() + " kept from the interrupted run"), out, e, new byte[BUFFER], progress);
+                reused.incrementAndGet();
+                reusedBytes.addAndGet(e.size());
+              } else {
+                try (InputStream in = source.open()) {
+                  copyIntoSlot(VerifyingInputStream.of(in, e.digest(), e.size(), "blob " + e.digest()), out, e,
+                      new byte[BUFFER], ProgressListener.NONE);
+                }
+                fetched.incrementAndGet();
+                fetchedBytes.addAndGet(e.size());
+              }
+              synchronized (log) {
+                log.write(e.digest() + " " + e.dataStart() + " " + e.size() + "\n");
+                log.flush();
+              }
+              e.done().countDown();
+              progress.item("blob " + e.digest().shortForm(), false);
+            } catch (IOException ex) {
+              throw new UncheckedIOException(ex);
+            }
+          }, pool));
+        }
+      }
+      awaitAll(slots);
+      hasher.join();
+      if (hashFailure[0] != null) {
+        throw new IOException("hashing the bundle failed: " + hashFailure[0].getMessage(), hashFailure[0]);
+      }
+      Digest digest = Digest.of(Digest.Algorithm.SHA256, md.digest());
+      Files.deleteIfExists(old);
+      return new Result(digest, total, fetched.get(), fetchedBytes.get(), reused.get(), reusedBytes.get());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while writing the bundle");
+    } finally {
+      pool.shutdownNow();
+      if (hasher != null && hasher.isAlive()) {
+        hasher.interrupt();
+      }
+    }
+  }
+
+  /** Bundle entries in tar order, with their headers and offsets. */
+  private static List<Entry> layout(Map<Digest, Long> blobs, byte[] indexJson) throws IOException {
+    TreeMap<String, Object> all = new TreeMap<>();
+    for (Digest d : blobs.keySet()) {
+      all.put(d.blobPath(), d);
+      all.put("blobs/", Boolean.TRUE);
+      all.put("blobs/" + d.algorithm().id() + "/", Boolean.TRUE);
+    }
+    all.put("index.json", indexJson);
+    all.put("oci-layout", BundleTarWriter.OCI_LAYOUT_CONTENT.getBytes(StandardCharsets.UTF_8));
+    List<Entry> out = new ArrayList<>();
+    long pos = 0;
+    for (Map.Entry<String, Object> e : all.entrySet()) {
+      Object v = e.getValue();
+      Digest d = v instanceof Digest dd ? dd : null;
+      byte[] bytes = v instanceof byte[] b ? b : null;
+      long size = d != null ? blobs.get(d) : bytes != null ? bytes.length : 0;
+      byte[] header = BundleTarWriter.header(e.getKey(), size, v instanceof Boolean);
+      long dataStart = pos + header.length;
+      long end = dataStart + (size + RECORD - 1) / RECORD * RECORD;
+      out.add(new Entry(e.getKey(), header, pos, dataStart, size, end, d, bytes, new CountDownLatch(1)));
+      pos = end;
+    }
+    return out;
+  }
+
+  /** Copies exactly the entry's size into its slot (the stream's end is read, so it verifies itself). */
+  private static void copyIntoSlot(InputStream in, FileChannel out, Entry e, byte[] buf, ProgressListener progress)
+      throws IOException {
+    long pos = e.dataStart();
+    long left = e.size();
+    while (left > 0) {
+      int n = in.read(buf, 0, (int) Math.min(buf.length, left));
+      if (n < 0) {
+        break;
+      }
+      writeFully(out, ByteBuffer.wrap(buf, 0, n), pos);
+      pos += n;
+      left -= n;
+      progress.bytes(n);
+    }
+    if (left > 0 || in.read() >= 0) {
+      throw new DigestMismatchException("blob " + e.digest() + " size", e.size() + " bytes",
+          (left > 0 ? e.size() - left : "more than " + e.size()) + " bytes");
+    }
+    int pad = (int) (e.end() - e.dataStart() - e.size());
+    if (pad > 0) {
+      writeFully(out, ByteBuffer.allocate(pad), e.dataStart() + e.size());
+    }
+  }
+
+  /** Reads the file back entry by entry, each once it is complete, into {@code md}. */
+  private static void hashInOrder(FileChannel file, List<Entry> entries, long total, MessageDigest md)
+      throws IOException, InterruptedException {
+    ByteBuffer buf = ByteBuffer.allocate(BUFFER);
+    long pos = 0;
+    for (Entry e : entries) {
+      e.done().await();
+      pos = hashRange(file, pos, e.end(), md, buf);
+    }
+    hashRange(file, pos, total, md, buf);
+  }
+
+  private static long hashRange(FileChannel file, long from, long to, MessageDigest md, ByteBuffer buf)
+      throws IOException {
+    long pos = from;
+    while (pos < to) {
+      buf.clear().limit((int) Math.min(buf.capacity(), to - pos));
+      int n = file.read(buf, pos);
+      if (n <= 0) {
+        throw new IOException("the bundle being written is shorter than its layout at byte " + pos);
+      }
+      md.update(buf.array(), 0, n);
+      pos += n;
+    }
+    return pos;
+  }
+
+  private static void writeFully(FileChannel ch, ByteBuffer b, long pos) throws IOException {
+    while (b.hasRemaining()) {
+      pos += ch.write(b, pos);
+    }
+  }
+
+  /** digest -> {offset, size} of each blob the journal says was written and verified. */
+  private static Map<Digest, long[]> readJournal(Path journal) throws IOException {
+    Map<Digest, long[]> out = new HashMap<>();
+    for (String line : Files.readAllLines(journal, StandardCharsets.UTF_8)) {
+      String[] f = line.trim().split(" ");
+      if (f.length == 3 && Digest.isValid(f[0])) {
+        try {
+          out.put(Digest.parse(f[0]), new long[] {Long.parseLong(f[1]), Long.parseLong(f[2])});
+        } catch (NumberFormatException e) {
+          // a torn last line: that blob is fetched again
+        }
+      }
+    }
+    return out;
+  }
+
+  private static void awaitAll(List<CompletableFuture<Void>> futures) throws IOException {
+    try {
+      CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).join();
+    } catch (CompletionException e) {
+      Throwable c = e.getCause();
+      if (c instanceof UncheckedIOException u) {
+        throw u.getCause();
+      }
+      if (c instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new IOException(c);
+    }
+  }
+
+  private static java.util.concurrent.ThreadFactory daemon(String name) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  /** {@code size} bytes of a file from {@code offset}, by positional reads. */
+  private static final class RegionInputStream extends InputStream {
+    private final FileChannel ch;
+    private long pos;
+    private long left;
+
+    RegionInputStream(FileChannel ch, long offset, long size) {
+      this.ch = ch;
+      this.pos = offset;
+      this.left = size;
+    }
+
+    @Override
+    public int read() throws IOException {
+      byte[] one = new byte[1];
+      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      if (left <= 0) {
+        return -1;
+      }
+      int n = ch.read(ByteBuffer.wrap(b, off, (int) Math.min(len, left)), pos);
+      if (n < 0) {
+        return -1;
+      }
+      pos += n;
+      left -= n;
+      return n;
+    }
+  }
+}
