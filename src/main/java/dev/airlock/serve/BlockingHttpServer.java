@@ -32,13 +32,15 @@ final class BlockingHttpServer implements Closeable {
   private final ServerSocketChannel listener;
   private final InetSocketAddress address;
   private final RequestHandler handler;
+  private final int headTimeoutMs;
   private final Semaphore slots;
   private final ExecutorService pool;
   private final Set<HttpConnection> open = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
 
-  private BlockingHttpServer(ServerSocketChannel listener, RequestHandler handler, int maxConnections)
-      throws IOException {
+  private BlockingHttpServer(ServerSocketChannel listener, RequestHandler handler, int maxConnections,
+      int headTimeoutMs) throws IOException {
+    this.headTimeoutMs = headTimeoutMs;
     this.listener = listener;
     this.address = (InetSocketAddress) listener.getLocalAddress();
     this.handler = handler;
@@ -56,6 +58,12 @@ final class BlockingHttpServer implements Closeable {
 
   /** Listens on {@code addr} (port 0: any free port) and serves every request with {@code handler}. */
   static BlockingHttpServer start(InetSocketAddress addr, int maxConnections, RequestHandler handler) throws IOException {
+    return start(addr, maxConnections, handler, HttpConnection.HEAD_TIMEOUT_MS);
+  }
+
+  /** As {@link #start(InetSocketAddress, int, RequestHandler)}, with another head timeout (tests). */
+  static BlockingHttpServer start(InetSocketAddress addr, int maxConnections, RequestHandler handler, int headTimeoutMs)
+      throws IOException {
     ServerSocketChannel listener = ServerSocketChannel.open();
     try {
       listener.setOption(StandardSocketOptions.SO_REUSEADDR, true);
@@ -66,7 +74,7 @@ final class BlockingHttpServer implements Closeable {
     }
     BlockingHttpServer server;
     try {
-      server = new BlockingHttpServer(listener, handler, Math.max(1, maxConnections));
+      server = new BlockingHttpServer(listener, handler, Math.max(1, maxConnections), headTimeoutMs);
     } catch (IOException e) {
       listener.close();
       throw e;
@@ -99,7 +107,7 @@ final class BlockingHttpServer implements Closeable {
           continue;
         }
         HttpConnection[] self = new HttpConnection[1];
-        self[0] = new HttpConnection(client, handler, () -> {
+        self[0] = new HttpConnection(client, handler, headTimeoutMs, () -> {
           open.remove(self[0]);
           slots.release();
         });

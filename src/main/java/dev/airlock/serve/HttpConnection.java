@@ -10,8 +10,9 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * One client connection, served by one pool thread: request heads are read and answered in turn while
- * the client keeps the connection alive. A head must be complete within {@link #HEAD_TIMEOUT_MS} of its
- * first byte (of the accept, for the first one); a stalled head is closed, a slow download is not. The
+ * the client keeps the connection alive. A head must be complete within the head timeout (normally
+ * {@link #HEAD_TIMEOUT_MS}) of its first byte (of the accept, for the first one); a stalled head is
+ * closed, a slow download is not. Between requests a connection may stay idle {@link #IDLE_TIMEOUT_MS}. The
  * first byte 0x16 (a TLS handshake, sent by clients told {@code --tls-verify=false}, which fall back to
  * plain HTTP when it fails) gets a plain-HTTP 400 at once, as Go's servers answer. Request bodies are
  * never read: a request that has one is answered and the connection closed.
@@ -27,12 +28,14 @@ final class HttpConnection implements Runnable {
 
   private final SocketChannel channel;
   private final RequestHandler handler;
+  private final int headTimeoutMs;
   private final Runnable onClose;
   private volatile boolean idle;
 
-  HttpConnection(SocketChannel channel, RequestHandler handler, Runnable onClose) {
+  HttpConnection(SocketChannel channel, RequestHandler handler, int headTimeoutMs, Runnable onClose) {
     this.channel = channel;
     this.handler = handler;
+    this.headTimeoutMs = headTimeoutMs;
     this.onClose = onClose;
   }
 
@@ -57,8 +60,8 @@ final class HttpConnection implements Runnable {
       socket.setTcpNoDelay(true);
       socket.setKeepAlive(true);
       RequestHeadReader reader = new RequestHeadReader(socket);
-      int first = reader.awaitFirstByte(HEAD_TIMEOUT_MS);
-      long deadline = System.nanoTime() + HEAD_TIMEOUT_MS * 1_000_000L;
+      int first = reader.awaitFirstByte(headTimeoutMs);
+      long deadline = System.nanoTime() + headTimeoutMs * 1_000_000L;
       if (first == TLS_HANDSHAKE) {
         writeFully(NOT_TLS);
         return;
@@ -67,7 +70,7 @@ final class HttpConnection implements Runnable {
         idle = true;
         first = reader.awaitFirstByte(IDLE_TIMEOUT_MS);
         idle = false;
-        deadline = System.nanoTime() + HEAD_TIMEOUT_MS * 1_000_000L;
+        deadline = System.nanoTime() + headTimeoutMs * 1_000_000L;
       }
     } catch (IOException e) {
       // the client went away or the server is closing: nothing to tell anyone
@@ -122,7 +125,7 @@ final class HttpConnection implements Runnable {
     socket.shutdownOutput();
     InputStream in = socket.getInputStream();
     byte[] sink = new byte[16 * 1024];
-    long deadline = System.nanoTime() + HEAD_TIMEOUT_MS * 1_000_000L;
+    long deadline = System.nanoTime() + headTimeoutMs * 1_000_000L;
     long total = 0;
     try {
       long left;

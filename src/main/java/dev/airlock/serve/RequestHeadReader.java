@@ -68,7 +68,7 @@ final class RequestHeadReader {
         }
       }
       scanned = end;
-      if (indexOfNewline() < 0 && end - start > MAX_REQUEST_LINE) {
+      if (indexOfNewline(end) < 0 && end - start > MAX_REQUEST_LINE) {
         throw new MalformedRequestException(414, "request line too long");
       }
       if (end == buf.length) {
@@ -90,8 +90,8 @@ final class RequestHeadReader {
     }
   }
 
-  private int indexOfNewline() {
-    for (int i = start; i < end; i++) {
+  private int indexOfNewline(int limit) {
+    for (int i = start; i < limit; i++) {
       if (buf[i] == '\n') {
         return i;
       }
@@ -101,6 +101,10 @@ final class RequestHeadReader {
 
   /** The head is buf[start, headEnd) (its last line's terminator excluded); the next request starts at next. */
   private HttpRequestHead take(int headEnd, int next) throws MalformedRequestException {
+    int eol = indexOfNewline(headEnd);
+    if ((eol < 0 ? headEnd : eol) - start > MAX_REQUEST_LINE) {
+      throw new MalformedRequestException(414, "request line too long");
+    }
     int len = headEnd - start;
     if (len > 0 && buf[start + len - 1] == '\r') {
       len--;
