@@ -60,8 +60,8 @@ final class HttpConnection implements Runnable {
       socket.setTcpNoDelay(true);
       socket.setKeepAlive(true);
       RequestHeadReader reader = new RequestHeadReader(socket);
+      long deadline = System.nanoTime() + headTimeoutMs * 1_000_000L; // the first head counts from the accept
       int first = reader.awaitFirstByte(headTimeoutMs);
-      long deadline = System.nanoTime() + headTimeoutMs * 1_000_000L;
       if (first == TLS_HANDSHAKE) {
         writeFully(NOT_TLS);
         return;
