@@ -2,8 +2,6 @@ package dev.airlock.serve;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpHandler;
 import dev.airlock.AirlockException;
 import dev.airlock.oci.Descriptor;
 import dev.airlock.oci.Digest;
@@ -11,13 +9,12 @@ import dev.airlock.oci.Json;
 import dev.airlock.oci.MediaTypes;
 import dev.airlock.oci.RawManifest;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
 /** Routes distribution-spec requests; everything but GET and HEAD is refused (read-only). */
-final class RegistryHandler implements HttpHandler {
+final class RegistryHandler implements RequestHandler {
   private static final Pattern TAG = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]{0,127}");
 
   private final ServedContent content;
@@ -31,21 +28,26 @@ final class RegistryHandler implements HttpHandler {
     this.blobs = new BlobResponder(content);
   }
 
+  /** One request and its response, as the routes below pass them around. */
+  record Exchange(HttpRequestHead request, HttpResponse response) {}
+
   @Override
-  public void handle(HttpExchange ex) throws IOException {
-    try (ex) {
-      ex.getResponseHeaders().set("Docker-Distribution-API-Version", "registry/2.0");
-      try {
-        route(ex);
-      } catch (AirlockException | IOException e) {
-        send(ex, new OciError(500, "UNKNOWN", e.getMessage() == null ? "internal error" : Json.firstLine(e.getMessage())));
+  public void handle(HttpRequestHead request, HttpResponse response) throws IOException {
+    Exchange ex = new Exchange(request, response);
+    ex.response().header("Docker-Distribution-API-Version", "registry/2.0");
+    try {
+      route(ex);
+    } catch (AirlockException | IOException e) {
+      if (response.committed()) {
+        throw e; // failed in the middle of a body: only closing the connection tells the client
       }
+      send(ex, new OciError(500, "UNKNOWN", e.getMessage() == null ? "internal error" : Json.firstLine(e.getMessage())));
     }
   }
 
-  private void route(HttpExchange ex) throws IOException {
-    String method = ex.getRequestMethod();
-    String path = ex.getRequestURI().getRawPath();
+  private void route(Exchange ex) throws IOException {
+    String method = ex.request().method();
+    String path = ex.request().rawPath();
     if (path == null || !(path.equals("/v2") || path.startsWith("/v2/"))) {
       send(ex, OciError.notFound(safe(path)));
       return;
@@ -101,7 +103,7 @@ final class RegistryHandler implements HttpHandler {
     void run(Repo repo) throws IOException;
   }
 
-  private void withName(HttpExchange ex, String name, RepoAction action) throws IOException {
+  private void withName(Exchange ex, String name, RepoAction action) throws IOException {
     if (!RepositoryNames.NAME.matcher(name).matches() || name.length() > 255) {
       send(ex, OciError.nameInvalid("'" + safe(name) + "'"));
       return;
@@ -114,7 +116,7 @@ final class RegistryHandler implements HttpHandler {
     action.run(new Repo(name, store.get()));
   }
 
-  private void tags(HttpExchange ex, String served, String storeRepo, boolean head) throws IOException {
+  private void tags(Exchange ex, String served, String storeRepo, boolean head) throws IOException {
     List<String> tags = content.store().tags(storeRepo);
     if (storeRepo.isEmpty()) {
       tags = tags.stream().filter(t -> t.indexOf('/') < 0 && t.indexOf(':') < 0).toList();
@@ -126,7 +128,7 @@ final class RegistryHandler implements HttpHandler {
     sendJson(ex, 200, body, null, head);
   }
 
-  private void manifest(HttpExchange ex, String storeRepo, String ref, boolean head) throws IOException {
+  private void manifest(Exchange ex, String storeRepo, String ref, boolean head) throws IOException {
     if (ref.contains(":")) {
       if (!Digest.isValid(ref)) {
         send(ex, OciError.digestInvalid("invalid digest '" + safe(ref) + "'"));
@@ -148,12 +150,12 @@ final class RegistryHandler implements HttpHandler {
       send(ex, OciError.manifestUnknown(ref));
       return;
     }
-    ex.getResponseHeaders().set("Content-Type", m.mediaType());
-    ex.getResponseHeaders().set("Docker-Content-Digest", m.digest().toString());
+    ex.response().header("Content-Type", m.mediaType());
+    ex.response().header("Docker-Content-Digest", m.digest().toString());
     sendBytes(ex, 200, m.bytesUnsafe(), head);
   }
 
-  private void blob(HttpExchange ex, String ref, boolean head) throws IOException {
+  private void blob(Exchange ex, String ref, boolean head) throws IOException {
     if (!Digest.isValid(ref)) {
       send(ex, OciError.digestInvalid("invalid digest '" + safe(ref) + "'"));
       return;
@@ -163,7 +165,7 @@ final class RegistryHandler implements HttpHandler {
     }
   }
 
-  private void referrers(HttpExchange ex, String ref, boolean head) throws IOException {
+  private void referrers(Exchange ex, String ref, boolean head) throws IOException {
     if (!Digest.isValid(ref)) {
       send(ex, OciError.digestInvalid("invalid digest '" + safe(ref) + "'"));
       return;
@@ -177,7 +179,7 @@ final class RegistryHandler implements HttpHandler {
       arr.add(Json.MAPPER.valueToTree(d));
     }
     if (artifactType != null) {
-      ex.getResponseHeaders().set("OCI-Filters-Applied", "artifactType");
+      ex.response().header("OCI-Filters-Applied", "artifactType");
     }
     sendJson(ex, 200, body, MediaTypes.OCI_INDEX, head);
   }
@@ -195,8 +197,8 @@ final class RegistryHandler implements HttpHandler {
     return r;
   }
 
-  static String queryParameter(HttpExchange ex, String name) {
-    String q = ex.getRequestURI().getRawQuery();
+  static String queryParameter(Exchange ex, String name) {
+    String q = ex.request().rawQuery();
     if (q == null) {
       return null;
     }
@@ -209,27 +211,19 @@ final class RegistryHandler implements HttpHandler {
     return null;
   }
 
-  private static void sendJson(HttpExchange ex, int status, ObjectNode body, String contentType, boolean head)
+  private static void sendJson(Exchange ex, int status, ObjectNode body, String contentType, boolean head)
       throws IOException {
-    ex.getResponseHeaders().set("Content-Type", contentType == null ? "application/json" : contentType);
+    ex.response().header("Content-Type", contentType == null ? "application/json" : contentType);
     sendBytes(ex, status, Json.write(body), head);
   }
 
-  static void send(HttpExchange ex, OciError error) throws IOException {
-    ex.getResponseHeaders().set("Content-Type", "application/json");
-    sendBytes(ex, error.status(), error.body(), ex.getRequestMethod().equals("HEAD"));
+  static void send(Exchange ex, OciError error) throws IOException {
+    ex.response().header("Content-Type", "application/json");
+    sendBytes(ex, error.status(), error.body(), ex.request().method().equals("HEAD"));
   }
 
-  static void sendBytes(HttpExchange ex, int status, byte[] body, boolean head) throws IOException {
-    ex.getResponseHeaders().set("Content-Length", Long.toString(body.length));
-    if (head) {
-      ex.sendResponseHeaders(status, -1);
-      return;
-    }
-    ex.sendResponseHeaders(status, body.length);
-    try (OutputStream out = ex.getResponseBody()) {
-      out.write(body);
-    }
+  static void sendBytes(Exchange ex, int status, byte[] body, boolean head) throws IOException {
+    ex.response().sendBytes(status, body, head);
   }
 
   /** A path or name fit for an error message: capped, control characters replaced. */

@@ -1,39 +1,31 @@
 package dev.airlock.serve;
 
-import com.sun.net.httpserver.HttpServer;
 import dev.airlock.InvalidInputException;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A read-only OCI distribution endpoint over {@link ServedContent}: {@code /v2/}, manifests, blobs
  * (with ranges), tags, {@code _catalog} and the referrers API. Loopback unless told otherwise.
  */
 public final class RegistryServer implements Closeable {
-  /** Enough threads for several clients pulling many layers each. */
-  public static final int DEFAULT_THREADS = 32;
+  /** Enough connections for several clients pulling many layers each (one thread per open connection). */
+  public static final int DEFAULT_THREADS = 64;
 
-  private final HttpServer server;
-  private final PlainHttpFront front;
-  private final ExecutorService pool;
+  private final BlockingHttpServer server;
   private final ServedContent content;
 
-  private RegistryServer(HttpServer server, PlainHttpFront front, ExecutorService pool, ServedContent content) {
+  private RegistryServer(BlockingHttpServer server, ServedContent content) {
     this.server = server;
-    this.front = front;
-    this.pool = pool;
     this.content = content;
   }
 
   /**
-   * Starts serving {@code content} on {@code addr} ({@code host:port}, port 0 = any free one).
+   * Starts serving {@code content} on {@code addr} ({@code host:port}, port 0 = any free one), with at
+   * most {@code threads} connections open at a time (each has its thread while it is open).
    *
    * @throws InvalidInputException when the address is not loopback and {@code allowRemote} is false
    */
@@ -45,39 +37,7 @@ public final class RegistryServer implements Closeable {
           + " must be asked for with --allow-remote");
     }
     RegistryHandler handler = new RegistryHandler(content);
-    closeStalledRequests();
-    // the JDK server listens on an ephemeral loopback port behind the front, which answers TLS hellos
-    HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 128);
-    AtomicInteger n = new AtomicInteger();
-    ExecutorService pool = Executors.newFixedThreadPool(Math.max(2, threads), r -> {
-      Thread t = new Thread(r, "airlock-serve-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
-    server.setExecutor(pool);
-    server.createContext("/", handler);
-    server.start();
-    PlainHttpFront front;
-    try {
-      front = PlainHttpFront.start(sa, 128, server.getAddress());
-    } catch (IOException | RuntimeException e) {
-      server.stop(0);
-      pool.shutdownNow();
-      throw e;
-    }
-    return new RegistryServer(server, front, pool, content);
-  }
-
-  /**
-   * A connection whose request line has not arrived within a second is closed (the {@link PlainHttpFront}
-   * answers TLS hellos at once; this bounds any other stalled request head). Only the request head is
-   * timed; a slow download is not. Must be set before the first server of the JVM starts.
-   */
-  private static void closeStalledRequests() {
-    if (System.getProperty("sun.net.httpserver.maxReqTime") == null) {
-      System.setProperty("sun.net.httpserver.maxReqTime", "1");
-      System.setProperty("sun.net.httpserver.timerMillis", "200");
-    }
+    return new RegistryServer(BlockingHttpServer.start(sa, Math.max(2, threads), handler), content);
   }
 
   static InetSocketAddress parseAddress(String addr) throws UnknownHostException {
@@ -103,26 +63,26 @@ public final class RegistryServer implements Closeable {
 
   /** The bound port (useful with port 0). */
   public int port() {
-    return front.address().getPort();
+    return address().getPort();
   }
 
   /** {@code host:port} as clients should use it. */
   public String hostPort() {
-    InetSocketAddress a = front.address();
+    InetSocketAddress a = address();
     String host = a.getAddress().getHostAddress();
     return (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
   }
 
+  private InetSocketAddress address() {
+    return server.address();
+  }
+
   @Override
   public void close() throws IOException {
-    front.close();
-    server.stop(0);
-    pool.shutdownNow();
     try {
-      pool.awaitTermination(5, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+      server.close();
+    } finally {
+      content.close();
     }
-    content.close();
   }
 }

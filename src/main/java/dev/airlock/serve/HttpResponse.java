@@ -1,0 +1,137 @@
+package dev.airlock.serve;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The answer to one request, written straight to the connection's socket channel: a status line, the
+ * header fields set so far, a fixed {@code Content-Length} and the body (none for HEAD). A file body goes
+ * out with {@link FileChannel#transferTo}, which is {@code sendfile(2)} on Linux: the bytes never enter
+ * user space. One answer per request; a second send is an error.
+ */
+final class HttpResponse {
+  private static final int STREAM_BUFFER = 256 * 1024;
+
+  private final SocketChannel channel;
+  private final boolean closeAfter;
+  private final Map<String, String> headers = new LinkedHashMap<>();
+  private boolean committed;
+
+  HttpResponse(SocketChannel channel, boolean closeAfter) {
+    this.channel = channel;
+    this.closeAfter = closeAfter;
+  }
+
+  /** Sets a header field (replacing an earlier value); control characters in the value become '?'. */
+  void header(String name, String value) {
+    headers.put(name, value.replaceAll("[\\p{Cntrl}]", "?"));
+  }
+
+  boolean committed() {
+    return committed;
+  }
+
+  /** Sends {@code body} (headers only when {@code headOnly}, with the body's length). */
+  void sendBytes(int status, byte[] body, boolean headOnly) throws IOException {
+    byte[] head = head(status, body.length);
+    ByteBuffer out = ByteBuffer.allocate(head.length + (headOnly ? 0 : body.length));
+    out.put(head);
+    if (!headOnly) {
+      out.put(body);
+    }
+    writeFully(out.flip());
+  }
+
+  /** Sends {@code count} bytes of {@code file} from {@code position} by {@code sendfile}, or only the headers. */
+  void sendFile(int status, FileChannel file, long position, long count, boolean headOnly) throws IOException {
+    writeFully(ByteBuffer.wrap(head(status, count)));
+    if (headOnly) {
+      return;
+    }
+    long pos = position;
+    long end = position + count;
+    int idle = 0;
+    while (pos < end) {
+      long n = file.transferTo(pos, end - pos, channel); // a blocking channel: returns once bytes went out
+      if (n > 0) {
+        pos += n;
+        idle = 0;
+      } else if (file.size() < end) {
+        throw new IOException("file data ends at " + file.size() + ", before " + end);
+      } else if (++idle > 100) {
+        throw new IOException("sendfile made no progress at offset " + pos);
+      }
+    }
+  }
+
+  /** Sends {@code count} bytes read from {@code in}, or only the headers. */
+  void sendStream(int status, InputStream in, long count, boolean headOnly) throws IOException {
+    writeFully(ByteBuffer.wrap(head(status, count)));
+    if (headOnly) {
+      return;
+    }
+    byte[] buf = new byte[(int) Math.max(1, Math.min(STREAM_BUFFER, count))];
+    long left = count;
+    while (left > 0) {
+      int n = in.read(buf, 0, (int) Math.min(buf.length, left));
+      if (n < 0) {
+        throw new IOException("body ended " + left + " bytes early");
+      }
+      writeFully(ByteBuffer.wrap(buf, 0, n));
+      left -= n;
+    }
+  }
+
+  private byte[] head(int status, long contentLength) throws IOException {
+    if (committed) {
+      throw new IOException("response already sent");
+    }
+    committed = true;
+    StringBuilder h = new StringBuilder(256);
+    h.append("HTTP/1.1 ").append(status).append(' ').append(reason(status)).append("\r\n");
+    h.append("Date: ").append(DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now(ZoneOffset.UTC))).append("\r\n");
+    for (Map.Entry<String, String> e : headers.entrySet()) {
+      if (!e.getKey().equalsIgnoreCase("Content-Length") && !e.getKey().equalsIgnoreCase("Connection")) {
+        h.append(e.getKey()).append(": ").append(e.getValue()).append("\r\n");
+      }
+    }
+    h.append("Content-Length: ").append(contentLength).append("\r\n");
+    if (closeAfter) {
+      h.append("Connection: close\r\n");
+    }
+    h.append("\r\n");
+    return h.toString().getBytes(StandardCharsets.ISO_8859_1);
+  }
+
+  private void writeFully(ByteBuffer b) throws IOException {
+    while (b.hasRemaining()) {
+      channel.write(b);
+    }
+  }
+
+  static String reason(int status) {
+    return switch (status) {
+      case 200 -> "OK";
+      case 206 -> "Partial Content";
+      case 400 -> "Bad Request";
+      case 404 -> "Not Found";
+      case 405 -> "Method Not Allowed";
+      case 414 -> "URI Too Long";
+      case 416 -> "Range Not Satisfiable";
+      case 431 -> "Request Header Fields Too Large";
+      case 500 -> "Internal Server Error";
+      case 503 -> "Service Unavailable";
+      case 505 -> "HTTP Version Not Supported";
+      default -> "Status " + status;
+    };
+  }
+}
