@@ -28,7 +28,7 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--allow-remote", description = "Allow listening on a non-loopback address.")
   boolean allowRemote;
 
-  @Option(names = "--threads", defaultValue = "" + RegistryServer.DEFAULT_THREADS, description = "Request threads (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--threads", defaultValue = "" + RegistryServer.DEFAULT_THREADS, description = "Connections served at once, one thread each; beyond that an idle kept-alive connection is closed to make room (default: ${DEFAULT-VALUE}).")
   int threads;
 
   @Override
