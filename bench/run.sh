@@ -279,12 +279,15 @@ serve_airlock() {
     record serve airlock "$i" - - - n/a "$NA_REASON"
     return
   fi
+  SERVE_START_CPU=$(cpu_secs "$pid") # start-up excluded: the CPU the pulls cost the server
   measured "$d/cmd" bash "$BENCH/lib/skopeo-pull.sh" "127.0.0.1:$port" "$d/pulled" "${REFS[@]}"
-  local hwm
+  local hwm cpu
   hwm=$(vm_hwm_kb "$pid")
+  cpu=$(cpu_secs "$pid")
   stop_pid "$pid"
   [ "$M_RC" = 0 ] || fail_run "skopeo pull out of airlock serve (run $i)" "$d/cmd"
-  record serve airlock "$i" "$M_SECS" "$hwm" "$(bytes_of "$d/pulled")" ok "server RSS"
+  record serve airlock "$i" "$M_SECS" "$hwm" "$(bytes_of "$d/pulled")" ok \
+    "server RSS; server CPU $(awk -v a="$cpu" -v b="$SERVE_START_CPU" 'BEGIN{printf "%.2f", a - b}') s"
   rm -rf "$d/pulled"
 }
 serve_registry() {
@@ -292,12 +295,16 @@ serve_registry() {
   mkdir -p "$d"
   # a fresh docker-registry process over the source registry's storage, so its peak RSS is this run's
   registry_start SRV "$SRC_STORAGE"
+  local cpu0
+  cpu0=$(cpu_secs "$SRV_PID")
   measured "$d/cmd" bash "$BENCH/lib/skopeo-pull.sh" "127.0.0.1:$SRV_PORT" "$d/pulled" "${REFS[@]}"
-  local hwm
+  local hwm cpu
   hwm=$(vm_hwm_kb "$SRV_PID")
+  cpu=$(cpu_secs "$SRV_PID")
   registry_stop SRV
   [ "$M_RC" = 0 ] || fail_run "skopeo pull out of docker-registry (run $i)" "$d/cmd"
-  record serve docker-registry "$i" "$M_SECS" "$hwm" "$(bytes_of "$d/pulled")" ok "server RSS"
+  record serve docker-registry "$i" "$M_SECS" "$hwm" "$(bytes_of "$d/pulled")" ok \
+    "server RSS; server CPU $(awk -v a="$cpu" -v b="$cpu0" 'BEGIN{printf "%.2f", a - b}') s"
   rm -rf "$d/pulled"
 }
 log "serve: skopeo pulls out of airlock serve vs docker-registry, $RUNS runs"

@@ -135,3 +135,7 @@ bytes_of() { du -sb "$@" 2>/dev/null | awk '{s += $1} END{printf "%.0f\n", s}'; 
 
 # vm_hwm_kb PID: peak RSS so far of a running process.
 vm_hwm_kb() { awk '/^VmHWM:/{print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+# cpu_secs PID: user + system CPU seconds a running process has used so far.
+cpu_secs() {
+  awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat" 2>/dev/null || echo 0
+}
