@@ -43,7 +43,10 @@ public final class BundleTarScanner {
     return scan(bundle, tempParent, ParallelChecks.defaultThreads());
   }
 
-  /** As {@link #scan(Path, Path)}, hashing on up to {@code threads} threads (1: one sequential stream). */
+  /**
+   * As {@link #scan(Path, Path)}, hashing a seekable tarball on up to {@code threads} threads; 0 reads
+   * every bundle as one sequential stream (the path of compressed bundles).
+   */
   static BundleScan scan(Path bundle, Path tempParent, int threads) throws IOException {
     Path spool = Files.createTempDirectory(tempParent, "airlock-verify-");
     BundleScan result = new BundleScan(bundle, spool);
@@ -52,7 +55,7 @@ public final class BundleTarScanner {
       Files.createDirectories(spool.resolve("blobs/sha256"));
       Files.createDirectories(spool.resolve("blobs/sha512"));
       try {
-        if (threads > 1 && Files.isRegularFile(bundle) && !startsWith(bundle, ZSTD_MAGIC)) {
+        if (threads > 0 && Files.isRegularFile(bundle) && !startsWith(bundle, ZSTD_MAGIC)) {
           scanFile(result, threads);
         } else {
           try (InputStream raw = new BufferedInputStream(Files.newInputStream(bundle), 1 << 16)) {
