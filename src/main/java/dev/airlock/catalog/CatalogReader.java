@@ -28,6 +28,7 @@ public final class CatalogReader implements AutoCloseable {
       throw new dev.airlock.InvalidInputException("catalog " + file + " does not exist");
     }
     try {
+      SqliteNativeLibrary.prepare();
       SQLiteConfig cfg = new SQLiteConfig();
       cfg.setReadOnly(true);
       Connection c = DriverManager.getConnection("jdbc:sqlite:" + file, cfg.toProperties());

@@ -97,6 +97,7 @@ public final class CatalogWriter {
     Path tmp = AtomicFiles.tempBeside(target);
     try {
       Files.delete(tmp);
+      SqliteNativeLibrary.prepare();
       try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + tmp)) {
         try (Statement st = c.createStatement()) {
           st.execute("PRAGMA journal_mode = OFF");

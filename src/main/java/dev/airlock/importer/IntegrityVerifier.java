@@ -7,12 +7,14 @@ import dev.airlock.oci.Digest;
 import dev.airlock.oci.DigestMismatchException;
 import dev.airlock.oci.MediaTypes;
 import dev.airlock.oci.RawManifest;
+import dev.airlock.verify.integrity.ParallelChecks;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -28,9 +30,10 @@ public final class IntegrityVerifier implements BundleVerifier {
           + " nothing was imported (give the bundle tarball, or rerun with --allow-unsigned and no --key/--policy"
           + " to import the directory with integrity checks only)");
     }
-    long[] counted = new long[2];
+    long manifests = 0;
     Set<Digest> seen = new HashSet<>();
     Deque<Descriptor> todo = new ArrayDeque<>(bundle.entries());
+    List<ParallelChecks.Job> blobs = new ArrayList<>();
     try {
       while (!todo.isEmpty()) {
         Descriptor d = todo.pop();
@@ -39,7 +42,7 @@ public final class IntegrityVerifier implements BundleVerifier {
         }
         if (MediaTypes.isManifest(d.mediaType())) {
           RawManifest m = bundle.store().getManifest("", d.digest().toString());
-          counted[0]++;
+          manifests++;
           for (Descriptor c : m.children()) {
             if (m.isIndex() && !bundle.store().hasBlob("", c.digest())) {
               continue; // left out by a platform filter
@@ -50,12 +53,17 @@ public final class IntegrityVerifier implements BundleVerifier {
             todo.push(c);
           }
         } else {
-          try (InputStream in = bundle.store().openBlob("", d)) {
-            in.transferTo(OutputStream.nullOutputStream());
-          }
-          counted[1]++;
+          blobs.add(new ParallelChecks.Job(d.size(), buf -> {
+            try (InputStream in = bundle.store().openBlob("", d)) {
+              while (in.read(buf) >= 0) {
+                // the stream checks size and digest at its end
+              }
+            }
+          }));
         }
       }
+      // every blob hashed once, on every processor, the largest first; the first failing in walk order is named
+      ParallelChecks.run(blobs, ParallelChecks.defaultThreads());
     } catch (DigestMismatchException e) {
       throw new VerificationException("bundle " + bundle.path() + " failed its integrity check: " + e.getMessage(), e);
     } catch (AirlockException e) {
@@ -64,7 +72,7 @@ public final class IntegrityVerifier implements BundleVerifier {
       }
       throw new VerificationException("bundle " + bundle.path() + " failed its integrity check: " + e.getMessage(), e);
     }
-    return new Outcome(false, "integrity verified (" + counted[0] + " manifests, " + counted[1]
+    return new Outcome(false, "integrity verified (" + manifests + " manifests, " + blobs.size()
         + " blobs hash to their digests); signature NOT checked (--allow-unsigned)");
   }
 }

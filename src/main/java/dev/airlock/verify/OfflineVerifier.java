@@ -7,6 +7,7 @@ import dev.airlock.verify.integrity.BundleContents;
 import dev.airlock.verify.integrity.BundleLayoutChecker;
 import dev.airlock.verify.integrity.BundleScan;
 import dev.airlock.verify.integrity.BundleTarScanner;
+import dev.airlock.verify.integrity.LayoutCheckWarmUp;
 import dev.airlock.verify.policy.Policy;
 import dev.airlock.verify.policy.PolicyEvaluator;
 import dev.airlock.verify.sigstore.TrustRoot;
@@ -45,6 +46,7 @@ public final class OfflineVerifier {
     }
     List<VerificationReport.Check> checks = new ArrayList<>();
     List<ImageResult> images = new ArrayList<>();
+    LayoutCheckWarmUp.start();
     try (BundleScan scan = BundleTarScanner.scan(bundle, options.tempDir())) {
       BundleContents contents = BundleLayoutChecker.check(scan);
       checks.add(new VerificationReport.Check("integrity", true, contents.blobs() + " blobs (" + contents.manifests()

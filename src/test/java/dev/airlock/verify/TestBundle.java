@@ -33,7 +33,7 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
  * {@code .sig} signature, the metadata manifest (catalog, lock, spec), the root index and, when signed,
  * the bundle signature. Deterministic tar written with commons-compress.
  */
-final class TestBundle {
+public final class TestBundle {
   static final String IMAGE_REF = "example.test/team/app:1.0";
 
   final Map<Digest, byte[]> blobs = new TreeMap<>();
@@ -71,7 +71,7 @@ final class TestBundle {
   }
 
   /** Builds the bundle; {@code signer} null = unsigned; {@code imageSigner} null = no image signature. */
-  static Path build(Path dir, SigningKey signer, SigningKey imageSigner, Instant created) throws Exception {
+  public static Path build(Path dir, SigningKey signer, SigningKey imageSigner, Instant created) throws Exception {
     return build(dir, signer, imageSigner, created, null);
   }
 

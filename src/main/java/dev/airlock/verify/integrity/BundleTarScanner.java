@@ -5,50 +5,62 @@ import dev.airlock.VerificationException;
 import dev.airlock.oci.Digest;
 import dev.airlock.oci.Json;
 import dev.airlock.store.LayoutStore;
-import dev.airlock.verify.tuf.TufRepoArchive;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.regex.Pattern;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.archivers.tar.TarFile;
 
 /**
- * One streaming pass over a bundle tarball ({@code .tar} or zstd-compressed): checks entry names and
- * types, hashes every blob while it flows and compares with its name, and spools only small things into
- * a temporary OCI layout directory: JSON blobs up to the manifest cap (manifests, signature payloads,
- * Sigstore bundles), SQLite files (the catalog) and a carried TUF repository archive. Memory stays flat; nothing else is extracted.
+ * One pass over a bundle tarball ({@code .tar} or zstd-compressed): checks entry names and types,
+ * hashes every blob exactly once and compares it with its name ({@link BlobCheck}), and spools only
+ * small things into a temporary OCI layout directory. Memory stays flat; nothing else is extracted.
+ *
+ * <p>An uncompressed tarball in a regular file (the usual case) has its headers walked first (every
+ * name, type, link, duplicate and truncation check happens there, before any blob is hashed), then its
+ * blobs hashed on every processor with positional reads, the largest first ({@link ParallelChecks});
+ * a compressed one is read as one sequential stream. Both report the same errors; when several blobs
+ * are corrupted, the first in the tarball is named.
  */
 public final class BundleTarScanner {
   private BundleTarScanner() {}
 
   private static final byte[] ZSTD_MAGIC = {(byte) 0x28, (byte) 0xb5, (byte) 0x2f, (byte) 0xfd};
-  private static final byte[] SQLITE_MAGIC = "SQLite format 3\0".getBytes(StandardCharsets.US_ASCII);
-  private static final Pattern TUF_FIRST_ENTRY = Pattern.compile("[0-9]+\\.[A-Za-z0-9._-]*json");
-  /** A TUF archive is spooled up to its own cap plus tar headers. */
-  private static final long TUF_SPOOL_CAP = TufRepoArchive.MAX_TOTAL_BYTES + 4L * 1024 * 1024;
   private static final Pattern BLOB = Pattern.compile("blobs/(sha256|sha512)/([0-9a-f]+)");
+  private static final String TRUNCATED = "Truncated TAR archive";
 
   /** Scans {@code bundle}; the spool directory is created under {@code tempParent}. */
   public static BundleScan scan(Path bundle, Path tempParent) throws IOException {
+    return scan(bundle, tempParent, ParallelChecks.defaultThreads());
+  }
+
+  /**
+   * As {@link #scan(Path, Path)}, hashing a seekable tarball on up to {@code threads} threads; 0 reads
+   * every bundle as one sequential stream (the path of compressed bundles).
+   */
+  static BundleScan scan(Path bundle, Path tempParent, int threads) throws IOException {
     Path spool = Files.createTempDirectory(tempParent, "airlock-verify-");
     BundleScan result = new BundleScan(bundle, spool);
     boolean ok = false;
     try {
       Files.createDirectories(spool.resolve("blobs/sha256"));
       Files.createDirectories(spool.resolve("blobs/sha512"));
-      try (InputStream raw = new BufferedInputStream(Files.newInputStream(bundle), 1 << 16);
-          InputStream in = maybeZstd(raw);
-          TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
-        TarArchiveEntry e;
-        while ((e = tar.getNextEntry()) != null) {
-          entry(result, tar, e);
+      try {
+        if (threads > 0 && Files.isRegularFile(bundle) && !startsWith(bundle, ZSTD_MAGIC)) {
+          scanFile(result, threads);
+        } else {
+          try (InputStream raw = new BufferedInputStream(Files.newInputStream(bundle), 1 << 16)) {
+            scanStream(result, raw);
+          }
         }
       } catch (IOException | IllegalArgumentException e) {
         if (e instanceof VerificationException) {
@@ -73,14 +85,59 @@ public final class BundleTarScanner {
     }
   }
 
-  private static InputStream maybeZstd(InputStream raw) throws IOException {
-    raw.mark(4);
-    byte[] head = raw.readNBytes(4);
-    raw.reset();
-    return Arrays.equals(head, ZSTD_MAGIC) ? new ZstdInputStream(raw) : raw;
+  /** The sequential pass: one stream (a .tar or .tar.zst), each blob hashed while it flows. */
+  private static void scanStream(BundleScan r, InputStream raw) throws IOException {
+    try (InputStream in = maybeZstd(raw); TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
+      byte[] buf = new byte[ParallelChecks.BUFFER];
+      TarArchiveEntry e;
+      while ((e = tar.getNextEntry()) != null) {
+        Digest blob = entry(r, e, () -> tar);
+        if (blob != null) {
+          BlobCheck.check(r, blob, e.getSize(), tar::read, buf);
+          r.blobs.put(blob, e.getSize());
+        }
+      }
+    }
   }
 
-  private static void entry(BundleScan r, TarArchiveInputStream tar, TarArchiveEntry e) throws IOException {
+  /** Headers first, then every blob hashed with positional reads on up to {@code threads} threads. */
+  private static void scanFile(BundleScan r, int threads) throws IOException {
+    try (FileChannel ch = FileChannel.open(r.bundle, StandardOpenOption.READ)) {
+      long fileSize = ch.size();
+      List<TarArchiveEntry> blobEntries = new ArrayList<>();
+      List<Digest> digests = new ArrayList<>();
+      // TarFile parses headers exactly as TarArchiveInputStream does; it only reads the channel here
+      TarFile tar = new TarFile(ch);
+      for (TarArchiveEntry e : tar.getEntries()) {
+        if (e.getDataOffset() < 0 || e.getDataOffset() + e.getSize() > fileSize) {
+          throw new VerificationException(r.bundle + " is not a readable bundle tarball: " + TRUNCATED);
+        }
+        Digest blob = entry(r, e, () -> tar.getInputStream(e));
+        if (blob != null) {
+          blobEntries.add(e);
+          digests.add(blob);
+        }
+      }
+      List<ParallelChecks.Job> jobs = new ArrayList<>();
+      for (int i = 0; i < blobEntries.size(); i++) {
+        TarArchiveEntry e = blobEntries.get(i);
+        Digest d = digests.get(i);
+        jobs.add(new ParallelChecks.Job(e.getSize(),
+            buf -> BlobCheck.check(r, d, e.getSize(), BlobCheck.range(ch, e.getDataOffset(), e.getSize()), buf)));
+      }
+      ParallelChecks.run(jobs, threads);
+      for (int i = 0; i < blobEntries.size(); i++) {
+        r.blobs.put(digests.get(i), blobEntries.get(i).getSize());
+      }
+    }
+  }
+
+  private interface Data {
+    InputStream open() throws IOException;
+  }
+
+  /** Checks one entry; reads oci-layout and index.json; returns the digest of a blob to hash, else null. */
+  private static Digest entry(BundleScan r, TarArchiveEntry e, Data data) throws IOException {
     String name = e.getName();
     String shown = printable(name);
     if (name.startsWith("/") || name.contains("..") || name.contains("\\")) {
@@ -96,81 +153,37 @@ public final class BundleTarScanner {
       if (!name.matches("blobs/?|blobs/(sha256|sha512)/?")) {
         throw new VerificationException(r.bundle + ": unexpected directory '" + shown + "'");
       }
-      return;
+      return null;
     }
     if (!e.isFile()) {
       throw new VerificationException(r.bundle + ": entry '" + shown + "' is not a regular file");
     }
     switch (name) {
-      case LayoutStore.LAYOUT_FILE -> r.layoutFile = Json.readCapped(tar, 4096, "oci-layout in " + r.bundle);
-      case LayoutStore.INDEX_FILE -> r.indexBytes = Json.readCapped(tar, Json.MANIFEST_CAP * 4, "index.json in " + r.bundle);
-      default -> blob(r, tar, e, name, shown);
+      case LayoutStore.LAYOUT_FILE -> r.layoutFile = Json.readCapped(data.open(), 4096, "oci-layout in " + r.bundle);
+      case LayoutStore.INDEX_FILE -> r.indexBytes = Json.readCapped(data.open(), Json.MANIFEST_CAP * 4, "index.json in " + r.bundle);
+      default -> {
+        var m = BLOB.matcher(name);
+        if (!m.matches() || !Digest.isValid(m.group(1) + ":" + m.group(2))) {
+          throw new VerificationException(r.bundle + ": unexpected entry '" + shown
+              + "' (only oci-layout, index.json and blobs/<alg>/<hex>)");
+        }
+        return Digest.parse(m.group(1) + ":" + m.group(2));
+      }
+    }
+    return null;
+  }
+
+  private static boolean startsWith(Path file, byte[] magic) throws IOException {
+    try (InputStream in = Files.newInputStream(file)) {
+      return Arrays.equals(in.readNBytes(magic.length), magic);
     }
   }
 
-  private static void blob(BundleScan r, InputStream in, TarArchiveEntry e, String name, String shown) throws IOException {
-    var m = BLOB.matcher(name);
-    if (!m.matches() || !Digest.isValid(m.group(1) + ":" + m.group(2))) {
-      throw new VerificationException(r.bundle + ": unexpected entry '" + shown + "' (only oci-layout, index.json and blobs/<alg>/<hex>)");
-    }
-    Digest expected = Digest.parse(m.group(1) + ":" + m.group(2));
-    MessageDigest md = expected.newMessageDigest();
-    long size = e.getSize();
-    byte[] buf = new byte[1 << 16];
-    int head = in.readNBytes(buf, 0, (int) Math.min(buf.length, size));
-    boolean json = size <= Json.MANIFEST_CAP && head > 0 && startsWithBrace(buf, head);
-    boolean sqlite = head >= SQLITE_MAGIC.length && Arrays.equals(buf, 0, SQLITE_MAGIC.length, SQLITE_MAGIC, 0, SQLITE_MAGIC.length);
-    boolean tuf = size <= TUF_SPOOL_CAP && isTufArchive(buf, head);
-    Path target = r.spool.resolve(expected.blobPath());
-    Path tmp = (json || sqlite || tuf) ? target.resolveSibling(".tmp-" + expected.hex()) : null;
-    long total = 0;
-    try (OutputStream out = tmp == null ? OutputStream.nullOutputStream() : Files.newOutputStream(tmp)) {
-      int n = head;
-      while (n > 0) {
-        md.update(buf, 0, n);
-        out.write(buf, 0, n);
-        total += n;
-        n = in.read(buf);
-      }
-    }
-    Digest actual = Digest.of(expected.algorithm(), md.digest());
-    if (!actual.equals(expected) || total != size) {
-      if (tmp != null) {
-        Files.deleteIfExists(tmp);
-      }
-      throw new VerificationException(r.bundle + ": blob " + expected + " is corrupted: its content hashes to " + actual);
-    }
-    if (tmp != null) {
-      Files.move(tmp, target);
-    }
-    r.blobs.put(expected, size);
-  }
-
-  /**
-   * A carried TUF repository ({@link TufRepoArchive}): a ustar archive whose first entry is a TUF
-   * metadata file ({@code N.root.json} sorts first). Image layers are compressed or start elsewhere.
-   */
-  private static boolean isTufArchive(byte[] b, int n) {
-    if (n < 512 || !new String(b, 257, 5, StandardCharsets.US_ASCII).equals("ustar")) {
-      return false;
-    }
-    int end = 0;
-    while (end < 100 && b[end] != 0) {
-      end++;
-    }
-    return TUF_FIRST_ENTRY.matcher(new String(b, 0, end, StandardCharsets.US_ASCII)).matches();
-  }
-
-  private static boolean startsWithBrace(byte[] b, int n) {
-    for (int i = 0; i < n; i++) {
-      if (b[i] == '{') {
-        return true;
-      }
-      if (b[i] != ' ' && b[i] != '\n' && b[i] != '\r' && b[i] != '\t') {
-        return false;
-      }
-    }
-    return false;
+  private static InputStream maybeZstd(InputStream raw) throws IOException {
+    raw.mark(4);
+    byte[] head = raw.readNBytes(4);
+    raw.reset();
+    return Arrays.equals(head, ZSTD_MAGIC) ? new ZstdInputStream(raw) : raw;
   }
 
   private static String printable(String s) {

@@ -1,6 +1,7 @@
 package dev.airlock.verify.integrity;
 
 import dev.airlock.VerificationException;
+import dev.airlock.catalog.SqliteNativeLibrary;
 import dev.airlock.oci.Digest;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -26,6 +27,7 @@ final class CatalogView implements AutoCloseable {
 
   static CatalogView open(Path file, Digest digest) {
     try {
+      SqliteNativeLibrary.prepare();
       SQLiteConfig cfg = new SQLiteConfig();
       cfg.setReadOnly(true);
       Connection c = cfg.createConnection("jdbc:sqlite:" + file);

@@ -1,0 +1,129 @@
+package dev.airlock.verify.integrity;
+
+import dev.airlock.VerificationException;
+import dev.airlock.oci.Digest;
+import dev.airlock.oci.Json;
+import dev.airlock.verify.tuf.TufRepoArchive;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.Arrays;
+import java.util.regex.Pattern;
+
+/**
+ * Hashes one blob of a bundle tarball exactly once while its bytes flow and compares digest and size
+ * with its name; spools only small things into the scan's temporary layout: JSON blobs up to the
+ * manifest cap (manifests, signature payloads, Sigstore bundles), SQLite files (the catalog) and a
+ * carried TUF repository archive. Safe to run for different blobs on several threads at once.
+ */
+final class BlobCheck {
+  /** Where a blob's bytes come from: read up to {@code len} bytes, -1 at the blob's end. */
+  @FunctionalInterface
+  interface Source {
+    int read(byte[] b, int off, int len) throws IOException;
+  }
+
+  private static final int HEAD = 1 << 16;
+  private static final byte[] SQLITE_MAGIC = "SQLite format 3\0".getBytes(StandardCharsets.US_ASCII);
+  private static final Pattern TUF_FIRST_ENTRY = Pattern.compile("[0-9]+\\.[A-Za-z0-9._-]*json");
+  /** A TUF archive is spooled up to its own cap plus tar headers. */
+  private static final long TUF_SPOOL_CAP = TufRepoArchive.MAX_TOTAL_BYTES + 4L * 1024 * 1024;
+
+  private BlobCheck() {}
+
+  /** Checks a blob of {@code size} bytes (as the tar header says) read from {@code in}, using {@code buf}. */
+  static void check(BundleScan r, Digest expected, long size, Source in, byte[] buf) throws IOException {
+    MessageDigest md = expected.newMessageDigest();
+    int head = readFully(in, buf, (int) Math.min(Math.min(HEAD, buf.length), size));
+    boolean json = size <= Json.MANIFEST_CAP && head > 0 && startsWithBrace(buf, head);
+    boolean sqlite = head >= SQLITE_MAGIC.length && Arrays.equals(buf, 0, SQLITE_MAGIC.length, SQLITE_MAGIC, 0, SQLITE_MAGIC.length);
+    boolean tuf = size <= TUF_SPOOL_CAP && isTufArchive(buf, head);
+    Path target = r.spool.resolve(expected.blobPath());
+    Path tmp = (json || sqlite || tuf) ? target.resolveSibling(".tmp-" + expected.hex()) : null;
+    long total = 0;
+    try (OutputStream out = tmp == null ? OutputStream.nullOutputStream() : Files.newOutputStream(tmp)) {
+      int n = head;
+      while (n > 0) {
+        md.update(buf, 0, n);
+        out.write(buf, 0, n);
+        total += n;
+        n = in.read(buf, 0, buf.length);
+      }
+    }
+    Digest actual = Digest.of(expected.algorithm(), md.digest());
+    if (!actual.equals(expected) || total != size) {
+      if (tmp != null) {
+        Files.deleteIfExists(tmp);
+      }
+      throw new VerificationException(r.bundle + ": blob " + expected + " is corrupted: its content hashes to " + actual);
+    }
+    if (tmp != null) {
+      Files.move(tmp, target);
+    }
+  }
+
+  /** The bytes {@code [offset, offset + size)} of {@code channel}, by positional reads (thread-safe). */
+  static Source range(FileChannel channel, long offset, long size) {
+    return new Source() {
+      private long pos = offset;
+      private long left = size;
+
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        if (left <= 0) {
+          return -1;
+        }
+        int n = channel.read(ByteBuffer.wrap(b, off, (int) Math.min(len, left)), pos);
+        if (n > 0) {
+          pos += n;
+          left -= n;
+        }
+        return n;
+      }
+    };
+  }
+
+  private static int readFully(Source in, byte[] b, int len) throws IOException {
+    int got = 0;
+    while (got < len) {
+      int n = in.read(b, got, len - got);
+      if (n < 0) {
+        break;
+      }
+      got += n;
+    }
+    return got;
+  }
+
+  /**
+   * A carried TUF repository ({@link TufRepoArchive}): a ustar archive whose first entry is a TUF
+   * metadata file ({@code N.root.json} sorts first). Image layers are compressed or start elsewhere.
+   */
+  private static boolean isTufArchive(byte[] b, int n) {
+    if (n < 512 || !new String(b, 257, 5, StandardCharsets.US_ASCII).equals("ustar")) {
+      return false;
+    }
+    int end = 0;
+    while (end < 100 && b[end] != 0) {
+      end++;
+    }
+    return TUF_FIRST_ENTRY.matcher(new String(b, 0, end, StandardCharsets.US_ASCII)).matches();
+  }
+
+  private static boolean startsWithBrace(byte[] b, int n) {
+    for (int i = 0; i < n; i++) {
+      if (b[i] == '{') {
+        return true;
+      }
+      if (b[i] != ' ' && b[i] != '\n' && b[i] != '\r' && b[i] != '\t') {
+        return false;
+      }
+    }
+    return false;
+  }
+}

@@ -1,0 +1,193 @@
+package dev.airlock.verify.integrity;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.airlock.VerificationException;
+import dev.airlock.oci.Digest;
+import dev.airlock.verify.TestBundle;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The parallel pass over a seekable tarball (headers first, blobs hashed on several threads) against the
+ * sequential stream (threads = 0): same blobs, same errors, the same blob named whatever the scheduling.
+ */
+class BundleTarScannerTest {
+  private static final int[] PATHS = {0, 1, 4};
+  @TempDir static Path tmp;
+  static Path bundle;
+  /** Blob entries in tar order: name, data offset, size. */
+  static final List<Object[]> blobs = new ArrayList<>();
+
+  @BeforeAll
+  static void build() throws Exception {
+    bundle = TestBundle.build(tmp, null, null, Instant.parse("2026-08-22T00:00:00Z"));
+    byte[] tar = Files.readAllBytes(bundle);
+    try (var in = new TarArchiveInputStream(Files.newInputStream(bundle))) {
+      TarArchiveEntry e;
+      while ((e = in.getNextEntry()) != null) {
+        if (e.isFile() && e.getName().startsWith("blobs/")) {
+          byte[] content = in.readAllBytes();
+          blobs.add(new Object[] {e.getName(), indexOf(tar, content), (long) content.length});
+        }
+      }
+    }
+  }
+
+  @Test
+  void everyPathFindsTheSameBlobsAndCleansUp() throws Exception {
+    Map<Digest, Long> expected = null;
+    for (int threads : PATHS) {
+      Path spool;
+      try (BundleScan scan = BundleTarScanner.scan(bundle, tmp, threads)) {
+        spool = scan.spool;
+        if (expected == null) {
+          expected = scan.blobs();
+        }
+        assertThat(scan.blobs()).as("threads " + threads).isEqualTo(expected).hasSize(blobs.size());
+        assertThat(BundleLayoutChecker.check(scan).blobs()).isEqualTo(blobs.size());
+      }
+      assertThat(spool).doesNotExist();
+    }
+  }
+
+  @Test
+  void eachTamperedBlobIsNamedTheSameWayOnEveryPath() throws Exception {
+    byte[] tar = Files.readAllBytes(bundle);
+    for (Object[] b : blobs) {
+      byte[] copy = tar.clone();
+      copy[(int) b[1] + (int) ((long) b[2] / 2)] ^= 0x01;
+      Path bad = write("flip.tar", copy);
+      String digest = "sha256:" + ((String) b[0]).substring("blobs/sha256/".length());
+      List<String> messages = messages(bad);
+      assertThat(messages.get(0)).contains("blob " + digest + " is corrupted");
+      assertThat(messages).containsOnly(messages.get(0));
+    }
+    assertThat(blobs).hasSizeGreaterThan(8);
+  }
+
+  @Test
+  void withSeveralTamperedBlobsTheFirstInTheTarballIsNamed() throws Exception {
+    byte[] tar = Files.readAllBytes(bundle);
+    byte[] copy = tar.clone();
+    for (Object[] b : blobs.subList(2, blobs.size())) {
+      copy[(int) b[1]] ^= 0x01;
+    }
+    Path bad = write("many.tar", copy);
+    String first = "sha256:" + ((String) blobs.get(2)[0]).substring("blobs/sha256/".length());
+    for (int round = 0; round < 5; round++) {
+      assertThat(messages(bad)).allSatisfy(m -> assertThat(m).contains("blob " + first + " is corrupted"));
+    }
+  }
+
+  @Test
+  void aTruncatedTarballFailsOnEveryPath() throws Exception {
+    byte[] tar = Files.readAllBytes(bundle);
+    Object[] last = blobs.get(blobs.size() - 1);
+    Object[] mid = blobs.get(blobs.size() / 2);
+    long[] cuts = {(int) mid[1] + 1, (int) mid[1] - 100, (int) last[1] + (long) last[2] - 1, tar.length / 3};
+    for (long cut : cuts) {
+      Path bad = write("cut.tar", java.util.Arrays.copyOf(tar, (int) cut));
+      List<String> messages = messages(bad);
+      assertThat(messages).as("cut at " + cut).hasSize(PATHS.length);
+      assertThat(messages).allSatisfy(m -> assertThat(m).doesNotContain("\n"));
+      if (cut == (int) mid[1] + 1) {
+        assertThat(messages).containsOnly(bad + " is not a readable bundle tarball: Truncated TAR archive");
+      }
+    }
+  }
+
+  @Test
+  void unsafeDuplicateAndLinkEntriesAreRefusedOnEveryPath() throws Exception {
+    assertThat(messages(withExtra("../escape", TarArchiveEntry.LF_NORMAL, null)))
+        .allSatisfy(m -> assertThat(m).contains("'../escape' has an unsafe path"));
+    String dup = (String) blobs.get(0)[0];
+    assertThat(messages(withExtra(dup, TarArchiveEntry.LF_NORMAL, null)))
+        .allSatisfy(m -> assertThat(m).contains("'" + dup + "' appears twice"));
+    assertThat(messages(withExtra("blobs/sha256/link", TarArchiveEntry.LF_SYMLINK, dup)))
+        .allSatisfy(m -> assertThat(m).contains("is a link"));
+    assertThat(messages(withExtra("notes.txt", TarArchiveEntry.LF_NORMAL, null)))
+        .allSatisfy(m -> assertThat(m).contains("unexpected entry 'notes.txt'"));
+  }
+
+  /** The one-line error of each path (scan and layout checks); all must fail. */
+  private static List<String> messages(Path bad) throws IOException {
+    List<String> out = new ArrayList<>();
+    for (int threads : PATHS) {
+      assertThatThrownBy(() -> {
+        try (BundleScan scan = BundleTarScanner.scan(bad, tmp, threads)) {
+          BundleLayoutChecker.check(scan);
+        }
+      })
+          .as("threads " + threads).isInstanceOf(VerificationException.class)
+          .satisfies(e -> out.add(e.getMessage()));
+    }
+    try (Stream<Path> left = Files.list(tmp)) {
+      assertThat(left.filter(p -> p.getFileName().toString().startsWith("airlock-verify-"))).isEmpty();
+    }
+    return out;
+  }
+
+  /** The bundle with one more entry at its end. */
+  private static Path withExtra(String name, byte type, String link) throws IOException {
+    Path out = tmp.resolve("extra-" + System.nanoTime() + ".tar");
+    byte[] data = "{}".getBytes(StandardCharsets.UTF_8);
+    try (var in = new TarArchiveInputStream(Files.newInputStream(bundle));
+        OutputStream os = Files.newOutputStream(out);
+        TarArchiveOutputStream tar = new TarArchiveOutputStream(os)) {
+      tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+      TarArchiveEntry e;
+      while ((e = in.getNextEntry()) != null) {
+        tar.putArchiveEntry(e);
+        in.transferTo(tar);
+        tar.closeArchiveEntry();
+      }
+      TarArchiveEntry x = new TarArchiveEntry(name, type);
+      if (link != null) {
+        x.setLinkName(link);
+      } else {
+        x.setSize(data.length);
+      }
+      tar.putArchiveEntry(x);
+      if (link == null) {
+        tar.write(data);
+      }
+      tar.closeArchiveEntry();
+    }
+    return out;
+  }
+
+  private static Path write(String name, byte[] bytes) throws IOException {
+    Path p = tmp.resolve(System.nanoTime() + "-" + name);
+    Files.write(p, bytes);
+    return p;
+  }
+
+  private static int indexOf(byte[] hay, byte[] needle) {
+    outer:
+    for (int i = 0; i + needle.length <= hay.length; i += 512) {
+      for (int j = 0; j < needle.length; j++) {
+        if (hay[i + j] != needle[j]) {
+          continue outer;
+        }
+      }
+      return i;
+    }
+    throw new AssertionError("content not found in tar");
+  }
+}
