@@ -106,7 +106,11 @@ public final class BundleImporter {
                 itemOf.add(n);
               }
             }
-            List<GraphRecord> records = copier.copyAll(jobs, null);
+            List<GraphCopier.Job> weighted = new ArrayList<>();
+            for (GraphCopier.Job j : jobs) {
+              weighted.add(j.withWeight(treeBytes(bundle.store(), j.srcRepo(), j.srcRef())));
+            }
+            List<GraphRecord> records = copier.copyAll(weighted, null);
             List<List<GraphRecord>> byItem = new ArrayList<>();
             plan.items().forEach(i -> byItem.add(new ArrayList<>()));
             for (int k = 0; k < records.size(); k++) {
@@ -146,6 +150,24 @@ public final class BundleImporter {
         }
       }
     }
+  }
+
+  /** The bytes of the blobs under a root (its platforms' too): bigger roots start first. */
+  static long treeBytes(dev.airlock.store.ContentStore src, String repo, String ref) throws IOException {
+    dev.airlock.oci.RawManifest m = src.getManifest(repo, ref);
+    long sum = 0;
+    if (m.isIndex()) {
+      for (dev.airlock.oci.Descriptor c : m.manifests()) {
+        if (src.hasBlob(repo, c.digest())) {
+          sum += treeBytes(src, repo, c.digest().toString());
+        }
+      }
+    } else {
+      for (dev.airlock.oci.Descriptor b : m.children()) {
+        sum += b.size();
+      }
+    }
+    return sum;
   }
 
   static String join(String a, String b) {

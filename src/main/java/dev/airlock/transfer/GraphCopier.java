@@ -106,9 +106,22 @@ public final class GraphCopier implements Closeable {
    * One root to copy. {@code platforms}: this root's platform filter (empty = all; null = the options').
    */
   public record Job(ContentStore src, String srcRepo, String srcRef, String dstRepo, String dstTag,
-      List<Platform> platforms) {
+      List<Platform> platforms, long weight) {
     public Job {
       platforms = platforms == null ? null : List.copyOf(platforms);
+    }
+
+    public Job(ContentStore src, String srcRepo, String srcRef, String dstRepo, String dstTag,
+        List<Platform> platforms) {
+      this(src, srcRepo, srcRef, dstRepo, dstTag, platforms, 0);
+    }
+
+    /**
+     * The same job with a weight (e.g. its bytes): {@link #copyAll} starts heavier roots first, so the
+     * last ones to finish are small and the transfers stay parallel to the end.
+     */
+    public Job withWeight(long w) {
+      return new Job(src, srcRepo, srcRef, dstRepo, dstTag, platforms, w);
     }
   }
 
@@ -153,9 +166,15 @@ public final class GraphCopier implements Closeable {
     });
     java.util.concurrent.atomic.AtomicBoolean failed = new java.util.concurrent.atomic.AtomicBoolean();
     try {
-      List<CompletableFuture<GraphRecord>> futures = new ArrayList<>();
-      for (Job j : jobs) {
-        futures.add(CompletableFuture.supplyAsync(() -> {
+      List<CompletableFuture<GraphRecord>> futures = new ArrayList<>(java.util.Collections.nCopies(jobs.size(), null));
+      List<Integer> order = new ArrayList<>();
+      for (int i = 0; i < jobs.size(); i++) {
+        order.add(i);
+      }
+      order.sort(java.util.Comparator.comparingLong((Integer i) -> jobs.get(i).weight()).reversed()); // stable
+      for (int i : order) {
+        Job j = jobs.get(i);
+        futures.set(i, CompletableFuture.supplyAsync(() -> {
           if (failed.get()) {
             throw new java.util.concurrent.CancellationException("an earlier root failed");
           }

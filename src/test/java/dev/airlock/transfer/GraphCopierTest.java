@@ -145,6 +145,37 @@ class GraphCopierTest {
   }
 
   @Test
+  void copyAllStartsHeavierRootsFirstAndReturnsRecordsInTheJobsOrder() throws Exception {
+    LayoutStore src = LayoutStore.openOrCreate(tmp.resolve("src"));
+    TestImages t = new TestImages(src);
+    List<GraphCopier.Job> jobs = new java.util.ArrayList<>();
+    for (String name : List.of("light-a", "light-b", "heavy")) {
+      RawManifest m = t.image(AMD64, "base-w", "only-" + name);
+      src.putManifest(name, m, "v1");
+      jobs.add(new GraphCopier.Job(src, name, "v1", "mirror", name, null).withWeight(name.equals("heavy") ? 100 : 1));
+    }
+    LayoutStore layout = LayoutStore.openOrCreate(tmp.resolve("dst"));
+    OrderCheckingStore dst = new OrderCheckingStore(layout);
+    List<GraphRecord> records;
+    try (GraphCopier c = new GraphCopier(dst, GraphCopier.Options.defaults().withParallelism(4))) { // 2 roots at once
+      records = c.copyAll(jobs, null);
+    }
+    assertThat(records).extracting(r -> r.root().digest())
+        .containsExactly(jobs.stream().map(j -> digestOfRoot(src, j)).toArray(dev.airlock.oci.Digest[]::new));
+    List<dev.airlock.oci.Digest> order = dst.putOrder;
+    assertThat(order.indexOf(TestImages.digestOf("only-heavy")))
+        .isLessThan(order.indexOf(TestImages.digestOf("only-light-b")));
+  }
+
+  private static dev.airlock.oci.Digest digestOfRoot(LayoutStore src, GraphCopier.Job j) {
+    try {
+      return src.getManifest(j.srcRepo(), j.srcRef()).digest();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  @Test
   void copyAllReportsTheFailingRootAndStartsNoNewOne() throws Exception {
     LayoutStore src = LayoutStore.openOrCreate(tmp.resolve("src"));
     TestImages t = new TestImages(src);
@@ -173,6 +204,7 @@ class GraphCopierTest {
     final List<String> violations = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
     final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
     final java.util.concurrent.atomic.AtomicInteger maxInFlight = new java.util.concurrent.atomic.AtomicInteger();
+    final List<dev.airlock.oci.Digest> putOrder = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
 
     OrderCheckingStore(LayoutStore d) {
       this.d = d;
@@ -196,6 +228,7 @@ class GraphCopierTest {
     @Override
     public void putBlob(String repository, dev.airlock.oci.Descriptor blob, dev.airlock.store.BlobSource content)
         throws java.io.IOException {
+      putOrder.add(blob.digest());
       maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
       try {
         Thread.sleep(30);
