@@ -36,7 +36,7 @@ final class ServeCommand implements Callable<Integer> {
     ServedContent content = ServedContent.open(source);
     RegistryServer server;
     try {
-      server = RegistryServer.start(content, addr, allowRemote, threads);
+      server = RegistryServer.start(content, addr, allowRemote, threads, true);
     } catch (RuntimeException | java.io.IOException e) {
       content.close();
       throw e;

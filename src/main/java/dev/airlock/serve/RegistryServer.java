@@ -31,12 +31,25 @@ public final class RegistryServer implements Closeable {
    */
   public static RegistryServer start(ServedContent content, String addr, boolean allowRemote, int threads)
       throws IOException {
+    return start(content, addr, allowRemote, threads, false);
+  }
+
+  /**
+   * {@link #start(ServedContent, String, boolean, int)}; with {@code warmUp}, the request path is first run a
+   * few hundred times against a private loopback copy of the server ({@link WarmUp}), so the first clients
+   * are not served by a cold JIT.
+   */
+  public static RegistryServer start(ServedContent content, String addr, boolean allowRemote, int threads,
+      boolean warmUp) throws IOException {
     InetSocketAddress sa = parseAddress(addr);
     if (!sa.getAddress().isLoopbackAddress() && !allowRemote) {
       throw new InvalidInputException("--addr " + addr + " is not a loopback address; serving to other machines"
           + " must be asked for with --allow-remote");
     }
     RegistryHandler handler = new RegistryHandler(content);
+    if (warmUp) {
+      WarmUp.run(handler, content);
+    }
     return new RegistryServer(BlockingHttpServer.start(sa, Math.max(2, threads), handler), content);
   }
 
