@@ -91,6 +91,9 @@ registry_stop() {
 measured() {
   local p="$1" t0 t1
   shift
+  # untimed: let the previous run's writes (and deletions) reach the disk first, so neither tool pays
+  # for the other's writeback
+  sync
   t0=$(date +%s%N)
   set +e
   /usr/bin/time -v -o "$p.time" "$@" >"$p.out" 2>"$p.err"
