@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
@@ -48,19 +47,7 @@ public final class BundleTarWriter {
    */
   public static Result write(Path out, Map<Digest, Long> blobs, Function<Digest, Path> blobFile,
       Predicate<Digest> verified, byte[] indexJson, boolean zstd, ProgressListener progress) throws IOException {
-    TreeMap<String, Digest> files = new TreeMap<>();
-    TreeSet<String> dirs = new TreeSet<>();
-    for (Digest d : blobs.keySet()) {
-      files.put(d.blobPath(), d);
-      dirs.add("blobs/");
-      dirs.add("blobs/" + d.algorithm().id() + "/");
-    }
-    TreeMap<String, Object> all = new TreeMap<>();
-    dirs.forEach(d -> all.put(d, Boolean.TRUE));
-    all.putAll(files);
-    all.put("index.json", indexJson);
-    all.put("oci-layout", OCI_LAYOUT_CONTENT.getBytes(StandardCharsets.UTF_8));
-
+    TreeMap<String, Object> all = entries(blobs, indexJson);
     HashingFileOutput file = new HashingFileOutput(out);
     try (file) {
       OutputStream body = zstd ? new ZstdOutputStream(file, 3) : file;
@@ -97,6 +84,22 @@ public final class BundleTarWriter {
       }
     }
     return new Result(file.digest(), file.count());
+  }
+
+  /**
+   * Every entry of a bundle tarball in tar order (sorted by name): a directory maps to {@link Boolean#TRUE},
+   * a blob to its {@link Digest}, {@code index.json} and {@code oci-layout} to their bytes.
+   */
+  static TreeMap<String, Object> entries(Map<Digest, Long> blobs, byte[] indexJson) {
+    TreeMap<String, Object> all = new TreeMap<>();
+    for (Digest d : blobs.keySet()) {
+      all.put("blobs/", Boolean.TRUE);
+      all.put("blobs/" + d.algorithm().id() + "/", Boolean.TRUE);
+      all.put(d.blobPath(), d);
+    }
+    all.put("index.json", indexJson);
+    all.put("oci-layout", OCI_LAYOUT_CONTENT.getBytes(StandardCharsets.UTF_8));
+    return all;
   }
 
   private static final int RECORD = 512;

@@ -5,6 +5,7 @@ import dev.airlock.oci.DigestMismatchException;
 import dev.airlock.oci.VerifyingInputStream;
 import dev.airlock.progress.ProgressListener;
 import dev.airlock.store.BlobSource;
+import dev.airlock.store.archive.ChannelRangeInputStream;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.InputStream;
@@ -138,7 +139,7 @@ public final class TarAssembly {
             try {
               long[] at = reusable.get(e.digest());
               if (at != null && at[1] == e.size() && previous != null) {
-                InputStream in = new RegionInputStream(previous, at[0], e.size());
+                InputStream in = new ChannelRangeInputStream(previous, at[0], e.size());
                 copyIntoSlot(new VerifyingInputStream(in, e.digest(), e.size(),
                     "blob " + e.digest() + " kept from the interrupted run"), out, e, new byte[BUFFER], progress);
                 reused.incrementAndGet();
@@ -184,14 +185,7 @@ public final class TarAssembly {
 
   /** Bundle entries in tar order, with their headers and offsets. */
   private static List<Entry> layout(Map<Digest, Long> blobs, byte[] indexJson) throws IOException {
-    TreeMap<String, Object> all = new TreeMap<>();
-    for (Digest d : blobs.keySet()) {
-      all.put(d.blobPath(), d);
-      all.put("blobs/", Boolean.TRUE);
-      all.put("blobs/" + d.algorithm().id() + "/", Boolean.TRUE);
-    }
-    all.put("index.json", indexJson);
-    all.put("oci-layout", BundleTarWriter.OCI_LAYOUT_CONTENT.getBytes(StandardCharsets.UTF_8));
+    TreeMap<String, Object> all = BundleTarWriter.entries(blobs, indexJson);
     List<Entry> out = new ArrayList<>();
     long pos = 0;
     for (Map.Entry<String, Object> e : all.entrySet()) {
@@ -304,38 +298,5 @@ public final class TarAssembly {
       t.setDaemon(true);
       return t;
     };
-  }
-
-  /** {@code size} bytes of a file from {@code offset}, by positional reads. */
-  private static final class RegionInputStream extends InputStream {
-    private final FileChannel ch;
-    private long pos;
-    private long left;
-
-    RegionInputStream(FileChannel ch, long offset, long size) {
-      this.ch = ch;
-      this.pos = offset;
-      this.left = size;
-    }
-
-    @Override
-    public int read() throws IOException {
-      byte[] one = new byte[1];
-      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      if (left <= 0) {
-        return -1;
-      }
-      int n = ch.read(ByteBuffer.wrap(b, off, (int) Math.min(len, left)), pos);
-      if (n < 0) {
-        return -1;
-      }
-      pos += n;
-      left -= n;
-      return n;
-    }
   }
 }

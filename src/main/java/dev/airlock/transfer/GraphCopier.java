@@ -147,17 +147,6 @@ public final class GraphCopier implements Closeable {
   public List<GraphRecord> copyAll(List<Job> jobs, java.util.function.BiConsumer<Job, GraphRecord> done)
       throws IOException {
     int walkers = Math.max(1, Math.min(jobs.size(), Math.max(2, options.parallelism() / 2)));
-    if (walkers == 1) {
-      List<GraphRecord> out = new ArrayList<>();
-      for (Job j : jobs) {
-        GraphRecord r = copy(j);
-        if (done != null) {
-          done.accept(j, r);
-        }
-        out.add(r);
-      }
-      return out;
-    }
     AtomicInteger n = new AtomicInteger();
     ExecutorService walkPool = Executors.newFixedThreadPool(walkers, r -> {
       Thread t = new Thread(r, "airlock-walk-" + n.incrementAndGet());

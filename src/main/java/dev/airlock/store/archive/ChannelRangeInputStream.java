@@ -10,12 +10,12 @@ import java.nio.channels.FileChannel;
  * streams can read one channel at the same time. A file shorter than announced ends the stream early
  * (the verifying stream around it then reports the size difference).
  */
-final class ChannelRangeInputStream extends InputStream {
+public final class ChannelRangeInputStream extends InputStream {
   private final FileChannel channel;
   private long position;
   private final long end;
 
-  ChannelRangeInputStream(FileChannel channel, long offset, long length) {
+  public ChannelRangeInputStream(FileChannel channel, long offset, long length) {
     this.channel = channel;
     this.position = offset;
     this.end = offset + length;
