@@ -93,7 +93,7 @@ public final class TarAssembly {
     AtomicInteger reused = new AtomicInteger();
     AtomicLong reusedBytes = new AtomicLong();
     Map<Digest, long[]> reusable = earlier;
-    ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, parallelism), daemon("airlock-slot"));
+    ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, parallelism), dev.airlock.Futures.daemon("airlock-slot"));
     Thread hasher = null;
     try (FileChannel out = FileChannel.open(partial, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
             StandardOpenOption.READ, StandardOpenOption.TRUNCATE_EXISTING);
@@ -277,26 +277,6 @@ public final class TarAssembly {
   }
 
   private static void awaitAll(List<CompletableFuture<Void>> futures) throws IOException {
-    try {
-      CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).join();
-    } catch (CompletionException e) {
-      Throwable c = e.getCause();
-      if (c instanceof UncheckedIOException u) {
-        throw u.getCause();
-      }
-      if (c instanceof RuntimeException r) {
-        throw r;
-      }
-      throw new IOException(c);
-    }
-  }
-
-  private static java.util.concurrent.ThreadFactory daemon(String name) {
-    AtomicInteger n = new AtomicInteger();
-    return r -> {
-      Thread t = new Thread(r, name + "-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
+    dev.airlock.Futures.join(CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)));
   }
 }

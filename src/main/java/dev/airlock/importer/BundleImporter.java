@@ -8,7 +8,9 @@ import dev.airlock.mirrorconfig.MirrorConfigWriter;
 import dev.airlock.progress.ProgressListener;
 import dev.airlock.transfer.GraphCopier;
 import dev.airlock.transfer.GraphRecord;
+import dev.airlock.Futures;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -16,6 +18,9 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * {@code airlock import}: verify the bundle (fail closed, before anything is pushed), open and probe the
@@ -54,19 +59,37 @@ public final class BundleImporter {
     ProgressListener progress = o.progress() == null ? ProgressListener.NONE : o.progress();
     try (BundleContent bundle = BundleContent.open(bundlePath)) {
       progress.phase("verify", -1, -1);
+      // Opening a registry and planning only read (the bundle's manifests, what the registry holds, which
+      // pushes it grants), so they run while the bundle is verified; the plan is used only once verification
+      // has passed. An OCI layout target is created when opened, so it waits for verification.
+      boolean ahead = o.to() != null && !o.to().isBlank() && !o.to().startsWith("oci:");
+      ExecutorService planner = ahead ? Executors.newSingleThreadExecutor(Futures.daemon("airlock-plan-ahead")) : null;
+      CompletableFuture<Planned> planning = !ahead ? null : CompletableFuture.supplyAsync(() -> {
+        try {
+          return plan(bundle, o);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      }, planner);
       BundleVerifier.Outcome verified;
       try {
         verified = verifier.verify(bundle, o.verify());
       } catch (VerificationException e) {
+        discard(planner, planning);
         record(o, started, bundle, null, ImportRecord.VERIFICATION_FAILED, e.getMessage(), e.getMessage());
         throw e;
+      } catch (IOException | RuntimeException | Error e) {
+        discard(planner, planning);
+        throw e;
       }
-      try (ImportTarget target = ImportTarget.open(o.to(), registries)) {
-        ReferenceMapper mapper =
-            new ReferenceMapper(join(target.prefix(), o.mapper().prefix()), o.mapper().keepHost(), o.mapper().flatten());
+      if (planner != null) {
+        planner.shutdown();
+      }
+      Planned planned = ahead ? Futures.join(planning) : plan(bundle, o);
+      try (ImportTarget target = planned.target()) {
         progress.phase("plan", -1, -1);
-        CountingTarget counted = new CountingTarget(target.store(), target.mounter());
-        ImportPlan plan = new ImportPlanner(bundle, target, mapper, counted).plan();
+        CountingTarget counted = planned.counted();
+        ImportPlan plan = planned.plan();
         if (o.onPlan() != null) {
           o.onPlan().planned(verified, plan);
         }
@@ -150,6 +173,42 @@ public final class BundleImporter {
         }
       }
     }
+  }
+
+  /** An opened target and the plan made against it. */
+  private record Planned(ImportTarget target, CountingTarget counted, ImportPlan plan) {}
+
+  private Planned plan(BundleContent bundle, Options o) throws IOException {
+    ImportTarget target = ImportTarget.open(o.to(), registries);
+    try {
+      ReferenceMapper mapper =
+          new ReferenceMapper(join(target.prefix(), o.mapper().prefix()), o.mapper().keepHost(), o.mapper().flatten());
+      CountingTarget counted = new CountingTarget(target.store(), target.mounter());
+      return new Planned(target, counted, new ImportPlanner(bundle, target, mapper, counted).plan());
+    } catch (IOException | RuntimeException | Error e) {
+      target.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Verification failed: the planning thread is interrupted, and the target it opened is closed as soon as
+   * the planning ends (it pushed nothing).
+   */
+  private static void discard(ExecutorService planner, CompletableFuture<Planned> planning) {
+    if (planning == null) {
+      return;
+    }
+    planner.shutdownNow();
+    planning.whenComplete((p, failure) -> {
+      if (p != null) {
+        try {
+          p.target().close();
+        } catch (IOException ignored) {
+          // nothing was pushed through it; closing only frees its resources
+        }
+      }
+    });
   }
 
   /** The bytes of the blobs under a root (its platforms' too): bigger roots start first. */

@@ -138,11 +138,7 @@ public final class ImportPlanner {
       return List.of();
     }
     java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(
-        Math.min(PRESENCE_QUERIES, asks.size()), r -> {
-          Thread t = new Thread(r, "airlock-plan");
-          t.setDaemon(true);
-          return t;
-        });
+        Math.min(PRESENCE_QUERIES, asks.size()), dev.airlock.Futures.daemon("airlock-plan"));
     try {
       List<Boolean> out = new ArrayList<>();
       for (java.util.concurrent.Future<Boolean> f : pool.invokeAll(asks)) {
@@ -153,13 +149,7 @@ public final class ImportPlanner {
       Thread.currentThread().interrupt();
       throw new java.io.InterruptedIOException("interrupted while asking the target what it holds");
     } catch (java.util.concurrent.ExecutionException e) {
-      if (e.getCause() instanceof IOException io) {
-        throw io;
-      }
-      if (e.getCause() instanceof RuntimeException r) {
-        throw r;
-      }
-      throw new IOException(e.getCause());
+      throw dev.airlock.Futures.rethrow(e.getCause());
     } finally {
       pool.shutdownNow();
     }

@@ -85,12 +85,7 @@ public final class GraphCopier implements Closeable {
   public GraphCopier(ContentStore dst, Options options) {
     this.dst = dst;
     this.options = options;
-    AtomicInteger n = new AtomicInteger();
-    this.pool = Executors.newFixedThreadPool(options.parallelism(), r -> {
-      Thread t = new Thread(r, "airlock-blob-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
+    this.pool = Executors.newFixedThreadPool(options.parallelism(), dev.airlock.Futures.daemon("airlock-blob"));
   }
 
   /**
@@ -147,12 +142,7 @@ public final class GraphCopier implements Closeable {
   public List<GraphRecord> copyAll(List<Job> jobs, java.util.function.BiConsumer<Job, GraphRecord> done)
       throws IOException {
     int walkers = Math.max(1, Math.min(jobs.size(), Math.max(2, options.parallelism() / 2)));
-    AtomicInteger n = new AtomicInteger();
-    ExecutorService walkPool = Executors.newFixedThreadPool(walkers, r -> {
-      Thread t = new Thread(r, "airlock-walk-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
+    ExecutorService walkPool = Executors.newFixedThreadPool(walkers, dev.airlock.Futures.daemon("airlock-walk"));
     java.util.concurrent.atomic.AtomicBoolean failed = new java.util.concurrent.atomic.AtomicBoolean();
     try {
       List<CompletableFuture<GraphRecord>> futures = new ArrayList<>(java.util.Collections.nCopies(jobs.size(), null));
@@ -411,21 +401,7 @@ public final class GraphCopier implements Closeable {
   }
 
   private static void joinOne(CompletableFuture<?> future) throws IOException {
-    try {
-      future.join();
-    } catch (CompletionException e) {
-      Throwable c = e.getCause();
-      if (c instanceof UncheckedIOException u) {
-        throw u.getCause();
-      }
-      if (c instanceof IOException io) {
-        throw io;
-      }
-      if (c instanceof RuntimeException r) {
-        throw r;
-      }
-      throw new IOException(c);
-    }
+    dev.airlock.Futures.join(future);
   }
 
   @Override
