@@ -6,7 +6,10 @@ import dev.airlock.VerificationException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Properties;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IVersionProvider;
@@ -21,18 +24,6 @@ import picocli.CommandLine.Option;
       "Offline air-gap bundler and mirror for OCI content.",
       "Export images, charts and artifacts with their signatures into one signed bundle,",
       "verify it offline, and import it into an internal registry."
-    },
-    subcommands = {
-      BundleCommand.class,
-      VerifyCommand.class,
-      ImportCommand.class,
-      AuditCommand.class,
-      ServeCommand.class,
-      KeyCommand.class,
-      VerifyBlobCommand.class,
-      InspectCommand.class,
-      CopyCommand.class,
-      CommandLine.HelpCommand.class
     },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
@@ -61,11 +52,50 @@ public final class Main implements Runnable {
 
   /** Runs the CLI and returns the exit code; used by tests. */
   public static int run(String... args) {
-    return commandLine().execute(args);
+    return commandLine(args).execute(args);
   }
 
+  /**
+   * The subcommands in the order help lists them. Picocli reads a command's annotations when it is added,
+   * so a run adds only the command it was asked for (all of them for help or a name it does not know).
+   */
+  private static final Map<String, Supplier<Object>> COMMANDS = commands();
+
+  private static Map<String, Supplier<Object>> commands() {
+    Map<String, Supplier<Object>> m = new LinkedHashMap<>();
+    m.put("bundle", BundleCommand::new);
+    m.put("verify", VerifyCommand::new);
+    m.put("import", ImportCommand::new);
+    m.put("audit", AuditCommand::new);
+    m.put("serve", ServeCommand::new);
+    m.put("key", KeyCommand::new);
+    m.put("verify-blob", VerifyBlobCommand::new);
+    m.put("inspect", InspectCommand::new);
+    m.put("copy", CopyCommand::new);
+    m.put("help", CommandLine.HelpCommand::new);
+    return m;
+  }
+
+  /** The whole command line, every subcommand added. */
   public static CommandLine commandLine() {
+    return commandLine(new String[0]);
+  }
+
+  /** The command line for {@code args}: when they name a subcommand (not help), only that one is added. */
+  public static CommandLine commandLine(String[] args) {
     CommandLine cl = new CommandLine(new Main());
+    String first = null;
+    for (String a : args) {
+      if (!a.startsWith("-")) {
+        first = a;
+        break;
+      }
+    }
+    if (first != null && COMMANDS.containsKey(first) && !first.equals("help")) {
+      cl.addSubcommand(first, COMMANDS.get(first).get());
+    } else {
+      COMMANDS.forEach((name, command) -> cl.addSubcommand(name, command.get()));
+    }
     cl.setExecutionExceptionHandler(Main::handle);
     cl.setExitCodeExceptionMapper(Main::exitCodeFor);
     return cl;

@@ -29,6 +29,12 @@ public record Location(Kind kind, Path path, String refName, Reference reference
       throw new InvalidInputException("location '" + s + "': transport " + s.substring(0, s.indexOf(':'))
           + " is not supported; use oci:, oci-archive:, docker-archive: or a registry reference");
     }
+    if (!s.startsWith("docker://") && java.nio.file.Files.exists(Path.of(s))) {
+      // "airlock inspect bundle.tar" would otherwise ask Docker Hub for an image named bundle.tar
+      String hint = java.nio.file.Files.isDirectory(Path.of(s)) ? "oci:" + s : "oci-archive:" + s + " (or docker-archive:" + s + ")";
+      throw new InvalidInputException("location '" + s + "' is a local " + (hint.startsWith("oci:") ? "directory" : "file")
+          + "; write " + hint + ", or docker://" + s + " for a registry");
+    }
     return new Location(Kind.REGISTRY, null, null, Reference.parse(s));
   }
 

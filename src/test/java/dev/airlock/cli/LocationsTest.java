@@ -51,6 +51,21 @@ class LocationsTest {
   }
 
   @Test
+  void aLocalPathWithoutATransportIsRefusedWithTheLocationToWriteNotSentToDockerHub() throws Exception {
+    Path tar = Files.writeString(dir.resolve("bundle.tar"), "x");
+    assertThatThrownBy(() -> Location.parse(tar.toString()))
+        .isInstanceOf(InvalidInputException.class)
+        .hasMessage("location '" + tar + "' is a local file; write oci-archive:" + tar + " (or docker-archive:" + tar
+            + "), or docker://" + tar + " for a registry");
+    Path layout = Files.createDirectories(dir.resolve("layout"));
+    assertThatThrownBy(() -> Location.parse(layout.toString()))
+        .isInstanceOf(InvalidInputException.class)
+        .hasMessageStartingWith("location '" + layout + "' is a local directory; write oci:" + layout + ",");
+    // a name that is no local path stays a registry reference
+    assertThat(Location.parse("example.com/absent/app:1").isRegistry()).isTrue();
+  }
+
+  @Test
   void opensArchives() throws Exception {
     Path root = dir.resolve("l");
     LayoutStore s = LayoutStore.openOrCreate(root);
