@@ -2,6 +2,7 @@ package dev.airlock.registry;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.airlock.InvalidInputException;
@@ -198,6 +199,41 @@ class RegistryFaultsTest {
     assertThat(gets.get()).isEqualTo(2);
     assertThat(fake.seen).filteredOn(s -> s.range() != null).extracting(FakeRegistry.Seen::range)
         .singleElement().asString().startsWith("bytes=").isNotEqualTo("bytes=0-");
+  }
+
+  @Test
+  void anUploadTheRegistryStopsReadingFailsAfterTheReadTimeoutInsteadOfHanging() throws Exception {
+    // bigger than what loopback socket buffers hold, so the client's writes block once the registry stops reading
+    byte[] data = TestImages.randomBytes(9, 48 << 20);
+    Descriptor blob = Descriptor.of(MediaTypes.OCI_LAYER, Digest.sha256(data), data.length);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    AtomicInteger stalled = new AtomicInteger();
+    fake.fault = (ex, method, path) -> {
+      if (!method.equals("PUT") || !path.contains("/blobs/uploads/")) {
+        return false;
+      }
+      stalled.incrementAndGet();
+      ex.getRequestBody().readNBytes(64 * 1024);
+      try {
+        release.await(60, java.util.concurrent.TimeUnit.SECONDS); // reads no more, answers nothing, keeps the connection
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      throw new java.io.IOException("released");
+    };
+    RegistryStore reg = RegistryStore.open(fake.hostPort(), RegistryOptions.anonymous()
+        .withUploadSizes(64 << 20, 64 << 20).withReadTimeout(Duration.ofSeconds(1))
+        .withRetry(new RetryPolicy(2, Duration.ofMillis(1), Duration.ofMillis(1), sleeps::add)));
+    try {
+      assertTimeoutPreemptively(Duration.ofSeconds(40), () -> {
+        assertThatThrownBy(() -> reg.putBlob("app", blob, () -> new java.io.ByteArrayInputStream(data)))
+            .hasMessageContaining("took no bytes of the upload for 1 s");
+      });
+    } finally {
+      release.countDown();
+    }
+    assertThat(stalled.get()).as("attempts, each given up after the read timeout").isBetween(2, 4);
+    assertThat(fake.committed).isEmpty();
   }
 
   @Test

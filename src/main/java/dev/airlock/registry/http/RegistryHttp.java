@@ -15,6 +15,10 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -250,15 +254,19 @@ public final class RegistryHttp {
       }
       HttpRequest.BodyPublisher body = call.body() != null && !method.equals("GET") && !method.equals("HEAD")
           ? call.body().open() : HttpRequest.BodyPublishers.noBody();
-      b.method(method, body);
+      WatchedBody upload = body.contentLength() != 0 ? new WatchedBody(body) : null;
+      b.method(method, upload != null ? upload : body);
       if (method.equals("GET") || method.equals("HEAD")) {
         // until the headers; a PUT may legitimately take long (a registry committing a big upload)
         b.timeout(readTimeout);
       }
       HttpResponse<InputStream> r;
       try {
-        r = new WatchedResponse(clientFor(uri).send(b.build(), HttpResponse.BodyHandlers.ofInputStream()),
-            readTimeout, method + " " + Redaction.url(uri));
+        HttpRequest request = b.build();
+        HttpResponse<InputStream> sent = upload != null
+            ? sendWatched(clientFor(uri), request, upload, method + " " + Redaction.url(uri))
+            : clientFor(uri).send(request, HttpResponse.BodyHandlers.ofInputStream());
+        r = new WatchedResponse(sent, readTimeout, method + " " + Redaction.url(uri));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new InterruptedIOException("interrupted: " + method + " " + Redaction.url(uri));
@@ -279,6 +287,39 @@ public final class RegistryHttp {
         sameOrigin = false; // once the bytes come from elsewhere, the registry's credentials stay home
       }
       uri = next;
+    }
+  }
+
+  /**
+   * Sends a request with a body, giving up when the registry takes none of it for the read timeout (a
+   * stalled upload would otherwise hang the push). Once the body is all sent, the answer may take as long
+   * as the registry needs to commit a big blob.
+   */
+  private HttpResponse<InputStream> sendWatched(HttpClient client, HttpRequest request, WatchedBody upload, String what)
+      throws IOException, InterruptedException {
+    CompletableFuture<HttpResponse<InputStream>> f = client.sendAsync(request, HttpResponse.BodyHandlers.ofInputStream());
+    long tick = Math.max(20, Math.min(1000, readTimeout.toMillis() / 4));
+    try {
+      while (true) {
+        try {
+          return f.get(tick, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+          if (upload.idleNanos() > readTimeout.toNanos()) {
+            f.cancel(true);
+            throw new IOException(what + ": the registry took no bytes of the upload for " + readTimeout.toSeconds()
+                + " s (stalled)");
+          }
+        }
+      }
+    } catch (ExecutionException e) {
+      Throwable c = e.getCause();
+      if (c instanceof IOException io) {
+        throw io;
+      }
+      throw new IOException(c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage(), c);
+    } catch (InterruptedException e) {
+      f.cancel(true);
+      throw e;
     }
   }
 
