@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Blob upload: cross-repository mount ({@code POST ?mount=&from=}; a 202 is an upload session to use),
@@ -59,21 +60,41 @@ final class BlobPusher {
   /** Uploads {@code blob}, using {@code session} (from a refused mount) first when given. */
   void push(String repository, Descriptor blob, BlobSource source, URI session) throws IOException {
     for (int attempt = 1; ; attempt++) {
-      URI loc = session != null && attempt == 1 ? session : start(repository, blob.digest());
+      AtomicReference<URI> loc = new AtomicReference<>(session != null && attempt == 1 ? session : start(repository, blob.digest()));
       try {
         if (blob.size() <= monolithicMax) {
-          monolithic(repository, blob, source, loc);
+          monolithic(repository, blob, source, loc.get());
         } else {
           chunked(repository, blob, source, loc);
         }
         return;
       } catch (RegistryException e) {
+        cancel(repository, loc.get());
         boolean transientFailure = e.status() == 0 || e.status() == 429 || e.status() >= 500;
         if (!transientFailure || attempt >= http.retry().maxAttempts()) {
           throw e;
         }
         http.retry().pause(attempt, null);
+      } catch (IOException | RuntimeException e) {
+        cancel(repository, loc.get());
+        throw e;
       }
+    }
+  }
+
+  /**
+   * Best effort: asks the registry to drop a failed upload's bytes now (OCI distribution: DELETE on the
+   * session) instead of keeping them until its purge, a week by default for docker-registry.
+   */
+  private void cancel(String repository, URI session) {
+    if (session == null || Thread.currentThread().isInterrupted()) {
+      return;
+    }
+    try {
+      Call call = new Call("DELETE", session, null, null, Scopes.push(repository), name(repository), null);
+      RegistryHttp.discard(http.sendOnce(call));
+    } catch (IOException | RuntimeException ignored) {
+      // the registry's own purge removes the session later
     }
   }
 
@@ -100,7 +121,9 @@ final class BlobPusher {
     }
   }
 
-  private void chunked(String repository, Descriptor blob, BlobSource source, URI loc) throws IOException {
+  private void chunked(String repository, Descriptor blob, BlobSource source, AtomicReference<URI> session)
+      throws IOException {
+    URI loc = session.get();
     try (InputStream in = verifying(source.open(), blob, repository)) {
       long offset = 0;
       while (offset < blob.size()) {
@@ -120,6 +143,7 @@ final class BlobPusher {
           throw http.failure(r, call, "cannot upload blob chunk at " + offset);
         }
         loc = location(r, loc);
+        session.set(loc);
         offset += len;
       }
       if (in.read() >= 0) {

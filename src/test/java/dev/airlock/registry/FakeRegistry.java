@@ -34,6 +34,8 @@ final class FakeRegistry implements AutoCloseable {
   /** Open upload sessions by id, and the ids that became blobs. */
   final Map<String, java.io.ByteArrayOutputStream> sessions = new ConcurrentHashMap<>();
   final List<String> committed = new CopyOnWriteArrayList<>();
+  /** Upload sessions the client cancelled (DELETE). */
+  final List<String> cancelled = new CopyOnWriteArrayList<>();
   private final java.util.concurrent.atomic.AtomicInteger sessionCounter = new java.util.concurrent.atomic.AtomicInteger();
   volatile Fault fault = (ex, m, p) -> false;
   volatile String basicAuth;
@@ -133,6 +135,12 @@ final class FakeRegistry implements AutoCloseable {
     java.io.ByteArrayOutputStream buf = sessions.get(id);
     if (buf == null) {
       send(ex, 404, "application/json", "{\"errors\":[{\"code\":\"BLOB_UPLOAD_UNKNOWN\"}]}".getBytes());
+      return;
+    }
+    if (method.equals("DELETE")) {
+      sessions.remove(id);
+      cancelled.add(id);
+      send(ex, 204, null, new byte[0]);
       return;
     }
     String range = ex.getRequestHeaders().getFirst("Content-Range");

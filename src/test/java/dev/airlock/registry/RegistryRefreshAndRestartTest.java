@@ -121,6 +121,8 @@ class RegistryRefreshAndRestartTest {
     assertThat(fake.blobs).containsOnlyKeys(d.toString());
     assertThat(fake.blobs.get(d.toString())).isEqualTo(data);
     assertThat(fake.committed).containsExactly("s2"); // the broken session was never finished
+    assertThat(fake.cancelled).containsExactly("s1"); // but cancelled, so the registry drops its bytes now
+    assertThat(fake.sessions).isEmpty();
     assertThat(opened.get()).isEqualTo(2);
     assertThat(patches.get()).isEqualTo(2 + 3);
     assertThat(fake.seen).filteredOn(s -> s.method().equals("PUT")).extracting(FakeRegistry.Seen::uri)

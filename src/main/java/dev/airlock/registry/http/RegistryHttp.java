@@ -176,6 +176,12 @@ public final class RegistryHttp {
     return sendRetrying(call, true);
   }
 
+  /** Sends once, with authentication but without retries: for best-effort requests such as cleanup. */
+  public HttpResponse<InputStream> sendOnce(Call call) throws IOException {
+    ping();
+    return sendAuthenticated(call);
+  }
+
   private HttpResponse<InputStream> sendRetrying(Call call, boolean authenticate) throws IOException {
     for (int attempt = 1; ; attempt++) {
       HttpResponse<InputStream> r;
