@@ -2,7 +2,6 @@ package dev.airlock.verify.integrity;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -94,16 +93,6 @@ public final class ParallelChecks {
     if (f == Integer.MAX_VALUE) {
       return;
     }
-    Throwable t = failures[f];
-    if (t instanceof IOException e) {
-      throw e;
-    }
-    if (t instanceof RuntimeException e) {
-      throw e;
-    }
-    if (t instanceof Error e) {
-      throw e;
-    }
-    throw new UncheckedIOException(new IOException(t));
+    throw dev.airlock.Futures.rethrow(failures[f]);
   }
 }
