@@ -86,6 +86,9 @@ public final class Main implements Runnable {
     CommandLine cl = new CommandLine(new Main());
     String first = null;
     for (String a : args) {
+      if (a.equals("-h") || a.equals("--help") || a.equals("-V") || a.equals("--version")) {
+        break; // the top level answers: its help lists every command
+      }
       if (!a.startsWith("-")) {
         first = a;
         break;

@@ -8,7 +8,7 @@ import picocli.CommandLine;
 /** Runs the CLI in-process and captures exit code, stdout and stderr. */
 public record CommandResult(int exitCode, String out, String err) {
   public static CommandResult run(String... args) {
-    CommandLine cl = Main.commandLine();
+    CommandLine cl = Main.commandLine(args); // as bin/airlock builds it: only the named subcommand
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     cl.setOut(new PrintWriter(out, true));
