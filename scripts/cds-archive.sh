@@ -3,18 +3,34 @@
 # in-process run on a tiny image) into the AppCDS archive JAR.jsa that bin/airlock maps, so that every
 # command starts faster and none pays for writing the archive. Run by the build (package phase). Never
 # fails the build: without an archive bin/airlock records one on the first real command instead.
+#
+# The archive is a static one (a class list from the training run, then -Xshare:dump): unlike the dynamic
+# archive written at exit, it also holds picocli's classes, which are Java 5 class files (a dynamic
+# archive skips those, and they were then parsed from the jar at every start: 40 ms of each command).
+# Should the static dump fail, the dynamic archive is written as before.
 set -uo pipefail
 jar="${1:?usage: cds-archive.sh JAR}"
 java_bin="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 tmp="$jar.jsa.build-$$"
+opts=(-Xmx128m -XX:+UseSerialGC)
 rm -f "$jar.jsa"
-if "$java_bin" -XX:ArchiveClassesAtExit="$tmp" -Xshare:auto -Xlog:cds=off -Xlog:cds+dynamic=off \
-    -Xmx128m -XX:+UseSerialGC -cp "$jar" dev.airlock.cli.CdsTraining >"$tmp.log" 2>&1 && [ -s "$tmp" ]; then
+done_with() {
   mv -f "$tmp" "$jar.jsa"
-  rm -f "$tmp.log"
-  echo "cds-archive: wrote $jar.jsa ($(wc -c <"$jar.jsa") bytes)"
-else
-  echo "cds-archive: no archive (bin/airlock records one on first use): $(tail -3 "$tmp.log" 2>/dev/null | tr '\n' ' ')" >&2
-  rm -f "$tmp" "$tmp.log"
+  rm -f "$tmp.log" "$tmp.classlist"
+  echo "cds-archive: wrote $jar.jsa ($1, $(wc -c <"$jar.jsa") bytes)"
+  exit 0
+}
+if "$java_bin" -XX:DumpLoadedClassList="$tmp.classlist" "${opts[@]}" -cp "$jar" dev.airlock.cli.CdsTraining \
+    >"$tmp.log" 2>&1 && [ -s "$tmp.classlist" ] \
+  && "$java_bin" -Xshare:dump -XX:SharedClassListFile="$tmp.classlist" -XX:SharedArchiveFile="$tmp" \
+    -Xlog:cds=off "${opts[@]}" -cp "$jar" >>"$tmp.log" 2>&1 && [ -s "$tmp" ]; then
+  done_with static
 fi
+rm -f "$tmp" "$tmp.classlist"
+if "$java_bin" -XX:ArchiveClassesAtExit="$tmp" -Xshare:auto -Xlog:cds=off -Xlog:cds+dynamic=off \
+    "${opts[@]}" -cp "$jar" dev.airlock.cli.CdsTraining >>"$tmp.log" 2>&1 && [ -s "$tmp" ]; then
+  done_with dynamic
+fi
+echo "cds-archive: no archive (bin/airlock records one on first use): $(tail -3 "$tmp.log" 2>/dev/null | tr '\n' ' ')" >&2
+rm -f "$tmp" "$tmp.log" "$tmp.classlist"
 exit 0
