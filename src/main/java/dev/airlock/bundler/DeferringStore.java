@@ -5,13 +5,11 @@ import dev.airlock.oci.Digest;
 import dev.airlock.oci.RawManifest;
 import dev.airlock.oci.VerifyingInputStream;
 import dev.airlock.store.BlobSource;
-import dev.airlock.store.ContentStore;
+import dev.airlock.store.ForwardingStore;
 import dev.airlock.store.LayoutStore;
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -21,7 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * bundle tarball ({@link dev.airlock.bundle.TarAssembly}). Noted blobs count as present, so each is noted
  * once however many images share it. Reading a noted blob opens its source (verified).
  */
-final class DeferringStore implements ContentStore {
+final class DeferringStore extends ForwardingStore {
   /** Blobs above this go straight into the tarball; SBOMs the catalog reads are never above it. */
   static final long DEFER_ABOVE = SbomPackages.CAP;
 
@@ -32,17 +30,13 @@ final class DeferringStore implements ContentStore {
   record Deferred(Descriptor blob, BlobSource source) {}
 
   DeferringStore(LayoutStore work) {
+    super(work);
     this.work = work;
   }
 
   /** The noted blobs (digest to source), to fetch into the tarball. */
   Map<Digest, Deferred> deferred() {
     return deferred;
-  }
-
-  @Override
-  public String describe() {
-    return work.describe();
   }
 
   @Override
@@ -70,27 +64,7 @@ final class DeferringStore implements ContentStore {
   }
 
   @Override
-  public RawManifest getManifest(String repository, String tagOrDigest) throws IOException {
-    return work.getManifest(repository, tagOrDigest);
-  }
-
-  @Override
-  public Optional<Descriptor> resolve(String repository, String tagOrDigest) throws IOException {
-    return work.resolve(repository, tagOrDigest);
-  }
-
-  @Override
   public void putManifest(String repository, RawManifest manifest, String tag) throws IOException {
     work.putManifest(repository, manifest, tag, deferred::containsKey);
-  }
-
-  @Override
-  public List<String> tags(String repository) throws IOException {
-    return work.tags(repository);
-  }
-
-  @Override
-  public List<Descriptor> referrers(String repository, Digest subject, String artifactType) throws IOException {
-    return work.referrers(repository, subject, artifactType);
   }
 }

@@ -5,9 +5,8 @@ import dev.airlock.oci.Digest;
 import dev.airlock.oci.RawManifest;
 import dev.airlock.store.BlobSource;
 import dev.airlock.store.ContentStore;
+import dev.airlock.store.ForwardingStore;
 import java.io.IOException;
-import java.io.InputStream;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -21,8 +20,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * already holds (same tag, same digest; a referrer already listed). That is what makes a re-run push
  * only what is missing, and nothing after a success.
  */
-final class CountingTarget implements ContentStore {
-  private final ContentStore delegate;
+final class CountingTarget extends ForwardingStore {
   private final BlobMounter mounter;
   /** digest -> a repository of the target known to hold it. */
   private final Map<Digest, String> holders = new ConcurrentHashMap<>();
@@ -39,7 +37,7 @@ final class CountingTarget implements ContentStore {
   final AtomicLong manifestsSkipped = new AtomicLong();
 
   CountingTarget(ContentStore delegate, BlobMounter mounter) {
-    this.delegate = delegate;
+    super(delegate);
     this.mounter = mounter;
   }
 
@@ -53,11 +51,6 @@ final class CountingTarget implements ContentStore {
   }
 
   @Override
-  public String describe() {
-    return delegate.describe();
-  }
-
-  @Override
   public OptionalLong blobSize(String repository, Digest digest) throws IOException {
     OptionalLong s = delegate.blobSize(repository, digest);
     if (s.isPresent()) {
@@ -67,11 +60,6 @@ final class CountingTarget implements ContentStore {
       }
     }
     return s;
-  }
-
-  @Override
-  public InputStream openBlob(String repository, Descriptor blob) throws IOException {
-    return delegate.openBlob(repository, blob);
   }
 
   @Override
@@ -97,16 +85,6 @@ final class CountingTarget implements ContentStore {
   }
 
   @Override
-  public RawManifest getManifest(String repository, String tagOrDigest) throws IOException {
-    return delegate.getManifest(repository, tagOrDigest);
-  }
-
-  @Override
-  public Optional<Descriptor> resolve(String repository, String tagOrDigest) throws IOException {
-    return delegate.resolve(repository, tagOrDigest);
-  }
-
-  @Override
   public void putManifest(String repository, RawManifest manifest, String tag) throws IOException {
     if (alreadyThere(repository, manifest, tag)) {
       manifestsSkipped.incrementAndGet();
@@ -126,15 +104,5 @@ final class CountingTarget implements ContentStore {
           .anyMatch(r -> r.digest().equals(manifest.digest()));
     }
     return delegate.resolve(repository, manifest.digest().toString()).isPresent();
-  }
-
-  @Override
-  public List<String> tags(String repository) throws IOException {
-    return delegate.tags(repository);
-  }
-
-  @Override
-  public List<Descriptor> referrers(String repository, Digest subject, String artifactType) throws IOException {
-    return delegate.referrers(repository, subject, artifactType);
   }
 }

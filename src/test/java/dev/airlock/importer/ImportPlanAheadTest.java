@@ -5,11 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.airlock.VerificationException;
 import dev.airlock.store.ContentStore;
+import dev.airlock.store.ForwardingStore;
 import dev.airlock.store.LayoutStore;
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -41,17 +40,13 @@ class ImportPlanAheadTest {
     public ImportTarget open(String hostPort, String prefix, String spec) throws IOException {
       LayoutStore store = LayoutStore.openOrCreate(dir);
       opened.countDown();
-      ContentStore counted = (ContentStore) Proxy.newProxyInstance(getClass().getClassLoader(),
-          new Class<?>[] {ContentStore.class}, (proxy, method, args) -> {
-            if (method.getName().equals("close")) {
-              closed.incrementAndGet();
-            }
-            try {
-              return method.invoke(store, args);
-            } catch (InvocationTargetException e) {
-              throw e.getCause();
-            }
-          });
+      ContentStore counted = new ForwardingStore(store) {
+        @Override
+        public void close() throws IOException {
+          closed.incrementAndGet();
+          store.close();
+        }
+      };
       return new ImportTarget(spec, counted, hostPort, prefix, new TargetFeatures(true, true, false, "layout as a registry"), null, true,
           repos -> PushAccess.unchecked("auth: not checked"));
     }
