@@ -9,6 +9,7 @@ import dev.airlock.store.LayoutStore;
 import dev.airlock.testing.CommandResult;
 import dev.airlock.testing.Peers;
 import dev.airlock.testing.ProcessRunner;
+import dev.airlock.testing.TestLayouts;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -14,6 +14,7 @@ import dev.airlock.testing.CommandResult;
 import dev.airlock.testing.Peers;
 import dev.airlock.testing.ProcessRunner;
 import dev.airlock.testing.RealRegistry;
+import dev.airlock.testing.TestLayouts;
 import dev.airlock.transfer.GraphCopier;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;

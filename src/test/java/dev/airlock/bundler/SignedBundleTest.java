@@ -7,6 +7,7 @@ import dev.airlock.oci.RawManifest;
 import dev.airlock.store.LayoutStore;
 import dev.airlock.testing.CommandResult;
 import dev.airlock.testing.ProcessRunner;
+import dev.airlock.testing.TestLayouts;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

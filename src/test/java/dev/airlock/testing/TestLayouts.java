@@ -1,4 +1,4 @@
-package dev.airlock.bundler;
+package dev.airlock.testing;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -19,11 +19,11 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
 /** Builds small images, indexes, cosign signatures and OCI 1.1 referrers in an OCI layout for tests. */
-final class TestLayouts {
+public final class TestLayouts {
   private TestLayouts() {}
 
   /** A gzip'd tar layer holding one file with {@code content}. */
-  static byte[] layer(String file, String content) throws IOException {
+  public static byte[] layer(String file, String content) throws IOException {
     ByteArrayOutputStream bos = new ByteArrayOutputStream();
     try (GZIPOutputStream gz = new GZIPOutputStream(bos); TarArchiveOutputStream tar = new TarArchiveOutputStream(gz)) {
       byte[] b = content.getBytes(StandardCharsets.UTF_8);
@@ -38,7 +38,7 @@ final class TestLayouts {
   }
 
   /** Stores an image manifest (OCI or Docker media types) with the given layers; not tagged. */
-  static RawManifest image(LayoutStore l, boolean docker, Platform p, byte[]... layers) throws IOException {
+  public static RawManifest image(LayoutStore l, boolean docker, Platform p, byte[]... layers) throws IOException {
     ObjectNode cfg = Json.MAPPER.createObjectNode();
     cfg.put("architecture", p.architecture());
     cfg.put("os", p.os());
@@ -64,7 +64,7 @@ final class TestLayouts {
     return store(l, Json.write(m), null);
   }
 
-  static RawManifest index(LayoutStore l, boolean docker, List<RawManifest> children, List<Platform> platforms)
+  public static RawManifest index(LayoutStore l, boolean docker, List<RawManifest> children, List<Platform> platforms)
       throws IOException {
     ObjectNode idx = Json.MAPPER.createObjectNode();
     idx.put("schemaVersion", 2);
@@ -78,7 +78,7 @@ final class TestLayouts {
   }
 
   /** A cosign-format signature manifest (simple signing layer), stored under tag {@code sha256-<hex>.sig}. */
-  static RawManifest cosignSignature(LayoutStore l, String refPrefix, Digest subject) throws IOException {
+  public static RawManifest cosignSignature(LayoutStore l, String refPrefix, Digest subject) throws IOException {
     byte[] payload = ("{\"critical\":{\"identity\":{\"docker-reference\":\"x\"},\"image\":{\"docker-manifest-digest\":\""
         + subject + "\"},\"type\":\"cosign container image signature\"},\"optional\":null}").getBytes(StandardCharsets.UTF_8);
     Descriptor layer = l.putBytes(MediaTypes.COSIGN_SIMPLESIGNING, payload)
@@ -93,7 +93,7 @@ final class TestLayouts {
   }
 
   /** An OCI 1.1 referrer: an SPDX SBOM with {@code subject}. */
-  static RawManifest spdxReferrer(LayoutStore l, RawManifest subject, String pkg, String version) throws IOException {
+  public static RawManifest spdxReferrer(LayoutStore l, RawManifest subject, String pkg, String version) throws IOException {
     byte[] sbom = ("{\"spdxVersion\":\"SPDX-2.3\",\"name\":\"x\",\"packages\":[{\"name\":\"" + pkg
         + "\",\"versionInfo\":\"" + version + "\"}]}").getBytes(StandardCharsets.UTF_8);
     Descriptor layer = l.putBytes(MediaTypes.SPDX_JSON, sbom);
@@ -108,13 +108,13 @@ final class TestLayouts {
     return store(l, Json.write(m), null);
   }
 
-  static RawManifest store(LayoutStore l, byte[] bytes, String tag) throws IOException {
+  public static RawManifest store(LayoutStore l, byte[] bytes, String tag) throws IOException {
     RawManifest m = RawManifest.of(bytes, null, "test manifest");
     l.putManifest("", m, tag);
     return m;
   }
 
-  static void tag(LayoutStore l, RawManifest m, String tag) throws IOException {
+  public static void tag(LayoutStore l, RawManifest m, String tag) throws IOException {
     l.putManifest("", m, tag);
   }
 
