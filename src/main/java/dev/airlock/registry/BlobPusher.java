@@ -24,7 +24,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * Blob upload: cross-repository mount ({@code POST ?mount=&from=}; a 202 is an upload session to use),
  * a monolithic {@code PUT} for small blobs, and {@code PATCH} chunks streamed from one pass over the
  * source for large ones, always following the {@code Location} of the last response. The bytes sent are
- * verified while they stream; a failed upload restarts from the source, a bounded number of times.
+ * verified while they stream; a failed upload restarts from the source, a bounded number of times. A
+ * large blob can also be staged: sent and verified, and committed later ({@link StagedUpload}).
  */
 final class BlobPusher {
   private final RegistryHttp http;
@@ -59,22 +60,86 @@ final class BlobPusher {
 
   /** Uploads {@code blob}, using {@code session} (from a refused mount) first when given. */
   void push(String repository, Descriptor blob, BlobSource source, URI session) throws IOException {
-    for (int attempt = 1; ; attempt++) {
-      AtomicReference<URI> loc = new AtomicReference<>(session != null && attempt == 1 ? session : start(repository, blob.digest()));
+    attempts(repository, blob, session, loc -> {
+      if (blob.size() <= monolithicMax) {
+        monolithic(repository, blob, source, loc.get());
+      } else {
+        send(repository, blob, source, loc);
+        commit(new StagedUpload(repository, blob, loc.get()));
+      }
+      return null;
+    });
+  }
+
+  /**
+   * Sends every byte of {@code blob} into a new upload session, verified while it streams, and leaves
+   * the session open: nothing is in the repository until {@link #commit}. A failed attempt is cancelled
+   * and restarted like a push.
+   */
+  StagedUpload stage(String repository, Descriptor blob, BlobSource source) throws IOException {
+    return attempts(repository, blob, null, loc -> {
+      send(repository, blob, source, loc);
+      return new StagedUpload(repository, blob, loc.get());
+    });
+  }
+
+  /**
+   * A session staged earlier, if the registry still has it with all {@code blob.size()} bytes
+   * ({@code GET} on the session: 204 with {@code Range: 0-<size-1>}); empty otherwise.
+   */
+  java.util.Optional<StagedUpload> resume(String repository, Descriptor blob, URI session) throws IOException {
+    URI base = http.uri("/v2/");
+    if (!base.getScheme().equals(session.getScheme()) || !base.getRawAuthority().equals(session.getRawAuthority())) {
+      return java.util.Optional.empty(); // only this registry's own sessions, so no credential goes elsewhere
+    }
+    Call call = new Call("GET", session, null, null, Scopes.push(repository), name(repository), blob.digest().toString());
+    HttpResponse<InputStream> r = http.sendOnce(call);
+    RegistryHttp.discard(r);
+    String range = r.headers().firstValue("Range").orElse("");
+    if (r.statusCode() != 204 || !range.equals("0-" + (blob.size() - 1))) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(new StagedUpload(repository, blob, location(r, session)));
+  }
+
+  /** Completes a session whose bytes are all sent: {@code PUT ?digest=} without a body. */
+  void commit(StagedUpload u) throws IOException {
+    Call done = new Call("PUT", withDigest(u.location(), u.blob().digest()),
+        Map.of("Content-Type", "application/octet-stream"), () -> HttpRequest.BodyPublishers.noBody(),
+        Scopes.push(u.repository()), name(u.repository()), u.blob().digest().toString());
+    HttpResponse<InputStream> r = http.send(done);
+    RegistryHttp.discard(r);
+    if (r.statusCode() != 201) {
+      throw http.failure(r, done, "cannot finish blob upload");
+    }
+  }
+
+  /** Drops a staged session (best effort). */
+  void cancel(StagedUpload u) {
+    cancel(u.repository(), u.location());
+  }
+
+  @FunctionalInterface
+  private interface Attempt<T> {
+    T run(AtomicReference<URI> session) throws IOException;
+  }
+
+  /**
+   * Runs {@code attempt} in a session ({@code session} first when given, else a new one each time); a
+   * failed attempt's session is cancelled, and a transient failure is retried a bounded number of times.
+   */
+  private <T> T attempts(String repository, Descriptor blob, URI session, Attempt<T> attempt) throws IOException {
+    for (int n = 1; ; n++) {
+      AtomicReference<URI> loc = new AtomicReference<>(session != null && n == 1 ? session : start(repository, blob.digest()));
       try {
-        if (blob.size() <= monolithicMax) {
-          monolithic(repository, blob, source, loc.get());
-        } else {
-          chunked(repository, blob, source, loc);
-        }
-        return;
+        return attempt.run(loc);
       } catch (RegistryException e) {
         cancel(repository, loc.get());
         boolean transientFailure = e.status() == 0 || e.status() == 429 || e.status() >= 500;
-        if (!transientFailure || attempt >= http.retry().maxAttempts()) {
+        if (!transientFailure || n >= http.retry().maxAttempts()) {
           throw e;
         }
-        http.retry().pause(attempt, null);
+        http.retry().pause(n, null);
       } catch (IOException | RuntimeException e) {
         cancel(repository, loc.get());
         throw e;
@@ -121,7 +186,7 @@ final class BlobPusher {
     }
   }
 
-  private void chunked(String repository, Descriptor blob, BlobSource source, AtomicReference<URI> session)
+  private void send(String repository, Descriptor blob, BlobSource source, AtomicReference<URI> session)
       throws IOException {
     URI loc = session.get();
     try (InputStream in = verifying(source.open(), blob, repository)) {
@@ -149,13 +214,6 @@ final class BlobPusher {
       if (in.read() >= 0) {
         throw new dev.airlock.oci.DigestMismatchException("blob " + blob.digest() + " size", blob.size() + " bytes", "more");
       }
-    }
-    Call done = new Call("PUT", withDigest(loc, blob.digest()), Map.of("Content-Type", "application/octet-stream"),
-        () -> HttpRequest.BodyPublishers.noBody(), Scopes.push(repository), name(repository), blob.digest().toString());
-    HttpResponse<InputStream> r = http.send(done);
-    RegistryHttp.discard(r);
-    if (r.statusCode() != 201) {
-      throw http.failure(r, done, "cannot finish blob upload");
     }
   }
 

@@ -131,6 +131,34 @@ public final class RegistryStore implements ContentStore {
   }
 
   /**
+   * Sends {@code blob} into an upload session without committing it (see {@link StagedUpload}): its bytes
+   * are hashed as they go, so a caller can check every blob before any is committed.
+   */
+  public StagedUpload stage(String repository, Descriptor blob, BlobSource content) throws IOException {
+    return blobPusher.stage(repository, blob, content);
+  }
+
+  /**
+   * Takes up a session staged by an earlier run ({@code location} as it was last given): present when the
+   * registry still holds all of the blob's bytes in it, to be committed or cancelled like a new one.
+   */
+  public java.util.Optional<StagedUpload> resume(String repository, Descriptor blob, java.net.URI location)
+      throws IOException {
+    return blobPusher.resume(repository, blob, location);
+  }
+
+  /** Commits a staged upload: the blob is in its repository afterwards. */
+  public void commit(StagedUpload upload) throws IOException {
+    blobPusher.commit(upload);
+    blobHomes.putIfAbsent(upload.blob().digest(), upload.repository());
+  }
+
+  /** Drops a staged upload's bytes (best effort; the registry purges forgotten sessions anyway). */
+  public void cancel(StagedUpload upload) {
+    blobPusher.cancel(upload);
+  }
+
+  /**
    * Cross-repository mount: makes {@code digest} from {@code fromRepository} appear in {@code repository}
    * without sending it. False when the registry declined (the caller uploads instead).
    */
