@@ -46,11 +46,17 @@ public final class OfflineVerifier {
     }
     List<VerificationReport.Check> checks = new ArrayList<>();
     List<ImageResult> images = new ArrayList<>();
+    java.util.Map<dev.airlock.oci.Digest, Long> deferred = java.util.Map.of();
     LayoutCheckWarmUp.start();
-    try (BundleScan scan = BundleTarScanner.scan(bundle, options.tempDir())) {
+    try (BundleScan scan = BundleTarScanner.scan(bundle, options.tempDir(), options.deferHashingFrom())) {
       BundleContents contents = BundleLayoutChecker.check(scan);
-      checks.add(new VerificationReport.Check("integrity", true, contents.blobs() + " blobs (" + contents.manifests()
-          + " manifests) match their digests; references complete"
+      deferred = scan.deferred();
+      long deferredBytes = deferred.values().stream().mapToLong(Long::longValue).sum();
+      checks.add(new VerificationReport.Check("integrity", true, (contents.blobs() - deferred.size()) + " blobs ("
+          + contents.manifests() + " manifests) match their digests"
+          + (deferred.isEmpty() ? "" : ", " + deferred.size() + " layers (" + deferredBytes / (1024 * 1024)
+              + " MiB) are hashed as they are read")
+          + "; references complete"
           + (contents.absentChildren() > 0 ? ", " + contents.absentChildren() + " platform children absent as recorded" : "")
           + "; catalog agrees"));
       Instant validationTime = options.clock().instant();
@@ -80,7 +86,7 @@ public final class OfflineVerifier {
     }
     boolean passed = checks.stream().allMatch(VerificationReport.Check::passed)
         && images.stream().allMatch(ImageResult::passed);
-    return new VerificationReport(bundle.toString(), checks, images, passed);
+    return new VerificationReport(bundle.toString(), checks, images, passed, deferred);
   }
 
   /** The trust root for keyless rules, loaded when first needed; its outcome is recorded as a check. */

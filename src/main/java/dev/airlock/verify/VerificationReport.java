@@ -1,12 +1,26 @@
 package dev.airlock.verify;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import dev.airlock.oci.Digest;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What {@link OfflineVerifier} found: the bundle-level checks (integrity, bundle signature, trust root)
  * and the per-image policy results. {@link #passed()} is true only when every check and image passed.
+ * {@code deferred}: the layers left unhashed when the options asked for it (digest to size); passing
+ * says nothing about them, their reader must hash them.
  */
-public record VerificationReport(String bundle, List<Check> checks, List<ImageResult> images, boolean passed) {
+public record VerificationReport(String bundle, List<Check> checks, List<ImageResult> images, boolean passed,
+    @JsonIgnore Map<Digest, Long> deferred) {
+  public VerificationReport {
+    deferred = deferred == null ? Map.of() : Map.copyOf(deferred);
+  }
+
+  public VerificationReport(String bundle, List<Check> checks, List<ImageResult> images, boolean passed) {
+    this(bundle, checks, images, passed, Map.of());
+  }
+
   /** A bundle-level check. */
   public record Check(String name, boolean passed, String detail) {}
 

@@ -18,6 +18,8 @@ import java.util.List;
  * @param trustedRoot a trusted_root.json to use directly instead of TUF (overrides the policy's)
  * @param clock "now" (the maximum-age check, and validation when the bundle is unsigned)
  * @param tempDir where the streaming pass spools small blobs
+ * @param deferHashingFrom layers of this many bytes or more are not hashed but listed in the report as
+ *     deferred, for a caller that hashes them as it reads them (the import); {@code Long.MAX_VALUE}: none
  */
 public record VerifyOptions(
     List<PublicKey> keys,
@@ -28,36 +30,44 @@ public record VerifyOptions(
     Path tufRoot,
     Path trustedRoot,
     Clock clock,
-    Path tempDir) {
+    Path tempDir,
+    long deferHashingFrom) {
 
   public VerifyOptions {
     keys = keys == null ? List.of() : List.copyOf(keys);
     clock = clock == null ? Clock.systemUTC() : clock;
     tempDir = tempDir == null ? Path.of(System.getProperty("java.io.tmpdir")) : tempDir;
     policyDir = policyDir == null ? Path.of(".") : policyDir;
+    deferHashingFrom = deferHashingFrom <= 0 ? Long.MAX_VALUE : deferHashingFrom;
   }
 
   public static VerifyOptions withKeys(List<PublicKey> keys) {
-    return new VerifyOptions(keys, null, null, false, null, null, null, null, null);
+    return new VerifyOptions(keys, null, null, false, null, null, null, null, null, Long.MAX_VALUE);
   }
 
   public VerifyOptions withPolicy(Policy p, Path dir) {
-    return new VerifyOptions(keys, p, dir, allowUnsigned, tufRepository, tufRoot, trustedRoot, clock, tempDir);
+    return new VerifyOptions(keys, p, dir, allowUnsigned, tufRepository, tufRoot, trustedRoot, clock, tempDir, deferHashingFrom);
   }
 
   public VerifyOptions withAllowUnsigned(boolean b) {
-    return new VerifyOptions(keys, policy, policyDir, b, tufRepository, tufRoot, trustedRoot, clock, tempDir);
+    return new VerifyOptions(keys, policy, policyDir, b, tufRepository, tufRoot, trustedRoot, clock, tempDir, deferHashingFrom);
   }
 
   public VerifyOptions withTuf(Path repository, Path root) {
-    return new VerifyOptions(keys, policy, policyDir, allowUnsigned, repository, root, trustedRoot, clock, tempDir);
+    return new VerifyOptions(keys, policy, policyDir, allowUnsigned, repository, root, trustedRoot, clock, tempDir, deferHashingFrom);
   }
 
   public VerifyOptions withTrustedRoot(Path file) {
-    return new VerifyOptions(keys, policy, policyDir, allowUnsigned, tufRepository, tufRoot, file, clock, tempDir);
+    return new VerifyOptions(keys, policy, policyDir, allowUnsigned, tufRepository, tufRoot, file, clock, tempDir, deferHashingFrom);
   }
 
   public VerifyOptions withClock(Clock c) {
-    return new VerifyOptions(keys, policy, policyDir, allowUnsigned, tufRepository, tufRoot, trustedRoot, c, tempDir);
+    return new VerifyOptions(keys, policy, policyDir, allowUnsigned, tufRepository, tufRoot, trustedRoot, c, tempDir, deferHashingFrom);
+  }
+
+  /** See {@code deferHashingFrom}: only for a caller that hashes the deferred layers itself. */
+  public VerifyOptions withDeferredHashing(long fromBytes) {
+    return new VerifyOptions(keys, policy, policyDir, allowUnsigned, tufRepository, tufRoot, trustedRoot, clock, tempDir,
+        fromBytes);
   }
 }

@@ -38,11 +38,24 @@ final class BlobCheck {
 
   /** Checks a blob of {@code size} bytes (as the tar header says) read from {@code in}, using {@code buf}. */
   static void check(BundleScan r, Digest expected, long size, Source in, byte[] buf) throws IOException {
-    MessageDigest md = expected.newMessageDigest();
+    check(r, expected, size, in, buf, Long.MAX_VALUE);
+  }
+
+  /**
+   * As {@link #check(BundleScan, Digest, long, Source, byte[])}, except that a blob of {@code deferFrom}
+   * bytes or more which is not spooled (a layer) is left unhashed; returns false for such a blob, whose
+   * caller must hash it before relying on it.
+   */
+  static boolean check(BundleScan r, Digest expected, long size, Source in, byte[] buf, long deferFrom)
+      throws IOException {
     int head = readFully(in, buf, (int) Math.min(Math.min(HEAD, buf.length), size));
     boolean json = size <= Json.MANIFEST_CAP && head > 0 && startsWithBrace(buf, head);
     boolean sqlite = head >= SQLITE_MAGIC.length && Arrays.equals(buf, 0, SQLITE_MAGIC.length, SQLITE_MAGIC, 0, SQLITE_MAGIC.length);
     boolean tuf = size <= TUF_SPOOL_CAP && isTufArchive(buf, head);
+    if (size >= deferFrom && !json && !sqlite && !tuf) {
+      return false;
+    }
+    MessageDigest md = expected.newMessageDigest();
     Path target = r.spool.resolve(expected.blobPath());
     Path tmp = (json || sqlite || tuf) ? target.resolveSibling(".tmp-" + expected.hex()) : null;
     long total = 0;
@@ -65,6 +78,7 @@ final class BlobCheck {
     if (tmp != null) {
       Files.move(tmp, target);
     }
+    return true;
   }
 
   /** The bytes {@code [offset, offset + size)} of {@code channel}, by positional reads (thread-safe). */

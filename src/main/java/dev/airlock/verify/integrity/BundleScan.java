@@ -24,6 +24,7 @@ public final class BundleScan implements Closeable {
   final Path spool;
   final Map<Digest, Long> blobs = new HashMap<>();
   final Set<String> names = new HashSet<>();
+  final Map<Digest, Long> deferred = new HashMap<>();
   byte[] layoutFile;
   byte[] indexBytes;
   private LayoutStore store;
@@ -37,9 +38,17 @@ public final class BundleScan implements Closeable {
     return bundle;
   }
 
-  /** Every blob in the tar with its size; all digests were checked. */
+  /** Every blob in the tar with its size; all digests were checked, except those {@link #deferred()}. */
   public Map<Digest, Long> blobs() {
     return Collections.unmodifiableMap(blobs);
+  }
+
+  /**
+   * The blobs the scan was asked not to hash (layers at or above a size), with their sizes: whoever
+   * relies on them must hash them first. Empty unless the scan deferred hashing.
+   */
+  public Map<Digest, Long> deferred() {
+    return Collections.unmodifiableMap(deferred);
   }
 
   /** The spooled file of a small blob (a manifest, JSON, the catalog), or null when it was not kept. */

@@ -40,7 +40,16 @@ public final class BundleTarScanner {
 
   /** Scans {@code bundle}; the spool directory is created under {@code tempParent}. */
   public static BundleScan scan(Path bundle, Path tempParent) throws IOException {
-    return scan(bundle, tempParent, ParallelChecks.defaultThreads());
+    return scan(bundle, tempParent, ParallelChecks.defaultThreads(), Long.MAX_VALUE);
+  }
+
+  /**
+   * As {@link #scan(Path, Path)}, but layers of {@code deferFrom} bytes or more in an uncompressed
+   * tarball are not hashed: they are listed in {@link BundleScan#deferred()} for the caller to hash as it
+   * reads them (an import hashes each layer once, while it is uploaded). Everything else is checked.
+   */
+  public static BundleScan scan(Path bundle, Path tempParent, long deferFrom) throws IOException {
+    return scan(bundle, tempParent, ParallelChecks.defaultThreads(), deferFrom);
   }
 
   /**
@@ -48,6 +57,10 @@ public final class BundleTarScanner {
    * every bundle as one sequential stream (the path of compressed bundles).
    */
   static BundleScan scan(Path bundle, Path tempParent, int threads) throws IOException {
+    return scan(bundle, tempParent, threads, Long.MAX_VALUE);
+  }
+
+  private static BundleScan scan(Path bundle, Path tempParent, int threads, long deferFrom) throws IOException {
     Path spool = Files.createTempDirectory(tempParent, "airlock-verify-");
     BundleScan result = new BundleScan(bundle, spool);
     boolean ok = false;
@@ -56,7 +69,7 @@ public final class BundleTarScanner {
       Files.createDirectories(spool.resolve("blobs/sha512"));
       try {
         if (threads > 0 && Files.isRegularFile(bundle) && !startsWith(bundle, ZSTD_MAGIC)) {
-          scanFile(result, threads);
+          scanFile(result, threads, deferFrom);
         } else {
           try (InputStream raw = new BufferedInputStream(Files.newInputStream(bundle), 1 << 16)) {
             scanStream(result, raw);
@@ -101,7 +114,7 @@ public final class BundleTarScanner {
   }
 
   /** Headers first, then every blob hashed with positional reads on up to {@code threads} threads. */
-  private static void scanFile(BundleScan r, int threads) throws IOException {
+  private static void scanFile(BundleScan r, int threads, long deferFrom) throws IOException {
     try (FileChannel ch = FileChannel.open(r.bundle, StandardOpenOption.READ)) {
       long fileSize = ch.size();
       List<TarArchiveEntry> blobEntries = new ArrayList<>();
@@ -122,8 +135,13 @@ public final class BundleTarScanner {
       for (int i = 0; i < blobEntries.size(); i++) {
         TarArchiveEntry e = blobEntries.get(i);
         Digest d = digests.get(i);
-        jobs.add(new ParallelChecks.Job(e.getSize(),
-            buf -> BlobCheck.check(r, d, e.getSize(), BlobCheck.range(ch, e.getDataOffset(), e.getSize()), buf)));
+        jobs.add(new ParallelChecks.Job(e.getSize(), buf -> {
+          if (!BlobCheck.check(r, d, e.getSize(), BlobCheck.range(ch, e.getDataOffset(), e.getSize()), buf, deferFrom)) {
+            synchronized (r.deferred) {
+              r.deferred.put(d, e.getSize());
+            }
+          }
+        }));
       }
       ParallelChecks.run(jobs, threads);
       for (int i = 0; i < blobEntries.size(); i++) {
