@@ -1,6 +1,6 @@
 -- airlock import history: one local database per machine (default ~/.local/share/airlock/history.db).
 -- The version is in PRAGMA user_version; bump it when the schema changes.
-PRAGMA user_version = 1;
+PRAGMA user_version = 2;
 
 CREATE TABLE IF NOT EXISTS imports (
   id                INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -23,3 +23,17 @@ CREATE TABLE IF NOT EXISTS imports (
   error             TEXT
 );
 CREATE INDEX IF NOT EXISTS imports_bundle ON imports (bundle_digest);
+
+-- Upload sessions an import left open (version 2): every byte of the layer was sent and hashed to its digest
+-- as it went, but the import stopped (killed, or the registry failed) before it could commit. A later import
+-- of a bundle holding the layer into the same repository continues the session instead of sending the bytes
+-- again, if the registry still has it; a commit, a cancel or a session the registry no longer knows removes it.
+CREATE TABLE IF NOT EXISTS staged_uploads (
+  registry          TEXT NOT NULL,            -- host:port
+  repository        TEXT NOT NULL,
+  digest            TEXT NOT NULL,
+  size              INTEGER NOT NULL,
+  location          TEXT NOT NULL,            -- the session URL as the registry last gave it
+  staged_at         TEXT NOT NULL,            -- RFC 3339, UTC
+  PRIMARY KEY (registry, repository, digest)
+);

@@ -89,6 +89,9 @@ final class ImportCommand implements Callable<Integer> {
         }));
     progress.finish();
     if (!r.dryRun()) {
+      if (r.verification().afterPush() != null) {
+        out.println("integrity: " + r.verification().afterPush());
+      }
       out.println("check after import:");
       r.proof().forEach(l -> out.println("  " + l));
     }

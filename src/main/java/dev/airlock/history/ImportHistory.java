@@ -118,6 +118,60 @@ public final class ImportHistory {
     }
   }
 
+  /** The session an earlier import left open for {@code digest} in {@code repository} of {@code registry}. */
+  public java.util.Optional<String> stagedUpload(String registry, String repository, String digest, long size) {
+    String sql = "SELECT location FROM staged_uploads WHERE registry = ? AND repository = ? AND digest = ? AND size = ?";
+    try (Connection c = connect(); PreparedStatement s = c.prepareStatement(sql)) {
+      s.setString(1, registry);
+      s.setString(2, repository);
+      s.setString(3, digest);
+      s.setLong(4, size);
+      try (ResultSet rs = s.executeQuery()) {
+        return rs.next() ? java.util.Optional.of(rs.getString(1)) : java.util.Optional.empty();
+      }
+    } catch (SQLException e) {
+      throw new AirlockException("cannot read import history " + db + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Notes an open session holding every byte of {@code digest}, hashed as sent (replaces an older one). */
+  public void rememberStagedUpload(String registry, String repository, String digest, long size, String location) {
+    String sql = "INSERT OR REPLACE INTO staged_uploads (registry, repository, digest, size, location, staged_at)"
+        + " VALUES (?,?,?,?,?,?)";
+    try (Connection c = connect(); PreparedStatement s = c.prepareStatement(sql)) {
+      s.setString(1, registry);
+      s.setString(2, repository);
+      s.setString(3, digest);
+      s.setLong(4, size);
+      s.setString(5, location);
+      s.setString(6, java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
+      s.executeUpdate();
+    } catch (SQLException e) {
+      throw new AirlockException("cannot write import history " + db + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Forgets sessions ({@code repository, digest} pairs): committed, cancelled, or no longer known to the registry. */
+  public void forgetStagedUploads(String registry, List<String[]> repositoryAndDigest) {
+    if (repositoryAndDigest.isEmpty()) {
+      return;
+    }
+    try (Connection c = connect();
+        PreparedStatement s = c.prepareStatement("DELETE FROM staged_uploads WHERE registry = ? AND repository = ? AND digest = ?")) {
+      c.setAutoCommit(false);
+      for (String[] rd : repositoryAndDigest) {
+        s.setString(1, registry);
+        s.setString(2, rd[0]);
+        s.setString(3, rd[1]);
+        s.addBatch();
+      }
+      s.executeBatch();
+      c.commit();
+    } catch (SQLException e) {
+      throw new AirlockException("cannot write import history " + db + ": " + e.getMessage(), e);
+    }
+  }
+
   /** Every import, oldest first. */
   public List<ImportRecord> list() throws IOException {
     List<ImportRecord> out = new ArrayList<>();

@@ -46,6 +46,12 @@ public final class BundleImporter {
     void planned(BundleVerifier.Outcome verification, ImportPlan plan);
   }
 
+  /**
+   * Layers of this size or more are hashed once, while they are uploaded into a registry, instead of by
+   * the verification and again by the upload (see {@link StagingTarget}); smaller blobs are hashed by both.
+   */
+  static final long HASH_WHILE_UPLOADING_FROM = 1L << 20;
+
   private final BundleVerifier verifier;
   private final RegistryTargets registries;
 
@@ -71,9 +77,12 @@ public final class BundleImporter {
           throw new UncheckedIOException(e);
         }
       }, planner);
+      // into a registry, the layers are hashed while they are uploaded, and committed only once all have been
+      BundleVerifier.Request request = ahead && !o.dryRun()
+          ? o.verify().deferringLayersFrom(HASH_WHILE_UPLOADING_FROM) : o.verify();
       BundleVerifier.Outcome verified;
       try {
-        verified = verifier.verify(bundle, o.verify());
+        verified = verifier.verify(bundle, request);
       } catch (VerificationException e) {
         discard(planner, planning);
         record(o, started, bundle, null, ImportRecord.VERIFICATION_FAILED, e.getMessage(), e.getMessage());
@@ -87,6 +96,20 @@ public final class BundleImporter {
       }
       Planned planned = ahead ? Futures.join(planning) : plan(bundle, o);
       try (ImportTarget target = planned.target()) {
+        StagingTarget staging = null;
+        if (!verified.deferred().isEmpty()) {
+          if (target.store() instanceof dev.airlock.registry.RegistryStore registry) {
+            staging = new StagingTarget(planned.counted(), registry, bundle.store(), verified.deferred(),
+                o.parallelism() > 0 ? o.parallelism() : GraphCopier.defaultParallelism(),
+                sessions(o.history(), target.host()));
+          } else {
+            try {
+              StagingTarget.hashAll(bundle.store(), verified.deferred());
+            } catch (VerificationException e) {
+              throw failedVerification(o, started, bundle, e);
+            }
+          }
+        }
         progress.phase("plan", -1, -1);
         CountingTarget counted = planned.counted();
         ImportPlan plan = planned.plan();
@@ -111,7 +134,7 @@ public final class BundleImporter {
           progress.phase("push", plan.blobs() - plan.existingBlobs(), plan.bytes() - plan.existingBytes());
           GraphCopier.Options copy = GraphCopier.Options.defaults().withProgress(progress)
               .withParallelism(o.parallelism() > 0 ? o.parallelism() : GraphCopier.defaultParallelism());
-          try (GraphCopier copier = new GraphCopier(counted, copy)) {
+          try (GraphCopier copier = new GraphCopier(staging != null ? staging : counted, copy)) {
             // every root at once (a split index: each platform its own root); records go back to their items
             List<GraphCopier.Job> jobs = new ArrayList<>();
             List<Integer> itemOf = new ArrayList<>();
@@ -143,6 +166,13 @@ public final class BundleImporter {
               copied.add(new PostImportCheck.Copied(plan.items().get(n), byItem.get(n)));
             }
           }
+          if (staging != null) {
+            progress.phase("commit", -1, -1);
+            staging.commit();
+            verified = verified.afterPush(verified.deferred().size() + " layers hashed to their digests while uploaded,"
+                + " before any was committed" + (staging.resumed() == 0 ? ""
+                    : " (" + staging.resumed() + " uploads continued from an earlier run, their layers hashed from the bundle)"));
+          }
           progress.phase("check", -1, -1);
           PostImportCheck.Proof proof = PostImportCheck.check(target.store(), target.isRegistry() ? target.host() : o.to(), copied);
           if (!proof.ok()) {
@@ -161,9 +191,18 @@ public final class BundleImporter {
               counted.mounted.get(), counted.mountedBytes.get(), counted.skippedBlobs(), counted.skippedBytes.get(),
               counted.manifestsPushed.get(), counted.manifestsSkipped.get(), proof.lines(), notes,
               Duration.between(started, Instant.now()), 0);
-          long id = record(o, started, bundle, r, ImportRecord.OK, verified.summary(), null);
+          long id = record(o, started, bundle, r, ImportRecord.OK, verified.fullSummary(), null);
           return withId(r, id);
         } catch (IOException | RuntimeException e) {
+          if (staging != null) { // nothing is committed unless every layer hashed
+            int kept = staging.abandon(e instanceof VerificationException);
+            if (e instanceof VerificationException v) {
+              throw failedVerification(o, started, bundle, v);
+            }
+            if (kept > 0) {
+              progress.info(kept + " complete uploads stay open at the registry: importing again continues them");
+            }
+          }
           ImportResult partial = new ImportResult(plan, verified, false, counted.uploaded.get(), counted.uploadedBytes.get(),
               counted.mounted.get(), counted.mountedBytes.get(), counted.skippedBlobs(), counted.skippedBytes.get(),
               counted.manifestsPushed.get(), counted.manifestsSkipped.get(), List.of(), List.of(),
@@ -173,6 +212,40 @@ public final class BundleImporter {
         }
       }
     }
+  }
+
+  /** Open upload sessions are noted in the import history, so a later run can continue them. */
+  private static StagingTarget.Sessions sessions(Path history, String registry) throws IOException {
+    if (history == null) {
+      return StagingTarget.Sessions.NONE;
+    }
+    ImportHistory h = ImportHistory.open(history);
+    return new StagingTarget.Sessions() {
+      @Override
+      public java.util.Optional<String> find(String repository, dev.airlock.oci.Descriptor blob) {
+        return h.stagedUpload(registry, repository, blob.digest().toString(), blob.size());
+      }
+
+      @Override
+      public void remember(dev.airlock.registry.StagedUpload u) {
+        h.rememberStagedUpload(registry, u.repository(), u.blob().digest().toString(), u.blob().size(),
+            u.location().toString());
+      }
+
+      @Override
+      public void forget(List<dev.airlock.registry.StagedUpload> uploads) {
+        h.forgetStagedUploads(registry, uploads.stream()
+            .map(u -> new String[] {u.repository(), u.blob().digest().toString()}).toList());
+      }
+    };
+  }
+
+  /** A layer hashed while it was read did not match: recorded, and reported like any failed verification. */
+  private static VerificationException failedVerification(Options o, Instant started, BundleContent bundle,
+      VerificationException e) throws IOException {
+    String msg = "bundle " + bundle.path() + " failed verification, nothing was imported: " + e.getMessage();
+    record(o, started, bundle, null, ImportRecord.VERIFICATION_FAILED, msg, msg);
+    return new VerificationException(msg, e);
   }
 
   /** An opened target and the plan made against it. */

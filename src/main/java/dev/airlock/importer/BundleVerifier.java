@@ -1,8 +1,10 @@
 package dev.airlock.importer;
 
+import dev.airlock.oci.Digest;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The check that runs before the first byte of an import is pushed. It throws
@@ -10,15 +12,53 @@ import java.util.List;
  */
 @FunctionalInterface
 public interface BundleVerifier {
-  /** What the caller asks to be enforced. */
-  record Request(List<Path> keys, Path policy, boolean allowUnsigned) {
+  /**
+   * What the caller asks to be enforced. {@code deferLayersFrom}: a verifier may leave layers of this many
+   * bytes or more unhashed and list them in {@link Outcome#deferred()}, because the caller hashes them as
+   * it reads them, before it commits anything; 0 = hash everything.
+   */
+  record Request(List<Path> keys, Path policy, boolean allowUnsigned, long deferLayersFrom) {
     public Request {
       keys = keys == null ? List.of() : List.copyOf(keys);
     }
+
+    public Request(List<Path> keys, Path policy, boolean allowUnsigned) {
+      this(keys, policy, allowUnsigned, 0);
+    }
+
+    public Request deferringLayersFrom(long bytes) {
+      return new Request(keys, policy, allowUnsigned, bytes);
+    }
   }
 
-  /** A passed verification, in one line for the plan, the summary and the history. */
-  record Outcome(boolean signatureVerified, String summary) {}
+  /**
+   * A passed verification, in one line for the plan, the summary and the history. {@code deferred}: the
+   * layers (digest to size) it did not hash, as the request allowed; empty when it hashed everything.
+   * {@code afterPush}: how the import accounted for those layers once it had pushed them (null before).
+   */
+  record Outcome(boolean signatureVerified, String summary, Map<Digest, Long> deferred, String afterPush) {
+    public Outcome {
+      deferred = deferred == null ? Map.of() : Map.copyOf(deferred);
+    }
+
+    public Outcome(boolean signatureVerified, String summary, Map<Digest, Long> deferred) {
+      this(signatureVerified, summary, deferred, null);
+    }
+
+    public Outcome(boolean signatureVerified, String summary) {
+      this(signatureVerified, summary, Map.of());
+    }
+
+    /** The same outcome, with what the push established about the deferred layers. */
+    public Outcome afterPush(String note) {
+      return new Outcome(signatureVerified, summary, deferred, note);
+    }
+
+    /** The verification's line, with the push's note when there is one (for the history). */
+    public String fullSummary() {
+      return afterPush == null ? summary : summary + "; " + afterPush;
+    }
+  }
 
   Outcome verify(BundleContent bundle, Request request) throws IOException;
 }

@@ -50,6 +50,19 @@ final class CountingTarget extends ForwardingStore {
     return skipped.size();
   }
 
+  /** A repository of the target known to hold {@code digest}, or null. */
+  String holder(Digest digest) {
+    return holders.get(digest);
+  }
+
+  /** A blob uploaded around this store ({@link StagingTarget}) is now in {@code repository}: counted as pushed. */
+  void committed(String repository, Descriptor blob) {
+    uploadedHere.add(blob.digest());
+    uploaded.incrementAndGet();
+    uploadedBytes.addAndGet(blob.size());
+    holders.putIfAbsent(blob.digest(), repository);
+  }
+
   @Override
   public OptionalLong blobSize(String repository, Digest digest) throws IOException {
     OptionalLong s = delegate.blobSize(repository, digest);

@@ -29,7 +29,8 @@ public final class OfflineBundleVerifier implements BundleVerifier {
     for (Path k : request.keys()) {
       keys.add(PublicKeys.load(k));
     }
-    VerifyOptions opts = VerifyOptions.withKeys(keys).withAllowUnsigned(request.allowUnsigned());
+    VerifyOptions opts = VerifyOptions.withKeys(keys).withAllowUnsigned(request.allowUnsigned())
+        .withDeferredHashing(request.deferLayersFrom());
     if (request.policy() != null) {
       Path p = request.policy().toAbsolutePath();
       opts = opts.withPolicy(Policy.load(p), p.getParent());
@@ -41,6 +42,6 @@ public final class OfflineBundleVerifier implements BundleVerifier {
     }
     String summary = report.checks().stream().map(c -> c.name() + ": " + c.detail()).collect(Collectors.joining("; "))
         + (report.images().isEmpty() ? "" : "; policy: " + report.images().size() + " images passed");
-    return new Outcome(!keys.isEmpty(), summary);
+    return new Outcome(!keys.isEmpty(), summary, report.deferred());
   }
 }
