@@ -89,7 +89,7 @@ final class BlobPusher {
    */
   java.util.Optional<StagedUpload> resume(String repository, Descriptor blob, URI session) throws IOException {
     URI base = http.uri("/v2/");
-    if (!base.getScheme().equals(session.getScheme()) || !base.getRawAuthority().equals(session.getRawAuthority())) {
+    if (!RegistryHttp.sameOrigin(base, session)) {
       return java.util.Optional.empty(); // only this registry's own sessions, so no credential goes elsewhere
     }
     Call call = new Call("GET", session, null, null, Scopes.push(repository), name(repository), blob.digest().toString());
@@ -99,7 +99,9 @@ final class BlobPusher {
     if (r.statusCode() != 204 || !range.equals("0-" + (blob.size() - 1))) {
       return java.util.Optional.empty();
     }
-    return java.util.Optional.of(new StagedUpload(repository, blob, location(r, session)));
+    URI next = location(r, session);
+    return RegistryHttp.sameOrigin(base, next) ? java.util.Optional.of(new StagedUpload(repository, blob, next))
+        : java.util.Optional.empty();
   }
 
   /** Completes a session whose bytes are all sent: {@code PUT ?digest=} without a body. */
@@ -152,7 +154,7 @@ final class BlobPusher {
    * session) instead of keeping them until its purge, a week by default for docker-registry.
    */
   private void cancel(String repository, URI session) {
-    if (session == null || Thread.currentThread().isInterrupted()) {
+    if (session == null || Thread.currentThread().isInterrupted() || !RegistryHttp.sameOrigin(http.uri("/v2/"), session)) {
       return;
     }
     try {

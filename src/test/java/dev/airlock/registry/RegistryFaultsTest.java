@@ -54,6 +54,23 @@ class RegistryFaultsTest {
     return RegistryStore.open(fake.hostPort(), o.withRetry(RetryPolicy.defaults().withSleeper(sleeps::add)));
   }
 
+  @Test
+  void aStagedSessionIsOnlyResumedOnTheRegistryItself() throws Exception {
+    byte[] data = "staged".getBytes(StandardCharsets.UTF_8);
+    Descriptor blob = Descriptor.of(MediaTypes.OCI_LAYER_GZIP, Digest.sha256(data), data.length);
+    try (RegistryStore s = store()) {
+      assertThat(s.resume("r", blob, java.net.URI.create("http://127.0.0.2:" + fake.server.getAddress().getPort()
+          + "/v2/r/blobs/uploads/x"))).isEmpty();
+      s.cancel(new StagedUpload("r", blob, java.net.URI.create("http://example.invalid/v2/r/blobs/uploads/x")));
+      assertThat(fake.seen).as("no request, so no credential, went to another origin").isEmpty();
+
+      StagedUpload u = s.stage("r", blob, () -> new java.io.ByteArrayInputStream(data));
+      assertThat(fake.committed).isEmpty();
+      s.commit(u);
+      assertThat(s.blobSize("r", blob.digest())).hasValue(data.length);
+    }
+  }
+
   private static byte[] manifest(Descriptor layer) {
     byte[] cfg = "{}".getBytes(StandardCharsets.UTF_8);
     return ("{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_MANIFEST + "\",\"config\":{\"mediaType\":\""

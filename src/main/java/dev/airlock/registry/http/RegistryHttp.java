@@ -342,7 +342,8 @@ public final class RegistryHttp {
         + Redaction.url(to) + ": plain HTTP is not allowed for that host");
   }
 
-  static boolean sameOrigin(URI a, URI b) {
+  /** Same scheme, host (any case) and port (a default port given or not). */
+  public static boolean sameOrigin(URI a, URI b) {
     return Objects.equals(lower(a.getScheme()), lower(b.getScheme())) && Objects.equals(lower(a.getHost()), lower(b.getHost()))
         && port(a) == port(b);
   }
