@@ -21,6 +21,9 @@ import java.util.TreeMap;
 
 /** The local import history database (schema: {@code catalog/history.sql}). */
 public final class ImportHistory {
+  /** The schema version this build writes ({@code PRAGMA user_version}; history.sql says the same). */
+  static final int SCHEMA_VERSION = 2;
+
   private final Path db;
 
   private ImportHistory(Path db) {
@@ -40,10 +43,21 @@ public final class ImportHistory {
     Files.createDirectories(p.getParent());
     ImportHistory h = new ImportHistory(p);
     try (Connection c = h.connect(); Statement s = c.createStatement()) {
+      int version;
+      try (ResultSet rs = s.executeQuery("PRAGMA user_version")) {
+        version = rs.next() ? rs.getInt(1) : 0;
+      }
+      if (version > SCHEMA_VERSION) {
+        throw new AirlockException("import history " + p + " has schema version " + version
+            + ", from a newer airlock (this one reads up to " + SCHEMA_VERSION + "); give another file with --catalog");
+      }
       for (String sql : schema().split(";")) {
-        if (!sql.isBlank()) {
-          s.execute(sql);
+        if (!sql.isBlank() && !sql.strip().toLowerCase(java.util.Locale.ROOT).startsWith("pragma user_version")) {
+          s.execute(sql); // CREATE ... IF NOT EXISTS: an older database gains what it lacks
         }
+      }
+      if (version < SCHEMA_VERSION) {
+        s.execute("PRAGMA user_version = " + SCHEMA_VERSION);
       }
     } catch (SQLException e) {
       throw new AirlockException("cannot open import history " + p + ": " + e.getMessage(), e);
@@ -118,32 +132,50 @@ public final class ImportHistory {
     }
   }
 
-  /** The session an earlier import left open for {@code digest} in {@code repository} of {@code registry}. */
-  public java.util.Optional<String> stagedUpload(String registry, String repository, String digest, long size) {
-    String sql = "SELECT location FROM staged_uploads WHERE registry = ? AND repository = ? AND digest = ? AND size = ?";
+  /** A note of an open upload session: every byte of {@code digest} sent and hashed, not committed. */
+  public record StagedUploadNote(String repository, String digest, long size, String location) {}
+
+  /**
+   * Takes the newest note of a session holding {@code digest} ({@code size} bytes) in one of
+   * {@code repositories} of {@code registry}: it is removed in the same statement, so two imports running
+   * at once never continue the same session.
+   */
+  public java.util.Optional<StagedUploadNote> claimStagedUpload(String registry, String digest, long size,
+      java.util.Collection<String> repositories) {
+    if (repositories.isEmpty()) {
+      return java.util.Optional.empty();
+    }
+    String in = String.join(",", java.util.Collections.nCopies(repositories.size(), "?"));
+    String sql = "DELETE FROM staged_uploads WHERE rowid = (SELECT rowid FROM staged_uploads WHERE registry = ?"
+        + " AND digest = ? AND size = ? AND repository IN (" + in + ") ORDER BY staged_at DESC LIMIT 1)"
+        + " RETURNING repository, location";
     try (Connection c = connect(); PreparedStatement s = c.prepareStatement(sql)) {
-      s.setString(1, registry);
-      s.setString(2, repository);
-      s.setString(3, digest);
-      s.setLong(4, size);
+      int i = 1;
+      s.setString(i++, registry);
+      s.setString(i++, digest);
+      s.setLong(i++, size);
+      for (String r : repositories) {
+        s.setString(i++, r);
+      }
       try (ResultSet rs = s.executeQuery()) {
-        return rs.next() ? java.util.Optional.of(rs.getString(1)) : java.util.Optional.empty();
+        return rs.next() ? java.util.Optional.of(new StagedUploadNote(rs.getString(1), digest, size, rs.getString(2)))
+            : java.util.Optional.empty();
       }
     } catch (SQLException e) {
       throw new AirlockException("cannot read import history " + db + ": " + e.getMessage(), e);
     }
   }
 
-  /** Notes an open session holding every byte of {@code digest}, hashed as sent (replaces an older one). */
-  public void rememberStagedUpload(String registry, String repository, String digest, long size, String location) {
+  /** Notes an open session (replacing an older note for the same blob and repository). */
+  public void rememberStagedUpload(String registry, StagedUploadNote note) {
     String sql = "INSERT OR REPLACE INTO staged_uploads (registry, repository, digest, size, location, staged_at)"
         + " VALUES (?,?,?,?,?,?)";
     try (Connection c = connect(); PreparedStatement s = c.prepareStatement(sql)) {
       s.setString(1, registry);
-      s.setString(2, repository);
-      s.setString(3, digest);
-      s.setLong(4, size);
-      s.setString(5, location);
+      s.setString(2, note.repository());
+      s.setString(3, note.digest());
+      s.setLong(4, note.size());
+      s.setString(5, note.location());
       s.setString(6, java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
       s.executeUpdate();
     } catch (SQLException e) {
@@ -151,22 +183,36 @@ public final class ImportHistory {
     }
   }
 
-  /** Forgets sessions ({@code repository, digest} pairs): committed, cancelled, or no longer known to the registry. */
-  public void forgetStagedUploads(String registry, List<String[]> repositoryAndDigest) {
-    if (repositoryAndDigest.isEmpty()) {
+  /**
+   * Forgets these notes (a session committed, cancelled, or gone): only a note still naming the same
+   * session, so another import's newer note of the same blob stays.
+   */
+  public void forgetStagedUploads(String registry, List<StagedUploadNote> notes) {
+    if (notes.isEmpty()) {
       return;
     }
-    try (Connection c = connect();
-        PreparedStatement s = c.prepareStatement("DELETE FROM staged_uploads WHERE registry = ? AND repository = ? AND digest = ?")) {
+    String sql = "DELETE FROM staged_uploads WHERE registry = ? AND repository = ? AND digest = ? AND location = ?";
+    try (Connection c = connect(); PreparedStatement s = c.prepareStatement(sql)) {
       c.setAutoCommit(false);
-      for (String[] rd : repositoryAndDigest) {
+      for (StagedUploadNote n : notes) {
         s.setString(1, registry);
-        s.setString(2, rd[0]);
-        s.setString(3, rd[1]);
+        s.setString(2, n.repository());
+        s.setString(3, n.digest());
+        s.setString(4, n.location());
         s.addBatch();
       }
       s.executeBatch();
       c.commit();
+    } catch (SQLException e) {
+      throw new AirlockException("cannot write import history " + db + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Forgets notes older than {@code cutoff}: registries purge such sessions (docker-registry: after a week). */
+  public void forgetStagedUploadsBefore(java.time.Instant cutoff) {
+    try (Connection c = connect(); PreparedStatement s = c.prepareStatement("DELETE FROM staged_uploads WHERE staged_at < ?")) {
+      s.setString(1, cutoff.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
+      s.executeUpdate();
     } catch (SQLException e) {
       throw new AirlockException("cannot write import history " + db + ": " + e.getMessage(), e);
     }

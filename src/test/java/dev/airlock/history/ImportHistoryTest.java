@@ -31,4 +31,44 @@ class ImportHistoryTest {
     assertThat(Json.tree(ImportHistoryFormat.json(all).getBytes(), "json").path(0).path("bundleDigest").asText())
         .isEqualTo("sha256:ab");
   }
+
+  @Test
+  void notesOfOpenUploadSessionsAreClaimedOnceAndForgottenOnlyByTheirOwnLocation() throws Exception {
+    ImportHistory h = ImportHistory.open(dir.resolve("history.db"));
+    var a = new ImportHistory.StagedUploadNote("team/app", "sha256:aa", 10, "http://reg/v2/team/app/blobs/uploads/1");
+    h.rememberStagedUpload("reg:5000", a);
+    assertThat(h.claimStagedUpload("reg:5000", "sha256:aa", 10, List.of("other/repo"))).as("another repository").isEmpty();
+    assertThat(h.claimStagedUpload("reg:5000", "sha256:aa", 11, List.of("team/app"))).as("another size").isEmpty();
+    assertThat(h.claimStagedUpload("reg:5000", "sha256:aa", 10, List.of("x", "team/app"))).hasValue(a);
+    assertThat(h.claimStagedUpload("reg:5000", "sha256:aa", 10, List.of("team/app"))).as("claimed once").isEmpty();
+
+    var newer = new ImportHistory.StagedUploadNote("team/app", "sha256:aa", 10, "http://reg/v2/team/app/blobs/uploads/2");
+    h.rememberStagedUpload("reg:5000", newer);
+    h.forgetStagedUploads("reg:5000", List.of(a)); // an older session's note does not remove the newer one
+    assertThat(h.claimStagedUpload("reg:5000", "sha256:aa", 10, List.of("team/app"))).hasValue(newer);
+
+    h.rememberStagedUpload("reg:5000", a);
+    h.forgetStagedUploadsBefore(java.time.Instant.now().plusSeconds(5));
+    assertThat(h.claimStagedUpload("reg:5000", "sha256:aa", 10, List.of("team/app"))).as("expired").isEmpty();
+  }
+
+  @Test
+  void aDatabaseFromANewerAirlockIsRefusedAndAnOlderOneUpgraded() throws Exception {
+    Path db = dir.resolve("history.db");
+    ImportHistory.open(db);
+    try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db); var s = c.createStatement()) {
+      s.execute("DROP TABLE staged_uploads"); // as version 1 wrote it
+      s.execute("PRAGMA user_version = 1");
+    }
+    ImportHistory.open(db).rememberStagedUpload("reg", new ImportHistory.StagedUploadNote("r", "sha256:aa", 1, "u"));
+    try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db); var s = c.createStatement();
+        var rs = s.executeQuery("PRAGMA user_version")) {
+      assertThat(rs.getInt(1)).isEqualTo(ImportHistory.SCHEMA_VERSION);
+    }
+    try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db); var s = c.createStatement()) {
+      s.execute("PRAGMA user_version = " + (ImportHistory.SCHEMA_VERSION + 1));
+    }
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> ImportHistory.open(db))
+        .hasMessageContaining("schema version " + (ImportHistory.SCHEMA_VERSION + 1)).hasMessageContaining("newer airlock");
+  }
 }
