@@ -1,23 +1,30 @@
 package dev.airlock.importer;
 
 import dev.airlock.AirlockException;
+import dev.airlock.Futures;
 import dev.airlock.VerificationException;
 import dev.airlock.history.ImportHistory;
 import dev.airlock.history.ImportRecord;
 import dev.airlock.mirrorconfig.MirrorConfigWriter;
+import dev.airlock.oci.Descriptor;
 import dev.airlock.progress.ProgressListener;
+import dev.airlock.registry.RegistryStore;
+import dev.airlock.registry.StagedUpload;
 import dev.airlock.transfer.GraphCopier;
 import dev.airlock.transfer.GraphRecord;
-import dev.airlock.Futures;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -98,11 +105,14 @@ public final class BundleImporter {
       try (ImportTarget target = planned.target()) {
         StagingTarget staging = null;
         if (!verified.deferred().isEmpty()) {
-          if (target.store() instanceof dev.airlock.registry.RegistryStore registry) {
-            staging = new StagingTarget(planned.counted(), registry, bundle.store(), verified.deferred(),
-                o.parallelism() > 0 ? o.parallelism() : GraphCopier.defaultParallelism(),
-                sessions(o.history(), target.host()));
+          if (target.store() instanceof RegistryStore registry) {
+            Set<String> repositories = new HashSet<>();
+            planned.plan().items().forEach(i -> repositories.add(i.targetRepository()));
+            staging = new StagingTarget(planned.counted(), StagingTarget.Uploads.of(registry), bundle.store(),
+                verified.deferred(), repositories, o.parallelism() > 0 ? o.parallelism() : GraphCopier.defaultParallelism(),
+                sessions(o.history(), target.host(), progress));
           } else {
+            // a registry target whose store is not a RegistryStore (a test's): hash the layers, then push as usual
             try {
               StagingTarget.hashAll(bundle.store(), verified.deferred());
             } catch (VerificationException e) {
@@ -169,9 +179,12 @@ public final class BundleImporter {
           if (staging != null) {
             progress.phase("commit", -1, -1);
             staging.commit();
-            verified = verified.afterPush(verified.deferred().size() + " layers hashed to their digests while uploaded,"
-                + " before any was committed" + (staging.resumed() == 0 ? ""
-                    : " (" + staging.resumed() + " uploads continued from an earlier run, their layers hashed from the bundle)"));
+            int fromBundle = verified.deferred().size() - staging.hashedWhileUploading();
+            verified = verified.afterPush(staging.hashedWhileUploading() + " layers hashed to their digests while uploaded"
+                + (fromBundle == 0 ? "" : " and " + fromBundle + " from the bundle (already at the target"
+                    + (staging.resumed() == 0 ? "" : ", or " + staging.resumed() + " held by uploads an earlier run left open")
+                    + ")")
+                + ", before any was committed");
           }
           progress.phase("check", -1, -1);
           PostImportCheck.Proof proof = PostImportCheck.check(target.store(), target.isRegistry() ? target.host() : o.to(), copied);
@@ -195,9 +208,9 @@ public final class BundleImporter {
           return withId(r, id);
         } catch (IOException | RuntimeException e) {
           if (staging != null) { // nothing is committed unless every layer hashed
-            int kept = staging.abandon(e instanceof VerificationException);
-            if (e instanceof VerificationException v) {
-              throw failedVerification(o, started, bundle, v);
+            int kept = staging.abandon();
+            if (staging.corruption() != null) { // also when another failure surfaced first
+              throw failedVerification(o, started, bundle, staging.corruption());
             }
             if (kept > 0) {
               progress.info(kept + " complete uploads stay open at the registry: importing again continues them");
@@ -214,30 +227,64 @@ public final class BundleImporter {
     }
   }
 
-  /** Open upload sessions are noted in the import history, so a later run can continue them. */
-  private static StagingTarget.Sessions sessions(Path history, String registry) throws IOException {
+  /**
+   * Open upload sessions are noted in the import history, so a later run can continue them; notes older
+   * than a week (docker-registry's purge age) are dropped. A history that cannot be written is reported once
+   * and otherwise ignored: it only costs a later run the chance to continue.
+   */
+  private static StagingTarget.Sessions sessions(Path history, String registry, ProgressListener progress) {
     if (history == null) {
       return StagingTarget.Sessions.NONE;
     }
-    ImportHistory h = ImportHistory.open(history);
-    return new StagingTarget.Sessions() {
-      @Override
-      public java.util.Optional<String> find(String repository, dev.airlock.oci.Descriptor blob) {
-        return h.stagedUpload(registry, repository, blob.digest().toString(), blob.size());
-      }
-
-      @Override
-      public void remember(dev.airlock.registry.StagedUpload u) {
-        h.rememberStagedUpload(registry, u.repository(), u.blob().digest().toString(), u.blob().size(),
-            u.location().toString());
-      }
-
-      @Override
-      public void forget(List<dev.airlock.registry.StagedUpload> uploads) {
-        h.forgetStagedUploads(registry, uploads.stream()
-            .map(u -> new String[] {u.repository(), u.blob().digest().toString()}).toList());
+    java.util.concurrent.atomic.AtomicBoolean warned = new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.function.Consumer<RuntimeException> warn = e -> {
+      if (!warned.getAndSet(true)) {
+        progress.info("upload sessions not noted in the history (" + e.getMessage() + ")");
       }
     };
+    ImportHistory h;
+    try {
+      h = ImportHistory.open(history);
+      h.forgetStagedUploadsBefore(Instant.now().minus(Duration.ofDays(7)));
+    } catch (IOException | RuntimeException e) {
+      warn.accept(e instanceof RuntimeException r ? r : new UncheckedIOException((IOException) e));
+      return StagingTarget.Sessions.NONE;
+    }
+    return new StagingTarget.Sessions() {
+      @Override
+      public Optional<StagedUpload> claim(Descriptor blob, Set<String> repositories) {
+        try {
+          return h.claimStagedUpload(registry, blob.digest().toString(), blob.size(), repositories)
+              .map(n -> new StagedUpload(n.repository(), blob, URI.create(n.location())));
+        } catch (RuntimeException e) {
+          warn.accept(e);
+          return Optional.empty();
+        }
+      }
+
+      @Override
+      public void remember(StagedUpload u) {
+        try {
+          h.rememberStagedUpload(registry, note(u));
+        } catch (RuntimeException e) {
+          warn.accept(e);
+        }
+      }
+
+      @Override
+      public void forget(List<StagedUpload> uploads) {
+        try {
+          h.forgetStagedUploads(registry, uploads.stream().map(BundleImporter::note).toList());
+        } catch (RuntimeException e) {
+          warn.accept(e);
+        }
+      }
+    };
+  }
+
+  private static ImportHistory.StagedUploadNote note(StagedUpload u) {
+    return new ImportHistory.StagedUploadNote(u.repository(), u.blob().digest().toString(), u.blob().size(),
+        u.location().toString());
   }
 
   /** A layer hashed while it was read did not match: recorded, and reported like any failed verification. */

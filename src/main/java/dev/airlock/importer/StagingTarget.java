@@ -15,17 +15,22 @@ import dev.airlock.store.ForwardingStore;
 import dev.airlock.verify.integrity.ParallelChecks;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The import's push into a registry when the verification left the layers unhashed
@@ -35,33 +40,61 @@ import java.util.concurrent.Executors;
  * <p>While a {@link dev.airlock.transfer.GraphCopier} walks the bundle into this store, a layer is sent
  * into an upload session that stays open ({@link StagedUpload}); everything else it is asked to put (small
  * blobs, the same layer for another repository, manifests) is written down. {@link #commit} then hashes
- * the layers no upload read (those the registry already has), commits the sessions, and only then puts
- * what was written down, in the order it was asked for (a manifest after everything it references).
- * {@link #abandon} cancels the sessions (the registry has received nothing it keeps), or, when the import
- * failed for another reason than a corrupted layer, keeps them for the next run: the {@link Sessions} note
- * each session once all its bytes are sent and hashed, and a later import continues a session the registry
- * still holds in full instead of sending the layer again (it hashes the layer from the bundle instead).
+ * the layers no upload read (those the target already holds, those an earlier run's session holds), commits
+ * the sessions, and only then puts what was written down (a manifest after everything it references).
+ *
+ * <p>{@link #abandon} ends a failed import: when a layer was corrupted, or sessions cannot be noted for a
+ * later run, it cancels them (the registry keeps nothing of this import); otherwise it leaves them open.
+ * The {@link Sessions} note each session once all its bytes are sent and hashed, and a later import
+ * continues a session the registry still holds in full instead of sending the layer again (it hashes the
+ * layer from its bundle instead).
  */
 final class StagingTarget extends ForwardingStore {
-  private final CountingTarget counted;
-  private final RegistryStore registry;
-  private final ContentStore bundle;
-  private final Map<Digest, Long> deferred;
-  private final int parallelism;
-  private final Sessions sessions;
-  private final java.util.concurrent.atomic.AtomicInteger resumed = new java.util.concurrent.atomic.AtomicInteger();
-  private final Set<Digest> claimed = ConcurrentHashMap.newKeySet();
-  private final Set<Digest> hashed = ConcurrentHashMap.newKeySet();
-  private final List<StagedUpload> staged = new ArrayList<>();
-  private final List<BlobPut> blobs = Collections.synchronizedList(new ArrayList<>());
-  private final List<ManifestPut> manifests = Collections.synchronizedList(new ArrayList<>());
-  private boolean abandoned;
-  private boolean keep;
+  /** The registry's upload sessions, as the staging uses them (a {@link RegistryStore} in production). */
+  interface Uploads {
+    StagedUpload stage(String repository, Descriptor blob, BlobSource content) throws IOException;
 
-  /** Where open sessions are noted between runs (the import history); {@link #NONE} keeps nothing. */
+    Optional<StagedUpload> resume(String repository, Descriptor blob, URI location) throws IOException;
+
+    void commit(StagedUpload upload) throws IOException;
+
+    void cancel(StagedUpload upload);
+
+    static Uploads of(RegistryStore registry) {
+      return new Uploads() {
+        @Override
+        public StagedUpload stage(String repository, Descriptor blob, BlobSource content) throws IOException {
+          return registry.stage(repository, blob, content);
+        }
+
+        @Override
+        public Optional<StagedUpload> resume(String repository, Descriptor blob, URI location) throws IOException {
+          return registry.resume(repository, blob, location);
+        }
+
+        @Override
+        public void commit(StagedUpload upload) throws IOException {
+          registry.commit(upload);
+        }
+
+        @Override
+        public void cancel(StagedUpload upload) {
+          registry.cancel(upload);
+        }
+      };
+    }
+  }
+
+  /**
+   * Where open sessions are noted between runs (the import history). Implementations never throw: a note
+   * that cannot be written only costs a later run the chance to continue the session.
+   */
   interface Sessions {
-    /** The session URL an earlier run left for this blob in this repository. */
-    java.util.Optional<String> find(String repository, Descriptor blob);
+    /**
+     * Takes (removes, so no concurrent import takes it too) an earlier run's note of a session holding this
+     * blob in one of {@code repositories}.
+     */
+    Optional<StagedUpload> claim(Descriptor blob, Set<String> repositories);
 
     void remember(StagedUpload upload);
 
@@ -75,8 +108,8 @@ final class StagingTarget extends ForwardingStore {
 
     Sessions NONE = new Sessions() {
       @Override
-      public java.util.Optional<String> find(String repository, Descriptor blob) {
-        return java.util.Optional.empty();
+      public Optional<StagedUpload> claim(Descriptor blob, Set<String> repositories) {
+        return Optional.empty();
       }
 
       @Override
@@ -94,70 +127,94 @@ final class StagingTarget extends ForwardingStore {
 
   private record BlobPut(String repository, Descriptor blob, BlobSource content) {}
 
-  private record ManifestPut(String repository, RawManifest manifest, String tag) {}
+  /** A manifest to put; its bytes are read again from the bundle then, so memory does not hold them all. */
+  private record ManifestPut(String repository, Digest digest, String tag) {}
+
+  private final CountingTarget counted;
+  private final Uploads uploads;
+  private final ContentStore bundle;
+  private final Map<Digest, Long> deferred;
+  private final int parallelism;
+  private final Sessions sessions;
+  private final Set<String> repositories;
+  private final Set<Digest> claimed = ConcurrentHashMap.newKeySet();
+  private final Set<Digest> hashed = ConcurrentHashMap.newKeySet();
+  private final List<StagedUpload> staged = new ArrayList<>();
+  private final List<BlobPut> blobs = Collections.synchronizedList(new ArrayList<>());
+  private final List<ManifestPut> manifests = Collections.synchronizedList(new ArrayList<>());
+  private final AtomicInteger resumed = new AtomicInteger();
+  private final AtomicReference<VerificationException> corruption = new AtomicReference<>();
+  private boolean abandoned;
 
   /**
-   * @param bundle where a deferred layer no upload reads is hashed from
+   * @param bundle where manifests are read again, and a deferred layer no upload reads is hashed from
    * @param deferred the layers the verification did not hash (digest to size)
+   * @param repositories the import's target repositories: only a session in one of them is continued
    */
-  StagingTarget(CountingTarget counted, RegistryStore registry, ContentStore bundle, Map<Digest, Long> deferred,
-      int parallelism, Sessions sessions) {
+  StagingTarget(CountingTarget counted, Uploads uploads, ContentStore bundle, Map<Digest, Long> deferred,
+      Set<String> repositories, int parallelism, Sessions sessions) {
     super(counted);
     this.counted = counted;
-    this.registry = registry;
+    this.uploads = uploads;
     this.bundle = bundle;
     this.deferred = Map.copyOf(deferred);
     this.parallelism = Math.max(1, parallelism);
     this.sessions = sessions;
+    this.repositories = Set.copyOf(repositories);
   }
 
   @Override
   public void putBlob(String repository, Descriptor blob, BlobSource content) throws IOException {
     Digest d = blob.digest();
     // a layer no repository of the target holds yet is sent now, once; the rest waits for the commit
-    if (deferred.containsKey(d) && counted.holder(d) == null && claimed.add(d)) {
-      StagedUpload u = resume(repository, blob);
-      boolean sent = u == null;
-      if (sent) {
-        try {
-          u = registry.stage(repository, blob, content);
-        } catch (DigestMismatchException e) {
-          throw corrupted(d, e);
-        }
-        sessions.remember(u);
-      }
-      synchronized (this) {
-        if (!abandoned) {
-          staged.add(u);
-          if (sent) {
-            hashed.add(d);
-          }
-          return;
-        }
-        if (!keep) { // finished after the import failed: as abandon() decided
-          registry.cancel(u);
-          sessions.forget(List.of(u));
-        }
-      }
-      throw new InterruptedIOException("the import stopped");
+    if (!deferred.containsKey(d) || counted.holder(d) != null || !claimed.add(d)) {
+      blobs.add(new BlobPut(repository, blob, content));
+      return;
     }
-    blobs.add(new BlobPut(repository, blob, content));
+    StagedUpload earlier = resume(blob);
+    if (earlier != null) {
+      keep(earlier, false);
+      if (!earlier.repository().equals(repository)) {
+        blobs.add(new BlobPut(repository, blob, content)); // mounted from the session's repository once committed
+      }
+      return;
+    }
+    StagedUpload u;
+    try {
+      u = uploads.stage(repository, blob, content);
+    } catch (DigestMismatchException e) {
+      throw corrupted(d, e);
+    }
+    keep(u, true);
+    sessions.remember(u);
+  }
+
+  private synchronized void keep(StagedUpload u, boolean sent) {
+    // GraphCopier.copyAll returns only once every blob it started has ended, so nothing is staged after
+    // abandon(); were it otherwise, the session would still be cancelled or kept like the others
+    staged.add(u);
+    if (sent) {
+      hashed.add(u.blob().digest());
+    }
+    if (abandoned) {
+      abandonNow(List.of(u));
+    }
   }
 
   /** An earlier run's session for this layer, if the registry still holds all its bytes; else null. */
-  private StagedUpload resume(String repository, Descriptor blob) {
-    String location = sessions.find(repository, blob).orElse(null);
-    if (location == null) {
+  private StagedUpload resume(Descriptor blob) {
+    StagedUpload note = sessions.claim(blob, repositories).orElse(null);
+    if (note == null) {
       return null;
     }
-    StagedUpload u = null;
+    StagedUpload u;
     try {
-      u = registry.resume(repository, blob, java.net.URI.create(location)).orElse(null);
-    } catch (IOException | IllegalArgumentException e) {
-      // not resumable: sent again
+      u = uploads.resume(note.repository(), blob, note.location()).orElse(null);
+    } catch (IOException e) {
+      return null; // the registry did not answer: the note is dropped, the layer sent again
     }
     if (u == null) {
-      sessions.forget(List.of(new StagedUpload(repository, blob, null)));
+      uploads.cancel(note); // gone or incomplete: best effort, so an incomplete one does not wait for the purge
       return null;
     }
     sessions.remember(u); // the registry may have given a new location
@@ -165,14 +222,24 @@ final class StagingTarget extends ForwardingStore {
     return u;
   }
 
-  /** How many layers were not sent again because an earlier run's session still held them. */
+  @Override
+  public void putManifest(String repository, RawManifest manifest, String tag) {
+    manifests.add(new ManifestPut(repository, manifest.digest(), tag));
+  }
+
+  /** Layers not sent again because an earlier run's session still held them. */
   int resumed() {
     return resumed.get();
   }
 
-  @Override
-  public void putManifest(String repository, RawManifest manifest, String tag) {
-    manifests.add(new ManifestPut(repository, manifest, tag));
+  /** Layers hashed while this run uploaded them. */
+  int hashedWhileUploading() {
+    return hashed.size();
+  }
+
+  /** The first layer found corrupted, or null. */
+  VerificationException corruption() {
+    return corruption.get();
   }
 
   /**
@@ -181,29 +248,36 @@ final class StagingTarget extends ForwardingStore {
    * down, through the counting target.
    */
   void commit() throws IOException {
-    Map<Digest, Long> rest = new java.util.HashMap<>(deferred);
+    Map<Digest, Long> rest = new HashMap<>(deferred);
     rest.keySet().removeAll(hashed);
-    hashAll(bundle, rest);
-    List<StagedUpload> uploads;
+    try {
+      hashAll(bundle, rest);
+    } catch (VerificationException e) {
+      corruption.compareAndSet(null, e);
+      throw e;
+    }
+    List<StagedUpload> open;
     synchronized (this) {
-      uploads = List.copyOf(staged); // each leaves the list once committed; abandon() cancels the rest
+      open = List.copyOf(staged); // each leaves the list once committed; abandon() ends the rest
     }
     // each session's commit, then the same layer for other repositories (a mount now); the other blobs meanwhile
-    Map<Digest, List<BlobPut>> after = new java.util.HashMap<>();
-    uploads.forEach(u -> after.put(u.blob().digest(), new ArrayList<>()));
+    Map<Digest, List<BlobPut>> after = new HashMap<>();
+    open.forEach(u -> after.put(u.blob().digest(), new ArrayList<>()));
     List<BlobPut> independent = new ArrayList<>();
     for (BlobPut p : List.copyOf(blobs)) {
       after.getOrDefault(p.blob().digest(), independent).add(p);
     }
+    List<StagedUpload> committed = Collections.synchronizedList(new ArrayList<>());
     ExecutorService pool = Executors.newFixedThreadPool(parallelism, Futures.daemon("airlock-commit"));
     try {
       List<CompletableFuture<Void>> steps = new ArrayList<>();
-      for (StagedUpload u : uploads) {
+      for (StagedUpload u : open) {
         steps.add(async(pool, () -> {
-          registry.commit(u);
+          uploads.commit(u);
           synchronized (this) {
             staged.remove(u);
           }
+          committed.add(u);
           counted.committed(u.repository(), u.blob());
           for (BlobPut p : after.get(u.blob().digest())) {
             counted.putBlob(p.repository(), p.blob(), p.content());
@@ -216,15 +290,11 @@ final class StagingTarget extends ForwardingStore {
       Futures.join(CompletableFuture.allOf(steps.toArray(CompletableFuture[]::new)));
     } finally {
       pool.shutdownNow();
-      List<StagedUpload> committed = new ArrayList<>(uploads);
-      synchronized (this) {
-        committed.removeAll(staged);
-      }
-      sessions.forget(committed);
+      sessions.forget(List.copyOf(committed));
     }
     // in the order they were asked for: a manifest comes after every manifest it references
     for (ManifestPut m : List.copyOf(manifests)) {
-      counted.putManifest(m.repository(), m.manifest(), m.tag());
+      counted.putManifest(m.repository(), bundle.getManifest("", m.digest().toString()), m.tag());
     }
   }
 
@@ -234,7 +304,7 @@ final class StagingTarget extends ForwardingStore {
    */
   static void hashAll(ContentStore bundle, Map<Digest, Long> layers) throws IOException {
     List<ParallelChecks.Job> jobs = new ArrayList<>();
-    for (Map.Entry<Digest, Long> e : new java.util.TreeMap<>(layers).entrySet()) {
+    for (Map.Entry<Digest, Long> e : new TreeMap<>(layers).entrySet()) {
       Descriptor d = Descriptor.of("application/octet-stream", e.getKey(), e.getValue());
       jobs.add(new ParallelChecks.Job(e.getValue(), buf -> {
         try (InputStream in = VerifyingInputStream.of(bundle.openBlob("", d), d.digest(), d.size(), "blob " + d.digest())) {
@@ -242,7 +312,7 @@ final class StagingTarget extends ForwardingStore {
             // the stream checks size and digest at its end
           }
         } catch (DigestMismatchException ex) {
-          throw corrupted(d.digest(), ex);
+          throw corruptedLayer(d.digest(), ex);
         }
       }));
     }
@@ -250,27 +320,36 @@ final class StagingTarget extends ForwardingStore {
   }
 
   /**
-   * The import failed: no session is committed from now on. A corrupted layer ({@code corrupted}), or no
-   * way to note sessions for a later run, cancels them (best effort); otherwise they stay open for the next
-   * run to continue. A session still being sent ends as decided here. Returns the sessions kept.
+   * The import failed: no session is committed from now on. After a corrupted layer, or without a way to
+   * note sessions for a later run, the open sessions are cancelled (best effort); otherwise they stay open
+   * for the next run to continue. Returns how many stay open.
    */
-  int abandon(boolean corrupted) {
+  int abandon() {
     List<StagedUpload> open;
     synchronized (this) {
       abandoned = true;
-      keep = !corrupted && sessions.persistent();
       open = List.copyOf(staged);
       staged.clear();
     }
-    if (keep) {
+    return abandonNow(open);
+  }
+
+  private int abandonNow(List<StagedUpload> open) {
+    if (corruption.get() == null && sessions.persistent()) {
       return open.size();
     }
-    open.parallelStream().forEach(registry::cancel);
+    open.parallelStream().forEach(uploads::cancel);
     sessions.forget(open);
     return 0;
   }
 
-  private static VerificationException corrupted(Digest d, DigestMismatchException e) {
+  private VerificationException corrupted(Digest d, DigestMismatchException e) {
+    VerificationException v = corruptedLayer(d, e);
+    corruption.compareAndSet(null, v);
+    return v;
+  }
+
+  private static VerificationException corruptedLayer(Digest d, DigestMismatchException e) {
     return new VerificationException("blob " + d + " is corrupted (" + e.getMessage() + ")", e);
   }
 

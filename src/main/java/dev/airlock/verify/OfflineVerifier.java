@@ -3,6 +3,7 @@ package dev.airlock.verify;
 import dev.airlock.AirlockException;
 import dev.airlock.InvalidInputException;
 import dev.airlock.VerificationException;
+import dev.airlock.oci.Digest;
 import dev.airlock.verify.integrity.BundleContents;
 import dev.airlock.verify.integrity.BundleLayoutChecker;
 import dev.airlock.verify.integrity.BundleScan;
@@ -23,6 +24,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 
@@ -46,7 +48,7 @@ public final class OfflineVerifier {
     }
     List<VerificationReport.Check> checks = new ArrayList<>();
     List<ImageResult> images = new ArrayList<>();
-    java.util.Map<dev.airlock.oci.Digest, Long> deferred = java.util.Map.of();
+    Map<Digest, Long> deferred = Map.of();
     LayoutCheckWarmUp.start();
     try (BundleScan scan = BundleTarScanner.scan(bundle, options.tempDir(), options.deferHashingFrom())) {
       BundleContents contents = BundleLayoutChecker.check(scan);

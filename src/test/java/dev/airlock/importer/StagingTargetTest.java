@@ -1,0 +1,231 @@
+package dev.airlock.importer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.airlock.VerificationException;
+import dev.airlock.oci.Descriptor;
+import dev.airlock.oci.Digest;
+import dev.airlock.oci.Platform;
+import dev.airlock.oci.RawManifest;
+import dev.airlock.oci.VerifyingInputStream;
+import dev.airlock.registry.StagedUpload;
+import dev.airlock.store.BlobSource;
+import dev.airlock.store.ForwardingStore;
+import dev.airlock.store.LayoutStore;
+import dev.airlock.testing.TestLayouts;
+import dev.airlock.transfer.GraphCopier;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The order {@link StagingTarget} keeps, seen through a fake registry that logs every session call and a
+ * target that logs every put: all layers staged and hashed before the first commit, all commits before the
+ * first other blob or manifest, and on a corrupted layer no commit and no put at all, only cancels.
+ */
+class StagingTargetTest {
+  @TempDir Path tmp;
+  LayoutStore bundle;
+  RawManifest image;
+  Digest big1;
+  Digest big2;
+  final List<String> log = Collections.synchronizedList(new ArrayList<>());
+
+  @BeforeEach
+  void bundle() throws IOException {
+    bundle = LayoutStore.openOrCreate(tmp.resolve("bundle"));
+    byte[] l1 = TestLayouts.layer("one", "first big layer");
+    byte[] l2 = TestLayouts.layer("two", "second big layer");
+    big1 = Digest.sha256(l1);
+    big2 = Digest.sha256(l2);
+    image = TestLayouts.image(bundle, false, Platform.parse("linux/amd64"), l1, l2, TestLayouts.layer("s", "small"));
+    TestLayouts.tag(bundle, image, "app");
+  }
+
+  @Test
+  void layersAreStagedThenCommittedThenTheRestIsPut() throws IOException {
+    LayoutStore target = LayoutStore.openOrCreate(tmp.resolve("target"));
+    StagingTarget staging = staging(target, StagingTarget.Sessions.NONE);
+    copy(staging);
+    assertThat(log).as("nothing reaches the target before the commit").allMatch(e -> e.startsWith("stage "));
+    staging.commit();
+
+    assertThat(log).filteredOn(e -> e.startsWith("stage ")).containsExactlyInAnyOrder("stage " + big1, "stage " + big2);
+    int lastStage = lastIndex("stage ");
+    int firstCommit = firstIndex("commit ");
+    int lastCommit = lastIndex("commit ");
+    assertThat(lastStage).isLessThan(firstCommit);
+    assertThat(firstIndex("put ")).as("other blobs after the commits began").isGreaterThan(firstCommit);
+    assertThat(firstIndex("manifest ")).as("manifests after every commit and blob").isGreaterThan(lastCommit)
+        .isGreaterThan(lastIndex("put "));
+    assertThat(target.resolve("target/app", "1").orElseThrow().digest()).isEqualTo(image.digest());
+    assertThat(staging.hashedWhileUploading()).isEqualTo(2);
+  }
+
+  @Test
+  void aCorruptedLayerStopsTheImportWithOnlyCancels() throws IOException {
+    corrupt(big2);
+    LayoutStore target = LayoutStore.openOrCreate(tmp.resolve("target"));
+    StagingTarget staging = staging(target, StagingTarget.Sessions.NONE);
+    assertThatThrownBy(() -> copy(staging)).isInstanceOf(VerificationException.class)
+        .hasMessageContaining("blob " + big2 + " is corrupted");
+    assertThat(staging.abandon()).isZero();
+    assertThat(staging.corruption()).isNotNull();
+    assertThat(log).noneMatch(e -> e.startsWith("commit ") || e.startsWith("put ") || e.startsWith("manifest "));
+    assertThat(log).contains("cancel " + big1);
+  }
+
+  @Test
+  void aCorruptedLayerTheTargetHoldsIsHashedFromTheBundleBeforeAnyCommit() throws IOException {
+    LayoutStore target = LayoutStore.openOrCreate(tmp.resolve("target"));
+    target.putBlob("", Descriptor.of("application/octet-stream", big2, bundle.blobSize("", big2).getAsLong()),
+        () -> bundle.openBlob("", Descriptor.of("application/octet-stream", big2, bundle.blobSize("", big2).getAsLong())));
+    corrupt(big2);
+    StagingTarget staging = staging(target, StagingTarget.Sessions.NONE);
+    copy(staging);
+    assertThat(log).containsExactly("stage " + big1); // big2 is at the target: not sent
+    assertThatThrownBy(staging::commit).isInstanceOf(VerificationException.class)
+        .hasMessageContaining("blob " + big2 + " is corrupted");
+    staging.abandon();
+    assertThat(log).containsExactly("stage " + big1, "cancel " + big1);
+  }
+
+  @Test
+  void anEarlierRunsSessionInAnotherTargetRepositoryIsCommittedThereAndMounted() throws IOException {
+    LayoutStore target = LayoutStore.openOrCreate(tmp.resolve("target"));
+    List<String> forgotten = Collections.synchronizedList(new ArrayList<>());
+    StagingTarget.Sessions notes = new StagingTarget.Sessions() {
+      @Override
+      public Optional<StagedUpload> claim(Descriptor blob, Set<String> repositories) {
+        return blob.digest().equals(big1) && repositories.contains("other/app")
+            ? Optional.of(new StagedUpload("other/app", blob, URI.create("http://127.0.0.1:1/old"))) : Optional.empty();
+      }
+
+      @Override
+      public void remember(StagedUpload upload) {
+        log.add("remember " + upload.repository() + " " + upload.blob().digest());
+      }
+
+      @Override
+      public void forget(List<StagedUpload> uploads) {
+        uploads.forEach(u -> forgotten.add(u.repository() + " " + u.blob().digest()));
+      }
+    };
+    StagingTarget staging = staging(target, notes);
+    copy(staging);
+    staging.commit();
+    assertThat(log).contains("resume other/app " + big1, "commit other/app " + big1).doesNotContain("stage " + big1);
+    assertThat(log.indexOf("put target/app " + big1)).as("mounted once committed")
+        .isGreaterThan(log.indexOf("commit other/app " + big1));
+    assertThat(forgotten).containsExactlyInAnyOrder("other/app " + big1, "target/app " + big2);
+    assertThat(staging.resumed()).isEqualTo(1);
+    assertThat(staging.hashedWhileUploading()).isEqualTo(1);
+  }
+
+  private StagingTarget staging(LayoutStore target, StagingTarget.Sessions sessions) throws IOException {
+    CountingTarget counted = new CountingTarget(new Logging(target), null);
+    counted.startCounting();
+    Map<Digest, Long> deferred = Map.of(big1, bundle.blobSize("", big1).getAsLong(), big2,
+        bundle.blobSize("", big2).getAsLong());
+    return new StagingTarget(counted, new FakeUploads(target), bundle, deferred, Set.of("target/app", "other/app"), 4,
+        sessions);
+  }
+
+  private void copy(StagingTarget staging) throws IOException {
+    try (GraphCopier copier = new GraphCopier(staging, GraphCopier.Options.defaults().withParallelism(4))) {
+      copier.copy(bundle, "", "app", "target/app", "1");
+    }
+  }
+
+  private void corrupt(Digest d) throws IOException {
+    Path p = tmp.resolve("bundle").resolve(d.blobPath());
+    byte[] b = Files.readAllBytes(p);
+    b[b.length / 2] ^= 1;
+    p.toFile().setWritable(true);
+    Files.write(p, b);
+  }
+
+  private int firstIndex(String prefix) {
+    for (int i = 0; i < log.size(); i++) {
+      if (log.get(i).startsWith(prefix)) {
+        return i;
+      }
+    }
+    return Integer.MAX_VALUE;
+  }
+
+  private int lastIndex(String prefix) {
+    for (int i = log.size() - 1; i >= 0; i--) {
+      if (log.get(i).startsWith(prefix)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** Sessions as a registry keeps them: staged bytes are read (and hashed) in full; a commit stores them. */
+  private final class FakeUploads implements StagingTarget.Uploads {
+    private final LayoutStore target;
+
+    FakeUploads(LayoutStore target) {
+      this.target = target;
+    }
+
+    @Override
+    public StagedUpload stage(String repository, Descriptor blob, BlobSource content) throws IOException {
+      try (InputStream in = VerifyingInputStream.of(content.open(), blob.digest(), blob.size(), "blob " + blob.digest())) {
+        in.transferTo(java.io.OutputStream.nullOutputStream());
+      }
+      log.add("stage " + blob.digest());
+      return new StagedUpload(repository, blob, URI.create("http://127.0.0.1:1/" + blob.digest().hex()));
+    }
+
+    @Override
+    public Optional<StagedUpload> resume(String repository, Descriptor blob, URI location) {
+      log.add("resume " + repository + " " + blob.digest());
+      return Optional.of(new StagedUpload(repository, blob, URI.create("http://127.0.0.1:1/new")));
+    }
+
+    @Override
+    public void commit(StagedUpload u) throws IOException {
+      log.add("commit " + (u.location().getPath().equals("/new") ? u.repository() + " " : "") + u.blob().digest());
+      target.putBlob("", u.blob(), () -> bundle.openBlob("", u.blob()));
+    }
+
+    @Override
+    public void cancel(StagedUpload u) {
+      log.add("cancel " + u.blob().digest());
+    }
+  }
+
+  /** The target, logging every put. */
+  private final class Logging extends ForwardingStore {
+    Logging(LayoutStore delegate) {
+      super(delegate);
+    }
+
+    @Override
+    public void putBlob(String repository, Descriptor blob, BlobSource content) throws IOException {
+      log.add("put " + repository + " " + blob.digest());
+      super.putBlob(repository, blob, content);
+    }
+
+    @Override
+    public void putManifest(String repository, RawManifest manifest, String tag) throws IOException {
+      log.add("manifest " + repository + " " + manifest.digest());
+      super.putManifest(repository, manifest, tag);
+    }
+  }
+}
