@@ -141,7 +141,8 @@ public final class BundleImporter {
         counted.startCounting();
         List<PostImportCheck.Copied> copied = new ArrayList<>();
         try {
-          progress.phase("push", plan.blobs() - plan.existingBlobs(), plan.bytes() - plan.existingBytes());
+          // items: every blob (skipped too) and manifest; bytes: what is uploaded (mounts send none)
+          progress.phase("push", plan.blobs() + plan.manifests(), plan.uploadBytes());
           GraphCopier.Options copy = GraphCopier.Options.defaults().withProgress(progress)
               .withParallelism(o.parallelism() > 0 ? o.parallelism() : GraphCopier.defaultParallelism());
           try (GraphCopier copier = new GraphCopier(staging != null ? staging : counted, copy)) {

@@ -9,11 +9,13 @@ import java.util.Map;
  * the target supports, how many blobs and bytes it already holds, and what cannot be kept as is.
  *
  * @param mapping source repository name -> target repository (with host for a registry)
+ * @param bytes summed over every (repository, blob) pair
+ * @param uploadBytes the blobs no target repository holds, each counted once: the others are mounted
  * @param access what the target grants, asked per repository before anything is pushed
  */
 public record ImportPlan(String target, TargetFeatures features, boolean registry, List<ImportItem> items,
-    Map<String, String> mapping, long blobs, long bytes, long existingBlobs, long existingBytes, long manifests,
-    List<String> warnings, PushAccess access) {
+    Map<String, String> mapping, long blobs, long bytes, long existingBlobs, long existingBytes, long uploadBytes,
+    long manifests, List<String> warnings, PushAccess access) {
 
   /** How indexes travel to this target, and why. */
   public String indexLine() {
@@ -43,6 +45,7 @@ public record ImportPlan(String target, TargetFeatures features, boolean registr
     }
     out.add("blobs: " + blobs + " (" + ByteSize.human(bytes) + "), already at the target: " + existingBlobs + " ("
         + ByteSize.human(existingBytes) + "), to push: " + (blobs - existingBlobs) + " (" + ByteSize.human(bytes - existingBytes)
+        + (uploadBytes < bytes - existingBytes ? ", " + ByteSize.human(uploadBytes) + " of it uploaded, the rest mounted" : "")
         + "); manifests: " + manifests);
     warnings.forEach(w -> out.add("warning: " + w));
     return out;

@@ -111,19 +111,26 @@ public final class ImportPlanner {
     long existing = 0;
     long existingBytes = 0;
     List<Boolean> present = presence(blobs);
+    Map<dev.airlock.oci.Digest, Long> toUpload = new java.util.HashMap<>();
+    Set<dev.airlock.oci.Digest> held = new HashSet<>();
     int k = 0;
     for (Descriptor b : blobs.values()) {
       bytes += b.size();
       if (present.get(k++)) {
         existing++;
         existingBytes += b.size();
+        held.add(b.digest());
+      } else {
+        toUpload.put(b.digest(), b.size());
       }
     }
+    toUpload.keySet().removeAll(held);
+    long uploadBytes = toUpload.values().stream().mapToLong(Long::longValue).sum();
     Set<String> repos = new java.util.TreeSet<>();
     items.forEach(i -> repos.add(i.targetRepository()));
     PushAccess access = target.access() == null ? PushAccess.unchecked("auth: not checked") : target.access().check(repos);
     return new ImportPlan(target.spec(), target.features(), target.isRegistry(), items, mapping, blobs.size(), bytes,
-        existing, existingBytes, manifests.size(), warnings, access);
+        existing, existingBytes, uploadBytes, manifests.size(), warnings, access);
   }
 
   /** Whether the target holds each blob ({@code repository@digest} keys), asked several at a time. */
