@@ -42,6 +42,7 @@ class StagingTargetTest {
   Digest big1;
   Digest big2;
   final List<String> log = Collections.synchronizedList(new ArrayList<>());
+  volatile Digest failing;
 
   @BeforeEach
   void bundle() throws IOException {
@@ -134,6 +135,35 @@ class StagingTargetTest {
     assertThat(staging.hashedWhileUploading()).isEqualTo(1);
   }
 
+  @Test
+  void aRegistryFailureKeepsTheCompleteSessionsNotedForTheNextRun() throws IOException {
+    LayoutStore target = LayoutStore.openOrCreate(tmp.resolve("target"));
+    List<String> remembered = Collections.synchronizedList(new ArrayList<>());
+    StagingTarget.Sessions notes = new StagingTarget.Sessions() {
+      @Override
+      public Optional<StagedUpload> claim(Descriptor blob, Set<String> repositories) {
+        return Optional.empty();
+      }
+
+      @Override
+      public void remember(StagedUpload upload) {
+        remembered.add(upload.blob().digest().toString());
+      }
+
+      @Override
+      public void forget(List<StagedUpload> uploads) {
+        uploads.forEach(u -> remembered.remove(u.blob().digest().toString()));
+      }
+    };
+    failing = big2;
+    StagingTarget staging = staging(target, notes);
+    assertThatThrownBy(() -> copy(staging)).isInstanceOf(IOException.class).hasMessageContaining("registry went away");
+    assertThat(staging.corruption()).isNull();
+    assertThat(staging.abandon()).as("sessions kept open").isEqualTo(1);
+    assertThat(remembered).containsExactly(big1.toString());
+    assertThat(log).containsExactly("stage " + big1);
+  }
+
   private StagingTarget staging(LayoutStore target, StagingTarget.Sessions sessions) throws IOException {
     CountingTarget counted = new CountingTarget(new Logging(target), null);
     counted.startCounting();
@@ -185,6 +215,9 @@ class StagingTargetTest {
 
     @Override
     public StagedUpload stage(String repository, Descriptor blob, BlobSource content) throws IOException {
+      if (blob.digest().equals(failing)) {
+        throw new IOException("registry went away");
+      }
       try (InputStream in = VerifyingInputStream.of(content.open(), blob.digest(), blob.size(), "blob " + blob.digest())) {
         in.transferTo(java.io.OutputStream.nullOutputStream());
       }
