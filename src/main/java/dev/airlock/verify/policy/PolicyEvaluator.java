@@ -94,82 +94,70 @@ public final class PolicyEvaluator {
   }
 
   private RuleResult signedBy(ImageEvidence ev, Policy.Rule r, List<PublicKey> keys) throws IOException {
-    List<String> problems = new ArrayList<>();
-    if (ev.sigTag != null) {
-      for (Descriptor l : ev.sigTag.layers()) {
-        try {
-          CosignSignatureVerifier.verifyKeyed(ev.small(l), l.annotation(CosignSignatureVerifier.SIGNATURE_ANNOTATION),
-              ev.digest, keys);
-          return new RuleResult(r.describe(), true, "cosign signature " + ev.sigTag.digest().shortForm() + " verified");
-        } catch (AirlockException e) {
-          problems.add(e.getMessage());
-        }
-      }
-    }
-    for (RawManifest m : ev.referrers) {
-      Descriptor l = ev.bundleLayer(m);
-      if (l == null) {
-        continue;
-      }
-      try {
-        SigstoreBundleVerifier.verifyKeyed(ev.digest, ev.image.bytesUnsafe(), ev.small(l), keys);
-        return new RuleResult(r.describe(), true, "Sigstore bundle " + m.digest().shortForm() + " verified");
-      } catch (AirlockException e) {
-        problems.add(e.getMessage());
-      }
-    }
-    return fail(r, "signature", problems);
+    return firstVerified(ev, r, new ArrayList<>(), ev.sigTag, "cosign signature", l -> {
+      CosignSignatureVerifier.verifyKeyed(ev.small(l), l.annotation(CosignSignatureVerifier.SIGNATURE_ANNOTATION),
+          ev.digest, keys);
+      return true;
+    }, "Sigstore bundle", l -> {
+      SigstoreBundleVerifier.verifyKeyed(ev.digest, ev.image.bytesUnsafe(), ev.small(l), keys);
+      return true;
+    }, "signature");
   }
 
   private RuleResult keyless(ImageEvidence ev, Policy.Rule r, CertificateIdentity id) throws IOException {
-    List<String> problems = new ArrayList<>();
     TrustRoot root = trustRoot.get();
-    if (ev.sigTag != null) {
-      for (Descriptor l : ev.sigTag.layers()) {
-        try {
-          CosignSignatureVerifier.verifyKeyless(ev.small(l), l.annotations(), ev.digest, root, id);
-          return new RuleResult(r.describe(), true, "cosign keyless signature " + ev.sigTag.digest().shortForm() + " verified");
-        } catch (AirlockException e) {
-          problems.add(e.getMessage());
-        }
-      }
-    }
-    for (RawManifest m : ev.referrers) {
-      Descriptor l = ev.bundleLayer(m);
-      if (l == null) {
-        continue;
-      }
-      try {
-        SigstoreBundleVerifier.verifyKeyless(ev.digest, ev.small(l), root, id);
-        return new RuleResult(r.describe(), true, "Sigstore bundle " + m.digest().shortForm() + " verified");
-      } catch (AirlockException e) {
-        problems.add(e.getMessage());
-      }
-    }
-    return fail(r, "keyless signature", problems);
+    return firstVerified(ev, r, new ArrayList<>(), ev.sigTag, "cosign keyless signature", l -> {
+      CosignSignatureVerifier.verifyKeyless(ev.small(l), l.annotations(), ev.digest, root, id);
+      return true;
+    }, "Sigstore bundle", l -> {
+      SigstoreBundleVerifier.verifyKeyless(ev.digest, ev.small(l), root, id);
+      return true;
+    }, "keyless signature");
   }
 
   private RuleResult attestation(ImageEvidence ev, Policy.Rule r) throws IOException {
     Policy.Attestation a = r.attestation();
     List<PublicKey> keys = a.signedBy() == null ? List.of() : keys(a.signedBy());
     List<String> problems = new ArrayList<>();
-    if (ev.attTag != null) {
-      for (Descriptor l : ev.attTag.layers()) {
+    return firstVerified(ev, r, problems, ev.attTag, "cosign " + (a.keyless() != null ? "keyless " : "") + "attestation", l -> {
+      Dsse env;
+      if (a.keyless() != null) {
+        env = CosignSignatureVerifier.verifyKeylessAttestation(ev.small(l), l.annotations(), trustRoot.get(),
+            a.keyless().toIdentity());
+      } else {
+        env = Dsse.fromJson(dev.airlock.oci.Json.tree(ev.small(l), "attestation " + l.digest()), "attestation");
+        if (keys.stream().noneMatch(env::verifiedBy)) {
+          problems.add("attestation " + l.digest().shortForm() + " does not verify with the keys");
+          return false;
+        }
+      }
+      return accept(Statement.parse(env.payload(), "attestation"), a, ev.digest, problems);
+    }, "attestation bundle", l -> {
+      Statement st = a.keyless() != null
+          ? SigstoreBundleVerifier.verifyKeyless(ev.digest, ev.small(l), trustRoot.get(), a.keyless().toIdentity())
+          : SigstoreBundleVerifier.verifyKeyed(ev.digest, null, ev.small(l), keys);
+      return st != null && accept(st, a, ev.digest, problems);
+    }, "verified attestation of type " + a.predicateType());
+  }
+
+  /** Checks one candidate layer: true when it verifies and is accepted; false or an exception when not. */
+  @FunctionalInterface
+  private interface Candidate {
+    boolean verify(Descriptor layer) throws IOException;
+  }
+
+  /**
+   * The first candidate that verifies: the layers of the cosign tag manifest {@code tagged} (may be null),
+   * then the Sigstore bundle layer of each referrer. A candidate that throws adds its message to
+   * {@code problems}; when none verifies, the rule fails naming {@code what} and the problems.
+   */
+  private RuleResult firstVerified(ImageEvidence ev, Policy.Rule r, List<String> problems, RawManifest tagged,
+      String taggedKind, Candidate viaTag, String bundleKind, Candidate viaBundle, String what) throws IOException {
+    if (tagged != null) {
+      for (Descriptor l : tagged.layers()) {
         try {
-          Dsse env;
-          if (a.keyless() != null) {
-            env = CosignSignatureVerifier.verifyKeylessAttestation(ev.small(l), l.annotations(), trustRoot.get(),
-                a.keyless().toIdentity());
-          } else {
-            env = Dsse.fromJson(dev.airlock.oci.Json.tree(ev.small(l), "attestation " + l.digest()), "attestation");
-            if (keys.stream().noneMatch(env::verifiedBy)) {
-              problems.add("attestation " + l.digest().shortForm() + " does not verify with the keys");
-              continue;
-            }
-          }
-          if (accept(Statement.parse(env.payload(), "attestation"), a, ev.digest, problems)) {
-            return new RuleResult(r.describe(), true, "cosign " + (a.keyless() != null ? "keyless " : "")
-                + "attestation " + ev.attTag.digest().shortForm() + " verified");
+          if (viaTag.verify(l)) {
+            return new RuleResult(r.describe(), true, taggedKind + " " + tagged.digest().shortForm() + " verified");
           }
         } catch (AirlockException e) {
           problems.add(e.getMessage());
@@ -182,17 +170,14 @@ public final class PolicyEvaluator {
         continue;
       }
       try {
-        Statement st = a.keyless() != null
-            ? SigstoreBundleVerifier.verifyKeyless(ev.digest, ev.small(l), trustRoot.get(), a.keyless().toIdentity())
-            : SigstoreBundleVerifier.verifyKeyed(ev.digest, null, ev.small(l), keys);
-        if (st != null && accept(st, a, ev.digest, problems)) {
-          return new RuleResult(r.describe(), true, "attestation bundle " + m.digest().shortForm() + " verified");
+        if (viaBundle.verify(l)) {
+          return new RuleResult(r.describe(), true, bundleKind + " " + m.digest().shortForm() + " verified");
         }
       } catch (AirlockException e) {
         problems.add(e.getMessage());
       }
     }
-    return fail(r, "verified attestation of type " + a.predicateType(), problems);
+    return fail(r, what, problems);
   }
 
   private static boolean accept(Statement st, Policy.Attestation a, Digest image, List<String> problems) {
