@@ -2,7 +2,6 @@ package dev.airlock.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.airlock.oci.Descriptor;
 import dev.airlock.oci.Digest;
@@ -15,21 +14,17 @@ import dev.airlock.testing.CommandResult;
 import dev.airlock.testing.Peers;
 import dev.airlock.testing.ProcessRunner;
 import dev.airlock.testing.RealRegistry;
+import dev.airlock.testing.TestLayouts;
 import dev.airlock.verify.keys.SigningKey;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import java.util.zip.GZIPOutputStream;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -57,17 +52,19 @@ class MissionEndToEndTest {
 
     // 1. the connected side: content in the source registry
     LayoutStore layout = LayoutStore.openOrCreate(tmp.resolve("layout"));
-    byte[] base = layer("base.txt", "shared base layer");
-    byte[] amdTop = layer("app", "amd64 binary");
-    RawManifest amd = image(layout, Platform.parse("linux/amd64"), base, amdTop);
-    RawManifest arm = image(layout, Platform.parse("linux/arm64"), base, layer("app", "arm64 binary"));
-    RawManifest index = index(layout, List.of(amd, arm), List.of(Platform.parse("linux/amd64"), Platform.parse("linux/arm64")));
+    byte[] base = TestLayouts.layer("base.txt", "shared base layer");
+    byte[] amdTop = TestLayouts.layer("app", "amd64 binary");
+    RawManifest amd = TestLayouts.image(layout, false, Platform.parse("linux/amd64"), base, amdTop);
+    RawManifest arm = TestLayouts.image(layout, false, Platform.parse("linux/arm64"), base,
+        TestLayouts.layer("app", "arm64 binary"));
+    RawManifest index = TestLayouts.index(layout, false, List.of(amd, arm),
+        List.of(Platform.parse("linux/amd64"), Platform.parse("linux/arm64")));
     layout.putManifest("", index, "app");
     SigningKey imageKey = SigningKey.generate();
     Files.writeString(tmp.resolve("image.pub"), imageKey.publicKeyPem());
     String sigTag = index.digest().tagForm() + ".sig";
     RawManifest sig = cosignSignature(layout, imageKey, src + "/app", index.digest(), sigTag);
-    RawManifest sbom = spdxReferrer(layout, index);
+    RawManifest sbom = TestLayouts.spdxReferrer(layout, index, "zlib", "1.3.1");
 
     String oci = "oci:" + tmp.resolve("layout");
     run(List.of(skopeo.toString(), "copy", "--all", "--preserve-digests", "--dest-tls-verify=false",
@@ -178,48 +175,7 @@ class MissionEndToEndTest {
         "--catalog", history.toString());
   }
 
-  // ---- content builders: real gzip'd tar layers, a keyed cosign signature, an SPDX referrer
-
-  private static byte[] layer(String file, String content) throws IOException {
-    ByteArrayOutputStream bos = new ByteArrayOutputStream();
-    try (GZIPOutputStream gz = new GZIPOutputStream(bos); TarArchiveOutputStream t = new TarArchiveOutputStream(gz)) {
-      byte[] b = content.getBytes(StandardCharsets.UTF_8);
-      TarArchiveEntry e = new TarArchiveEntry(file);
-      e.setSize(b.length);
-      e.setModTime(0L);
-      t.putArchiveEntry(e);
-      t.write(b);
-      t.closeArchiveEntry();
-    }
-    return bos.toByteArray();
-  }
-
-  private static RawManifest image(LayoutStore l, Platform p, byte[]... layers) throws IOException {
-    ObjectNode cfg = Json.MAPPER.createObjectNode().put("architecture", p.architecture()).put("os", p.os());
-    ArrayNode diffs = cfg.putObject("rootfs").put("type", "layers").putArray("diff_ids");
-    List<Descriptor> ls = new ArrayList<>();
-    for (byte[] layer : layers) {
-      try (var in = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(layer))) {
-        diffs.add(Digest.sha256(in.readAllBytes()).toString());
-      }
-      ls.add(l.putBytes(MediaTypes.OCI_LAYER_GZIP, layer));
-    }
-    Descriptor config = l.putBytes(MediaTypes.OCI_CONFIG, Json.write(cfg));
-    ObjectNode m = manifest(config);
-    ArrayNode arr = m.putArray("layers");
-    ls.forEach(d -> arr.add(Json.MAPPER.valueToTree(d)));
-    return store(l, m, null);
-  }
-
-  private static RawManifest index(LayoutStore l, List<RawManifest> children, List<Platform> platforms) throws IOException {
-    ObjectNode idx = Json.MAPPER.createObjectNode().put("schemaVersion", 2).put("mediaType", MediaTypes.OCI_INDEX);
-    ArrayNode arr = idx.putArray("manifests");
-    for (int i = 0; i < children.size(); i++) {
-      RawManifest c = children.get(i);
-      arr.add(Json.MAPPER.valueToTree(Descriptor.of(c.mediaType(), c.digest(), c.size()).withPlatform(platforms.get(i))));
-    }
-    return store(l, idx, null);
-  }
+  // ---- content builders: a keyed cosign signature (images, indexes and the SPDX referrer: TestLayouts)
 
   /** A cosign simple-signing signature of {@code subject} by {@code key}, tagged {@code sha256-<hex>.sig}. */
   private static RawManifest cosignSignature(LayoutStore l, SigningKey key, String repo, Digest subject, String tag)
@@ -233,17 +189,6 @@ class MissionEndToEndTest {
     ObjectNode m = manifest(config);
     m.putArray("layers").add(Json.MAPPER.valueToTree(layer));
     return store(l, m, tag);
-  }
-
-  private static RawManifest spdxReferrer(LayoutStore l, RawManifest subject) throws IOException {
-    byte[] sbom = "{\"spdxVersion\":\"SPDX-2.3\",\"name\":\"app\",\"packages\":[{\"name\":\"zlib\",\"versionInfo\":\"1.3.1\"}]}"
-        .getBytes(StandardCharsets.UTF_8);
-    Descriptor layer = l.putBytes(MediaTypes.SPDX_JSON, sbom);
-    ObjectNode m = manifest(l.putBytes(MediaTypes.OCI_EMPTY, "{}".getBytes(StandardCharsets.UTF_8)));
-    m.put("artifactType", MediaTypes.SPDX_JSON);
-    m.putArray("layers").add(Json.MAPPER.valueToTree(layer));
-    m.set("subject", Json.MAPPER.valueToTree(Descriptor.of(subject.mediaType(), subject.digest(), subject.size())));
-    return store(l, m, null);
   }
 
   private static ObjectNode manifest(Descriptor config) {
