@@ -106,31 +106,16 @@ class StagingTargetTest {
   @Test
   void anEarlierRunsSessionInAnotherTargetRepositoryIsCommittedThereAndMounted() throws IOException {
     LayoutStore target = LayoutStore.openOrCreate(tmp.resolve("target"));
-    List<String> forgotten = Collections.synchronizedList(new ArrayList<>());
-    StagingTarget.Sessions notes = new StagingTarget.Sessions() {
-      @Override
-      public Optional<StagedUpload> claim(Descriptor blob, Set<String> repositories) {
-        return blob.digest().equals(big1) && repositories.contains("other/app")
-            ? Optional.of(new StagedUpload("other/app", blob, URI.create("http://127.0.0.1:1/old"))) : Optional.empty();
-      }
-
-      @Override
-      public void remember(StagedUpload upload) {
-        log.add("remember " + upload.repository() + " " + upload.blob().digest());
-      }
-
-      @Override
-      public void forget(List<StagedUpload> uploads) {
-        uploads.forEach(u -> forgotten.add(u.repository() + " " + u.blob().digest()));
-      }
-    };
+    Notes notes = new Notes(new StagedUpload("other/app",
+        Descriptor.of("application/octet-stream", big1, bundle.blobSize("", big1).getAsLong()),
+        URI.create("http://127.0.0.1:1/old")));
     StagingTarget staging = staging(target, notes);
     copy(staging);
     staging.commit();
     assertThat(log).contains("resume other/app " + big1, "commit other/app " + big1).doesNotContain("stage " + big1);
     assertThat(log.indexOf("put target/app " + big1)).as("mounted once committed")
         .isGreaterThan(log.indexOf("commit other/app " + big1));
-    assertThat(forgotten).containsExactlyInAnyOrder("other/app " + big1, "target/app " + big2);
+    assertThat(notes.forgotten).containsExactlyInAnyOrder("other/app " + big1, "target/app " + big2);
     assertThat(staging.resumed()).isEqualTo(1);
     assertThat(staging.hashedWhileUploading()).isEqualTo(1);
   }
@@ -138,29 +123,14 @@ class StagingTargetTest {
   @Test
   void aRegistryFailureKeepsTheCompleteSessionsNotedForTheNextRun() throws IOException {
     LayoutStore target = LayoutStore.openOrCreate(tmp.resolve("target"));
-    List<String> remembered = Collections.synchronizedList(new ArrayList<>());
-    StagingTarget.Sessions notes = new StagingTarget.Sessions() {
-      @Override
-      public Optional<StagedUpload> claim(Descriptor blob, Set<String> repositories) {
-        return Optional.empty();
-      }
-
-      @Override
-      public void remember(StagedUpload upload) {
-        remembered.add(upload.blob().digest().toString());
-      }
-
-      @Override
-      public void forget(List<StagedUpload> uploads) {
-        uploads.forEach(u -> remembered.remove(u.blob().digest().toString()));
-      }
-    };
+    Notes notes = new Notes(null);
     failing = big2;
     StagingTarget staging = staging(target, notes);
     assertThatThrownBy(() -> copy(staging)).isInstanceOf(IOException.class).hasMessageContaining("registry went away");
     assertThat(staging.corruption()).isNull();
     assertThat(staging.abandon()).as("sessions kept open").isEqualTo(1);
-    assertThat(remembered).containsExactly(big1.toString());
+    assertThat(notes.remembered).containsExactly("target/app " + big1);
+    assertThat(notes.forgotten).isEmpty();
     assertThat(log).containsExactly("stage " + big1);
   }
 
@@ -203,6 +173,37 @@ class StagingTargetTest {
       }
     }
     return -1;
+  }
+
+  /** Session notes as the history keeps them: one earlier note (may be null) to claim, and what was noted. */
+  private static final class Notes implements StagingTarget.Sessions {
+    private StagedUpload earlier;
+    final List<String> remembered = Collections.synchronizedList(new ArrayList<>());
+    final List<String> forgotten = Collections.synchronizedList(new ArrayList<>());
+
+    Notes(StagedUpload earlier) {
+      this.earlier = earlier;
+    }
+
+    @Override
+    public synchronized Optional<StagedUpload> claim(Descriptor blob, Set<String> repositories) {
+      if (earlier == null || !earlier.blob().digest().equals(blob.digest()) || !repositories.contains(earlier.repository())) {
+        return Optional.empty();
+      }
+      StagedUpload u = earlier;
+      earlier = null;
+      return Optional.of(u);
+    }
+
+    @Override
+    public void remember(StagedUpload u) {
+      remembered.add(u.repository() + " " + u.blob().digest());
+    }
+
+    @Override
+    public void forget(List<StagedUpload> uploads) {
+      uploads.forEach(u -> forgotten.add(u.repository() + " " + u.blob().digest()));
+    }
   }
 
   /** Sessions as a registry keeps them: staged bytes are read (and hashed) in full; a commit stores them. */
