@@ -66,6 +66,11 @@ final class ImportCommand implements Callable<Integer> {
       + " platforms under TAG-os-arch tags and report that the index itself could not be kept).")
   boolean keepSparseIndex;
 
+  @Option(names = "--verify-first", description = "Hash every byte before the first upload and commit each blob as"
+      + " it is pushed (default for registries: layers are hashed while uploaded into sessions committed once all"
+      + " match). For a registry that expires upload sessions sooner than the import takes; each layer is read twice.")
+  boolean verifyFirst;
+
   @Mixin RegistryOptionsMixin registry = new RegistryOptionsMixin();
 
   @Option(names = {"-j", "--jobs"}, paramLabel = "N", defaultValue = "0", description = "Blobs pushed in parallel (default: automatic).")
@@ -86,7 +91,7 @@ final class ImportCommand implements Callable<Integer> {
           out.println("plan:");
           plan.describe().forEach(l -> out.println("  " + l));
           out.flush();
-        }));
+        }).withVerifyFirst(verifyFirst));
     progress.finish();
     if (!r.dryRun()) {
       if (r.verification().afterPush() != null) {

@@ -40,10 +40,25 @@ public final class BundleImporter {
    * the verification and the plan before anything is pushed.
    */
   public record Options(String to, ReferenceMapper mapper, BundleVerifier.Request verify, boolean dryRun,
-      int parallelism, ProgressListener progress, Path emitConfig, Path history, PlanListener onPlan) {
+      int parallelism, ProgressListener progress, Path emitConfig, Path history, PlanListener onPlan,
+      boolean verifyFirst) {
+    public Options(String to, ReferenceMapper mapper, BundleVerifier.Request verify, boolean dryRun, int parallelism,
+        ProgressListener progress, Path emitConfig, Path history, PlanListener onPlan) {
+      this(to, mapper, verify, dryRun, parallelism, progress, emitConfig, history, onPlan, false);
+    }
+
     public Options(String to, ReferenceMapper mapper, BundleVerifier.Request verify, boolean dryRun, int parallelism,
         ProgressListener progress, Path emitConfig, Path history) {
       this(to, mapper, verify, dryRun, parallelism, progress, emitConfig, history, null);
+    }
+
+    /**
+     * Hash every byte before the first upload, and commit each blob as it is pushed, instead of hashing the
+     * layers while uploading them into sessions committed at the end (for a registry that expires upload
+     * sessions sooner than the import takes; each layer is then read and hashed twice).
+     */
+    public Options withVerifyFirst(boolean b) {
+      return new Options(to, mapper, verify, dryRun, parallelism, progress, emitConfig, history, onPlan, b);
     }
   }
 
@@ -85,7 +100,7 @@ public final class BundleImporter {
         }
       }, planner);
       // into a registry, the layers are hashed while they are uploaded, and committed only once all have been
-      BundleVerifier.Request request = ahead && !o.dryRun()
+      BundleVerifier.Request request = ahead && !o.dryRun() && !o.verifyFirst()
           ? o.verify().deferringLayersFrom(HASH_WHILE_UPLOADING_FROM) : o.verify();
       BundleVerifier.Outcome verified;
       try {

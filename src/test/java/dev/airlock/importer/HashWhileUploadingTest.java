@@ -136,6 +136,20 @@ class HashWhileUploadingTest {
   }
 
   @Test
+  @Order(5)
+  void verifyFirstHashesEveryByteBeforeTheFirstUploadAndCommitsAsItPushes() {
+    CommandResult r = CommandResult.run("import", bundle.toString(), "--to", registry.hostPort() + "/fifth",
+        "--allow-unsigned", "--catalog", tmp.resolve("history.db").toString(), "--verify-first");
+    assertThat(r.exitCode()).as(r.out() + r.err()).isZero();
+    assertThat(r.out()).contains("17 blobs (5 manifests) match their digests; references complete")
+        .doesNotContain("hashed as they are read").doesNotContain("hashed to their digests while uploaded");
+    CommandResult bad = CommandResult.run("import", tampered.toString(), "--to", registry.hostPort() + "/sixth",
+        "--allow-unsigned", "--catalog", tmp.resolve("history.db").toString(), "--verify-first");
+    assertThat(bad.exitCode()).as(bad.out() + bad.err()).isEqualTo(3);
+    assertThat(bad.err()).contains("nothing was imported", "blob " + appTop + " is corrupted");
+  }
+
+  @Test
   @Order(4)
   void aKilledImportLeavesItsCompleteUploadsOpenAndTheNextRunContinuesThem() throws Exception {
     LayoutStore l = LayoutStore.openOrCreate(tmp.resolve("many"));
