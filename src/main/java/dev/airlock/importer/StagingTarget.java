@@ -185,8 +185,8 @@ final class StagingTarget extends ForwardingStore {
     } catch (DigestMismatchException e) {
       throw corrupted(d, e);
     }
+    sessions.remember(u); // before keep(): a session cancelled there is forgotten after being noted
     keep(u, true);
-    sessions.remember(u);
   }
 
   private synchronized void keep(StagedUpload u, boolean sent) {
