@@ -9,7 +9,6 @@ import dev.airlock.oci.MediaTypes;
 import dev.airlock.oci.RawManifest;
 import dev.airlock.verify.integrity.ParallelChecks;
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -53,13 +52,7 @@ public final class IntegrityVerifier implements BundleVerifier {
             todo.push(c);
           }
         } else {
-          blobs.add(new ParallelChecks.Job(d.size(), buf -> {
-            try (InputStream in = bundle.store().openBlob("", d)) {
-              while (in.read(buf) >= 0) {
-                // the stream checks size and digest at its end
-              }
-            }
-          }));
+          blobs.add(ParallelChecks.readToEnd(bundle.store(), d));
         }
       }
       // every blob hashed once, on every processor, the largest first; the first failing in walk order is named

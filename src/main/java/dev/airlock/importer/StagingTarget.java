@@ -6,7 +6,6 @@ import dev.airlock.oci.Descriptor;
 import dev.airlock.oci.Digest;
 import dev.airlock.oci.DigestMismatchException;
 import dev.airlock.oci.RawManifest;
-import dev.airlock.oci.VerifyingInputStream;
 import dev.airlock.registry.RegistryStore;
 import dev.airlock.registry.StagedUpload;
 import dev.airlock.store.BlobSource;
@@ -14,7 +13,6 @@ import dev.airlock.store.ContentStore;
 import dev.airlock.store.ForwardingStore;
 import dev.airlock.verify.integrity.ParallelChecks;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.util.ArrayList;
@@ -306,11 +304,10 @@ final class StagingTarget extends ForwardingStore {
     List<ParallelChecks.Job> jobs = new ArrayList<>();
     for (Map.Entry<Digest, Long> e : new TreeMap<>(layers).entrySet()) {
       Descriptor d = Descriptor.of("application/octet-stream", e.getKey(), e.getValue());
-      jobs.add(new ParallelChecks.Job(e.getValue(), buf -> {
-        try (InputStream in = VerifyingInputStream.of(bundle.openBlob("", d), d.digest(), d.size(), "blob " + d.digest())) {
-          while (in.read(buf) >= 0) {
-            // the stream checks size and digest at its end
-          }
+      ParallelChecks.Job read = ParallelChecks.readToEnd(bundle, d);
+      jobs.add(new ParallelChecks.Job(read.weight(), buf -> {
+        try {
+          read.check().run(buf);
         } catch (DigestMismatchException ex) {
           throw corruptedLayer(d.digest(), ex);
         }

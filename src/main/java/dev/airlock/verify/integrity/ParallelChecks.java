@@ -31,6 +31,21 @@ public final class ParallelChecks {
 
   private ParallelChecks() {}
 
+  /**
+   * A check that reads {@code blob} of {@code store} to its end through a verifying stream, which throws
+   * {@link dev.airlock.oci.DigestMismatchException} there when size or digest differ.
+   */
+  public static Job readToEnd(dev.airlock.store.ContentStore store, dev.airlock.oci.Descriptor blob) {
+    return new Job(blob.size(), buf -> {
+      try (java.io.InputStream in = dev.airlock.oci.VerifyingInputStream.of(store.openBlob("", blob), blob.digest(),
+          blob.size(), "blob " + blob.digest())) {
+        while (in.read(buf) >= 0) {
+          // checked at the end of the stream
+        }
+      }
+    });
+  }
+
   /** The threads worth using here: one per processor. */
   public static int defaultThreads() {
     return Math.max(1, Runtime.getRuntime().availableProcessors());
