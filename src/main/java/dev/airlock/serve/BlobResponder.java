@@ -12,8 +12,9 @@ import java.util.OptionalLong;
 
 /**
  * Sends a blob, whole or one {@code Range}. Bytes go from the file (or the blob's slice of the bundle
- * tarball, a channel shared by all requests) to the socket by {@code sendfile}: nothing is extracted, no
- * byte is copied through user space and memory stays flat. Clients verify digests themselves.
+ * tarball, a channel shared by all requests) to the socket, by {@code sendfile} or, for a client on this
+ * host, through the connection's one fixed buffer ({@link HttpResponse}): nothing is extracted and memory
+ * stays flat. Clients verify digests themselves.
  */
 final class BlobResponder {
   private final ServedContent content;

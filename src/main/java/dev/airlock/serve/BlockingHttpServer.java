@@ -36,6 +36,7 @@ final class BlockingHttpServer implements Closeable {
   private final Semaphore slots;
   private final ExecutorService pool;
   private final Set<HttpConnection> open = ConcurrentHashMap.newKeySet();
+  private final CopyBuffers buffers = new CopyBuffers();
   private volatile boolean closed;
 
   private BlockingHttpServer(ServerSocketChannel listener, RequestHandler handler, int maxConnections,
@@ -107,7 +108,7 @@ final class BlockingHttpServer implements Closeable {
           continue;
         }
         HttpConnection[] self = new HttpConnection[1];
-        self[0] = new HttpConnection(client, handler, headTimeoutMs, () -> {
+        self[0] = new HttpConnection(client, handler, headTimeoutMs, buffers, () -> {
           open.remove(self[0]);
           slots.release();
         });

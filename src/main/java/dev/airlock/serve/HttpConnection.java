@@ -2,6 +2,7 @@ package dev.airlock.serve;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
@@ -30,12 +31,20 @@ final class HttpConnection implements Runnable {
   private final RequestHandler handler;
   private final int headTimeoutMs;
   private final Runnable onClose;
+  private final CopyBuffers buffers;
+  private ByteBuffer copyBuffer; // taken from buffers on the first file body to a loopback client
   private volatile boolean idle;
 
-  HttpConnection(SocketChannel channel, RequestHandler handler, int headTimeoutMs, Runnable onClose) {
+  /**
+   * A connection whose file bodies are copied through one of {@code buffers} when the client is on this
+   * host, and go out by {@code sendfile} otherwise (see {@link HttpResponse}).
+   */
+  HttpConnection(SocketChannel channel, RequestHandler handler, int headTimeoutMs, CopyBuffers buffers,
+      Runnable onClose) {
     this.channel = channel;
     this.handler = handler;
     this.headTimeoutMs = headTimeoutMs;
+    this.buffers = buffers;
     this.onClose = onClose;
   }
 
@@ -66,7 +75,9 @@ final class HttpConnection implements Runnable {
         writeFully(NOT_TLS);
         return;
       }
-      while (first >= 0 && serveOne(reader, deadline)) {
+      boolean loopback = channel.getRemoteAddress() instanceof InetSocketAddress peer
+          && peer.getAddress().isLoopbackAddress();
+      while (first >= 0 && serveOne(reader, deadline, loopback)) {
         idle = true;
         first = reader.awaitFirstByte(IDLE_TIMEOUT_MS);
         idle = false;
@@ -78,12 +89,15 @@ final class HttpConnection implements Runnable {
       LOG.log(System.Logger.Level.WARNING, "airlock serve: request failed", e);
     } finally {
       close();
+      if (copyBuffer != null) {
+        buffers.give(copyBuffer);
+      }
       onClose.run();
     }
   }
 
   /** Reads and answers one request; true when the connection stays open for another. */
-  private boolean serveOne(RequestHeadReader reader, long deadline) throws IOException {
+  private boolean serveOne(RequestHeadReader reader, long deadline, boolean loopback) throws IOException {
     HttpRequestHead request;
     try {
       request = reader.read(deadline);
@@ -100,7 +114,7 @@ final class HttpConnection implements Runnable {
       return false;
     }
     boolean close = !request.keepAlive() || request.hasBody();
-    HttpResponse response = new HttpResponse(channel, close);
+    HttpResponse response = new HttpResponse(channel, close, loopback ? this::copyBuffer : null);
     try {
       handler.handle(request, response);
     } catch (RuntimeException e) {
@@ -140,6 +154,13 @@ final class HttpConnection implements Runnable {
     } catch (SocketTimeoutException e) {
       // enough waiting
     }
+  }
+
+  private ByteBuffer copyBuffer() {
+    if (copyBuffer == null) {
+      copyBuffer = buffers.take();
+    }
+    return copyBuffer;
   }
 
   private void writeFully(byte[] bytes) throws IOException {

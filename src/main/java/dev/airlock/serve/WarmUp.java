@@ -15,7 +15,7 @@ import java.util.Locale;
 /**
  * Before {@code airlock serve} opens its real address, the request path is run a few hundred times against a
  * private copy of the server on an ephemeral loopback port (ping, tags, manifests by tag and digest, blob
- * HEAD and a one-byte ranged GET through the sendfile path), so the JIT has compiled it before the first
+ * HEAD and a one-byte ranged GET through the file-body path), so the JIT has compiled it before the first
  * client arrives. A fresh JVM otherwise answers its first hundred requests a few milliseconds slower each,
  * which is most of a cluster's first pull. Bounded in requests and time; failures are ignored (it only
  * warms).
