@@ -8,7 +8,7 @@ import dev.airlock.oci.RawManifest;
 import dev.airlock.store.LayoutStore;
 import dev.airlock.testing.CommandResult;
 import dev.airlock.testing.RealRegistry;
-import dev.airlock.testing.TestLayouts;
+import dev.airlock.testing.TestImages;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -28,8 +28,8 @@ class BundleErrorsTest {
   @BeforeEach
   void layout() throws Exception {
     LayoutStore l = LayoutStore.openOrCreate(tmp.resolve("src"));
-    image = TestLayouts.image(l, false, Platform.parse("linux/amd64"), TestLayouts.layer("f", "content"));
-    TestLayouts.tag(l, image, "app");
+    image = TestImages.image(l, Platform.parse("linux/amd64"), TestImages.layer("f", "content"));
+    TestImages.tag(l, image, "app");
   }
 
   private CommandResult bundle(String specBody) throws Exception {

@@ -9,7 +9,7 @@ import dev.airlock.store.LayoutStore;
 import dev.airlock.testing.CommandResult;
 import dev.airlock.testing.Peers;
 import dev.airlock.testing.ProcessRunner;
-import dev.airlock.testing.TestLayouts;
+import dev.airlock.testing.TestImages;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -38,17 +38,17 @@ class BundleFromLayoutTest {
   @BeforeEach
   void layout() throws Exception {
     LayoutStore l = LayoutStore.openOrCreate(tmp.resolve("src"));
-    shared = TestLayouts.layer("base.txt", "shared base layer");
-    amd64 = TestLayouts.image(l, false, Platform.parse("linux/amd64"), shared, TestLayouts.layer("a", "amd64"));
-    RawManifest arm64 = TestLayouts.image(l, false, Platform.parse("linux/arm64"), shared, TestLayouts.layer("a", "arm64"));
-    RawManifest s390x = TestLayouts.image(l, false, Platform.parse("linux/s390x"), shared, TestLayouts.layer("a", "s390x"));
-    appIndex = TestLayouts.index(l, false, List.of(amd64, arm64, s390x),
+    shared = TestImages.layer("base.txt", "shared base layer");
+    amd64 = TestImages.image(l, Platform.parse("linux/amd64"), shared, TestImages.layer("a", "amd64"));
+    RawManifest arm64 = TestImages.image(l, Platform.parse("linux/arm64"), shared, TestImages.layer("a", "arm64"));
+    RawManifest s390x = TestImages.image(l, Platform.parse("linux/s390x"), shared, TestImages.layer("a", "s390x"));
+    appIndex = TestImages.index(l, List.of(amd64, arm64, s390x),
         List.of(Platform.parse("linux/amd64"), Platform.parse("linux/arm64/v8"), Platform.parse("linux/s390x")));
-    TestLayouts.tag(l, appIndex, "app-1.0");
-    tool = TestLayouts.image(l, true, Platform.parse("linux/amd64"), shared, TestLayouts.layer("t", "tool"));
-    TestLayouts.tag(l, tool, "tool-2.0");
-    sig = TestLayouts.cosignSignature(l, "", appIndex.digest());
-    sbom = TestLayouts.spdxReferrer(l, appIndex, "busybox", "1.36.1");
+    TestImages.tag(l, appIndex, "app-1.0");
+    tool = TestImages.dockerImage(l, Platform.parse("linux/amd64"), shared, TestImages.layer("t", "tool"));
+    TestImages.tag(l, tool, "tool-2.0");
+    sig = TestImages.cosignSignature(l, appIndex.digest());
+    sbom = TestImages.spdxReferrer(l, appIndex, "busybox", "1.36.1");
     Files.createDirectories(tmp.resolve("files/sub"));
     Files.writeString(tmp.resolve("files/a.yaml"), "kind: ConfigMap\n");
     Files.writeString(tmp.resolve("files/sub/b.yaml"), "kind: Secret\n");

@@ -14,7 +14,7 @@ import dev.airlock.testing.CommandResult;
 import dev.airlock.testing.Peers;
 import dev.airlock.testing.ProcessRunner;
 import dev.airlock.testing.RealRegistry;
-import dev.airlock.testing.TestLayouts;
+import dev.airlock.testing.TestImages;
 import dev.airlock.transfer.GraphCopier;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -46,17 +46,17 @@ class BundleFromRegistryTest {
     Path helm = Peers.helm();
     String host = registry.hostPort();
     LayoutStore src = LayoutStore.openOrCreate(tmp.resolve("src"));
-    byte[] shared = TestLayouts.layer("base.txt", "shared base");
-    RawManifest amd64 = TestLayouts.image(src, false, Platform.parse("linux/amd64"), shared, TestLayouts.layer("x", "amd"));
-    RawManifest arm64 = TestLayouts.image(src, false, Platform.parse("linux/arm64"), shared, TestLayouts.layer("x", "arm"));
-    RawManifest s390x = TestLayouts.image(src, false, Platform.parse("linux/s390x"), shared, TestLayouts.layer("x", "s390"));
-    RawManifest index = TestLayouts.index(src, false, List.of(amd64, arm64, s390x),
+    byte[] shared = TestImages.layer("base.txt", "shared base");
+    RawManifest amd64 = TestImages.image(src, Platform.parse("linux/amd64"), shared, TestImages.layer("x", "amd"));
+    RawManifest arm64 = TestImages.image(src, Platform.parse("linux/arm64"), shared, TestImages.layer("x", "arm"));
+    RawManifest s390x = TestImages.image(src, Platform.parse("linux/s390x"), shared, TestImages.layer("x", "s390"));
+    RawManifest index = TestImages.index(src, List.of(amd64, arm64, s390x),
         List.of(Platform.parse("linux/amd64"), Platform.parse("linux/arm64"), Platform.parse("linux/s390x")));
-    TestLayouts.tag(src, index, "app");
-    RawManifest toolOci = TestLayouts.image(src, false, Platform.parse("linux/amd64"), shared, TestLayouts.layer("t", "tool"));
-    TestLayouts.tag(src, toolOci, "tool");
-    RawManifest sig = TestLayouts.cosignSignature(src, "", index.digest());
-    RawManifest sbom = TestLayouts.spdxReferrer(src, index, "openssl", "3.3.2");
+    TestImages.tag(src, index, "app");
+    RawManifest toolOci = TestImages.image(src, Platform.parse("linux/amd64"), shared, TestImages.layer("t", "tool"));
+    TestImages.tag(src, toolOci, "tool");
+    RawManifest sig = TestImages.cosignSignature(src, index.digest());
+    RawManifest sbom = TestImages.spdxReferrer(src, index, "openssl", "3.3.2");
 
     String layout = "oci:" + tmp.resolve("src");
     push(skopeo, "--all", "--preserve-digests", layout + ":app", "docker://" + host + "/team/app:1.0");

@@ -7,7 +7,7 @@ import dev.airlock.oci.RawManifest;
 import dev.airlock.store.LayoutStore;
 import dev.airlock.testing.CommandResult;
 import dev.airlock.testing.ProcessRunner;
-import dev.airlock.testing.TestLayouts;
+import dev.airlock.testing.TestImages;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -22,13 +22,13 @@ class SignedBundleTest {
   @Test
   void signedAndUnsignedBundlesPassTheVerifier() throws Exception {
     LayoutStore l = LayoutStore.openOrCreate(tmp.resolve("src"));
-    RawManifest amd = TestLayouts.image(l, false, Platform.parse("linux/amd64"), TestLayouts.layer("a", "amd"));
-    RawManifest arm = TestLayouts.image(l, false, Platform.parse("linux/arm64"), TestLayouts.layer("a", "arm"));
-    RawManifest idx = TestLayouts.index(l, false, List.of(amd, arm),
+    RawManifest amd = TestImages.image(l, Platform.parse("linux/amd64"), TestImages.layer("a", "amd"));
+    RawManifest arm = TestImages.image(l, Platform.parse("linux/arm64"), TestImages.layer("a", "arm"));
+    RawManifest idx = TestImages.index(l, List.of(amd, arm),
         List.of(Platform.parse("linux/amd64"), Platform.parse("linux/arm64")));
-    TestLayouts.tag(l, idx, "app");
-    TestLayouts.cosignSignature(l, "", idx.digest());
-    TestLayouts.spdxReferrer(l, idx, "zlib", "1.3");
+    TestImages.tag(l, idx, "app");
+    TestImages.cosignSignature(l, idx.digest());
+    TestImages.spdxReferrer(l, idx, "zlib", "1.3");
     Files.writeString(tmp.resolve("bundle.yaml"), "apiVersion: airlock.dev/v1\nkind: Bundle\nmetadata: {name: signed}\n"
         + "spec:\n  platforms: [linux/arm64]\n  images:\n    - layout: ./src:app\n      name: registry.example/app:1\n");
 

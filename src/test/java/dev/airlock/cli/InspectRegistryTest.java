@@ -1,5 +1,6 @@
 package dev.airlock.cli;
 
+import static dev.airlock.testing.TestImages.layer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.airlock.oci.Platform;
@@ -22,15 +23,12 @@ class InspectRegistryTest {
   @Test
   void inspectsAnIndexInARealRegistryWithItsDigests() throws Exception {
     LayoutStore src = LayoutStore.openOrCreate(tmp.resolve("src"));
-    TestImages t = new TestImages(src);
     Platform amd = Platform.parse("linux/amd64");
     Platform arm = Platform.parse("linux/arm64");
-    RawManifest a = t.image(amd, "base", "a");
-    RawManifest b = t.image(arm, "base", "b");
-    src.putManifest("", a, null);
-    src.putManifest("", b, null);
-    RawManifest idx = t.index(List.of(a, b), List.of(amd, arm));
-    src.putManifest("", idx, "app");
+    RawManifest a = TestImages.image(src, amd, layer("base"), layer("a"));
+    RawManifest b = TestImages.image(src, arm, layer("base"), layer("b"));
+    RawManifest idx = TestImages.index(src, List.of(a, b), List.of(amd, arm));
+    TestImages.tag(src, idx, "app");
     String ref = registry.hostPort() + "/team/app:1";
     CommandResult copy = CommandResult.run("copy", "oci:" + tmp.resolve("src") + ":app", ref);
     assertThat(copy.exitCode()).as(copy.err()).isZero();

@@ -2,11 +2,8 @@ package dev.airlock.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.airlock.oci.Descriptor;
 import dev.airlock.oci.Digest;
 import dev.airlock.oci.Json;
-import dev.airlock.oci.MediaTypes;
 import dev.airlock.oci.Platform;
 import dev.airlock.oci.RawManifest;
 import dev.airlock.store.LayoutStore;
@@ -14,14 +11,12 @@ import dev.airlock.testing.CommandResult;
 import dev.airlock.testing.Peers;
 import dev.airlock.testing.ProcessRunner;
 import dev.airlock.testing.RealRegistry;
-import dev.airlock.testing.TestLayouts;
+import dev.airlock.testing.TestImages;
 import dev.airlock.verify.keys.SigningKey;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -52,19 +47,19 @@ class MissionEndToEndTest {
 
     // 1. the connected side: content in the source registry
     LayoutStore layout = LayoutStore.openOrCreate(tmp.resolve("layout"));
-    byte[] base = TestLayouts.layer("base.txt", "shared base layer");
-    byte[] amdTop = TestLayouts.layer("app", "amd64 binary");
-    RawManifest amd = TestLayouts.image(layout, false, Platform.parse("linux/amd64"), base, amdTop);
-    RawManifest arm = TestLayouts.image(layout, false, Platform.parse("linux/arm64"), base,
-        TestLayouts.layer("app", "arm64 binary"));
-    RawManifest index = TestLayouts.index(layout, false, List.of(amd, arm),
+    byte[] base = TestImages.layer("base.txt", "shared base layer");
+    byte[] amdTop = TestImages.layer("app", "amd64 binary");
+    RawManifest amd = TestImages.image(layout, Platform.parse("linux/amd64"), base, amdTop);
+    RawManifest arm = TestImages.image(layout, Platform.parse("linux/arm64"), base,
+        TestImages.layer("app", "arm64 binary"));
+    RawManifest index = TestImages.index(layout, List.of(amd, arm),
         List.of(Platform.parse("linux/amd64"), Platform.parse("linux/arm64")));
     layout.putManifest("", index, "app");
     SigningKey imageKey = SigningKey.generate();
     Files.writeString(tmp.resolve("image.pub"), imageKey.publicKeyPem());
     String sigTag = index.digest().tagForm() + ".sig";
-    RawManifest sig = cosignSignature(layout, imageKey, src + "/app", index.digest(), sigTag);
-    RawManifest sbom = TestLayouts.spdxReferrer(layout, index, "zlib", "1.3.1");
+    RawManifest sig = TestImages.cosignSignature(layout, sigTag, src + "/app", index.digest(), imageKey);
+    RawManifest sbom = TestImages.spdxReferrer(layout, index, "zlib", "1.3.1");
 
     String oci = "oci:" + tmp.resolve("layout");
     run(List.of(skopeo.toString(), "copy", "--all", "--preserve-digests", "--dest-tls-verify=false",
@@ -173,34 +168,6 @@ class MissionEndToEndTest {
   private static CommandResult importBundle(Path bundle, String dst, String pub, String policy, Path history) {
     return CommandResult.run("import", bundle.toString(), "--to", dst + "/mirror", "--key", pub, "--policy", policy,
         "--catalog", history.toString());
-  }
-
-  // ---- content builders: a keyed cosign signature (images, indexes and the SPDX referrer: TestLayouts)
-
-  /** A cosign simple-signing signature of {@code subject} by {@code key}, tagged {@code sha256-<hex>.sig}. */
-  private static RawManifest cosignSignature(LayoutStore l, SigningKey key, String repo, Digest subject, String tag)
-      throws IOException {
-    byte[] payload = ("{\"critical\":{\"identity\":{\"docker-reference\":\"" + repo + "\"},\"image\":{\"docker-manifest-digest\":\""
-        + subject + "\"},\"type\":\"cosign container image signature\"},\"optional\":null}").getBytes(StandardCharsets.UTF_8);
-    Descriptor layer = l.putBytes(MediaTypes.COSIGN_SIMPLESIGNING, payload)
-        .withAnnotation("dev.cosignproject.cosign/signature", Base64.getEncoder().encodeToString(key.sign(payload)));
-    Descriptor config = l.putBytes(MediaTypes.OCI_CONFIG,
-        "{\"architecture\":\"\",\"os\":\"\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]},\"config\":{}}".getBytes(StandardCharsets.UTF_8));
-    ObjectNode m = manifest(config);
-    m.putArray("layers").add(Json.MAPPER.valueToTree(layer));
-    return store(l, m, tag);
-  }
-
-  private static ObjectNode manifest(Descriptor config) {
-    ObjectNode m = Json.MAPPER.createObjectNode().put("schemaVersion", 2).put("mediaType", MediaTypes.OCI_MANIFEST);
-    m.set("config", Json.MAPPER.valueToTree(config));
-    return m;
-  }
-
-  private static RawManifest store(LayoutStore l, ObjectNode json, String tag) throws IOException {
-    RawManifest m = RawManifest.of(Json.write(json), null, "test manifest");
-    l.putManifest("", m, tag);
-    return m;
   }
 
   // ---- peers and checks

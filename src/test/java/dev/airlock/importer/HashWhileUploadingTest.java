@@ -14,7 +14,7 @@ import dev.airlock.testing.CommandResult;
 import dev.airlock.testing.Peers;
 import dev.airlock.testing.ProcessRunner;
 import dev.airlock.testing.RealRegistry;
-import dev.airlock.testing.TestLayouts;
+import dev.airlock.testing.TestImages;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -56,14 +56,14 @@ class HashWhileUploadingTest {
   @BeforeAll
   static void bundle() throws Exception {
     LayoutStore l = LayoutStore.openOrCreate(tmp.resolve("src"));
-    byte[] base = TestLayouts.layer("base.bin", noise(1, 3 << 20));
-    byte[] top = TestLayouts.layer("app.bin", noise(2, 2 << 20));
+    byte[] base = TestImages.layer("base.bin", noise(1, 3 << 20));
+    byte[] top = TestImages.layer("app.bin", noise(2, 2 << 20));
     appTop = Digest.sha256(top);
-    app = TestLayouts.image(l, false, Platform.parse("linux/amd64"), base, top, TestLayouts.layer("small", "a small layer"));
-    TestLayouts.tag(l, app, "app-1.0");
-    tool = TestLayouts.image(l, false, Platform.parse("linux/amd64"), base, TestLayouts.layer("tool.bin", noise(3, 2 << 20)));
-    TestLayouts.tag(l, tool, "tool-2.0");
-    TestLayouts.cosignSignature(l, "", app.digest());
+    app = TestImages.image(l, Platform.parse("linux/amd64"), base, top, TestImages.layer("small", "a small layer"));
+    TestImages.tag(l, app, "app-1.0");
+    tool = TestImages.image(l, Platform.parse("linux/amd64"), base, TestImages.layer("tool.bin", noise(3, 2 << 20)));
+    TestImages.tag(l, tool, "tool-2.0");
+    TestImages.cosignSignature(l, app.digest());
     Files.writeString(tmp.resolve("bundle.yaml"), """
         apiVersion: airlock.dev/v1
         kind: Bundle
@@ -155,10 +155,10 @@ class HashWhileUploadingTest {
     LayoutStore l = LayoutStore.openOrCreate(tmp.resolve("many"));
     byte[][] layers = new byte[48][];
     for (int i = 0; i < layers.length; i++) {
-      layers[i] = TestLayouts.layer("l" + i, noise(100 + i, 3 << 19));
+      layers[i] = TestImages.layer("l" + i, noise(100 + i, 3 << 19));
     }
-    RawManifest many = TestLayouts.image(l, false, Platform.parse("linux/amd64"), layers);
-    TestLayouts.tag(l, many, "many-1");
+    RawManifest many = TestImages.image(l, Platform.parse("linux/amd64"), layers);
+    TestImages.tag(l, many, "many-1");
     Files.writeString(tmp.resolve("many.yaml"), """
         apiVersion: airlock.dev/v1
         kind: Bundle

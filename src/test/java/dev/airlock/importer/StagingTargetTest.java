@@ -13,7 +13,7 @@ import dev.airlock.registry.StagedUpload;
 import dev.airlock.store.BlobSource;
 import dev.airlock.store.ForwardingStore;
 import dev.airlock.store.LayoutStore;
-import dev.airlock.testing.TestLayouts;
+import dev.airlock.testing.TestImages;
 import dev.airlock.transfer.GraphCopier;
 import java.io.IOException;
 import java.io.InputStream;
@@ -47,12 +47,12 @@ class StagingTargetTest {
   @BeforeEach
   void bundle() throws IOException {
     bundle = LayoutStore.openOrCreate(tmp.resolve("bundle"));
-    byte[] l1 = TestLayouts.layer("one", "first big layer");
-    byte[] l2 = TestLayouts.layer("two", "second big layer");
+    byte[] l1 = TestImages.layer("one", "first big layer");
+    byte[] l2 = TestImages.layer("two", "second big layer");
     big1 = Digest.sha256(l1);
     big2 = Digest.sha256(l2);
-    image = TestLayouts.image(bundle, false, Platform.parse("linux/amd64"), l1, l2, TestLayouts.layer("s", "small"));
-    TestLayouts.tag(bundle, image, "app");
+    image = TestImages.image(bundle, Platform.parse("linux/amd64"), l1, l2, TestImages.layer("s", "small"));
+    TestImages.tag(bundle, image, "app");
   }
 
   @Test

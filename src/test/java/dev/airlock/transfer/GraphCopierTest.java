@@ -1,13 +1,17 @@
 package dev.airlock.transfer;
 
+import static dev.airlock.testing.TestImages.layer;
+import static dev.airlock.testing.TestImages.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.airlock.oci.Digest;
 import dev.airlock.oci.DigestMismatchException;
 import dev.airlock.oci.Platform;
 import dev.airlock.oci.RawManifest;
 import dev.airlock.store.LayoutStore;
 import dev.airlock.testing.TestImages;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -23,20 +27,14 @@ class GraphCopierTest {
   @Test
   void copiesIndexWithReferrersPreservingDigests() throws Exception {
     LayoutStore src = LayoutStore.openOrCreate(tmp.resolve("src"));
-    TestImages t = new TestImages(src);
-    RawManifest a = t.image(AMD64, "base", "app-amd64");
-    RawManifest b = t.image(ARM64, "base", "app-arm64");
-    src.putManifest("", a, null);
-    src.putManifest("", b, null);
-    RawManifest idx = t.index(List.of(a, b), List.of(AMD64, ARM64));
+    MultiArch m = multiArch(src, "base", "app");
+    RawManifest a = m.amd64();
+    RawManifest idx = m.index();
     src.putManifest("example.com/app", idx, "v1");
-    RawManifest sig = t.referrer(idx, "application/vnd.dev.sigstore.bundle.v0.3+json",
-        "application/vnd.dev.sigstore.bundle.v0.3+json", "{\"sig\":1}");
-    src.putManifest("", sig, null);
-    RawManifest sigOnSig = t.referrer(sig, "application/spdx+json", "application/spdx+json", "{\"spdx\":1}");
-    src.putManifest("", sigOnSig, null);
-    RawManifest cosign = t.referrer(a, "application/vnd.dev.cosign.simplesigning.v1+json",
-        "application/vnd.dev.cosign.simplesigning.v1+json", "{\"critical\":{}}");
+    RawManifest sig = TestImages.referrer(src, idx, "application/vnd.dev.sigstore.bundle.v0.3+json", utf8("{\"sig\":1}"));
+    RawManifest sigOnSig = TestImages.referrer(src, sig, "application/spdx+json", utf8("{\"spdx\":1}"));
+    RawManifest cosign = TestImages.referrer(src, a, "application/vnd.dev.cosign.simplesigning.v1+json",
+        utf8("{\"critical\":{}}"));
     src.putManifest("example.com/app", cosign, a.digest().tagForm() + ".sig");
 
     LayoutStore dst = LayoutStore.openOrCreate(tmp.resolve("dst"));
@@ -53,7 +51,7 @@ class GraphCopierTest {
         .contains(ReferrerKind.SIGNATURE, ReferrerKind.SBOM);
     // the shared base layer was transferred once
     long baseTransfers = rec.blobs().stream()
-        .filter(bl -> bl.digest().equals(TestImages.digestOf("base")) && bl.transferred()).count();
+        .filter(bl -> bl.digest().equals(layerDigest("base")) && bl.transferred()).count();
     assertThat(baseTransfers).isEqualTo(1);
     dst.verifyAllBlobs();
   }
@@ -61,12 +59,10 @@ class GraphCopierTest {
   @Test
   void platformFilterKeepsIndexBytesAndRecordsAbsentChildren() throws Exception {
     LayoutStore src = LayoutStore.openOrCreate(tmp.resolve("src"));
-    TestImages t = new TestImages(src);
-    RawManifest a = t.image(AMD64, "base", "only-amd64");
-    RawManifest b = t.image(ARM64, "base", "only-arm64");
-    src.putManifest("", a, null);
-    src.putManifest("", b, null);
-    RawManifest idx = t.index(List.of(a, b), List.of(AMD64, ARM64));
+    MultiArch m = multiArch(src, "base", "only");
+    RawManifest a = m.amd64();
+    RawManifest b = m.arm64();
+    RawManifest idx = m.index();
     src.putManifest("r", idx, "v1");
 
     LayoutStore dst = LayoutStore.openOrCreate(tmp.resolve("dst"));
@@ -77,7 +73,7 @@ class GraphCopierTest {
     assertThat(dst.getManifest("r", "v1").digest()).isEqualTo(idx.digest());
     assertThat(dst.hasBlob("", b.digest())).isTrue();
     assertThat(dst.hasBlob("", a.digest())).isFalse();
-    assertThat(dst.hasBlob("", TestImages.digestOf("only-amd64"))).isFalse();
+    assertThat(dst.hasBlob("", layerDigest("only-amd64"))).isFalse();
     assertThat(rec.indexChildren()).anySatisfy(ch -> {
       assertThat(ch.child()).isEqualTo(a.digest());
       assertThat(ch.present()).isFalse();
@@ -87,39 +83,35 @@ class GraphCopierTest {
   @Test
   void corruptSourceBlobIsRejectedAndNothingStored() throws Exception {
     LayoutStore src = LayoutStore.openOrCreate(tmp.resolve("src"));
-    TestImages t = new TestImages(src);
-    RawManifest a = t.image(AMD64, "good", "will-be-corrupted");
+    RawManifest a = image(src, "good", "will-be-corrupted");
     src.putManifest("r", a, "v1");
-    Path layer = src.blobPath(TestImages.digestOf("will-be-corrupted"));
+    Path layer = src.blobPath(layerDigest("will-be-corrupted"));
     Files.writeString(layer, "tampered-content!!");
 
     LayoutStore dst = LayoutStore.openOrCreate(tmp.resolve("dst"));
     try (GraphCopier c = new GraphCopier(dst, GraphCopier.Options.defaults())) {
       assertThatThrownBy(() -> c.copy(src, "r", "v1", "r", "v1")).isInstanceOf(DigestMismatchException.class)
-          .hasMessageContaining(TestImages.digestOf("will-be-corrupted").toString());
+          .hasMessageContaining(layerDigest("will-be-corrupted").toString());
     }
-    assertThat(dst.hasBlob("", TestImages.digestOf("will-be-corrupted"))).isFalse();
+    assertThat(dst.hasBlob("", layerDigest("will-be-corrupted"))).isFalse();
     assertThat(dst.resolve("r", "v1")).isEmpty();
   }
 
   @Test
   void copyAllRunsRootsAtOnceMovesEachBlobOnceAndPutsChildrenBeforeParents() throws Exception {
     LayoutStore src = LayoutStore.openOrCreate(tmp.resolve("src"));
-    TestImages t = new TestImages(src);
     List<GraphCopier.Job> jobs = new java.util.ArrayList<>();
-    RawManifest amd = t.image(AMD64, "shared-base", "multi-amd64");
-    RawManifest arm = t.image(ARM64, "shared-base", "multi-arm64");
-    src.putManifest("", amd, null);
-    src.putManifest("", arm, null);
-    RawManifest idx = t.index(List.of(amd, arm), List.of(AMD64, ARM64));
+    MultiArch multi = multiArch(src, "shared-base", "multi");
+    RawManifest amd = multi.amd64();
+    RawManifest idx = multi.index();
     src.putManifest("multi", idx, "v1");
     // two indexes sharing a child: whichever root does not put it must wait for it before its own index
-    RawManifest amdOnly = t.index(List.of(amd), List.of(AMD64));
+    RawManifest amdOnly = TestImages.index(src, List.of(amd), List.of(AMD64));
     src.putManifest("amd-only", amdOnly, "v1");
     jobs.add(new GraphCopier.Job(src, "multi", "v1", "mirror", "multi", null));
     jobs.add(new GraphCopier.Job(src, "amd-only", "v1", "mirror", "amd", null));
     for (int i = 0; i < 6; i++) {
-      RawManifest m = t.image(AMD64, "shared-base", "app-" + i);
+      RawManifest m = image(src, "shared-base", "app-" + i);
       src.putManifest("app" + i, m, "v1");
       jobs.add(new GraphCopier.Job(src, "app" + i, "v1", "mirror", "app" + i, null));
     }
@@ -136,7 +128,7 @@ class GraphCopierTest {
     assertThat(records).hasSize(jobs.size());
     assertThat(done).containsExactlyInAnyOrderElementsOf(jobs.stream().map(GraphCopier.Job::dstTag).toList());
     assertThat(dst.violations).isEmpty();
-    assertThat(dst.puts.get(TestImages.digestOf("shared-base"))).isEqualTo(1);
+    assertThat(dst.puts.get(layerDigest("shared-base"))).isEqualTo(1);
     assertThat(dst.maxInFlight.get()).as("roots overlapped").isGreaterThan(1);
     for (GraphCopier.Job j : jobs) {
       assertThat(layout.resolve("mirror", j.dstTag())).isPresent();
@@ -147,10 +139,9 @@ class GraphCopierTest {
   @Test
   void copyAllStartsHeavierRootsFirstAndReturnsRecordsInTheJobsOrder() throws Exception {
     LayoutStore src = LayoutStore.openOrCreate(tmp.resolve("src"));
-    TestImages t = new TestImages(src);
     List<GraphCopier.Job> jobs = new java.util.ArrayList<>();
     for (String name : List.of("light-a", "light-b", "heavy")) {
-      RawManifest m = t.image(AMD64, "base-w", "only-" + name);
+      RawManifest m = image(src, "base-w", "only-" + name);
       src.putManifest(name, m, "v1");
       jobs.add(new GraphCopier.Job(src, name, "v1", "mirror", name, null).withWeight(name.equals("heavy") ? 100 : 1));
     }
@@ -163,8 +154,27 @@ class GraphCopierTest {
     assertThat(records).extracting(r -> r.root().digest())
         .containsExactly(jobs.stream().map(j -> digestOfRoot(src, j)).toArray(dev.airlock.oci.Digest[]::new));
     List<dev.airlock.oci.Digest> order = dst.putOrder;
-    assertThat(order.indexOf(TestImages.digestOf("only-heavy")))
-        .isLessThan(order.indexOf(TestImages.digestOf("only-light-b")));
+    assertThat(order.indexOf(layerDigest("only-heavy")))
+        .isLessThan(order.indexOf(layerDigest("only-light-b")));
+  }
+
+  /** linux/amd64 and linux/arm64 images sharing a {@code base} layer, with top layers "top-amd64" and "top-arm64". */
+  private record MultiArch(RawManifest index, RawManifest amd64, RawManifest arm64) {}
+
+  private static MultiArch multiArch(LayoutStore src, String base, String top) throws IOException {
+    RawManifest amd = TestImages.image(src, AMD64, layer(base), layer(top + "-amd64"));
+    RawManifest arm = TestImages.image(src, ARM64, layer(base), layer(top + "-arm64"));
+    return new MultiArch(TestImages.index(src, List.of(amd, arm), List.of(AMD64, ARM64)), amd, arm);
+  }
+
+  /** A linux/amd64 image with one layer per text (see {@link #layerDigest}); stored, not tagged. */
+  private static RawManifest image(LayoutStore src, String... layerTexts) throws IOException {
+    byte[][] layers = java.util.Arrays.stream(layerTexts).map(TestImages::layer).toArray(byte[][]::new);
+    return TestImages.image(src, AMD64, layers);
+  }
+
+  private static Digest layerDigest(String text) {
+    return Digest.sha256(layer(text));
   }
 
   private static dev.airlock.oci.Digest digestOfRoot(LayoutStore src, GraphCopier.Job j) {
@@ -178,21 +188,20 @@ class GraphCopierTest {
   @Test
   void copyAllReportsTheFailingRootAndStartsNoNewOne() throws Exception {
     LayoutStore src = LayoutStore.openOrCreate(tmp.resolve("src"));
-    TestImages t = new TestImages(src);
     List<GraphCopier.Job> jobs = new java.util.ArrayList<>();
-    RawManifest bad = t.image(AMD64, "base", "corrupted-layer");
+    RawManifest bad = image(src, "base", "corrupted-layer");
     src.putManifest("bad", bad, "v1");
-    Files.writeString(src.blobPath(TestImages.digestOf("corrupted-layer")), "tampered");
+    Files.writeString(src.blobPath(layerDigest("corrupted-layer")), "tampered");
     jobs.add(new GraphCopier.Job(src, "bad", "v1", "mirror", "bad", null));
     for (int i = 0; i < 3; i++) {
-      RawManifest m = t.image(AMD64, "base", "fine-" + i);
+      RawManifest m = image(src, "base", "fine-" + i);
       src.putManifest("fine" + i, m, "v1");
       jobs.add(new GraphCopier.Job(src, "fine" + i, "v1", "mirror", "fine" + i, null));
     }
     LayoutStore dst = LayoutStore.openOrCreate(tmp.resolve("dst"));
     try (GraphCopier c = new GraphCopier(dst, GraphCopier.Options.defaults())) {
       assertThatThrownBy(() -> c.copyAll(jobs, null)).isInstanceOf(DigestMismatchException.class)
-          .hasMessageContaining(TestImages.digestOf("corrupted-layer").toString());
+          .hasMessageContaining(layerDigest("corrupted-layer").toString());
     }
     assertThat(dst.resolve("mirror", "bad")).isEmpty();
   }
