@@ -1,19 +1,23 @@
 package dev.airlock.cli;
 
+import static dev.airlock.testing.TestImages.layer;
+import static dev.airlock.testing.TestImages.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.airlock.oci.Descriptor;
 import dev.airlock.oci.Json;
+import dev.airlock.oci.MediaTypes;
 import dev.airlock.oci.Platform;
 import dev.airlock.oci.RawManifest;
 import dev.airlock.store.LayoutStore;
-import dev.airlock.store.TestImages;
+import dev.airlock.testing.TestImages;
 import dev.airlock.testing.CommandResult;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
@@ -28,20 +32,20 @@ class InspectCommandTest {
   Path root;
   LayoutStore layout;
   RawManifest index;
-  TestImages.Image single;
+  RawManifest single;
   RawManifest sbom;
 
   @BeforeEach
   void layout() throws IOException {
     root = dir.resolve("layout");
     layout = LayoutStore.openOrCreate(root);
-    index = TestImages.multiArch(layout, false, "example.com/app:1.0");
-    single = TestImages.image(layout, true, Platform.of("linux", "amd64", null), "solo");
-    layout.putManifest("example.com/solo", single.manifest(), "2.0");
-    sbom = TestImages.sbomReferrer(layout, single.manifest(), "{\"spdxVersion\":\"SPDX-2.3\"}");
+    index = TestImages.multiArch(layout, "example.com/app:1.0");
+    single = TestImages.dockerImage(layout, Platform.of("linux", "amd64", null), layer("solo"));
+    layout.putManifest("example.com/solo", single, "2.0");
+    sbom = TestImages.referrer(layout, single, MediaTypes.SPDX_JSON, utf8("{\"spdxVersion\":\"SPDX-2.3\"}"));
     // a cosign-style signature tag on the index
-    TestImages.Image sig = TestImages.image(layout, false, Platform.of("linux", "amd64", null), "signature");
-    layout.putManifest("example.com/app", sig.manifest(), index.digest().tagForm() + ".sig");
+    RawManifest sig = TestImages.image(layout, Platform.of("linux", "amd64", null), layer("signature"));
+    layout.putManifest("example.com/app", sig, index.digest().tagForm() + ".sig");
   }
 
   /** Every file under a directory with its size and modification time: to show nothing was written. */
@@ -63,7 +67,7 @@ class InspectCommandTest {
         index.manifests().get(1).digest().toString(), "2 layers",
         "(cosign tag example.com/app:" + index.digest().tagForm() + ".sig)", "unique blobs");
     CommandResult solo = CommandResult.run("inspect", "oci:" + root + ":example.com/solo:2.0");
-    assertThat(solo.out()).contains("Docker manifest " + single.manifest().digest(), "referrer " + sbom.digest(),
+    assertThat(solo.out()).contains("Docker manifest " + single.digest(), "referrer " + sbom.digest(),
         "application/spdx+json");
   }
 
@@ -110,20 +114,17 @@ class InspectCommandTest {
 
   @Test
   void buildxAttestationChildrenAreLabelled() throws IOException {
-    TestImages.Image amd = TestImages.image(layout, false, Platform.of("linux", "amd64", null), "bx");
-    TestImages.Image att = TestImages.image(layout, false, Platform.of("unknown", "unknown", null), "{\"_type\":\"in-toto\"}");
-    String idx = "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":["
-        + "{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"" + amd.manifest().digest()
-        + "\",\"size\":" + amd.manifest().size() + ",\"platform\":{\"architecture\":\"amd64\",\"os\":\"linux\"}},"
-        + "{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"" + att.manifest().digest()
-        + "\",\"size\":" + att.manifest().size() + ",\"platform\":{\"architecture\":\"unknown\",\"os\":\"unknown\"},"
-        + "\"annotations\":{\"vnd.docker.reference.digest\":\"" + amd.manifest().digest()
-        + "\",\"vnd.docker.reference.type\":\"attestation-manifest\"}}]}";
-    layout.putManifest("example.com/bx", RawManifest.of(idx.getBytes(StandardCharsets.UTF_8), null, "bx"), "1");
+    RawManifest amd = TestImages.image(layout, Platform.of("linux", "amd64", null), layer("bx"));
+    RawManifest att = TestImages.image(layout, Platform.of("unknown", "unknown", null), layer("{\"_type\":\"in-toto\"}"));
+    Descriptor attestation = att.descriptor().withPlatform(Platform.of("unknown", "unknown", null))
+        .withAnnotation("vnd.docker.reference.digest", amd.digest().toString())
+        .withAnnotation("vnd.docker.reference.type", "attestation-manifest");
+    TestImages.store(layout, TestImages.index(List.of(amd.descriptor().withPlatform(Platform.of("linux", "amd64", null)),
+        attestation)), "example.com/bx:1");
     CommandResult r = CommandResult.run("inspect", "oci:" + root + ":example.com/bx:1");
     assertThat(r.exitCode()).as(r.err()).isZero();
-    assertThat(r.out()).contains(att.manifest().digest() + "  unknown/unknown  (attestation for "
-        + amd.manifest().digest().shortForm() + ")");
+    assertThat(r.out()).contains(att.digest() + "  unknown/unknown  (attestation for "
+        + amd.digest().shortForm() + ")");
     CommandResult j = CommandResult.run("inspect", "-o", "json", "oci:" + root + ":example.com/bx:1");
     JsonNode children = Json.tree(j.out().getBytes(StandardCharsets.UTF_8), "out").path("refs").get(0).path("manifest").path("manifests");
     assertThat(children.get(1).path("role").asText()).isEqualTo("attestation");

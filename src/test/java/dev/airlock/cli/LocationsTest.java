@@ -1,13 +1,15 @@
 package dev.airlock.cli;
 
+import static dev.airlock.testing.TestImages.layer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.airlock.InvalidInputException;
 import dev.airlock.oci.Platform;
+import dev.airlock.oci.RawManifest;
 import dev.airlock.store.LayoutStore;
 import dev.airlock.store.Location;
-import dev.airlock.store.TestImages;
+import dev.airlock.testing.TestImages;
 import dev.airlock.store.archive.DockerArchiveStore;
 import dev.airlock.store.archive.TarLayoutStore;
 import java.nio.file.Files;
@@ -23,16 +25,16 @@ class LocationsTest {
   void opensLocalLocationsWithTheirReference() throws Exception {
     Path root = dir.resolve("l");
     LayoutStore s = LayoutStore.openOrCreate(root);
-    TestImages.Image img = TestImages.image(s, false, Platform.of("linux", "amd64", null), "x");
-    s.putManifest("", img.manifest(), "example.com/a:1");
+    RawManifest img = TestImages.image(s, Platform.of("linux", "amd64", null), layer("x"));
+    s.putManifest("", img, "example.com/a:1");
     try (Locations.OpenedLocation o = Locations.open(Location.parse("oci:" + root + ":example.com/a:1"))) {
       assertThat(o.store()).isInstanceOf(LayoutStore.class);
       assertThat(o.repository()).isEmpty();
       assertThat(o.reference()).isEqualTo("example.com/a:1");
-      assertThat(o.store().getManifest(o.repository(), o.reference()).digest()).isEqualTo(img.manifest().digest());
+      assertThat(o.store().getManifest(o.repository(), o.reference()).digest()).isEqualTo(img.digest());
     }
-    try (Locations.OpenedLocation o = Locations.open(Location.parse("oci:" + root + ":@" + img.manifest().digest()))) {
-      assertThat(o.reference()).isEqualTo(img.manifest().digest().toString());
+    try (Locations.OpenedLocation o = Locations.open(Location.parse("oci:" + root + ":@" + img.digest()))) {
+      assertThat(o.reference()).isEqualTo(img.digest().toString());
     }
     try (Locations.OpenedLocation o = Locations.open(Location.parse("oci:" + root))) {
       assertThat(o.hasReference()).isFalse();
@@ -69,7 +71,7 @@ class LocationsTest {
   void opensArchives() throws Exception {
     Path root = dir.resolve("l");
     LayoutStore s = LayoutStore.openOrCreate(root);
-    TestImages.multiArch(s, false, "example.com/m:1");
+    TestImages.multiArch(s, "example.com/m:1");
     Path tar = dir.resolve("l.tar");
     try (var out = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(Files.newOutputStream(tar));
         var files = Files.walk(root)) {

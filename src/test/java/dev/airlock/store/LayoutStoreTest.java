@@ -1,6 +1,7 @@
 package dev.airlock.store;
 
-import static dev.airlock.store.TestImages.utf8;
+import static dev.airlock.testing.TestImages.layer;
+import static dev.airlock.testing.TestImages.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -12,12 +13,14 @@ import dev.airlock.oci.DigestMismatchException;
 import dev.airlock.oci.MediaTypes;
 import dev.airlock.oci.Platform;
 import dev.airlock.oci.RawManifest;
+import dev.airlock.testing.TestImages;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -91,9 +94,9 @@ class LayoutStoreTest {
   @Test
   void manifestsTagsAndReopen() throws IOException {
     LayoutStore s = LayoutStore.openOrCreate(dir);
-    RawManifest idx = TestImages.multiArch(s, false, "example.com/app:1.0");
-    TestImages.Image single = TestImages.image(s, true, Platform.of("linux", "amd64", null), "solo");
-    s.putManifest("example.com/app", single.manifest(), "solo");
+    RawManifest idx = TestImages.multiArch(s, "example.com/app:1.0");
+    RawManifest single = TestImages.dockerImage(s, Platform.of("linux", "amd64", null), layer("solo"));
+    s.putManifest("example.com/app", single, "solo");
     LayoutStore again = LayoutStore.open(dir);
     assertThat(again.tags("")).containsExactly("example.com/app:1.0", "example.com/app:solo");
     assertThat(again.tags("example.com/app")).containsExactly("1.0", "solo");
@@ -101,7 +104,7 @@ class LayoutStoreTest {
     RawManifest got = again.getManifest("", "example.com/app:1.0");
     assertThat(got.bytes()).isEqualTo(idx.bytes());
     assertThat(got.mediaType()).isEqualTo(MediaTypes.OCI_INDEX);
-    assertThat(again.getManifest("example.com/app", "solo").digest()).isEqualTo(single.manifest().digest());
+    assertThat(again.getManifest("example.com/app", "solo").digest()).isEqualTo(single.digest());
     // children are found by digest though only the index is in index.json
     Descriptor child = idx.manifests().get(1);
     assertThat(again.getManifest("", child.digest().toString()).digest()).isEqualTo(child.digest());
@@ -110,8 +113,8 @@ class LayoutStoreTest {
     assertThatThrownBy(() -> again.getManifest("", "example.com/app:2.0")).isInstanceOf(NotFoundException.class)
         .hasMessageContaining("example.com/app:2.0");
     // retagging replaces the entry
-    again.putManifest("example.com/app", single.manifest(), "1.0");
-    assertThat(again.resolve("", "example.com/app:1.0").get().digest()).isEqualTo(single.manifest().digest());
+    again.putManifest("example.com/app", single, "1.0");
+    assertThat(again.resolve("", "example.com/app:1.0").get().digest()).isEqualTo(single.digest());
     assertThat(again.index()).hasSize(2);
   }
 
@@ -129,17 +132,18 @@ class LayoutStoreTest {
   @Test
   void referrersAreFoundThroughIndexJson() throws IOException {
     LayoutStore s = LayoutStore.openOrCreate(dir);
-    TestImages.Image img = TestImages.image(s, false, Platform.of("linux", "amd64", null), "a");
-    s.putManifest("", img.manifest(), "img");
-    RawManifest sbom = TestImages.sbomReferrer(s, img.manifest(), "{\"spdxVersion\":\"SPDX-2.3\"}");
+    RawManifest img = TestImages.image(s, Platform.of("linux", "amd64", null), layer("a"));
+    s.putManifest("", img, "img");
+    RawManifest sbom = TestImages.referrer(s, img, MediaTypes.SPDX_JSON, utf8("{\"spdxVersion\":\"SPDX-2.3\"}"),
+        Map.of(Descriptor.CREATED, "2024-01-01T00:00:00Z"));
     LayoutStore again = LayoutStore.open(dir);
-    assertThat(again.referrers("", img.manifest().digest(), null)).singleElement().satisfies(d -> {
+    assertThat(again.referrers("", img.digest(), null)).singleElement().satisfies(d -> {
       assertThat(d.digest()).isEqualTo(sbom.digest());
       assertThat(d.artifactType()).isEqualTo(MediaTypes.SPDX_JSON);
       assertThat(d.annotation(Descriptor.CREATED)).isEqualTo("2024-01-01T00:00:00Z");
     });
-    assertThat(again.referrers("", img.manifest().digest(), MediaTypes.SPDX_JSON)).hasSize(1);
-    assertThat(again.referrers("", img.manifest().digest(), MediaTypes.CYCLONEDX_JSON)).isEmpty();
+    assertThat(again.referrers("", img.digest(), MediaTypes.SPDX_JSON)).hasSize(1);
+    assertThat(again.referrers("", img.digest(), MediaTypes.CYCLONEDX_JSON)).isEmpty();
     assertThat(again.referrers("", sbom.digest(), null)).isEmpty();
     // the referrer has no ref name, so it is not a tag
     assertThat(again.tags("")).containsExactly("img");
@@ -148,15 +152,15 @@ class LayoutStoreTest {
   @Test
   void garbageCollectionKeepsWhatIsReachable() throws IOException {
     LayoutStore s = LayoutStore.openOrCreate(dir);
-    RawManifest idx = TestImages.multiArch(s, false, "keep");
-    TestImages.Image gone = TestImages.image(s, false, Platform.of("linux", "amd64", null), "unreferenced");
-    RawManifest sbom = TestImages.sbomReferrer(s, idx, "{}");
+    RawManifest idx = TestImages.multiArch(s, "keep");
+    RawManifest gone = TestImages.image(s, Platform.of("linux", "amd64", null), layer("unreferenced"));
+    RawManifest sbom = TestImages.referrer(s, idx, MediaTypes.SPDX_JSON, utf8("{}"));
     Files.write(dir.resolve("blobs/sha256/.stale.tmp"), utf8("partial"));
     List<String> before = files(dir);
     long freed = s.garbageCollect();
     List<String> after = files(dir);
     assertThat(freed).isPositive();
-    assertThat(after).doesNotContain(gone.manifest().digest().blobPath(), gone.config().digest().blobPath(),
+    assertThat(after).doesNotContain(gone.digest().blobPath(), gone.config().digest().blobPath(),
         "blobs/sha256/.stale.tmp");
     // the shared base layer and everything under the index and the referrer stay
     assertThat(after).contains(idx.digest().blobPath(), sbom.digest().blobPath());

@@ -1,5 +1,6 @@
 package dev.airlock.store;
 
+import static dev.airlock.testing.TestImages.layer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.airlock.oci.Descriptor;
@@ -12,6 +13,7 @@ import dev.airlock.store.archive.TarLayoutStore;
 import dev.airlock.testing.Peers;
 import dev.airlock.testing.ProcessRunner;
 import dev.airlock.testing.RealRegistry;
+import dev.airlock.testing.TestImages;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -46,22 +48,24 @@ class SkopeoInteropTest {
   void airlockLayoutIsReadBySkopeoAndPushedToARealRegistryWithTheSameDigests() throws Exception {
     Path root = dir.resolve("airlock-layout");
     LayoutStore s = LayoutStore.openOrCreate(root);
-    RawManifest oci = TestImages.multiArch(s, false, "example.com/oci/app:1.0");
+    RawManifest oci = TestImages.multiArch(s, "example.com/oci/app:1.0");
     // skopeo 1.9 ignores index.json entries with Docker media types (containers/image only looks at OCI
     // ones), so Docker v2 schema 2 manifests go under an OCI index here; the digests are still theirs.
-    RawManifest docker = TestImages.index(s, false, List.of(
-        TestImages.image(s, true, Platform.of("linux", "amd64", null), "docker base", "docker amd64"),
-        TestImages.image(s, true, Platform.of("linux", "arm64", "v8"), "docker base", "docker arm64")));
+    Platform amd64 = Platform.of("linux", "amd64", null);
+    Platform arm64 = Platform.of("linux", "arm64", "v8");
+    RawManifest docker = TestImages.index(s, List.of(
+        TestImages.dockerImage(s, amd64, layer("docker base"), layer("docker amd64")),
+        TestImages.dockerImage(s, arm64, layer("docker base"), layer("docker arm64"))), List.of(amd64, arm64));
     s.putManifest("example.com/docker/app", docker, "1.0");
     assertThat(docker.manifests()).extracting(Descriptor::mediaType).containsOnly(MediaTypes.DOCKER_MANIFEST);
-    TestImages.Image single = TestImages.image(s, false, Platform.of("linux", "amd64", null), "single");
-    s.putManifest("example.com/single", single.manifest(), "1.0");
+    RawManifest single = TestImages.image(s, Platform.of("linux", "amd64", null), layer("single"));
+    s.putManifest("example.com/single", single, "1.0");
 
     // skopeo reads the raw bytes airlock stored, byte for byte, and understands the image
     assertThat(skopeo("inspect", "--raw", "oci:" + root + ":example.com/oci/app:1.0").out())
         .isEqualTo(new String(oci.bytes(), StandardCharsets.UTF_8));
     assertThat(skopeo("inspect", "oci:" + root + ":example.com/single:1.0").out())
-        .contains("\"Digest\": \"" + single.manifest().digest() + "\"", "\"Architecture\": \"amd64\"");
+        .contains("\"Digest\": \"" + single.digest() + "\"", "\"Architecture\": \"amd64\"");
 
     for (var c : List.of(List.of("example.com/oci/app:1.0", oci), List.of("example.com/docker/app:1.0", docker))) {
       String ref = (String) c.get(0);
@@ -81,7 +85,7 @@ class SkopeoInteropTest {
     // put an OCI multi-arch index into the registry (through skopeo, from a layout airlock wrote)
     Path src = dir.resolve("src");
     LayoutStore s = LayoutStore.openOrCreate(src);
-    RawManifest idx = TestImages.multiArch(s, false, "app");
+    RawManifest idx = TestImages.multiArch(s, "app");
     String remote = "docker://" + registry.hostPort() + "/interop/from-skopeo:2.0";
     skopeo("copy", "--all", "--preserve-digests", "--dest-tls-verify=false", "oci:" + src + ":app", remote);
     Digest registryDigest = rawDigest("--tls-verify=false", remote);

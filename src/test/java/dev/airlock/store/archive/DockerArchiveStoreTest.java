@@ -1,6 +1,6 @@
 package dev.airlock.store.archive;
 
-import static dev.airlock.store.TestImages.utf8;
+import static dev.airlock.testing.TestImages.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -8,15 +8,17 @@ import dev.airlock.oci.Descriptor;
 import dev.airlock.oci.Digest;
 import dev.airlock.oci.DigestMismatchException;
 import dev.airlock.oci.MediaTypes;
+import dev.airlock.oci.Platform;
 import dev.airlock.oci.RawManifest;
 import dev.airlock.store.LayoutStore;
-import dev.airlock.store.TestImages;
 import dev.airlock.store.archive.TarFixtures.Item;
+import dev.airlock.testing.TestImages;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,16 +26,13 @@ import org.junit.jupiter.api.io.TempDir;
 class DockerArchiveStoreTest {
   @TempDir Path dir;
 
-  static final byte[] LAYER1 = TestImages.tar("etc/one.txt", "one");
-  static final byte[] LAYER2 = TestImages.tar("etc/two.txt", "two");
+  static final byte[] LAYER1 = TestImages.tar("etc/one.txt", utf8("one"));
+  static final byte[] LAYER2 = TestImages.tar("etc/two.txt", utf8("two"));
 
+  /** A config whose diff_ids are the digests of the given (uncompressed) layers. */
   static String config(byte[]... layers) {
-    List<String> ids = new ArrayList<>();
-    for (byte[] l : layers) {
-      ids.add("\"" + Digest.sha256(l) + "\"");
-    }
-    return "{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":["
-        + String.join(",", ids) + "]}}";
+    List<Digest> diffIds = Arrays.stream(layers).map(Digest::sha256).toList();
+    return new String(TestImages.config(Platform.of("linux", "amd64", null), null, diffIds), StandardCharsets.UTF_8);
   }
 
   /** The legacy layout: {@code <id>/layer.tar}, {@code <hex>.json}, manifest.json; the second layer via a symlink. */
@@ -107,8 +106,8 @@ class DockerArchiveStoreTest {
   @Test
   void readsTheOciLayoutThatNewerDockerSaves() throws IOException {
     LayoutStore layout = LayoutStore.openOrCreate(dir.resolve("layout"));
-    TestImages.Image img = TestImages.image(layout, false, dev.airlock.oci.Platform.of("linux", "amd64", null), "x");
-    layout.addIndexEntry(img.manifest().descriptor()
+    RawManifest img = TestImages.image(layout, Platform.of("linux", "amd64", null), TestImages.layer("x"));
+    layout.addIndexEntry(img.descriptor()
         .withAnnotation("io.containerd.image.name", "docker.io/library/busybox:1.36")
         .withAnnotation(Descriptor.REF_NAME, "1.36"));
     Files.writeString(layout.root().resolve("manifest.json"), "[]");
@@ -118,8 +117,8 @@ class DockerArchiveStoreTest {
     try (DockerArchiveStore s = DockerArchiveStore.open(t)) {
       assertThat(s.generatedManifests()).isFalse();
       assertThat(s.tags("")).containsExactly("docker.io/library/busybox:1.36");
-      assertThat(s.getManifest("", "busybox:1.36").bytes()).isEqualTo(img.manifest().bytes());
-      assertThat(s.getManifest("", "@0").digest()).isEqualTo(img.manifest().digest());
+      assertThat(s.getManifest("", "busybox:1.36").bytes()).isEqualTo(img.bytes());
+      assertThat(s.getManifest("", "@0").digest()).isEqualTo(img.digest());
     }
   }
 }

@@ -1,5 +1,6 @@
 package dev.airlock.store.archive;
 
+import static dev.airlock.testing.TestImages.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -11,8 +12,8 @@ import dev.airlock.oci.DigestMismatchException;
 import dev.airlock.oci.MediaTypes;
 import dev.airlock.oci.RawManifest;
 import dev.airlock.store.LayoutStore;
-import dev.airlock.store.TestImages;
 import dev.airlock.store.archive.TarFixtures.Item;
+import dev.airlock.testing.TestImages;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -33,9 +34,9 @@ class TarLayoutStoreTest {
   @BeforeEach
   void layout() throws IOException {
     layout = LayoutStore.openOrCreate(dir.resolve("layout"));
-    index = TestImages.multiArch(layout, false, "example.com/app:1.0");
+    index = TestImages.multiArch(layout, "example.com/app:1.0");
     RawManifest child = layout.getManifest("", index.manifests().get(0).digest().toString());
-    sbom = TestImages.sbomReferrer(layout, child, "{\"spdxVersion\":\"SPDX-2.3\"}");
+    sbom = TestImages.referrer(layout, child, MediaTypes.SPDX_JSON, utf8("{\"spdxVersion\":\"SPDX-2.3\"}"));
   }
 
   static void drain(InputStream in) throws IOException {
