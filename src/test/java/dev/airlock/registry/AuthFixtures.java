@@ -2,9 +2,11 @@ package dev.airlock.registry;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.airlock.oci.Platform;
 import dev.airlock.oci.RawManifest;
 import dev.airlock.store.LayoutStore;
 import dev.airlock.testing.RealRegistry;
+import dev.airlock.testing.TestImages;
 import dev.airlock.transfer.GraphCopier;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,7 +33,8 @@ final class AuthFixtures {
 
   static void roundTrip(RealRegistry registry, RegistryOptions opts, Path tmp, String repo) throws Exception {
     LayoutStore src = LayoutStore.openOrCreate(tmp.resolve("src"));
-    RawManifest img = TestImages.image(src, "v1", 7, 2, "amd64");
+    RawManifest img = TestImages.image(src, Platform.parse("linux/amd64"), TestImages.randomLayers(7, 2));
+    TestImages.tag(src, img, "v1");
     RegistryStore reg = RegistryStore.open(registry.hostPort(), opts);
     try (GraphCopier c = new GraphCopier(reg, GraphCopier.Options.defaults().withReferrers(false))) {
       c.copy(src, "", "v1", repo, "v1");

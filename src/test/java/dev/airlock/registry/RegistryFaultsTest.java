@@ -1,5 +1,6 @@
 package dev.airlock.registry;
 
+import static dev.airlock.testing.TestImages.randomBytes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
@@ -145,7 +146,7 @@ class RegistryFaultsTest {
 
   @Test
   void connectionCutMidBlobResumesWithRange() throws Exception {
-    byte[] data = TestImages.randomBytes(1, 300_000);
+    byte[] data = randomBytes(1, 300_000);
     Digest d = Digest.sha256(data);
     fake.putBlob(data);
     AtomicInteger gets = new AtomicInteger();
@@ -178,7 +179,7 @@ class RegistryFaultsTest {
 
   @Test
   void blobThatStallsWithoutDisconnectingResumesAfterTheReadTimeout() throws Exception {
-    byte[] data = TestImages.randomBytes(4, 300_000);
+    byte[] data = randomBytes(4, 300_000);
     Digest d = Digest.sha256(data);
     fake.putBlob(data);
     java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
@@ -221,7 +222,7 @@ class RegistryFaultsTest {
   @Test
   void anUploadTheRegistryStopsReadingFailsAfterTheReadTimeoutInsteadOfHanging() throws Exception {
     // bigger than what loopback socket buffers hold, so the client's writes block once the registry stops reading
-    byte[] data = TestImages.randomBytes(9, 48 << 20);
+    byte[] data = randomBytes(9, 48 << 20);
     Descriptor blob = Descriptor.of(MediaTypes.OCI_LAYER, Digest.sha256(data), data.length);
     java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
     AtomicInteger stalled = new AtomicInteger();
@@ -255,7 +256,7 @@ class RegistryFaultsTest {
 
   @Test
   void blobWithWrongBytesIsRejectedAndNothingIsStored() throws Exception {
-    byte[] data = TestImages.randomBytes(2, 20_000);
+    byte[] data = randomBytes(2, 20_000);
     byte[] evil = data.clone();
     evil[10_000] ^= 1;
     Digest d = Digest.sha256(data);
@@ -273,7 +274,7 @@ class RegistryFaultsTest {
 
   @Test
   void redirectToAnotherOriginDropsTheAuthorization() throws Exception {
-    byte[] data = TestImages.randomBytes(3, 5000);
+    byte[] data = randomBytes(3, 5000);
     Digest d = Digest.sha256(data);
     List<String> storageAuth = new CopyOnWriteArrayList<>();
     HttpServer storage = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);

@@ -1,5 +1,6 @@
 package dev.airlock.registry;
 
+import static dev.airlock.testing.TestImages.randomBytes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -102,7 +103,7 @@ class RegistryRefreshAndRestartTest {
 
   @Test
   void aChunkedUploadCutMidChunkRestartsAndStoresOnlyTheRightBytes() throws Exception {
-    byte[] data = TestImages.randomBytes(9, 100_000);
+    byte[] data = randomBytes(9, 100_000);
     Digest d = Digest.sha256(data);
     AtomicInteger patches = new AtomicInteger();
     fake.fault = (ex, method, path) -> {

@@ -1,5 +1,8 @@
 package dev.airlock.registry;
 
+import static dev.airlock.testing.TestImages.randomBytes;
+import static dev.airlock.testing.TestImages.randomLayers;
+import static dev.airlock.testing.TestImages.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -11,9 +14,11 @@ import dev.airlock.oci.Platform;
 import dev.airlock.oci.RawManifest;
 import dev.airlock.store.LayoutStore;
 import dev.airlock.testing.RealRegistry;
+import dev.airlock.testing.TestImages;
 import dev.airlock.transfer.GraphCopier;
 import dev.airlock.transfer.GraphRecord;
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,8 +32,19 @@ class RegistryStoreRealTest {
   @RegisterExtension static RealRegistry registry = RealRegistry.plain();
   @TempDir Path tmp;
 
+  private static final Platform AMD64 = Platform.parse("linux/amd64");
+  private static final Platform ARM64 = Platform.parse("linux/arm64");
+
   private RegistryStore store() {
     return RegistryStore.open(registry.hostPort(), RegistryOptions.anonymous());
+  }
+
+  /** A referrer of {@code subject} whose config has the custom media type {@code configType} (and no artifactType). */
+  private static RawManifest artifact(LayoutStore l, String configType, String payload, RawManifest subject)
+      throws IOException {
+    Descriptor config = l.putBytes(configType, utf8("{}"));
+    Descriptor blob = l.putBytes("text/plain", utf8(payload));
+    return TestImages.store(l, TestImages.manifest(null, config, List.of(blob), subject.descriptor()), null);
   }
 
   private static GraphRecord copy(dev.airlock.store.ContentStore src, String srcRepo, String ref,
@@ -41,7 +57,8 @@ class RegistryStoreRealTest {
   @Test
   void pushesAndPullsAnImageDigestForDigest() throws Exception {
     LayoutStore src = LayoutStore.openOrCreate(tmp.resolve("src"));
-    RawManifest img = TestImages.image(src, "v1", 1, 3, "amd64");
+    RawManifest img = TestImages.image(src, AMD64, randomLayers(1, 3));
+    TestImages.tag(src, img, "v1");
     RegistryStore reg = store();
     copy(src, "", "v1", reg, "team/app", "v1", false);
 
@@ -65,9 +82,10 @@ class RegistryStoreRealTest {
   @Test
   void indexWithPlatformFilterKeepsTheIndexBytes() throws Exception {
     LayoutStore src = LayoutStore.openOrCreate(tmp.resolve("src"));
-    RawManifest amd = TestImages.image(src, null, 11, 1, "amd64");
-    RawManifest arm = TestImages.image(src, null, 12, 1, "arm64");
-    RawManifest idx = TestImages.index(src, "multi", List.of(amd, arm), List.of("amd64", "arm64"));
+    RawManifest amd = TestImages.image(src, AMD64, randomLayers(11, 1));
+    RawManifest arm = TestImages.image(src, ARM64, randomLayers(12, 1));
+    RawManifest idx = TestImages.index(src, List.of(amd, arm), List.of(AMD64, ARM64));
+    TestImages.tag(src, idx, "multi");
     RegistryStore reg = store();
     copy(src, "", "multi", reg, "team/multi", "multi", false);
     RawManifest got = reg.getManifest("team/multi", "multi");
@@ -87,9 +105,10 @@ class RegistryStoreRealTest {
   @Test
   void artifactsAndReferrersThroughTheFallbackTag() throws Exception {
     LayoutStore src = LayoutStore.openOrCreate(tmp.resolve("src"));
-    RawManifest img = TestImages.image(src, "v1", 21, 1, "amd64");
-    RawManifest sbom = TestImages.artifact(src, null, "application/vnd.example.sbom.config+json", "sbom", img);
-    RawManifest sig = TestImages.artifact(src, null, "application/vnd.example.sig.config+json", "sig", img);
+    RawManifest img = TestImages.image(src, AMD64, randomLayers(21, 1));
+    TestImages.tag(src, img, "v1");
+    RawManifest sbom = artifact(src, "application/vnd.example.sbom.config+json", "sbom", img);
+    RawManifest sig = artifact(src, "application/vnd.example.sig.config+json", "sig", img);
     RegistryStore reg = store();
     GraphRecord pushed = copy(src, "", "v1", reg, "team/signed", "v1", true);
     assertThat(pushed.referrers()).hasSize(2);
@@ -117,7 +136,7 @@ class RegistryStoreRealTest {
   @Test
   void crossRepositoryMountSendsNoBytes() throws Exception {
     RegistryStore reg = store();
-    byte[] data = TestImages.randomBytes(31, 50_000);
+    byte[] data = randomBytes(31, 50_000);
     Descriptor blob = Descriptor.of(MediaTypes.OCI_LAYER_GZIP, Digest.sha256(data), data.length);
     reg.putBlob("mount/from", blob, () -> new ByteArrayInputStream(data));
     assertThat(reg.mountBlob("mount/to", blob.digest(), "mount/from")).isTrue();
@@ -137,7 +156,7 @@ class RegistryStoreRealTest {
   @Test
   void chunkedUploadOfALargerBlob() throws Exception {
     RegistryStore reg = RegistryStore.open(registry.hostPort(), RegistryOptions.anonymous().withUploadSizes(10_000, 30_000));
-    byte[] data = TestImages.randomBytes(41, 100_000);
+    byte[] data = randomBytes(41, 100_000);
     Descriptor blob = Descriptor.of(MediaTypes.OCI_LAYER_GZIP, Digest.sha256(data), data.length);
     reg.putBlob("chunked/app", blob, () -> new ByteArrayInputStream(data));
     try (InputStream in = reg.openBlob("chunked/app", blob)) {
@@ -149,7 +168,7 @@ class RegistryStoreRealTest {
   @Test
   void wrongBytesAreNeverPushedAndMissingContentIsNotFound() throws Exception {
     RegistryStore reg = store();
-    byte[] data = TestImages.randomBytes(51, 5000);
+    byte[] data = randomBytes(51, 5000);
     Descriptor claimed = Descriptor.of(MediaTypes.OCI_LAYER_GZIP, Digest.sha256("other".getBytes()), data.length);
     assertThatThrownBy(() -> reg.putBlob("bad/app", claimed, () -> new ByteArrayInputStream(data)))
         .hasMessageContaining(claimed.digest().toString());

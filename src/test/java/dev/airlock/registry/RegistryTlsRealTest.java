@@ -5,11 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.airlock.cli.ExitCodes;
 import dev.airlock.oci.Descriptor;
+import dev.airlock.oci.Platform;
 import dev.airlock.oci.RawManifest;
 import dev.airlock.registry.http.RetryPolicy;
 import dev.airlock.store.LayoutStore;
 import dev.airlock.testing.CommandResult;
 import dev.airlock.testing.RealRegistry;
+import dev.airlock.testing.TestImages;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -46,7 +48,7 @@ class RegistryTlsRealTest {
 
   private Path image(String name) throws Exception {
     LayoutStore src = LayoutStore.openOrCreate(tmp.resolve(name));
-    TestImages.image(src, "v1", 11, 2, "amd64");
+    TestImages.tag(src, TestImages.image(src, Platform.parse("linux/amd64"), TestImages.randomLayers(11, 2)), "v1");
     return src.root();
   }
 

@@ -4,11 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.airlock.oci.Descriptor;
 import dev.airlock.oci.Digest;
+import dev.airlock.oci.Platform;
 import dev.airlock.oci.RawManifest;
 import dev.airlock.store.LayoutStore;
 import dev.airlock.testing.Peers;
 import dev.airlock.testing.ProcessRunner;
 import dev.airlock.testing.RealRegistry;
+import dev.airlock.testing.TestImages;
 import dev.airlock.transfer.GraphCopier;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -26,9 +28,12 @@ class SkopeoInteropTest {
   void skopeoReadsWhatAirlockPushed() throws Exception {
     Path skopeo = Peers.skopeo();
     LayoutStore src = LayoutStore.openOrCreate(tmp.resolve("src"));
-    RawManifest a = TestImages.image(src, null, 61, 2, "amd64");
-    RawManifest b = TestImages.image(src, null, 62, 1, "arm64");
-    RawManifest idx = TestImages.index(src, "multi", List.of(a, b), List.of("amd64", "arm64"));
+    Platform amd64 = Platform.parse("linux/amd64");
+    Platform arm64 = Platform.parse("linux/arm64");
+    RawManifest a = TestImages.image(src, amd64, TestImages.randomLayers(61, 2));
+    RawManifest b = TestImages.image(src, arm64, TestImages.randomLayers(62, 1));
+    RawManifest idx = TestImages.index(src, List.of(a, b), List.of(amd64, arm64));
+    TestImages.tag(src, idx, "multi");
     RegistryStore reg = RegistryStore.open(registry.hostPort(), RegistryOptions.anonymous());
     try (GraphCopier c = new GraphCopier(reg, GraphCopier.Options.defaults().withReferrers(false))) {
       c.copy(src, "", "multi", "interop/multi", "multi");
@@ -48,7 +53,8 @@ class SkopeoInteropTest {
   void airlockReadsWhatSkopeoPushed() throws Exception {
     Path skopeo = Peers.skopeo();
     LayoutStore src = LayoutStore.openOrCreate(tmp.resolve("src"));
-    RawManifest img = TestImages.image(src, "v1", 63, 2, "amd64");
+    RawManifest img = TestImages.image(src, Platform.parse("linux/amd64"), TestImages.randomLayers(63, 2));
+    TestImages.tag(src, img, "v1");
     ProcessRunner.run(List.of(skopeo.toString(), "copy", "--dest-tls-verify=false", "oci:" + src.root() + ":v1",
         "docker://" + registry.hostPort() + "/interop/single:v1")).assertOk();
     String raw = ProcessRunner.run(List.of(skopeo.toString(), "inspect", "--raw", "--tls-verify=false",

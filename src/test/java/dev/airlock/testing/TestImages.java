@@ -94,6 +94,15 @@ public final class TestImages {
     return layer("random.bin", randomBytes(seed, size));
   }
 
+  /** {@code count} distinct {@link #randomLayer}s drawn from {@code seed}, of 1000, 1997, 2994... random bytes. */
+  public static byte[][] randomLayers(long seed, int count) {
+    byte[][] layers = new byte[count][];
+    for (int i = 0; i < count; i++) {
+      layers[i] = randomLayer(seed * 100 + i, 1000 + 997 * i);
+    }
+    return layers;
+  }
+
   /** The diff_id of a gzip'd layer: the digest of its uncompressed tar. */
   public static Digest diffId(byte[] gzipLayer) {
     try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(gzipLayer))) {
