@@ -7,10 +7,13 @@ import dev.airlock.oci.Descriptor;
 import dev.airlock.oci.Digest;
 import dev.airlock.oci.Json;
 import dev.airlock.oci.MediaTypes;
+import dev.airlock.oci.Platform;
+import dev.airlock.oci.RawManifest;
 import dev.airlock.registry.RegistryOptions;
 import dev.airlock.registry.RegistryStore;
 import dev.airlock.store.LayoutStore;
 import dev.airlock.testing.RealRegistry;
+import dev.airlock.testing.TestImages;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -30,6 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Child-JVM imports into a real registry: killed half-way then resumed; a 2 GiB bundle under -Xmx128m. */
 class ImportInterruptAndMemoryTest {
+  private static final Platform AMD64 = Platform.of("linux", "amd64", null);
+
   @RegisterExtension static RealRegistry registry = RealRegistry.plain();
   @TempDir Path tmp;
 
@@ -45,9 +50,8 @@ class ImportInterruptAndMemoryTest {
       rnd.nextBytes(b);
       ls.add(store.putBytes(MediaTypes.OCI_LAYER_GZIP, b));
     }
-    Descriptor cfg = store.putBytes(MediaTypes.OCI_CONFIG, SampleContent.config("amd64", "interrupt"));
-    Descriptor m = store.putBytes(MediaTypes.OCI_MANIFEST, SampleContent.manifest(null, cfg, ls, null));
-    store.addIndexEntry(m.withAnnotation(Descriptor.REF_NAME, "docker.io/library/big:1"));
+    Descriptor cfg = store.putBytes(MediaTypes.OCI_CONFIG, TestImages.config(AMD64, "interrupt", List.of()));
+    RawManifest m = TestImages.store(store, TestImages.manifest(null, cfg, ls, null), "docker.io/library/big:1");
     Path tar = BundleTarball.of(layout, tmp.resolve("big.tar"));
 
     Path blobs = registry.storage().resolve("docker/registry/v2/blobs/sha256");
@@ -102,14 +106,11 @@ class ImportInterruptAndMemoryTest {
     MessageDigest md = Digest.Algorithm.SHA256.newMessageDigest();
     generate(size, (b, n) -> md.update(b, 0, n));
     Digest layer = Digest.of(Digest.Algorithm.SHA256, md.digest());
-    byte[] cfg = SampleContent.config("amd64", "huge");
+    byte[] cfg = TestImages.config(AMD64, "huge", List.of());
     Descriptor cfgD = Descriptor.of(MediaTypes.OCI_CONFIG, Digest.sha256(cfg), cfg.length);
-    byte[] man = SampleContent.manifest(null, cfgD, List.of(Descriptor.of(MediaTypes.OCI_LAYER_GZIP, layer, size)), null);
+    byte[] man = Json.write(TestImages.manifest(null, cfgD, List.of(Descriptor.of(MediaTypes.OCI_LAYER_GZIP, layer, size)), null));
     Digest manD = Digest.sha256(man);
-    ObjectNode idx = Json.MAPPER.createObjectNode();
-    idx.put("schemaVersion", 2);
-    idx.put("mediaType", MediaTypes.OCI_INDEX);
-    idx.putArray("manifests").add(Json.MAPPER.valueToTree(Descriptor.of(MediaTypes.OCI_MANIFEST, manD, man.length)
+    ObjectNode idx = TestImages.index(List.of(Descriptor.of(MediaTypes.OCI_MANIFEST, manD, man.length)
         .withAnnotation(Descriptor.REF_NAME, "docker.io/library/huge:1")));
     try (OutputStream out = Files.newOutputStream(tar); TarArchiveOutputStream t = new TarArchiveOutputStream(out)) {
       t.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
