@@ -1,5 +1,6 @@
 package dev.airlock.verify;
 
+import static dev.airlock.testing.TestImages.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -7,6 +8,7 @@ import dev.airlock.oci.Descriptor;
 import dev.airlock.oci.Json;
 import dev.airlock.oci.MediaTypes;
 import dev.airlock.testing.CommandResult;
+import dev.airlock.testing.TestImages;
 import dev.airlock.verify.dsse.Dsse;
 import dev.airlock.verify.keys.SigningKey;
 import dev.airlock.verify.policy.Policy;
@@ -61,8 +63,7 @@ class ImagePolicyTest {
   /** A .sig layer signed keylessly by a leaf of {@code ca}, logged in the test Rekor. */
   private static TestBundle.Extras keylessSig(TestSigstore ca) {
     return (b, entries) -> {
-      byte[] payload = TestBundle.utf8("{\"critical\":{\"identity\":{\"docker-reference\":\"example.test/team/app\"},\"image\":"
-          + "{\"docker-manifest-digest\":\"" + b.image.digest() + "\"},\"type\":\"cosign container image signature\"},\"optional\":null}");
+      byte[] payload = TestImages.simpleSigningPayload("example.test/team/app", b.image.digest());
       Map<String, String> annotations = ca.issue(ID, ISSUER).signCosign(payload, sigstore);
       Descriptor layer = b.put(MediaTypes.COSIGN_SIMPLESIGNING, payload);
       for (var e : annotations.entrySet()) {
@@ -173,9 +174,9 @@ class ImagePolicyTest {
   @Test
   void sbomRuleAndNotationNote() throws Exception {
     TestBundle.Extras sbomAndNotation = (b, entries) -> {
-      Descriptor spdx = b.put(MediaTypes.SPDX_JSON, TestBundle.utf8("{\"spdxVersion\":\"SPDX-2.3\",\"name\":\"app\"}"));
+      Descriptor spdx = b.put(MediaTypes.SPDX_JSON, utf8("{\"spdxVersion\":\"SPDX-2.3\",\"name\":\"app\"}"));
       entries.add(b.referrer(MediaTypes.SPDX_JSON, List.of(spdx)));
-      Descriptor jws = b.put("application/jose+json", TestBundle.utf8("not-a-real-notation-signature"));
+      Descriptor jws = b.put("application/jose+json", utf8("not-a-real-notation-signature"));
       entries.add(b.referrer(MediaTypes.NOTATION_SIGNATURE, List.of(jws)));
     };
     Path bundle = TestBundle.build(tmp, bundleKey, null, CREATED, null, sbomAndNotation);

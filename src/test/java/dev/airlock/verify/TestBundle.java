@@ -1,12 +1,16 @@
 package dev.airlock.verify;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
+import static dev.airlock.testing.TestImages.manifest;
+import static dev.airlock.testing.TestImages.utf8;
+
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.airlock.bundle.BundleFormat;
 import dev.airlock.oci.Descriptor;
 import dev.airlock.oci.Digest;
 import dev.airlock.oci.Json;
 import dev.airlock.oci.MediaTypes;
+import dev.airlock.oci.Platform;
+import dev.airlock.testing.TestImages;
 import dev.airlock.verify.keys.SigningKey;
 import java.io.IOException;
 import java.io.InputStream;
@@ -50,26 +54,6 @@ public final class TestBundle {
     return d;
   }
 
-  static byte[] utf8(String s) {
-    return s.getBytes(StandardCharsets.UTF_8);
-  }
-
-  static ObjectNode manifest(Descriptor config, List<Descriptor> layers, String artifactType, Descriptor subject) {
-    ObjectNode m = Json.MAPPER.createObjectNode();
-    m.put("schemaVersion", 2);
-    m.put("mediaType", MediaTypes.OCI_MANIFEST);
-    if (artifactType != null) {
-      m.put("artifactType", artifactType);
-    }
-    m.set("config", Json.MAPPER.valueToTree(config));
-    ArrayNode ls = m.putArray("layers");
-    layers.forEach(l -> ls.add(Json.MAPPER.valueToTree(l)));
-    if (subject != null) {
-      m.set("subject", Json.MAPPER.valueToTree(subject));
-    }
-    return m;
-  }
-
   /** Builds the bundle; {@code signer} null = unsigned; {@code imageSigner} null = no image signature. */
   public static Path build(Path dir, SigningKey signer, SigningKey imageSigner, Instant created) throws Exception {
     return build(dir, signer, imageSigner, created, null);
@@ -88,35 +72,32 @@ public final class TestBundle {
 
   /** A cosign tag-scheme manifest {@code sha256-<hex><suffix>} (e.g. ".sig", ".att") over the image. */
   Descriptor cosignTag(String suffix, List<Descriptor> layers) {
-    Descriptor empty = put(MediaTypes.OCI_CONFIG, utf8("{\"architecture\":\"\",\"os\":\"\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}"));
-    return put(MediaTypes.OCI_MANIFEST, Json.write(manifest(empty, layers, null, null)))
+    Descriptor config = put(MediaTypes.OCI_CONFIG, TestImages.COSIGN_CONFIG);
+    return put(MediaTypes.OCI_MANIFEST, Json.write(manifest(null, config, layers, null)))
         .withAnnotation(Descriptor.REF_NAME, "example.test/team/app:" + image.digest().tagForm() + suffix);
   }
 
   /** An OCI 1.1 referrer of the image with this artifact type and layers. */
   Descriptor referrer(String artifactType, List<Descriptor> layers) {
     put(MediaTypes.OCI_EMPTY, BundleSigner.EMPTY_CONFIG);
-    return put(MediaTypes.OCI_MANIFEST, Json.write(manifest(BundleSigner.EMPTY_DESCRIPTOR, layers, artifactType, image)))
+    return put(MediaTypes.OCI_MANIFEST, Json.write(manifest(artifactType, BundleSigner.EMPTY_DESCRIPTOR, layers, image)))
         .withArtifactType(artifactType);
   }
 
   static Path build(Path dir, SigningKey signer, SigningKey imageSigner, Instant created, byte[] tufRepoTar,
       Extras extras) throws Exception {
     TestBundle b = new TestBundle();
-    Descriptor config = b.put(MediaTypes.OCI_CONFIG, utf8("{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}"));
-    Descriptor layer = b.put(MediaTypes.OCI_LAYER_GZIP, "layer-bytes-that-are-not-json-0123456789".getBytes(StandardCharsets.UTF_8));
-    b.image = b.put(MediaTypes.OCI_MANIFEST, Json.write(manifest(config, List.of(layer), null, null)))
+    Descriptor config = b.put(MediaTypes.OCI_CONFIG, TestImages.config(Platform.of("linux", "amd64", null), null, List.of()));
+    Descriptor layer = b.put(MediaTypes.OCI_LAYER_GZIP, utf8("layer-bytes-that-are-not-json-0123456789"));
+    b.image = b.put(MediaTypes.OCI_MANIFEST, Json.write(manifest(null, config, List.of(layer), null)))
         .withAnnotation(Descriptor.REF_NAME, IMAGE_REF);
     List<Descriptor> rootEntries = new ArrayList<>();
     rootEntries.add(b.image);
     if (imageSigner != null) {
-      byte[] payload = utf8("{\"critical\":{\"identity\":{\"docker-reference\":\"example.test/team/app\"},\"image\":"
-          + "{\"docker-manifest-digest\":\"" + b.image.digest() + "\"},\"type\":\"cosign container image signature\"},\"optional\":null}");
-      Descriptor empty = b.put(MediaTypes.OCI_CONFIG, utf8("{\"architecture\":\"\",\"os\":\"\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}"));
+      byte[] payload = TestImages.simpleSigningPayload("example.test/team/app", b.image.digest());
       Descriptor p = b.put(MediaTypes.COSIGN_SIMPLESIGNING, payload).withAnnotation(
           "dev.cosignproject.cosign/signature", Base64.getEncoder().encodeToString(imageSigner.sign(payload)));
-      b.sig = b.put(MediaTypes.OCI_MANIFEST, Json.write(manifest(empty, List.of(p), null, null)))
-          .withAnnotation(Descriptor.REF_NAME, "example.test/team/app:" + b.image.digest().tagForm() + ".sig");
+      b.sig = b.cosignTag(".sig", List.of(p));
       rootEntries.add(b.sig);
     }
     if (extras != null) {
@@ -137,15 +118,10 @@ public final class TestBundle {
     if (tufRepoTar != null) {
       metaLayers.add(b.put(BundleFormat.TUF_REPO_MEDIA_TYPE, tufRepoTar).withAnnotation(Descriptor.TITLE, BundleFormat.TUF_REPO_TITLE));
     }
-    Descriptor metadata = b.put(MediaTypes.OCI_MANIFEST, Json.write(manifest(BundleSigner.EMPTY_DESCRIPTOR,
-        metaLayers, BundleFormat.METADATA_ARTIFACT_TYPE, null))).withArtifactType(BundleFormat.METADATA_ARTIFACT_TYPE);
+    Descriptor metadata = b.put(MediaTypes.OCI_MANIFEST, Json.write(manifest(BundleFormat.METADATA_ARTIFACT_TYPE,
+        BundleSigner.EMPTY_DESCRIPTOR, metaLayers, null))).withArtifactType(BundleFormat.METADATA_ARTIFACT_TYPE);
     rootEntries.add(metadata);
-    ObjectNode root = Json.MAPPER.createObjectNode();
-    root.put("schemaVersion", 2);
-    root.put("mediaType", MediaTypes.OCI_INDEX);
-    root.put("artifactType", BundleFormat.ROOT_ARTIFACT_TYPE);
-    ArrayNode ms = root.putArray("manifests");
-    rootEntries.forEach(d -> ms.add(Json.MAPPER.valueToTree(d)));
+    ObjectNode root = TestImages.index(rootEntries).put("artifactType", BundleFormat.ROOT_ARTIFACT_TYPE);
     root.putObject("annotations").put(BundleFormat.ANNOTATION_BUNDLE_NAME, "test").put(Descriptor.CREATED, created.toString());
     Descriptor rootDesc = b.put(MediaTypes.OCI_INDEX, Json.write(root));
     List<Descriptor> index = new ArrayList<>(rootEntries);
@@ -160,13 +136,8 @@ public final class TestBundle {
     }
     index.remove(b.image);
     index.add(0, b.image);
-    ObjectNode idx = Json.MAPPER.createObjectNode();
-    idx.put("schemaVersion", 2);
-    idx.put("mediaType", MediaTypes.OCI_INDEX);
-    ArrayNode arr = idx.putArray("manifests");
-    index.forEach(d -> arr.add(Json.MAPPER.valueToTree(d)));
     Path tar = dir.resolve("bundle-" + System.nanoTime() + ".tar");
-    b.writeTar(tar, Json.write(idx));
+    b.writeTar(tar, Json.write(TestImages.index(index)));
     return tar;
   }
 

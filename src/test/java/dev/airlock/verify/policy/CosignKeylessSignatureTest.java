@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.airlock.VerificationException;
 import dev.airlock.oci.Digest;
+import dev.airlock.testing.TestImages;
 import dev.airlock.verify.sigstore.CertificateIdentity;
 import dev.airlock.verify.sigstore.TestSigstore;
 import dev.airlock.verify.sigstore.TrustRoot;
@@ -20,9 +21,7 @@ class CosignKeylessSignatureTest {
   static final String ID = "release@acme.example";
   static final String ISSUER = "https://accounts.google.com";
   static final CertificateIdentity WHO = new CertificateIdentity(ID, null, ISSUER);
-  static final byte[] PAYLOAD = ("{\"critical\":{\"identity\":{\"docker-reference\":\"example.test/team/app\"},\"image\":"
-      + "{\"docker-manifest-digest\":\"" + IMAGE + "\"},\"type\":\"cosign container image signature\"},\"optional\":null}")
-      .getBytes(StandardCharsets.UTF_8);
+  static final byte[] PAYLOAD = TestImages.simpleSigningPayload("example.test/team/app", IMAGE);
   static TestSigstore sigstore;
   static TestSigstore rogue;
   static TrustRoot root;
