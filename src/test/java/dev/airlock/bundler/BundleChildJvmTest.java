@@ -2,19 +2,17 @@ package dev.airlock.bundler;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.airlock.oci.Descriptor;
 import dev.airlock.oci.Digest;
-import dev.airlock.oci.Json;
 import dev.airlock.oci.MediaTypes;
-import dev.airlock.oci.RawManifest;
+import dev.airlock.oci.Platform;
 import dev.airlock.store.LayoutStore;
 import dev.airlock.testing.CommandResult;
 import dev.airlock.testing.ProcessRunner;
+import dev.airlock.testing.TestImages;
 import java.io.BufferedOutputStream;
+import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestOutputStream;
@@ -33,20 +31,11 @@ class BundleChildJvmTest {
   @Test
   void killedRunResumesWithoutRefetchingAndGivesTheSameBundle() throws Exception {
     LayoutStore l = LayoutStore.openOrCreate(tmp.resolve("src"));
-    Random rnd = new Random(7);
-    List<Descriptor> layers = new ArrayList<>();
-    for (int i = 0; i < 7; i++) {
-      byte[] b = new byte[512 * 1024];
-      rnd.nextBytes(b);
-      layers.add(l.putBytes(MediaTypes.OCI_LAYER_GZIP, b));
-    }
+    List<Descriptor> layers = randomLayers(l, 7, 7, 512 * 1024);
     // the last layer is a FIFO nobody writes to: the bundler blocks on it once every other blob has landed
     Descriptor stuck = layers.get(6);
-    byte[] stuckBytes = Files.readAllBytes(l.blobPath(stuck.digest()));
-    Files.delete(l.blobPath(stuck.digest()));
-    ProcessRunner.run(List.of("mkfifo", l.blobPath(stuck.digest()).toString())).assertOk();
-    RawManifest m = manifest(l, layers);
-    l.putManifest("", m, "app");
+    byte[] stuckBytes = stall(l, stuck);
+    image(l, layers);
     writeSpec();
     Path out = tmp.resolve("out/b.tar");
     Path work = tmp.resolve("out/b.tar.work");
@@ -66,8 +55,7 @@ class BundleChildJvmTest {
     }
     assertThat(out).doesNotExist();
 
-    Files.delete(l.blobPath(stuck.digest()));
-    Files.write(l.blobPath(stuck.digest()), stuckBytes);
+    unstall(l, stuck, stuckBytes);
     Path lock = tmp.resolve("out/bundle.lock.yaml");
     CommandResult resumed = CommandResult.run("bundle", tmp.resolve("bundle.yaml").toString(), "-o", out.toString(),
         "--lock", lock.toString());
@@ -86,18 +74,11 @@ class BundleChildJvmTest {
   @Test
   void killedRunWithLargeLayersResumesFromItsPartialTarball() throws Exception {
     LayoutStore l = LayoutStore.openOrCreate(tmp.resolve("src"));
-    Random rnd = new Random(9);
-    List<Descriptor> layers = new ArrayList<>();
-    for (int i = 0; i < 3; i++) {
-      byte[] b = new byte[(int) DeferringStore.DEFER_ABOVE + 1 + i]; // large: fetched straight into the tarball
-      rnd.nextBytes(b);
-      layers.add(l.putBytes(MediaTypes.OCI_LAYER_GZIP, b));
-    }
+    // large layers: fetched straight into the tarball
+    List<Descriptor> layers = randomLayers(l, 9, 3, (int) DeferringStore.DEFER_ABOVE + 1);
     Descriptor stuck = layers.get(2);
-    byte[] stuckBytes = Files.readAllBytes(l.blobPath(stuck.digest()));
-    Files.delete(l.blobPath(stuck.digest()));
-    ProcessRunner.run(List.of("mkfifo", l.blobPath(stuck.digest()).toString())).assertOk();
-    l.putManifest("", manifest(l, layers), "app");
+    byte[] stuckBytes = stall(l, stuck);
+    image(l, layers);
     writeSpec();
     Path out = tmp.resolve("out/b.tar");
     Path journal = tmp.resolve("out/b.tar.work/.bundle/" + Bundler.PARTIAL_JOURNAL);
@@ -119,8 +100,7 @@ class BundleChildJvmTest {
     // the large layers were never in the working layout: only in the partial tarball
     assertThat(landed(tmp.resolve("out/b.tar.work"), layers.subList(0, 2))).isFalse();
 
-    Files.delete(l.blobPath(stuck.digest()));
-    Files.write(l.blobPath(stuck.digest()), stuckBytes);
+    unstall(l, stuck, stuckBytes);
     Path lock = tmp.resolve("out/bundle.lock.yaml");
     CommandResult resumed = CommandResult.run("bundle", tmp.resolve("bundle.yaml").toString(), "-o", out.toString(),
         "--lock", lock.toString());
@@ -167,7 +147,7 @@ class BundleChildJvmTest {
       Files.move(t, l.blobPath(d.digest()));
       layers.add(d);
     }
-    l.putManifest("", manifest(l, layers), "app");
+    image(l, layers);
     writeSpec();
     Path out = tmp.resolve("out/b.tar");
     ProcessRunner.Result r = ProcessRunner.run(ProcessRunner.airlockJvm("128m", "bundle",
@@ -189,15 +169,31 @@ class BundleChildJvmTest {
         + "spec:\n  images:\n    - layout: ./src:app\n      name: registry.example/big/app:1\n");
   }
 
-  private static RawManifest manifest(LayoutStore l, List<Descriptor> layers) throws Exception {
-    Descriptor config = l.putBytes(MediaTypes.OCI_CONFIG,
-        "{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}".getBytes(StandardCharsets.UTF_8));
-    ObjectNode m = Json.MAPPER.createObjectNode();
-    m.put("schemaVersion", 2);
-    m.put("mediaType", MediaTypes.OCI_MANIFEST);
-    m.set("config", Json.MAPPER.valueToTree(config));
-    ArrayNode arr = m.putArray("layers");
-    layers.forEach(d -> arr.add(Json.MAPPER.valueToTree(d)));
-    return RawManifest.of(Json.write(m), null, "test");
+  /** {@code count} layers of random bytes (the bundler does not look inside), {@code size}, {@code size + 1}... long. */
+  private static List<Descriptor> randomLayers(LayoutStore l, long seed, int count, int size) throws IOException {
+    List<Descriptor> layers = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      layers.add(l.putBytes(MediaTypes.OCI_LAYER_GZIP, TestImages.randomBytes(seed * 100 + i, size + i)));
+    }
+    return layers;
+  }
+
+  /** Stores an amd64 image manifest over {@code layers}, tagged app. */
+  private static void image(LayoutStore l, List<Descriptor> layers) throws IOException {
+    Descriptor config = l.putBytes(MediaTypes.OCI_CONFIG, TestImages.config(Platform.of("linux", "amd64", null), null, List.of()));
+    TestImages.store(l, TestImages.manifest(null, config, layers, null), "app");
+  }
+
+  /** Replaces a stored blob by a FIFO nobody writes to, so that reading it blocks; returns its bytes for {@link #unstall}. */
+  private static byte[] stall(LayoutStore l, Descriptor blob) throws Exception {
+    byte[] bytes = Files.readAllBytes(l.blobPath(blob.digest()));
+    Files.delete(l.blobPath(blob.digest()));
+    ProcessRunner.run(List.of("mkfifo", l.blobPath(blob.digest()).toString())).assertOk();
+    return bytes;
+  }
+
+  private static void unstall(LayoutStore l, Descriptor blob, byte[] bytes) throws IOException {
+    Files.delete(l.blobPath(blob.digest()));
+    Files.write(l.blobPath(blob.digest()), bytes);
   }
 }

@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.airlock.oci.Descriptor;
 import dev.airlock.oci.Digest;
+import dev.airlock.oci.Platform;
+import dev.airlock.oci.RawManifest;
 import dev.airlock.store.LayoutStore;
 import dev.airlock.testing.CommandResult;
 import dev.airlock.testing.RealRegistry;
-import java.nio.charset.StandardCharsets;
+import dev.airlock.testing.TestImages;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -22,21 +24,9 @@ class CopyCommandTest {
   @Test
   void copiesLayoutToRegistryToRegistryToLayoutWithReferrers() throws Exception {
     LayoutStore src = LayoutStore.openOrCreate(tmp.resolve("src"));
-    Descriptor layer = src.putBytes("application/vnd.oci.image.layer.v1.tar+gzip", "layer-bytes".getBytes(StandardCharsets.UTF_8));
-    Descriptor cfg = src.putBytes("application/vnd.oci.image.config.v1+json", "{\"os\":\"linux\"}".getBytes(StandardCharsets.UTF_8));
-    String manifest = "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"config\":"
-        + "{\"mediaType\":\"" + cfg.mediaType() + "\",\"digest\":\"" + cfg.digest() + "\",\"size\":" + cfg.size() + "},"
-        + "\"layers\":[{\"mediaType\":\"" + layer.mediaType() + "\",\"digest\":\"" + layer.digest() + "\",\"size\":" + layer.size() + "}]}";
-    byte[] mb = manifest.getBytes(StandardCharsets.UTF_8);
-    dev.airlock.oci.RawManifest img = dev.airlock.oci.RawManifest.of(mb, null, "m");
-    src.putManifest("", img, "v1");
-    Descriptor empty = src.putBytes("application/vnd.oci.empty.v1+json", "{}".getBytes(StandardCharsets.UTF_8));
-    String sig = "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"artifactType\":\"application/vnd.example.signature\","
-        + "\"config\":{\"mediaType\":\"application/vnd.oci.empty.v1+json\",\"digest\":\"" + empty.digest() + "\",\"size\":2},"
-        + "\"layers\":[{\"mediaType\":\"application/vnd.oci.empty.v1+json\",\"digest\":\"" + empty.digest() + "\",\"size\":2}],"
-        + "\"subject\":{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"" + img.digest() + "\",\"size\":" + mb.length + "}}";
-    dev.airlock.oci.RawManifest sigM = dev.airlock.oci.RawManifest.of(sig.getBytes(StandardCharsets.UTF_8), null, "sig");
-    src.putManifest("", sigM, null);
+    RawManifest img = TestImages.image(src, Platform.parse("linux/amd64"), TestImages.layer("layer-bytes"));
+    TestImages.tag(src, img, "v1");
+    RawManifest sigM = TestImages.referrer(src, img, "application/vnd.example.signature", TestImages.utf8("{}"));
 
     String reg = registry.hostPort();
     CommandResult up = CommandResult.run("copy", "--referrers", "oci:" + src.root() + ":v1", reg + "/cli/app:v1");
@@ -53,7 +43,7 @@ class CopyCommandTest {
     LayoutStore back = LayoutStore.open(out);
     assertThat(back.resolve("", "v1")).get().extracting(Descriptor::digest).isEqualTo(img.digest());
     assertThat(back.referrers("", img.digest(), null)).extracting(Descriptor::digest).containsExactly(sigM.digest());
-    assertThat(Files.readAllBytes(back.blobPath(img.digest()))).isEqualTo(mb);
+    assertThat(Files.readAllBytes(back.blobPath(img.digest()))).isEqualTo(img.bytes());
 
     // again: nothing left to copy
     CommandResult again = CommandResult.run("copy", "oci:" + src.root() + ":v1", reg + "/cli/app:v1");

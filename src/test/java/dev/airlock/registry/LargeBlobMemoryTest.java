@@ -5,17 +5,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.airlock.oci.Descriptor;
 import dev.airlock.oci.Digest;
 import dev.airlock.oci.MediaTypes;
+import dev.airlock.oci.Platform;
 import dev.airlock.oci.RawManifest;
 import dev.airlock.store.AtomicFiles;
 import dev.airlock.store.LayoutStore;
 import dev.airlock.testing.ProcessRunner;
 import dev.airlock.testing.RealRegistry;
+import dev.airlock.testing.TestImages;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
+import java.util.List;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -37,13 +39,8 @@ class LargeBlobMemoryTest {
   void oneGibibyteBlobPushedAndPulledUnder64MiBHeap() throws Exception {
     LayoutStore src = LayoutStore.openOrCreate(tmp.resolve("src"));
     Descriptor layer = writeGeneratedBlob(src, SIZE);
-    Descriptor cfg = src.putBytes(MediaTypes.OCI_CONFIG,
-        "{\"architecture\":\"amd64\",\"os\":\"linux\"}".getBytes(StandardCharsets.UTF_8));
-    String m = "{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_MANIFEST + "\",\"config\":{\"mediaType\":\""
-        + cfg.mediaType() + "\",\"digest\":\"" + cfg.digest() + "\",\"size\":" + cfg.size() + "},\"layers\":[{\"mediaType\":\""
-        + layer.mediaType() + "\",\"digest\":\"" + layer.digest() + "\",\"size\":" + layer.size() + "}]}";
-    RawManifest manifest = RawManifest.of(m.getBytes(StandardCharsets.UTF_8), null, "big manifest");
-    src.putManifest("", manifest, "big");
+    Descriptor cfg = src.putBytes(MediaTypes.OCI_CONFIG, TestImages.config(Platform.parse("linux/amd64"), null, List.of()));
+    RawManifest manifest = TestImages.store(src, TestImages.manifest(null, cfg, List.of(layer), null), "big");
 
     String ref = registry.hostPort() + "/big/app:v1";
     ProcessRunner.run(ProcessRunner.airlockJvm("64m", "copy", "oci:" + src.root() + ":big", ref), 900).assertOk();

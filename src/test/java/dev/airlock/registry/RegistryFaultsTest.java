@@ -1,6 +1,7 @@
 package dev.airlock.registry;
 
 import static dev.airlock.testing.TestImages.randomBytes;
+import static dev.airlock.testing.TestImages.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
@@ -15,6 +16,7 @@ import dev.airlock.oci.MediaTypes;
 import dev.airlock.registry.auth.Credentials;
 import dev.airlock.registry.http.RetryPolicy;
 import dev.airlock.store.LayoutStore;
+import dev.airlock.testing.TestImages;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -72,12 +74,10 @@ class RegistryFaultsTest {
     }
   }
 
+  /** A manifest over {@code layer} and a config ({}) the fake never checks. */
   private static byte[] manifest(Descriptor layer) {
-    byte[] cfg = "{}".getBytes(StandardCharsets.UTF_8);
-    return ("{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_MANIFEST + "\",\"config\":{\"mediaType\":\""
-        + MediaTypes.OCI_CONFIG + "\",\"digest\":\"" + Digest.sha256(cfg) + "\",\"size\":2},\"layers\":[{\"mediaType\":\""
-        + layer.mediaType() + "\",\"digest\":\"" + layer.digest() + "\",\"size\":" + layer.size() + "}]}")
-        .getBytes(StandardCharsets.UTF_8);
+    Descriptor config = Descriptor.of(MediaTypes.OCI_CONFIG, Digest.sha256(utf8("{}")), 2);
+    return Json.write(TestImages.manifest(null, config, List.of(layer), null));
   }
 
   @Test

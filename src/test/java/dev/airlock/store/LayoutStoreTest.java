@@ -10,6 +10,7 @@ import dev.airlock.NotFoundException;
 import dev.airlock.oci.Descriptor;
 import dev.airlock.oci.Digest;
 import dev.airlock.oci.DigestMismatchException;
+import dev.airlock.oci.Json;
 import dev.airlock.oci.MediaTypes;
 import dev.airlock.oci.Platform;
 import dev.airlock.oci.RawManifest;
@@ -121,9 +122,8 @@ class LayoutStoreTest {
   @Test
   void refusesAManifestWhoseBlobsAreMissing() throws IOException {
     LayoutStore s = LayoutStore.openOrCreate(dir);
-    String m = "{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_MANIFEST + "\",\"config\":{\"mediaType\":\""
-        + MediaTypes.OCI_CONFIG + "\",\"digest\":\"" + Digest.sha256(utf8("x")) + "\",\"size\":1},\"layers\":[]}";
-    RawManifest raw = RawManifest.of(utf8(m), null, "m");
+    Descriptor config = Descriptor.of(MediaTypes.OCI_CONFIG, Digest.sha256(utf8("x")), 1);
+    RawManifest raw = RawManifest.of(Json.write(TestImages.manifest(null, config, List.of(), null)), null, "m");
     assertThatThrownBy(() -> s.putManifest("", raw, "t")).isInstanceOf(InvalidInputException.class)
         .hasMessageContaining("not stored yet");
     assertThat(s.tags("")).isEmpty();

@@ -2,10 +2,13 @@ package dev.airlock.store.archive;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.airlock.oci.Descriptor;
 import dev.airlock.oci.Digest;
 import dev.airlock.oci.Json;
 import dev.airlock.oci.MediaTypes;
+import dev.airlock.oci.Platform;
 import dev.airlock.testing.ProcessRunner;
+import dev.airlock.testing.TestImages;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -70,15 +73,11 @@ class BigBlobMemoryTest {
       }
     }
     Digest layer = Digest.of(Digest.Algorithm.SHA256, md.digest());
-    byte[] config = "{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}"
-        .getBytes(StandardCharsets.UTF_8);
-    byte[] manifest = ("{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_MANIFEST + "\",\"config\":{\"mediaType\":\""
-        + MediaTypes.OCI_CONFIG + "\",\"digest\":\"" + Digest.sha256(config) + "\",\"size\":" + config.length
-        + "},\"layers\":[{\"mediaType\":\"" + MediaTypes.OCI_LAYER + "\",\"digest\":\"" + layer + "\",\"size\":" + SIZE + "}]}")
-        .getBytes(StandardCharsets.UTF_8);
-    byte[] index = ("{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"" + MediaTypes.OCI_MANIFEST + "\",\"digest\":\""
-        + Digest.sha256(manifest) + "\",\"size\":" + manifest.length
-        + ",\"annotations\":{\"org.opencontainers.image.ref.name\":\"big\"}}]}").getBytes(StandardCharsets.UTF_8);
+    byte[] config = TestImages.config(Platform.parse("linux/amd64"), null, List.of());
+    byte[] manifest = Json.write(TestImages.manifest(null, Descriptor.of(MediaTypes.OCI_CONFIG, Digest.sha256(config), config.length),
+        List.of(Descriptor.of(MediaTypes.OCI_LAYER, layer, SIZE)), null));
+    byte[] index = Json.write(TestImages.index(List.of(Descriptor.of(MediaTypes.OCI_MANIFEST, Digest.sha256(manifest), manifest.length)
+        .withAnnotation(Descriptor.REF_NAME, "big"))));
     Path tarFile = dir.resolve("big.tar");
     try (OutputStream out = Files.newOutputStream(tarFile); TarArchiveOutputStream tar = new TarArchiveOutputStream(out)) {
       put(tar, "oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}".getBytes(StandardCharsets.UTF_8));
