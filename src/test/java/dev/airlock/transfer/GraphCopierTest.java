@@ -111,9 +111,7 @@ class GraphCopierTest {
     jobs.add(new GraphCopier.Job(src, "multi", "v1", "mirror", "multi", null));
     jobs.add(new GraphCopier.Job(src, "amd-only", "v1", "mirror", "amd", null));
     for (int i = 0; i < 6; i++) {
-      RawManifest m = image(src, "shared-base", "app-" + i);
-      src.putManifest("app" + i, m, "v1");
-      jobs.add(new GraphCopier.Job(src, "app" + i, "v1", "mirror", "app" + i, null));
+      jobs.add(imageJob(src, "app" + i, "shared-base", "app-" + i));
     }
     LayoutStore layout = LayoutStore.openOrCreate(tmp.resolve("dst"));
     OrderCheckingStore dst = new OrderCheckingStore(layout);
@@ -141,9 +139,7 @@ class GraphCopierTest {
     LayoutStore src = LayoutStore.openOrCreate(tmp.resolve("src"));
     List<GraphCopier.Job> jobs = new java.util.ArrayList<>();
     for (String name : List.of("light-a", "light-b", "heavy")) {
-      RawManifest m = image(src, "base-w", "only-" + name);
-      src.putManifest(name, m, "v1");
-      jobs.add(new GraphCopier.Job(src, name, "v1", "mirror", name, null).withWeight(name.equals("heavy") ? 100 : 1));
+      jobs.add(imageJob(src, name, "base-w", "only-" + name).withWeight(name.equals("heavy") ? 100 : 1));
     }
     LayoutStore layout = LayoutStore.openOrCreate(tmp.resolve("dst"));
     OrderCheckingStore dst = new OrderCheckingStore(layout);
@@ -173,6 +169,12 @@ class GraphCopierTest {
     return TestImages.image(src, AMD64, layers);
   }
 
+  /** Stores an {@link #image} as {@code name}:v1 and returns the job copying it to mirror:{@code name}. */
+  private static GraphCopier.Job imageJob(LayoutStore src, String name, String... layerTexts) throws IOException {
+    src.putManifest(name, image(src, layerTexts), "v1");
+    return new GraphCopier.Job(src, name, "v1", "mirror", name, null);
+  }
+
   private static Digest layerDigest(String text) {
     return Digest.sha256(layer(text));
   }
@@ -189,14 +191,10 @@ class GraphCopierTest {
   void copyAllReportsTheFailingRootAndStartsNoNewOne() throws Exception {
     LayoutStore src = LayoutStore.openOrCreate(tmp.resolve("src"));
     List<GraphCopier.Job> jobs = new java.util.ArrayList<>();
-    RawManifest bad = image(src, "base", "corrupted-layer");
-    src.putManifest("bad", bad, "v1");
+    jobs.add(imageJob(src, "bad", "base", "corrupted-layer"));
     Files.writeString(src.blobPath(layerDigest("corrupted-layer")), "tampered");
-    jobs.add(new GraphCopier.Job(src, "bad", "v1", "mirror", "bad", null));
     for (int i = 0; i < 3; i++) {
-      RawManifest m = image(src, "base", "fine-" + i);
-      src.putManifest("fine" + i, m, "v1");
-      jobs.add(new GraphCopier.Job(src, "fine" + i, "v1", "mirror", "fine" + i, null));
+      jobs.add(imageJob(src, "fine" + i, "base", "fine-" + i));
     }
     LayoutStore dst = LayoutStore.openOrCreate(tmp.resolve("dst"));
     try (GraphCopier c = new GraphCopier(dst, GraphCopier.Options.defaults())) {

@@ -68,7 +68,7 @@ class OfflineVerifierTest {
       while (e != null) {
         if (e.isFile() && e.getName().startsWith("blobs/")) {
           byte[] content = in.readAllBytes();
-          int at = indexOf(tar, content);
+          int at = TestBundle.offsetOf(tar, content);
           byte[] copy = tar.clone();
           copy[at + content.length / 2] ^= 0x01;
           Path bad = tmp.resolve("bad-" + checked + ".tar");
@@ -152,18 +152,4 @@ class OfflineVerifierTest {
     }
     assertThat(OfflineVerifier.verify(zst, opts(bundleKey)).passed()).isTrue();
   }
-
-  private static int indexOf(byte[] hay, byte[] needle) {
-    outer:
-    for (int i = 0; i + needle.length <= hay.length; i += 512) {
-      for (int j = 0; j < needle.length; j++) {
-        if (hay[i + j] != needle[j]) {
-          continue outer;
-        }
-      }
-      return i;
-    }
-    throw new AssertionError("content not found in tar");
-  }
-
 }

@@ -198,6 +198,20 @@ public final class TestBundle {
     }
   }
 
+  /** Where {@code content} starts in a bundle tar: a file's data begins on a 512-byte record. */
+  public static int offsetOf(byte[] tar, byte[] content) {
+    outer:
+    for (int i = 0; i + content.length <= tar.length; i += 512) {
+      for (int j = 0; j < content.length; j++) {
+        if (tar[i + j] != content[j]) {
+          continue outer;
+        }
+      }
+      return i;
+    }
+    throw new AssertionError("content not found in tar");
+  }
+
   private static void dir(TarArchiveOutputStream tar, String name) throws IOException {
     TarArchiveEntry te = new TarArchiveEntry(name);
     te.setMode(040755);

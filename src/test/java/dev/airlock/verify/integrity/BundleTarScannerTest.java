@@ -43,7 +43,7 @@ class BundleTarScannerTest {
       while ((e = in.getNextEntry()) != null) {
         if (e.isFile() && e.getName().startsWith("blobs/")) {
           byte[] content = in.readAllBytes();
-          blobs.add(new Object[] {e.getName(), indexOf(tar, content), (long) content.length});
+          blobs.add(new Object[] {e.getName(), TestBundle.offsetOf(tar, content), (long) content.length});
         }
       }
     }
@@ -176,18 +176,5 @@ class BundleTarScannerTest {
     Path p = tmp.resolve(System.nanoTime() + "-" + name);
     Files.write(p, bytes);
     return p;
-  }
-
-  private static int indexOf(byte[] hay, byte[] needle) {
-    outer:
-    for (int i = 0; i + needle.length <= hay.length; i += 512) {
-      for (int j = 0; j < needle.length; j++) {
-        if (hay[i + j] != needle[j]) {
-          continue outer;
-        }
-      }
-      return i;
-    }
-    throw new AssertionError("content not found in tar");
   }
 }
