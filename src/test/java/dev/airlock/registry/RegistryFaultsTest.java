@@ -342,13 +342,12 @@ class RegistryFaultsTest {
       pages.incrementAndGet();
       boolean second = "page=2".equals(ex.getRequestURI().getQuery());
       Digest r = second ? r2 : r1;
-      String body = "{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_INDEX + "\",\"manifests\":[{\"mediaType\":\""
-          + MediaTypes.OCI_MANIFEST + "\",\"digest\":\"" + r + "\",\"size\":100,\"artifactType\":\"application/x-" + (second ? "b" : "a")
-          + "\",\"annotations\":{\"n\":\"" + (second ? 2 : 1) + "\"}}]}";
+      byte[] body = Json.write(TestImages.index(List.of(Descriptor.of(MediaTypes.OCI_MANIFEST, r, 100)
+          .withArtifactType("application/x-" + (second ? "b" : "a")).withAnnotation("n", second ? "2" : "1"))));
       if (!second) {
         ex.getResponseHeaders().add("Link", "</v2/team/app/referrers/" + subject + "?page=2>; rel=\"next\"");
       }
-      FakeRegistry.send(ex, 200, MediaTypes.OCI_INDEX, body.getBytes());
+      FakeRegistry.send(ex, 200, MediaTypes.OCI_INDEX, body);
       return true;
     };
     RegistryStore reg = store();
@@ -365,8 +364,8 @@ class RegistryFaultsTest {
   void withoutTheApiTheFallbackTagIsUsedAndRemembered() throws Exception {
     Digest subject = Digest.sha256("subject".getBytes());
     Digest r1 = Digest.sha256("r1".getBytes());
-    byte[] idx = ("{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_INDEX + "\",\"manifests\":[{\"mediaType\":\""
-        + MediaTypes.OCI_MANIFEST + "\",\"digest\":\"" + r1 + "\",\"size\":10,\"artifactType\":\"application/x-a\"}]}").getBytes();
+    byte[] idx = Json.write(TestImages.index(List.of(Descriptor.of(MediaTypes.OCI_MANIFEST, r1, 10)
+        .withArtifactType("application/x-a"))));
     fake.putManifest("app", subject.tagForm(), MediaTypes.OCI_INDEX, idx);
     RegistryStore reg = store();
     assertThat(reg.referrers("app", subject, null)).extracting(Descriptor::digest).containsExactly(r1);

@@ -6,8 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.airlock.oci.Descriptor;
 import dev.airlock.oci.Digest;
+import dev.airlock.oci.Json;
 import dev.airlock.oci.MediaTypes;
 import dev.airlock.registry.http.RetryPolicy;
+import dev.airlock.testing.TestImages;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -73,7 +75,7 @@ class RegistryRefreshAndRestartTest {
 
   @Test
   void aTokenTheRegistryStopsAcceptingIsReplacedOnceAfterThe401() throws Exception {
-    byte[] m = ("{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_INDEX + "\",\"manifests\":[]}").getBytes();
+    byte[] m = Json.write(TestImages.index(List.of()));
     fake.putManifest("app", "v1", MediaTypes.OCI_INDEX, m);
     Tokens t = bearerTokens();
     RegistryStore reg = store(RegistryOptions.anonymous());
