@@ -27,10 +27,9 @@ class GraphCopierTest {
   @Test
   void copiesIndexWithReferrersPreservingDigests() throws Exception {
     LayoutStore src = LayoutStore.openOrCreate(tmp.resolve("src"));
-    MultiArch m = multiArch(src, "base", "app");
+    MultiArch m = multiArch(src, "example.com/app", "base", "app");
     RawManifest a = m.amd64();
     RawManifest idx = m.index();
-    src.putManifest("example.com/app", idx, "v1");
     RawManifest sig = TestImages.referrer(src, idx, "application/vnd.dev.sigstore.bundle.v0.3+json", utf8("{\"sig\":1}"));
     RawManifest sigOnSig = TestImages.referrer(src, sig, "application/spdx+json", utf8("{\"spdx\":1}"));
     RawManifest cosign = TestImages.referrer(src, a, "application/vnd.dev.cosign.simplesigning.v1+json",
@@ -59,23 +58,19 @@ class GraphCopierTest {
   @Test
   void platformFilterKeepsIndexBytesAndRecordsAbsentChildren() throws Exception {
     LayoutStore src = LayoutStore.openOrCreate(tmp.resolve("src"));
-    MultiArch m = multiArch(src, "base", "only");
-    RawManifest a = m.amd64();
-    RawManifest b = m.arm64();
-    RawManifest idx = m.index();
-    src.putManifest("r", idx, "v1");
+    MultiArch m = multiArch(src, "r", "base", "only");
 
     LayoutStore dst = LayoutStore.openOrCreate(tmp.resolve("dst"));
     GraphRecord rec;
     try (GraphCopier c = new GraphCopier(dst, GraphCopier.Options.defaults().withPlatforms(List.of(ARM64)))) {
       rec = c.copy(src, "r", "v1", "r", "v1");
     }
-    assertThat(dst.getManifest("r", "v1").digest()).isEqualTo(idx.digest());
-    assertThat(dst.hasBlob("", b.digest())).isTrue();
-    assertThat(dst.hasBlob("", a.digest())).isFalse();
+    assertThat(dst.getManifest("r", "v1").digest()).isEqualTo(m.index().digest());
+    assertThat(dst.hasBlob("", m.arm64().digest())).isTrue();
+    assertThat(dst.hasBlob("", m.amd64().digest())).isFalse();
     assertThat(dst.hasBlob("", layerDigest("only-amd64"))).isFalse();
     assertThat(rec.indexChildren()).anySatisfy(ch -> {
-      assertThat(ch.child()).isEqualTo(a.digest());
+      assertThat(ch.child()).isEqualTo(m.amd64().digest());
       assertThat(ch.present()).isFalse();
     });
   }
@@ -101,12 +96,9 @@ class GraphCopierTest {
   void copyAllRunsRootsAtOnceMovesEachBlobOnceAndPutsChildrenBeforeParents() throws Exception {
     LayoutStore src = LayoutStore.openOrCreate(tmp.resolve("src"));
     List<GraphCopier.Job> jobs = new java.util.ArrayList<>();
-    MultiArch multi = multiArch(src, "shared-base", "multi");
-    RawManifest amd = multi.amd64();
-    RawManifest idx = multi.index();
-    src.putManifest("multi", idx, "v1");
+    MultiArch multi = multiArch(src, "multi", "shared-base", "multi");
     // two indexes sharing a child: whichever root does not put it must wait for it before its own index
-    RawManifest amdOnly = TestImages.index(src, List.of(amd), List.of(AMD64));
+    RawManifest amdOnly = TestImages.index(src, List.of(multi.amd64()), List.of(AMD64));
     src.putManifest("amd-only", amdOnly, "v1");
     jobs.add(new GraphCopier.Job(src, "multi", "v1", "mirror", "multi", null));
     jobs.add(new GraphCopier.Job(src, "amd-only", "v1", "mirror", "amd", null));
@@ -122,7 +114,7 @@ class GraphCopierTest {
       records = c.copyAll(jobs, (job, r) -> done.add(job.dstTag()));
     }
 
-    assertThat(records).extracting(r -> r.root().digest()).startsWith(idx.digest(), amdOnly.digest());
+    assertThat(records).extracting(r -> r.root().digest()).startsWith(multi.index().digest(), amdOnly.digest());
     assertThat(records).hasSize(jobs.size());
     assertThat(done).containsExactlyInAnyOrderElementsOf(jobs.stream().map(GraphCopier.Job::dstTag).toList());
     assertThat(dst.violations).isEmpty();
@@ -154,13 +146,18 @@ class GraphCopierTest {
         .isLessThan(order.indexOf(layerDigest("only-light-b")));
   }
 
-  /** linux/amd64 and linux/arm64 images sharing a {@code base} layer, with top layers "top-amd64" and "top-arm64". */
   private record MultiArch(RawManifest index, RawManifest amd64, RawManifest arm64) {}
 
-  private static MultiArch multiArch(LayoutStore src, String base, String top) throws IOException {
+  /**
+   * linux/amd64 and linux/arm64 images sharing a {@code base} layer, with top layers "top-amd64" and "top-arm64",
+   * and their index tagged {@code repo}:v1.
+   */
+  private static MultiArch multiArch(LayoutStore src, String repo, String base, String top) throws IOException {
     RawManifest amd = TestImages.image(src, AMD64, layer(base), layer(top + "-amd64"));
     RawManifest arm = TestImages.image(src, ARM64, layer(base), layer(top + "-arm64"));
-    return new MultiArch(TestImages.index(src, List.of(amd, arm), List.of(AMD64, ARM64)), amd, arm);
+    RawManifest idx = TestImages.index(src, List.of(amd, arm), List.of(AMD64, ARM64));
+    src.putManifest(repo, idx, "v1");
+    return new MultiArch(idx, amd, arm);
   }
 
   /** A linux/amd64 image with one layer per text (see {@link #layerDigest}); stored, not tagged. */
