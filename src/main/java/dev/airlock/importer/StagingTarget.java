@@ -290,9 +290,49 @@ final class StagingTarget extends ForwardingStore {
       pool.shutdownNow();
       sessions.forget(List.copyOf(committed));
     }
-    // in the order they were asked for: a manifest comes after every manifest it references
-    for (ManifestPut m : List.copyOf(manifests)) {
-      counted.putManifest(m.repository(), bundle.getManifest("", m.digest().toString()), m.tag());
+    putManifests();
+  }
+
+  /**
+   * Puts the manifests written down, {@code parallelism} at a time. Each waits only for the earlier ones it
+   * needs in its repository: the manifests an index lists, a referrer's subject, and an earlier put of the
+   * same tag (so the tag ends where it would have). An index therefore still never reaches the registry
+   * before its children. A failed put skips those that wait for it; the others finish, then the first
+   * failure is thrown. The bytes are read again from the bundle as each goes, not held.
+   */
+  private void putManifests() throws IOException {
+    ExecutorService pool = Executors.newFixedThreadPool(parallelism, Futures.daemon("airlock-manifests"));
+    try {
+      Map<String, CompletableFuture<Void>> done = new HashMap<>(); // "repo@digest" and "repo:tag"
+      List<CompletableFuture<Void>> puts = new ArrayList<>();
+      for (ManifestPut m : List.copyOf(manifests)) { // in the order met: children before their index
+        RawManifest raw = bundle.getManifest("", m.digest().toString());
+        List<Descriptor> refs = new ArrayList<>(raw.manifests());
+        if (raw.subject() != null) {
+          refs.add(raw.subject());
+        }
+        List<CompletableFuture<Void>> needs = new ArrayList<>();
+        for (Descriptor r : refs) {
+          CompletableFuture<Void> f = done.get(m.repository() + "@" + r.digest());
+          if (f != null) {
+            needs.add(f);
+          }
+        }
+        if (m.tag() != null && done.containsKey(m.repository() + ":" + m.tag())) {
+          needs.add(done.get(m.repository() + ":" + m.tag()));
+        }
+        CompletableFuture<Void> put = CompletableFuture.allOf(needs.toArray(CompletableFuture[]::new))
+            .thenCompose(v -> async(pool,
+                () -> counted.putManifest(m.repository(), bundle.getManifest("", m.digest().toString()), m.tag())));
+        done.putIfAbsent(m.repository() + "@" + m.digest(), put);
+        if (m.tag() != null) {
+          done.put(m.repository() + ":" + m.tag(), put);
+        }
+        puts.add(put);
+      }
+      Futures.join(CompletableFuture.allOf(puts.toArray(CompletableFuture[]::new)));
+    } finally {
+      pool.shutdownNow();
     }
   }
 

@@ -26,6 +26,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,6 +46,11 @@ class StagingTargetTest {
   Digest big2;
   final List<String> log = Collections.synchronizedList(new ArrayList<>());
   volatile Digest failing;
+  volatile ManifestHook onManifest = m -> {};
+
+  interface ManifestHook {
+    void run(RawManifest m) throws IOException;
+  }
 
   @BeforeEach
   void bundle() throws IOException {
@@ -134,6 +142,58 @@ class StagingTargetTest {
     assertThat(log).containsExactly("stage " + big1);
   }
 
+  @Test
+  void manifestsGoSeveralAtOnceYetEachAfterTheManifestsItReferences() throws Exception {
+    RawManifest idx = TestImages.multiArch(bundle, "multi");
+    RawManifest sbom = TestImages.spdxReferrer(bundle, idx, "openssl", "3.0.11");
+    Digest amd = idx.manifests().get(0).digest();
+    Digest arm = idx.manifests().get(1).digest();
+    CountDownLatch bothChildren = new CountDownLatch(2);
+    AtomicBoolean together = new AtomicBoolean();
+    onManifest = m -> {
+      if (m.digest().equals(amd) || m.digest().equals(arm)) {
+        bothChildren.countDown();
+        try { // serial puts would wait here in vain, then go on
+          together.compareAndSet(false, bothChildren.await(10, TimeUnit.SECONDS));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    };
+    LayoutStore target = LayoutStore.openOrCreate(tmp.resolve("target"));
+    StagingTarget staging = staging(target, StagingTarget.Sessions.NONE);
+    copy(staging, "multi", "2");
+    staging.commit();
+
+    assertThat(together).as("the two images' manifests were put at the same time").isTrue();
+    int index = log.indexOf("manifest target/app " + idx.digest());
+    assertThat(log.indexOf("manifest target/app " + amd)).isNotNegative().isLessThan(index);
+    assertThat(log.indexOf("manifest target/app " + arm)).isNotNegative().isLessThan(index);
+    assertThat(log.indexOf("manifest target/app " + sbom.digest())).as("a referrer after its subject").isGreaterThan(index);
+    assertThat(target.resolve("target/app", "2").orElseThrow().digest()).isEqualTo(idx.digest());
+    assertThat(target.referrers("", idx.digest(), null)).extracting(Descriptor::digest).containsExactly(sbom.digest());
+  }
+
+  @Test
+  void aFailedManifestPutSkipsWhatNeedsItWhileTheOthersStillGo() throws Exception {
+    RawManifest idx = TestImages.multiArch(bundle, "multi");
+    RawManifest sbom = TestImages.spdxReferrer(bundle, idx, "openssl", "3.0.11");
+    Digest amd = idx.manifests().get(0).digest();
+    Digest arm = idx.manifests().get(1).digest();
+    onManifest = m -> {
+      if (m.digest().equals(amd)) {
+        throw new IOException("registry refused the manifest");
+      }
+    };
+    LayoutStore target = LayoutStore.openOrCreate(tmp.resolve("target"));
+    StagingTarget staging = staging(target, StagingTarget.Sessions.NONE);
+    copy(staging, "multi", "2");
+    assertThatThrownBy(staging::commit).isInstanceOf(IOException.class).hasMessage("registry refused the manifest");
+    assertThat(log).contains("manifest target/app " + arm)
+        .doesNotContain("manifest target/app " + idx.digest(), "manifest target/app " + sbom.digest());
+    assertThat(target.resolve("target/app", "2")).isEmpty();
+  }
+
   private StagingTarget staging(LayoutStore target, StagingTarget.Sessions sessions) throws IOException {
     CountingTarget counted = new CountingTarget(new Logging(target), null);
     counted.startCounting();
@@ -144,8 +204,12 @@ class StagingTargetTest {
   }
 
   private void copy(StagingTarget staging) throws IOException {
+    copy(staging, "app", "1");
+  }
+
+  private void copy(StagingTarget staging, String tag, String targetTag) throws IOException {
     try (GraphCopier copier = new GraphCopier(staging, GraphCopier.Options.defaults().withParallelism(4))) {
-      copier.copy(bundle, "", "app", "target/app", "1");
+      copier.copy(bundle, "", tag, "target/app", targetTag);
     }
   }
 
@@ -259,6 +323,7 @@ class StagingTargetTest {
     @Override
     public void putManifest(String repository, RawManifest manifest, String tag) throws IOException {
       log.add("manifest " + repository + " " + manifest.digest());
+      onManifest.run(manifest);
       super.putManifest(repository, manifest, tag);
     }
   }
