@@ -86,6 +86,11 @@ final class BlockingHttpServer implements Closeable {
     return server;
   }
 
+  /** The loopback connections' copy buffers (tests). */
+  CopyBuffers copyBuffers() {
+    return buffers;
+  }
+
   /** The bound address (with the actual port when 0 was asked for). */
   InetSocketAddress address() {
     return address;

@@ -156,6 +156,7 @@ final class HttpConnection implements Runnable {
     }
   }
 
+  /** This connection's copy buffer, taken on first use; null when the server has none to spare. */
   private ByteBuffer copyBuffer() {
     if (copyBuffer == null) {
       copyBuffer = buffers.take();

@@ -23,8 +23,8 @@ import java.util.function.Supplier;
  *   <li>to a client on this host (loopback), read into a direct buffer and written from it. With sendfile
  *       the client's own read would copy every byte from page-cache pages nobody has touched lately; here
  *       it copies from socket buffers the server has just written, still in cache. Measured with skopeo
- *       pulling 1.5 GiB on a 2-core machine, the pull is about 5% faster this way, and skopeo's system time
- *       drops by a tenth (bench/results/2026-11-23-speed-changes.md).</li>
+ *       pulling 1.5 GiB on a 2-core machine, the pulls are about 3% faster this way (3-5% across
+ *       measurements; bench/results/2026-11-23-speed-changes.md).</li>
  * </ul>
  * One answer per request; a second send is an error.
  */
@@ -44,7 +44,8 @@ final class HttpResponse {
 
   /**
    * A response whose file bodies are copied through the buffer {@code copyBuffer} gives (the connection's
-   * own, reused by every response on it), or go out by {@code sendfile} when {@code copyBuffer} is null.
+   * own, reused by every response on it), or go out by {@code sendfile} when {@code copyBuffer} is null or
+   * gives null.
    */
   HttpResponse(SocketChannel channel, boolean closeAfter, Supplier<ByteBuffer> copyBuffer) {
     this.channel = channel;
@@ -77,12 +78,13 @@ final class HttpResponse {
    * buffer, see the class comment), or only the headers.
    */
   void sendFile(int status, FileChannel file, long position, long count, boolean headOnly) throws IOException {
+    ByteBuffer buf = headOnly || copyBuffer == null ? null : copyBuffer.get(); // null: none to spare, sendfile
     writeFully(ByteBuffer.wrap(head(status, count)));
     if (headOnly) {
       return;
     }
-    if (copyBuffer != null) {
-      copy(file, position, position + count, copyBuffer.get());
+    if (buf != null) {
+      copy(file, position, position + count, buf);
     } else {
       transfer(file, position, position + count);
     }

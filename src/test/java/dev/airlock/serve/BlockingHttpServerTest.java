@@ -67,6 +67,29 @@ class BlockingHttpServerTest {
   }
 
   @Test
+  void aLoopbackConnectionCopiesThroughOneBufferAndGivesItBackWhenItCloses() throws Exception {
+    try (BlockingHttpServer server = server(4, NEVER_MS)) {
+      CopyBuffers buffers = server.copyBuffers();
+      try (RawHttpClient c = new RawHttpClient(server.address())) {
+        for (int i = 0; i < 2; i++) {
+          assertThat(Digest.sha256(c.send(RawHttpClient.get(bigPath())).read().body())).isEqualTo(bigDigest);
+        }
+        assertThat(buffers.allocated()).as("one buffer for the connection, reused").isEqualTo(1);
+        assertThat(buffers.free()).isZero();
+      }
+      long deadline = System.nanoTime() + 5_000_000_000L;
+      while (buffers.free() == 0 && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      assertThat(buffers.free()).as("given back once the client closed").isEqualTo(1);
+      try (RawHttpClient c = new RawHttpClient(server.address())) {
+        assertThat(Digest.sha256(c.send(RawHttpClient.get(bigPath())).read().body())).isEqualTo(bigDigest);
+      }
+      assertThat(buffers.allocated()).as("the next connection takes the same one").isEqualTo(1);
+    }
+  }
+
+  @Test
   void keepAliveServesSeveralRequestsOnOneSocketPipelinedOrNot() throws Exception {
     try (BlockingHttpServer server = server(4, NEVER_MS); RawHttpClient c = new RawHttpClient(server.address())) {
       RawHttpClient.Response ping = c.send(RawHttpClient.get("/v2/")).read();

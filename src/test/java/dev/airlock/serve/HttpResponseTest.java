@@ -143,6 +143,21 @@ class HttpResponseTest {
   }
 
   @Test
+  void pastTheBufferCapTheBodyGoesBySendfileInstead() throws Exception {
+    CopyBuffers pool = new CopyBuffers(1);
+    assertThat(pool.take()).isNotNull();
+    assertThat(pool.take()).as("none to spare").isNull();
+    Path f = file(100_000);
+    byte[] answer = exchange(socket -> {
+      try (FileChannel ch = FileChannel.open(f)) {
+        new HttpResponse(socket, true, pool::take).sendFile(200, ch, 0, 100_000, false);
+      }
+    });
+    assertThat(body(answer)).isEqualTo(Files.readAllBytes(f));
+    assertThat(pool.allocated()).isEqualTo(1);
+  }
+
+  @Test
   void aSecondAnswerToOneRequestIsRefused() throws Exception {
     exchange(socket -> {
       HttpResponse r = new HttpResponse(socket, true, null);
