@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -297,43 +298,60 @@ final class StagingTarget extends ForwardingStore {
    * Puts the manifests written down, {@code parallelism} at a time. Each waits only for the earlier ones it
    * needs in its repository: the manifests an index lists, a referrer's subject, and an earlier put of the
    * same tag (so the tag ends where it would have). An index therefore still never reaches the registry
-   * before its children. A failed put skips those that wait for it; the others finish, then the first
-   * failure is thrown. The bytes are read again from the bundle as each goes, not held.
+   * before its children. After the first failure no further put starts; the ones under way finish, then
+   * that failure is thrown. The bytes are read again from the bundle as each goes, not held.
    */
   private void putManifests() throws IOException {
+    // what each one waits for, all read before the first put, so a bad read cannot leave puts running
+    List<ManifestPut> order = List.copyOf(manifests); // in the order met: children before their index
+    List<List<String>> needs = new ArrayList<>();
+    for (ManifestPut m : order) {
+      RawManifest raw = bundle.getManifest("", m.digest().toString());
+      List<String> keys = new ArrayList<>();
+      raw.manifests().forEach(c -> keys.add(m.repository() + "@" + c.digest()));
+      if (raw.subject() != null) {
+        keys.add(m.repository() + "@" + raw.subject().digest());
+      }
+      if (m.tag() != null) {
+        keys.add(m.repository() + ":" + m.tag());
+      }
+      needs.add(keys);
+    }
+    AtomicReference<Throwable> failed = new AtomicReference<>();
     ExecutorService pool = Executors.newFixedThreadPool(parallelism, Futures.daemon("airlock-manifests"));
+    List<CompletableFuture<Void>> puts = new ArrayList<>();
     try {
       Map<String, CompletableFuture<Void>> done = new HashMap<>(); // "repo@digest" and "repo:tag"
-      List<CompletableFuture<Void>> puts = new ArrayList<>();
-      for (ManifestPut m : List.copyOf(manifests)) { // in the order met: children before their index
-        RawManifest raw = bundle.getManifest("", m.digest().toString());
-        List<Descriptor> refs = new ArrayList<>(raw.manifests());
-        if (raw.subject() != null) {
-          refs.add(raw.subject());
-        }
-        List<CompletableFuture<Void>> needs = new ArrayList<>();
-        for (Descriptor r : refs) {
-          CompletableFuture<Void> f = done.get(m.repository() + "@" + r.digest());
-          if (f != null) {
-            needs.add(f);
+      for (int i = 0; i < order.size(); i++) {
+        ManifestPut m = order.get(i);
+        CompletableFuture<?>[] before = needs.get(i).stream().map(done::get).filter(f -> f != null)
+            .toArray(CompletableFuture[]::new);
+        CompletableFuture<Void> put = CompletableFuture.allOf(before).thenCompose(v -> async(pool, () -> {
+          if (failed.get() != null) {
+            throw new CancellationException("an earlier manifest put failed");
           }
-        }
-        if (m.tag() != null && done.containsKey(m.repository() + ":" + m.tag())) {
-          needs.add(done.get(m.repository() + ":" + m.tag()));
-        }
-        CompletableFuture<Void> put = CompletableFuture.allOf(needs.toArray(CompletableFuture[]::new))
-            .thenCompose(v -> async(pool,
-                () -> counted.putManifest(m.repository(), bundle.getManifest("", m.digest().toString()), m.tag())));
+          try {
+            counted.putManifest(m.repository(), bundle.getManifest("", m.digest().toString()), m.tag());
+          } catch (Throwable e) {
+            failed.compareAndSet(null, e);
+            throw e;
+          }
+        }));
         done.putIfAbsent(m.repository() + "@" + m.digest(), put);
         if (m.tag() != null) {
           done.put(m.repository() + ":" + m.tag(), put);
         }
         puts.add(put);
       }
-      Futures.join(CompletableFuture.allOf(puts.toArray(CompletableFuture[]::new)));
     } finally {
+      // every put started has ended (its failure, if any, is in failed) before this returns or throws
+      CompletableFuture.allOf(puts.toArray(CompletableFuture[]::new)).handle((v, e) -> null).join();
       pool.shutdownNow();
     }
+    if (failed.get() != null) {
+      throw Futures.rethrow(failed.get());
+    }
+    Futures.join(CompletableFuture.allOf(puts.toArray(CompletableFuture[]::new))); // all done: at once
   }
 
   /**

@@ -167,9 +167,11 @@ class StagingTargetTest {
 
     assertThat(together).as("the two images' manifests were put at the same time").isTrue();
     int index = log.indexOf("manifest target/app " + idx.digest());
-    assertThat(log.indexOf("manifest target/app " + amd)).isNotNegative().isLessThan(index);
-    assertThat(log.indexOf("manifest target/app " + arm)).isNotNegative().isLessThan(index);
-    assertThat(log.indexOf("manifest target/app " + sbom.digest())).as("a referrer after its subject").isGreaterThan(index);
+    assertThat(log.indexOf("stored target/app " + amd)).as("the index starts once its children are in")
+        .isNotNegative().isLessThan(index);
+    assertThat(log.indexOf("stored target/app " + arm)).isNotNegative().isLessThan(index);
+    assertThat(log.indexOf("manifest target/app " + sbom.digest())).as("a referrer once its subject is in")
+        .isGreaterThan(log.indexOf("stored target/app " + idx.digest())).isGreaterThan(index);
     assertThat(target.resolve("target/app", "2").orElseThrow().digest()).isEqualTo(idx.digest());
     assertThat(target.referrers("", idx.digest(), null)).extracting(Descriptor::digest).containsExactly(sbom.digest());
   }
@@ -189,9 +191,30 @@ class StagingTargetTest {
     StagingTarget staging = staging(target, StagingTarget.Sessions.NONE);
     copy(staging, "multi", "2");
     assertThatThrownBy(staging::commit).isInstanceOf(IOException.class).hasMessage("registry refused the manifest");
-    assertThat(log).contains("manifest target/app " + arm)
-        .doesNotContain("manifest target/app " + idx.digest(), "manifest target/app " + sbom.digest());
+    assertThat(log).doesNotContain("manifest target/app " + idx.digest(), "manifest target/app " + sbom.digest());
     assertThat(target.resolve("target/app", "2")).isEmpty();
+  }
+
+  @Test
+  void twoPutsOfOneTagLandInTheOrderMetEvenWhenTheFirstIsSlow() throws Exception {
+    RawManifest other = TestImages.image(bundle, Platform.parse("linux/amd64"), TestImages.layer("another image"));
+    onManifest = m -> {
+      if (m.digest().equals(image.digest())) {
+        try { // without the wait for the earlier put of the tag, "other" would land first and be overwritten
+          Thread.sleep(300);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    };
+    LayoutStore target = LayoutStore.openOrCreate(tmp.resolve("target"));
+    StagingTarget staging = staging(target, StagingTarget.Sessions.NONE);
+    TestImages.tag(bundle, other, "other");
+    copy(staging, "app", "latest");
+    copy(staging, "other", "latest");
+    staging.commit();
+    assertThat(log).containsSubsequence("stored target/app " + image.digest(), "manifest target/app " + other.digest());
+    assertThat(target.resolve("target/app", "latest").orElseThrow().digest()).isEqualTo(other.digest());
   }
 
   private StagingTarget staging(LayoutStore target, StagingTarget.Sessions sessions) throws IOException {
@@ -325,6 +348,7 @@ class StagingTargetTest {
       log.add("manifest " + repository + " " + manifest.digest());
       onManifest.run(manifest);
       super.putManifest(repository, manifest, tag);
+      log.add("stored " + repository + " " + manifest.digest());
     }
   }
 }
