@@ -93,10 +93,18 @@ final class InspectCommand implements Callable<Integer> {
     }
     for (Inspection.Report r : reports) {
       out.println();
-      out.println(r.ref());
+      out.println(heading(opened.repository(), r.ref()));
       printNode(out, r.root(), "  ");
       out.println("  total: " + r.uniqueBlobs() + " unique blobs, " + bytes(r.uniqueBytes()));
     }
+  }
+
+  /** A registry ref with its repository ({@code team/app:1.0}); a layout's ref names are whole already. */
+  static String heading(String repository, String ref) {
+    if (repository == null || repository.isEmpty()) {
+      return ref;
+    }
+    return repository + (dev.airlock.oci.Digest.isValid(ref) ? "@" : ":") + ref;
   }
 
   private static void printNode(PrintWriter out, Inspection.Node n, String indent) {
@@ -164,6 +172,9 @@ final class InspectCommand implements Callable<Integer> {
     for (Inspection.Report r : reports) {
       ObjectNode o = refs.addObject();
       o.put("ref", r.ref());
+      if (opened.repository() != null && !opened.repository().isEmpty()) {
+        o.put("repository", opened.repository());
+      }
       o.put("digest", r.root().descriptor().digest().toString());
       o.put("uniqueBlobs", r.uniqueBlobs());
       o.put("uniqueBytes", r.uniqueBytes());

@@ -85,7 +85,8 @@ public final class Inspection {
     if (m.isIndex()) {
       for (Descriptor c : m.manifests()) {
         String childRole = IndexChildren.isAttestation(c) ? IndexChildren.describe(c) : "manifest";
-        if (store.blobSize(repository, c.digest()).isPresent()) {
+        // a registry keeps child manifests as manifests, not as blobs of the repository: ask for one
+        if (store.resolve(repository, c.digest().toString()).isPresent()) {
           children.add(node(c, c.platform(), childRole, cosignPrefix));
         } else {
           children.add(new Node(c, c.platform(), childRole, false, null, List.of(), List.of(), List.of()));

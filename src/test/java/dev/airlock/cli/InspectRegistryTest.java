@@ -3,6 +3,8 @@ package dev.airlock.cli;
 import static dev.airlock.testing.TestImages.layer;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.airlock.oci.Json;
 import dev.airlock.oci.Platform;
 import dev.airlock.oci.RawManifest;
 import dev.airlock.store.LayoutStore;
@@ -36,6 +38,16 @@ class InspectRegistryTest {
     CommandResult r = CommandResult.run("inspect", "-o", "json", ref);
     assertThat(r.exitCode()).as(r.err()).isZero();
     assertThat(r.out()).contains(idx.digest().toString(), a.digest().toString(), b.digest().toString(), "arm64");
+    JsonNode report = Json.MAPPER.readTree(r.out()).path("refs").path(0);
+    assertThat(report.path("repository").asText()).isEqualTo("team/app");
+    assertThat(report.path("manifest").path("manifests")).hasSize(2)
+        .allSatisfy(child -> assertThat(child.path("present").asBoolean()).as("a child manifest the registry holds").isTrue());
+    assertThat(report.path("uniqueBlobs").asInt()).as("index, 2 manifests, 2 configs, 3 layers").isEqualTo(8);
+
+    CommandResult text = CommandResult.run("inspect", ref);
+    assertThat(text.exitCode()).as(text.err()).isZero();
+    assertThat(text.out().lines()).contains("team/app:1");
+    assertThat(text.out()).doesNotContain("not in this store");
 
     CommandResult missing = CommandResult.run("inspect", registry.hostPort() + "/team/app:nope");
     assertThat(missing.exitCode()).isEqualTo(1);
