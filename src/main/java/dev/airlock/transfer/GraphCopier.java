@@ -1,5 +1,6 @@
 package dev.airlock.transfer;
 
+import dev.airlock.InvalidInputException;
 import dev.airlock.NotFoundException;
 import dev.airlock.oci.Descriptor;
 import dev.airlock.oci.Digest;
@@ -229,6 +230,12 @@ public final class GraphCopier implements Closeable {
       copiedManifests.add(m.digest());
       if (m.isIndex()) {
         List<Descriptor> selected = select(m, wanted);
+        if (selected.isEmpty() && !m.manifests().isEmpty()) { // a typo (linux/amd46) or a platform it lacks
+          throw new InvalidInputException("none of the platforms asked for (" + String.join(", ",
+              wanted.stream().map(Platform::toString).toList()) + ") is in index " + m.digest().shortForm()
+              + (tag != null ? " (" + tag + ")" : "") + ", which has " + String.join(", ", m.manifests().stream()
+                  .filter(c -> !isAttestationManifest(c)).map(c -> String.valueOf(c.platform())).toList()));
+        }
         for (Descriptor child : m.manifests()) {
           boolean present = selected.contains(child);
           children.add(new GraphRecord.ChildSeen(m.digest(), child.digest(), child.platform(), present));

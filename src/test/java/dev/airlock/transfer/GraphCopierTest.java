@@ -76,6 +76,20 @@ class GraphCopierTest {
   }
 
   @Test
+  void aPlatformFilterMatchingNoImageOfTheIndexIsAnErrorNotAnEmptyCopy() throws Exception {
+    LayoutStore src = LayoutStore.openOrCreate(tmp.resolve("src"));
+    MultiArch m = multiArch(src, "r", "base", "typo");
+    LayoutStore dst = LayoutStore.openOrCreate(tmp.resolve("dst"));
+    try (GraphCopier c = new GraphCopier(dst, GraphCopier.Options.defaults()
+        .withPlatforms(List.of(Platform.parse("linux/amd46"))))) {
+      assertThatThrownBy(() -> c.copy(src, "r", "v1", "r", "v1")).isInstanceOf(dev.airlock.InvalidInputException.class)
+          .hasMessage("none of the platforms asked for (linux/amd46) is in index " + m.index().digest().shortForm()
+              + " (v1), which has linux/amd64, linux/arm64");
+    }
+    assertThat(dst.resolve("r", "v1")).isEmpty();
+  }
+
+  @Test
   void corruptSourceBlobIsRejectedAndNothingStored() throws Exception {
     LayoutStore src = LayoutStore.openOrCreate(tmp.resolve("src"));
     RawManifest a = image(src, "good", "will-be-corrupted");
