@@ -174,7 +174,7 @@ import_airlock() {
   mkdir -p "$d"
   registry_start DST
   # shellcheck disable=SC2086
-  measured "$d/cmd" "$AIRLOCK" import "$A_BUNDLE" --to "127.0.0.1:$DST_PORT/imported" $IMPORT_ARGS
+  measured "$d/cmd" "$AIRLOCK" import "$A_BUNDLE" --to "127.0.0.1:$DST_PORT/imported" --catalog "$d/history.db" $IMPORT_ARGS
   if [ "$M_RC" != 0 ]; then
     registry_stop DST
     unavailable "$d/cmd.err" || fail_run "airlock import (run $i)" "$d/cmd"

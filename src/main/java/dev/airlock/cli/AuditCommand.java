@@ -48,6 +48,9 @@ final class AuditCommand implements Callable<Integer> {
       if (bundle != null) {
         throw new InvalidInputException("--imports lists the import history; it takes no BUNDLE");
       }
+      if (catalog != null && !java.nio.file.Files.exists(catalog)) { // a typo must not look like an empty history
+        throw new InvalidInputException("no import history at " + catalog);
+      }
       var records = ImportHistory.list(catalog != null ? catalog : ImportHistory.defaultPath());
       PrintWriter out = spec.commandLine().getOut();
       out.print(format.equals("json") ? ImportHistoryFormat.json(records) + "\n" : ImportHistoryFormat.table(records));

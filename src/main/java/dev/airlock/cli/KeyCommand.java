@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "key", mixinStandardHelpOptions = true,
-    description = "Generate and inspect cosign-compatible signing keys.",
+    description = "Generate cosign-compatible signing keys.",
     subcommands = {KeyCommand.Generate.class})
 final class KeyCommand implements Runnable {
   @Spec CommandSpec spec;

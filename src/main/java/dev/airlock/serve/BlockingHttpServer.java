@@ -69,6 +69,10 @@ final class BlockingHttpServer implements Closeable {
     try {
       listener.setOption(StandardSocketOptions.SO_REUSEADDR, true);
       listener.bind(addr, 128);
+    } catch (java.net.BindException e) {
+      listener.close();
+      throw new java.net.BindException("cannot listen on " + addr.getHostString() + ":" + addr.getPort() + ": "
+          + e.getMessage());
     } catch (IOException | RuntimeException e) {
       listener.close();
       throw e;

@@ -34,4 +34,23 @@ class MainTest {
     assertThat(typo.exitCode()).isEqualTo(ExitCodes.USAGE);
     assertThat(typo.err()).contains("Unmatched argument at index 0: 'imprt'").contains("import");
   }
+
+  @Test
+  void anImportHistoryPathThatDoesNotExistIsAnErrorNotAnEmptyHistory(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) {
+    CommandResult r = CommandResult.run("audit", "--imports", "--catalog", tmp.resolve("histroy.db").toString());
+    assertThat(r.exitCode()).isNotZero();
+    assertThat(r.err().strip()).isEqualTo("airlock: no import history at " + tmp.resolve("histroy.db"));
+    assertThat(tmp.resolve("histroy.db")).doesNotExist();
+  }
+
+  @Test
+  void servingOnAnAddressInUseNamesTheAddress(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+    dev.airlock.store.LayoutStore.openOrCreate(tmp.resolve("layout"));
+    try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      String addr = "127.0.0.1:" + taken.getLocalPort();
+      CommandResult r = CommandResult.run("serve", tmp.resolve("layout").toString(), "--addr", addr);
+      assertThat(r.exitCode()).isNotZero();
+      assertThat(r.err().strip()).startsWith("airlock: cannot listen on " + addr + ": ").doesNotContain("\n");
+    }
+  }
 }
