@@ -65,6 +65,6 @@ step "7. Audit: what the bundle contains, and what was imported where and when"
 
 step "Done"
 echo "key pair:        $work/airlock.key, $work/airlock.pub"
-echo "bundle:          $work/samples.tar (+ .sha256, .catalog.db, lock file $work/bundle.lock.yaml)"
+echo "bundle:          $work/samples.tar (+ .sha256, .catalog.db, lock file $work/samples.tar.lock.yaml)"
 echo "imported layout: $work/imported   (serve it again: bin/airlock serve $work/imported)"
 echo "import history:  $work/history.db  (bin/airlock audit --imports --catalog $work/history.db)"

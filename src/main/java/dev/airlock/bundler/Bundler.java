@@ -86,8 +86,10 @@ public final class Bundler {
     return out.resolveSibling(out.getFileName() + ".work");
   }
 
+  /** {@code BUNDLE.lock.yaml} beside the bundle, so bundles written to one directory keep their own locks. */
   public static Path lockFileFor(Path output) {
-    return output.toAbsolutePath().normalize().resolveSibling(BundleFormat.LOCK_TITLE);
+    Path out = output.toAbsolutePath().normalize();
+    return out.resolveSibling(out.getFileName() + ".lock.yaml");
   }
 
   public static Path catalogFor(Path output) {

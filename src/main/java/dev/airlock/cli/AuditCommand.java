@@ -58,7 +58,7 @@ final class AuditCommand implements Callable<Integer> {
       return ExitCodes.OK;
     }
     if (bundle == null) {
-      throw new InvalidInputException("name the bundle to audit, or use --imports");
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), "name the bundle to audit, or use --imports");
     }
     return auditBundle(bundle);
   }

@@ -25,7 +25,7 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "bundle", mixinStandardHelpOptions = true,
     description = {"Resolve a bundle spec and write a signed, deduplicated OCI-layout bundle.",
-        "Writes BUNDLE, BUNDLE.sha256, BUNDLE.catalog.db and bundle.lock.yaml beside it."})
+        "Writes BUNDLE, BUNDLE.sha256, BUNDLE.catalog.db and BUNDLE.lock.yaml beside it."})
 final class BundleCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
@@ -63,6 +63,9 @@ final class BundleCommand implements Callable<Integer> {
     }
     if (jobs < 1 || jobs > 64) {
       throw new InvalidInputException("-j must be between 1 and 64");
+    }
+    if (tufRepo != null && !java.nio.file.Files.isDirectory(tufRepo)) { // before any fetch, not after
+      throw new InvalidInputException("--tuf-repo " + tufRepo + " is not a directory");
     }
     BundleSpec bundleSpec = SpecReader.read(specFile);
     BundleLock bundleLock = lock == null ? null : BundleLock.read(lock);

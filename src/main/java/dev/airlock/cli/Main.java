@@ -100,6 +100,7 @@ public final class Main implements Runnable {
       COMMANDS.forEach((name, command) -> cl.addSubcommand(name, command.get()));
     }
     cl.setExecutionExceptionHandler(Main::handle);
+    cl.setParameterExceptionHandler(Main::usageError);
     cl.setExitCodeExceptionMapper(Main::exitCodeFor);
     return cl;
   }
@@ -112,6 +113,20 @@ public final class Main implements Runnable {
       return ExitCodes.VERIFICATION_FAILED;
     }
     return ExitCodes.ERROR;
+  }
+
+  /**
+   * A usage error: its one line, picocli's suggestion for a misspelt name, and where the help is, instead of
+   * the whole help text (which pushed the error itself off the screen).
+   */
+  private static int usageError(CommandLine.ParameterException e, String[] args) {
+    CommandLine cl = e.getCommandLine();
+    PrintWriter err = cl.getErr();
+    err.println("airlock: " + e.getMessage());
+    CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
+    err.println("Try '" + cl.getCommandSpec().qualifiedName() + " --help' for the options.");
+    err.flush();
+    return ExitCodes.USAGE;
   }
 
   private static int handle(Exception e, CommandLine cl, CommandLine.ParseResult parseResult) {

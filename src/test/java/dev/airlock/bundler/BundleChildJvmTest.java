@@ -56,7 +56,7 @@ class BundleChildJvmTest {
     assertThat(out).doesNotExist();
 
     unstall(l, stuck, stuckBytes);
-    Path lock = tmp.resolve("out/bundle.lock.yaml");
+    Path lock = tmp.resolve("out/b.tar.lock.yaml");
     CommandResult resumed = CommandResult.run("bundle", tmp.resolve("bundle.yaml").toString(), "-o", out.toString(),
         "--lock", lock.toString());
     assertThat(resumed.exitCode()).as(resumed.err()).isZero();
@@ -101,7 +101,7 @@ class BundleChildJvmTest {
     assertThat(landed(tmp.resolve("out/b.tar.work"), layers.subList(0, 2))).isFalse();
 
     unstall(l, stuck, stuckBytes);
-    Path lock = tmp.resolve("out/bundle.lock.yaml");
+    Path lock = tmp.resolve("out/b.tar.lock.yaml");
     CommandResult resumed = CommandResult.run("bundle", tmp.resolve("bundle.yaml").toString(), "-o", out.toString(),
         "--lock", lock.toString());
     assertThat(resumed.exitCode()).as(resumed.err()).isZero();

@@ -81,7 +81,7 @@ class BundleFromLayoutTest {
     assertThat(r.out()).contains(hex);
     assertThat(tmp.resolve("out/b.tar.catalog.db")).exists();
     assertThat(tmp.resolve("out/b.tar.work")).doesNotExist();
-    Path lock = tmp.resolve("out/bundle.lock.yaml");
+    Path lock = tmp.resolve("out/b.tar.lock.yaml");
     assertThat(Files.readString(lock)).contains("registry.example/team/app:1.0", appIndex.digest().toString());
 
     // tar: sorted, no duplicates, each shared blob once, nothing but the layout

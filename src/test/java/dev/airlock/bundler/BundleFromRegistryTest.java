@@ -155,7 +155,7 @@ class BundleFromRegistryTest {
       // the lock reproduces the same bytes: charts from both kinds of source and the images they use
       Path again = tmp.resolve("again/b.tar");
       CommandResult r2 = CommandResult.run("bundle", tmp.resolve("bundle.yaml").toString(), "-o", again.toString(),
-          "--lock", tmp.resolve("out/bundle.lock.yaml").toString());
+          "--lock", tmp.resolve("out/b.tar.lock.yaml").toString());
       assertThat(r2.exitCode()).as(r2.err()).isZero();
       assertThat(Files.readAllBytes(again)).isEqualTo(Files.readAllBytes(out));
 

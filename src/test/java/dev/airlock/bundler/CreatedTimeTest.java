@@ -19,6 +19,6 @@ class CreatedTimeTest {
     java.nio.file.Path out = java.nio.file.Path.of("/data/b.tar.zst");
     assertThat(Bundler.defaultWorkDir(out)).isEqualTo(java.nio.file.Path.of("/data/b.tar.zst.work"));
     assertThat(Bundler.catalogFor(out)).isEqualTo(java.nio.file.Path.of("/data/b.tar.zst.catalog.db"));
-    assertThat(Bundler.lockFileFor(out)).isEqualTo(java.nio.file.Path.of("/data/bundle.lock.yaml"));
+    assertThat(Bundler.lockFileFor(out)).isEqualTo(java.nio.file.Path.of("/data/b.tar.zst.lock.yaml"));
   }
 }

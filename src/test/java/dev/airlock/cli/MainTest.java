@@ -53,4 +53,16 @@ class MainTest {
       assertThat(r.err().strip()).startsWith("airlock: cannot listen on " + addr + ": ").doesNotContain("\n");
     }
   }
+
+  @Test
+  void aUsageErrorIsItsLineAndWhereTheHelpIsNotTheWholeHelp() {
+    CommandResult r = CommandResult.run("audit");
+    assertThat(r.exitCode()).isEqualTo(ExitCodes.USAGE);
+    assertThat(r.err().lines()).containsExactly("airlock: name the bundle to audit, or use --imports",
+        "Try 'airlock audit --help' for the options.");
+    CommandResult flag = CommandResult.run("verify", "--kye", "k.pub", "b.tar");
+    assertThat(flag.exitCode()).isEqualTo(ExitCodes.USAGE);
+    assertThat(flag.err()).startsWith("airlock: Unknown option").contains("'--kye'").contains("Try 'airlock verify --help'");
+    assertThat(flag.err().lines().count()).isLessThan(5);
+  }
 }
