@@ -25,7 +25,7 @@ import picocli.CommandLine.Spec;
 final class AuditCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Parameters(index = "0", arity = "0..1", paramLabel = "BUNDLE",
+  @Parameters(index = "0", converter = BundlePathConverter.class, arity = "0..1", paramLabel = "BUNDLE",
       description = "The bundle; its catalog is read from BUNDLE.catalog.db beside it, else from inside the tar.")
   Path bundle;
 

@@ -28,7 +28,7 @@ import picocli.CommandLine.Spec;
 final class ImportCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "BUNDLE", description = "The bundle (tarball, or its OCI layout directory).")
+  @Parameters(index = "0", converter = BundlePathConverter.class, paramLabel = "BUNDLE", description = "The bundle (tarball, or its OCI layout directory).")
   Path bundle;
 
   @Option(names = "--to", required = true, paramLabel = "TARGET", description = "host:port[/prefix] or oci:DIR.")

@@ -19,7 +19,7 @@ import picocli.CommandLine.Spec;
 final class ServeCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "BUNDLE-OR-LAYOUT", description = "A bundle tarball or an OCI layout directory.")
+  @Parameters(index = "0", converter = BundlePathConverter.class, paramLabel = "BUNDLE-OR-LAYOUT", description = "A bundle tarball or an OCI layout directory.")
   Path source;
 
   @Option(names = "--addr", defaultValue = "127.0.0.1:5000", description = "host:port to listen on (default: ${DEFAULT-VALUE}; port 0 = any free port).")

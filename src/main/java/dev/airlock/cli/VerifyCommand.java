@@ -27,7 +27,7 @@ import picocli.CommandLine.Spec;
 final class VerifyCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "BUNDLE", description = "The bundle tarball (.tar or .tar.zst).")
+  @Parameters(index = "0", converter = BundlePathConverter.class, paramLabel = "BUNDLE", description = "The bundle tarball (.tar or .tar.zst).")
   Path bundle;
 
   @Option(names = "--key", paramLabel = "PUB", description = "Pinned public key of the bundle signature (repeatable).")
