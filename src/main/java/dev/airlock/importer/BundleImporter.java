@@ -85,7 +85,7 @@ public final class BundleImporter {
   public ImportResult run(Path bundlePath, Options o) throws IOException {
     Instant started = Instant.now();
     ProgressListener progress = o.progress() == null ? ProgressListener.NONE : o.progress();
-    try (BundleContent bundle = BundleContent.open(bundlePath)) {
+    try (BundleContent bundle = openVerifying(bundlePath)) {
       progress.phase("verify", -1, -1);
       // Opening a registry and planning only read (the bundle's manifests, what the registry holds, which
       // pushes it grants), so they run while the bundle is verified; the plan is used only once verification
@@ -301,6 +301,23 @@ public final class BundleImporter {
   private static ImportHistory.StagedUploadNote note(StagedUpload u) {
     return new ImportHistory.StagedUploadNote(u.repository(), u.blob().digest().toString(), u.blob().size(),
         u.location().toString());
+  }
+
+  /**
+   * Opens the bundle. A file that is there but is no readable bundle (truncated, not a tar, no layout
+   * inside) fails verification, exit 3, as {@code airlock verify} says of it; a path that is not there stays
+   * an input error.
+   */
+  private static BundleContent openVerifying(Path bundlePath) throws IOException {
+    try {
+      return BundleContent.open(bundlePath);
+    } catch (dev.airlock.InvalidInputException e) {
+      if (!java.nio.file.Files.exists(bundlePath)) {
+        throw e;
+      }
+      throw new VerificationException("bundle " + bundlePath + " failed verification, nothing was imported: "
+          + e.getMessage(), e);
+    }
   }
 
   /** A layer hashed while it was read did not match: recorded, and reported like any failed verification. */

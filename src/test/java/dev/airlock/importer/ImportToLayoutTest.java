@@ -124,6 +124,24 @@ class ImportToLayoutTest {
   }
 
   @Test
+  void aTruncatedTarballExits3AsVerifySaysAndWritesNothing() throws IOException {
+    Path tar = BundleTarball.of(bundle, tmp.resolve("whole.tar"));
+    Path cut = tmp.resolve("cut.tar");
+    byte[] whole = Files.readAllBytes(tar);
+    Files.write(cut, java.util.Arrays.copyOf(whole, whole.length / 2));
+    Path out = tmp.resolve("never");
+    CommandResult r = CommandResult.run("import", cut.toString(), "--to", "oci:" + out, "--allow-unsigned",
+        "--catalog", history.toString());
+    assertThat(r.exitCode()).isEqualTo(3);
+    assertThat(r.err().strip()).startsWith("airlock: bundle " + cut + " failed verification, nothing was imported: ")
+        .contains("is truncated").doesNotContain("\n");
+    assertThat(out).doesNotExist();
+    assertThat(CommandResult.run("verify", cut.toString(), "--allow-unsigned").exitCode()).isEqualTo(3);
+    CommandResult missing = CommandResult.run("import", tmp.resolve("nope.tar").toString(), "--to", "oci:" + out);
+    assertThat(missing.exitCode()).as("a path that is not there is an input error").isEqualTo(1);
+  }
+
+  @Test
   void tamperedBundleExits3AndLeavesTheTargetUnchanged() throws IOException {
     Path out = tmp.resolve("out");
     Files.createDirectories(out);
