@@ -53,6 +53,10 @@ final class VerifyCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (!"table".equals(output) && !"text".equals(output) && !"json".equals(output)) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+          "-o must be table or json, not '" + output + "'");
+    }
     List<PublicKey> pks = new ArrayList<>();
     for (Path k : keys) {
       pks.add(PublicKeys.load(k));

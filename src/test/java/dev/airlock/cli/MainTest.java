@@ -64,5 +64,8 @@ class MainTest {
     assertThat(flag.exitCode()).isEqualTo(ExitCodes.USAGE);
     assertThat(flag.err()).startsWith("airlock: Unknown option").contains("'--kye'").contains("Try 'airlock verify --help'");
     assertThat(flag.err().lines().count()).isLessThan(5);
+    CommandResult format = CommandResult.run("verify", "b.tar", "-o", "yaml");
+    assertThat(format.exitCode()).isEqualTo(ExitCodes.USAGE);
+    assertThat(format.err()).startsWith("airlock: -o must be table or json, not 'yaml'");
   }
 }
