@@ -144,10 +144,11 @@ class StagingTargetTest {
 
   @Test
   void manifestsGoSeveralAtOnceYetEachAfterTheManifestsItReferences() throws Exception {
-    RawManifest idx = TestImages.multiArch(bundle, "multi");
-    RawManifest sbom = TestImages.spdxReferrer(bundle, idx, "openssl", "3.0.11");
-    Digest amd = idx.manifests().get(0).digest();
-    Digest arm = idx.manifests().get(1).digest();
+    Indexed multi = indexWithSbom();
+    RawManifest idx = multi.index();
+    RawManifest sbom = multi.sbom();
+    Digest amd = multi.amd();
+    Digest arm = multi.arm();
     CountDownLatch bothChildren = new CountDownLatch(2);
     AtomicBoolean together = new AtomicBoolean();
     onManifest = m -> {
@@ -177,11 +178,11 @@ class StagingTargetTest {
   }
 
   @Test
-  void aFailedManifestPutSkipsWhatNeedsItWhileTheOthersStillGo() throws Exception {
-    RawManifest idx = TestImages.multiArch(bundle, "multi");
-    RawManifest sbom = TestImages.spdxReferrer(bundle, idx, "openssl", "3.0.11");
-    Digest amd = idx.manifests().get(0).digest();
-    Digest arm = idx.manifests().get(1).digest();
+  void aFailedManifestPutSkipsWhatNeedsIt() throws Exception {
+    Indexed multi = indexWithSbom();
+    RawManifest idx = multi.index();
+    RawManifest sbom = multi.sbom();
+    Digest amd = multi.amd();
     onManifest = m -> {
       if (m.digest().equals(amd)) {
         throw new IOException("registry refused the manifest");
@@ -215,6 +216,15 @@ class StagingTargetTest {
     staging.commit();
     assertThat(log).containsSubsequence("stored target/app " + image.digest(), "manifest target/app " + other.digest());
     assertThat(target.resolve("target/app", "latest").orElseThrow().digest()).isEqualTo(other.digest());
+  }
+
+  /** A two-image index tagged {@code multi} in the bundle, with an SBOM referrer of it. */
+  private record Indexed(RawManifest index, RawManifest sbom, Digest amd, Digest arm) {}
+
+  private Indexed indexWithSbom() throws IOException {
+    RawManifest idx = TestImages.multiArch(bundle, "multi");
+    RawManifest sbom = TestImages.spdxReferrer(bundle, idx, "openssl", "3.0.11");
+    return new Indexed(idx, sbom, idx.manifests().get(0).digest(), idx.manifests().get(1).digest());
   }
 
   private StagingTarget staging(LayoutStore target, StagingTarget.Sessions sessions) throws IOException {
