@@ -1,0 +1,82 @@
+package dev.airlock.compat;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.airlock.oci.Digest;
+import dev.airlock.store.LayoutStore;
+import dev.airlock.testing.CommandResult;
+import dev.airlock.verify.keys.PublicKeys;
+import dev.airlock.verify.keys.SigningKey;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Bundles written by earlier airlock versions (src/test/resources/fixtures/bundle-vN) must still verify and
+ * import. The fixtures are never regenerated; each format version adds its own directory.
+ */
+class BundleFormatFixturesTest {
+  static final Path V1 = Path.of("src/test/resources/fixtures/bundle-v1");
+  static final Digest MULTIARCH = Digest.parse("sha256:c8eef12a4693004b39509482e5648c61d4b56732c4f87a28414d8695eaa5343c");
+  static final Digest TOOLS = Digest.parse("sha256:170ca15e33a2d8b26754666bcbe9fce46b28e7a2be708521e3ccda581b952623");
+
+  @TempDir Path tmp;
+
+  @Test
+  void fixturesAreTheBytesThatWereCommitted() throws Exception {
+    for (String line : Files.readAllLines(V1.resolve("SHA256SUMS"))) {
+      String[] f = line.split("\\s+");
+      assertThat(sha256(V1.resolve(f[1]))).as(f[1]).isEqualTo(f[0]);
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"v1-full.tar", "v1-full.tar.zst", "v1-filtered.tar"})
+  void v1BundlesVerifyWithTheirKey(String name) {
+    CommandResult r = CommandResult.run("verify", V1.resolve(name).toString(), "--key", V1.resolve("fixture.pub").toString());
+    assertThat(r.exitCode()).as(r.out() + r.err()).isZero();
+    assertThat(r.out()).contains("signed by key c4f5201a645b").contains("Verified.");
+  }
+
+  @Test
+  void v1BundleFailsWithAnotherKey() throws IOException {
+    Path other = tmp.resolve("other.pub");
+    Files.writeString(other, PublicKeys.toPem(SigningKey.generate().publicKey()));
+    CommandResult r = CommandResult.run("verify", V1.resolve("v1-full.tar").toString(), "--key", other.toString());
+    assertThat(r.exitCode()).isEqualTo(3);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"v1-full.tar", "v1-full.tar.zst"})
+  void v1BundlesImportWithEveryDigestPreserved(String name) throws IOException {
+    Path out = tmp.resolve("imported");
+    CommandResult r = CommandResult.run("import", V1.resolve(name).toString(), "--to", "oci:" + out,
+        "--key", V1.resolve("fixture.pub").toString(), "--catalog", tmp.resolve("history.db").toString());
+    assertThat(r.exitCode()).as(r.out() + r.err()).isZero();
+    LayoutStore t = LayoutStore.open(out);
+    assertThat(t.resolve("samples/multiarch", "1.0").orElseThrow().digest()).isEqualTo(MULTIARCH);
+    assertThat(t.resolve("samples/tools", "1.0").orElseThrow().digest()).isEqualTo(TOOLS);
+    assertThat(t.referrers("samples/tools", TOOLS, null)).hasSize(1);
+    t.verifyAllBlobs();
+    assertThat(List.of(r.out())).allMatch(o -> o.contains("ok  oci:"));
+  }
+
+  private static String sha256(Path p) throws Exception {
+    MessageDigest md = MessageDigest.getInstance("SHA-256");
+    try (InputStream in = Files.newInputStream(p)) {
+      byte[] buf = new byte[65536];
+      for (int n; (n = in.read(buf)) > 0; ) {
+        md.update(buf, 0, n);
+      }
+    }
+    return HexFormat.of().formatHex(md.digest());
+  }
+}
