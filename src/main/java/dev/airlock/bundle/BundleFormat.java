@@ -32,4 +32,40 @@ public final class BundleFormat {
 
   /** Annotations on the root index. */
   public static final String ANNOTATION_BUNDLE_NAME = "dev.airlock.bundle.name";
+  /**
+   * The bundle format version, a decimal integer (docs/bundle-format.md, "Versions"). A root index without
+   * it is version 1, as airlock wrote before the annotation existed. The root index is covered by the
+   * bundle signature, so the version is too.
+   */
+  public static final String ANNOTATION_FORMAT_VERSION = "dev.airlock.bundle.format.version";
+
+  /** The version this airlock writes. */
+  public static final int FORMAT_VERSION = 2;
+  /** The oldest version this airlock still reads (verify, import, serve, audit). */
+  public static final int OLDEST_READABLE_VERSION = 1;
+
+  /**
+   * The format version a root index declares: its {@link #ANNOTATION_FORMAT_VERSION}, or 1 when absent.
+   *
+   * @throws IllegalArgumentException when the value is not a version this airlock reads, with the reason
+   */
+  public static int formatVersion(String annotation) {
+    if (annotation == null) {
+      return 1;
+    }
+    int v;
+    try {
+      v = Integer.parseInt(annotation);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("bundle format version '" + annotation + "' is not a number");
+    }
+    if (v > FORMAT_VERSION) {
+      throw new IllegalArgumentException("bundle format version " + v + " is newer than this airlock reads ("
+          + OLDEST_READABLE_VERSION + " to " + FORMAT_VERSION + "); use a newer airlock");
+    }
+    if (v < OLDEST_READABLE_VERSION) {
+      throw new IllegalArgumentException("bundle format version " + v + " is not a version airlock ever wrote");
+    }
+    return v;
+  }
 }

@@ -201,6 +201,7 @@ public final class Bundler {
     ObjectNode ann = root.putObject("annotations");
     ann.put(BundleFormat.ANNOTATION_BUNDLE_NAME, spec.name());
     ann.put(Descriptor.CREATED, created);
+    ann.put(BundleFormat.ANNOTATION_FORMAT_VERSION, Integer.toString(BundleFormat.FORMAT_VERSION));
     Descriptor rootDesc = work.putBytes(MediaTypes.OCI_INDEX, Json.write(root))
         .withArtifactType(BundleFormat.ROOT_ARTIFACT_TYPE);
     files.put(rootDesc.digest(), rootDesc.size());

@@ -49,9 +49,11 @@ public final class OfflineVerifier {
     List<VerificationReport.Check> checks = new ArrayList<>();
     List<ImageResult> images = new ArrayList<>();
     Map<Digest, Long> deferred = Map.of();
+    int formatVersion = 0;
     LayoutCheckWarmUp.start();
     try (BundleScan scan = BundleTarScanner.scan(bundle, options.tempDir(), options.deferHashingFrom())) {
       BundleContents contents = BundleLayoutChecker.check(scan);
+      formatVersion = contents.formatVersion();
       deferred = scan.deferred();
       long deferredBytes = deferred.values().stream().mapToLong(Long::longValue).sum();
       checks.add(new VerificationReport.Check("integrity", true, (contents.blobs() - deferred.size()) + " blobs ("
@@ -88,7 +90,7 @@ public final class OfflineVerifier {
     }
     boolean passed = checks.stream().allMatch(VerificationReport.Check::passed)
         && images.stream().allMatch(ImageResult::passed);
-    return new VerificationReport(bundle.toString(), checks, images, passed, deferred);
+    return new VerificationReport(bundle.toString(), formatVersion, checks, images, passed, deferred);
   }
 
   /** The trust root for keyless rules, loaded when first needed; its outcome is recorded as a check. */

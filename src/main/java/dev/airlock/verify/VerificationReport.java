@@ -11,14 +11,14 @@ import java.util.Map;
  * {@code deferred}: the layers left unhashed when the options asked for it (digest to size); passing
  * says nothing about them, their reader must hash them.
  */
-public record VerificationReport(String bundle, List<Check> checks, List<ImageResult> images, boolean passed,
-    @JsonIgnore Map<Digest, Long> deferred) {
+public record VerificationReport(String bundle, int formatVersion, List<Check> checks, List<ImageResult> images,
+    boolean passed, @JsonIgnore Map<Digest, Long> deferred) {
   public VerificationReport {
     deferred = deferred == null ? Map.of() : Map.copyOf(deferred);
   }
 
   public VerificationReport(String bundle, List<Check> checks, List<ImageResult> images, boolean passed) {
-    this(bundle, checks, images, passed, Map.of());
+    this(bundle, 0, checks, images, passed, Map.of());
   }
 
   /** A bundle-level check. */

@@ -2,9 +2,12 @@ package dev.airlock.compat;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.airlock.bundle.BundleFormat;
 import dev.airlock.oci.Digest;
+import dev.airlock.oci.Json;
 import dev.airlock.store.LayoutStore;
 import dev.airlock.testing.CommandResult;
+import dev.airlock.testing.ProcessRunner;
 import dev.airlock.verify.keys.PublicKeys;
 import dev.airlock.verify.keys.SigningKey;
 import java.io.IOException;
@@ -52,6 +55,20 @@ class BundleFormatFixturesTest {
     Files.writeString(other, PublicKeys.toPem(SigningKey.generate().publicKey()));
     CommandResult r = CommandResult.run("verify", V1.resolve("v1-full.tar").toString(), "--key", other.toString());
     assertThat(r.exitCode()).isEqualTo(3);
+  }
+
+  @Test
+  void aBundleWrittenNowDeclaresTheCurrentVersionAndTheV1OnesDeclareNone() throws Exception {
+    Path layout = tmp.resolve("sample-layout");
+    ProcessRunner.run(List.of("bash", "samples/make-sample-layout.sh", layout.toString())).assertOk();
+    Files.copy(V1.resolve("full.yaml"), tmp.resolve("full.yaml"));
+    CommandResult b = CommandResult.run("bundle", tmp.resolve("full.yaml").toString(), "-o", tmp.resolve("now.tar").toString());
+    assertThat(b.exitCode()).as(b.out() + b.err()).isZero();
+    CommandResult now = CommandResult.run("verify", tmp.resolve("now.tar").toString(), "--allow-unsigned", "-o", "json");
+    assertThat(now.exitCode()).as(now.out() + now.err()).isZero();
+    assertThat(Json.tree(now.out().getBytes(), "report").path("formatVersion").asInt()).isEqualTo(BundleFormat.FORMAT_VERSION);
+    CommandResult old = CommandResult.run("verify", V1.resolve("v1-full.tar").toString(), "--allow-unsigned", "-o", "json");
+    assertThat(Json.tree(old.out().getBytes(), "report").path("formatVersion").asInt()).isEqualTo(1);
   }
 
   @ParameterizedTest

@@ -8,6 +8,7 @@ import java.util.List;
 /**
  * The parts of a bundle that passed the integrity checks.
  *
+ * @param formatVersion the bundle format version its root declares (1 when it declares none)
  * @param root the bundle root index descriptor
  * @param catalog digest of catalog.db (in the metadata manifest)
  * @param catalogFile the spooled catalog (valid while the scan is open)
@@ -19,6 +20,7 @@ import java.util.List;
  * @param tufRepoFile its spooled file (valid while the scan is open), or null
  */
 public record BundleContents(
+    int formatVersion,
     Descriptor root,
     Digest catalog,
     Path catalogFile,

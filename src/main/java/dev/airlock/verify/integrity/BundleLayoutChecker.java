@@ -71,6 +71,12 @@ public final class BundleLayoutChecker {
     if (!rootIndex.isIndex() || !BundleFormat.ROOT_ARTIFACT_TYPE.equals(rootIndex.artifactType())) {
       throw new VerificationException(where + ": the bundle root " + root.digest() + " is not an airlock bundle index");
     }
+    int formatVersion;
+    try {
+      formatVersion = BundleFormat.formatVersion(rootIndex.annotations().get(BundleFormat.ANNOTATION_FORMAT_VERSION));
+    } catch (IllegalArgumentException e) {
+      throw new VerificationException(where + ": " + e.getMessage());
+    }
     // metadata manifest: catalog and lock
     Digest catalog = null;
     Digest lock = null;
@@ -203,7 +209,7 @@ public final class BundleLayoutChecker {
               + " is not a TUF repository archive (or is larger than " + TufRepoArchive.MAX_TOTAL_BYTES + " bytes)");
         }
       }
-      return new BundleContents(root, catalog, catalogFile, lock, signatures, rootEntries,
+      return new BundleContents(formatVersion, root, catalog, catalogFile, lock, signatures, rootEntries,
           manifests.size(), scan.blobs.size(), absent, tufRepo, tufFile);
     }
   }
