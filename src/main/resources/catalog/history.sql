@@ -1,6 +1,6 @@
 -- airlock import history: one local database per machine (default ~/.local/share/airlock/history.db).
 -- The version is in PRAGMA user_version; bump it when the schema changes.
-PRAGMA user_version = 2;
+PRAGMA user_version = 3;
 
 CREATE TABLE IF NOT EXISTS imports (
   id                INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -37,3 +37,20 @@ CREATE TABLE IF NOT EXISTS staged_uploads (
   staged_at         TEXT NOT NULL,            -- RFC 3339, UTC
   PRIMARY KEY (registry, repository, digest)
 );
+
+-- What each image of an import resolves to at the target (version 3): one row per tagged source of the bundle,
+-- written with the import's row. For a platform-filtered index, index says whether the original was kept
+-- ('kept-sparse') or a filtered index stands for it ('filtered': digest is the filtered index, source_digest the
+-- original, which is then not at the target); 'full' is an index with every child, NULL an image or artifact.
+CREATE TABLE IF NOT EXISTS import_images (
+  import_id         INTEGER NOT NULL REFERENCES imports (id),
+  source            TEXT NOT NULL,            -- the full source reference (docker.io/library/alpine:3.20)
+  target            TEXT NOT NULL,            -- the reference at the target (registry:5000/library/alpine:3.20)
+  digest            TEXT NOT NULL,            -- what target resolves to
+  source_digest     TEXT NOT NULL,            -- the digest in the bundle
+  index_handling    TEXT CHECK (index_handling IN ('full', 'kept-sparse', 'filtered')),
+  platforms         TEXT,                     -- JSON array of the carried platforms (indexes)
+  left_out          TEXT,                     -- JSON array of the platforms left out of the bundle
+  reason            TEXT                      -- why a sparse index was kept or filtered
+);
+CREATE INDEX IF NOT EXISTS import_images_import ON import_images (import_id);

@@ -7,6 +7,7 @@ import dev.airlock.importer.ImportResult;
 import dev.airlock.importer.OfflineBundleVerifier;
 import dev.airlock.importer.ReferenceMapper;
 import dev.airlock.importer.RegistryImportTargets;
+import dev.airlock.importer.SparseIndexMode;
 import dev.airlock.progress.TerminalProgress;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -61,9 +62,14 @@ final class ImportCommand implements Callable<Integer> {
   @Option(names = "--catalog", paramLabel = "DB", description = "Import history database (default: ${XDG_DATA_HOME:-~/.local/share}/airlock/history.db).")
   Path catalog;
 
-  @Option(names = "--keep-sparse-index", description = "The target registry accepts an index whose children are"
-      + " not all present: push platform-filtered indexes as they are (default for registries: push the present"
-      + " platforms under TAG-os-arch tags and report that the index itself could not be kept).")
+  @Option(names = "--sparse-index", paramLabel = "MODE", defaultValue = "auto", description = "What a"
+      + " platform-filtered index becomes: auto (default: the original byte-for-byte where the target accepts an index"
+      + " whose children are absent, else a filtered index of the carried platforms under the same tag), keep (the"
+      + " original or fail), filter (always the filtered index), platform-tags (auto, plus TAG-os-arch tags), fail"
+      + " (stop at the plan unless the original can be kept for certain).")
+  String sparseIndex;
+
+  @Option(names = "--keep-sparse-index", hidden = true, description = "Same as --sparse-index=keep (older spelling).")
   boolean keepSparseIndex;
 
   @Option(names = "--verify-first", description = "Hash every byte before the first upload and commit each blob as"
@@ -82,7 +88,8 @@ final class ImportCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     Path history = catalog != null ? catalog : ImportHistory.defaultPath();
     BundleImporter importer = new BundleImporter(verifier(),
-        new RegistryImportTargets(registry.toOptions(System.in), keepSparseIndex));
+        new RegistryImportTargets(registry.toOptions(System.in)));
+    SparseIndexMode mode = keepSparseIndex ? SparseIndexMode.KEEP : SparseIndexMode.parse(sparseIndex);
     TerminalProgress progress = TerminalProgress.forConsole(err);
     ImportResult r = importer.run(bundle, new BundleImporter.Options(to, new ReferenceMapper(prefix, keepHost, flatten),
         new BundleVerifier.Request(keys, policy, allowUnsigned), dryRun, jobs, progress, emitConfig, history,
@@ -91,12 +98,13 @@ final class ImportCommand implements Callable<Integer> {
           out.println("plan:");
           plan.describe().forEach(l -> out.println("  " + l));
           out.flush();
-        }).withVerifyFirst(verifyFirst));
+        }).withVerifyFirst(verifyFirst).withSparseIndex(mode));
     progress.finish();
     if (!r.dryRun()) {
       if (r.verification().afterPush() != null) {
         out.println("integrity: " + r.verification().afterPush());
       }
+      r.indexLines().forEach(l -> out.println("index: " + l));
       out.println("check after import:");
       r.proof().forEach(l -> out.println("  " + l));
     }

@@ -22,7 +22,7 @@ import java.util.TreeMap;
 /** The local import history database (schema: {@code catalog/history.sql}). */
 public final class ImportHistory {
   /** The schema version this build writes ({@code PRAGMA user_version}; history.sql says the same). */
-  static final int SCHEMA_VERSION = 2;
+  static final int SCHEMA_VERSION = 3;
 
   private final Path db;
 
@@ -123,10 +123,32 @@ public final class ImportHistory {
       s.setLong(i++, r.manifestsSkipped());
       s.setString(i++, new String(Json.write(new TreeMap<>(r.mapping())), StandardCharsets.UTF_8));
       s.setString(i, r.error());
+      c.setAutoCommit(false);
       s.executeUpdate();
+      long id;
       try (ResultSet k = s.getGeneratedKeys()) {
-        return k.next() ? k.getLong(1) : 0;
+        id = k.next() ? k.getLong(1) : 0;
       }
+      if (!r.images().isEmpty()) {
+        try (PreparedStatement im = c.prepareStatement("INSERT INTO import_images (import_id, source, target, digest,"
+            + " source_digest, index_handling, platforms, left_out, reason) VALUES (?,?,?,?,?,?,?,?,?)")) {
+          for (ImportRecord.Image x : r.images()) {
+            im.setLong(1, id);
+            im.setString(2, x.source());
+            im.setString(3, x.target());
+            im.setString(4, x.digest());
+            im.setString(5, x.sourceDigest());
+            im.setString(6, x.index());
+            im.setString(7, x.index() == null ? null : new String(Json.write(x.platforms()), StandardCharsets.UTF_8));
+            im.setString(8, x.leftOut().isEmpty() ? null : new String(Json.write(x.leftOut()), StandardCharsets.UTF_8));
+            im.setString(9, x.reason());
+            im.addBatch();
+          }
+          im.executeBatch();
+        }
+      }
+      c.commit();
+      return id;
     } catch (SQLException e) {
       throw new AirlockException("cannot write import history " + db + ": " + e.getMessage(), e);
     }
@@ -223,6 +245,7 @@ public final class ImportHistory {
     List<ImportRecord> out = new ArrayList<>();
     try (Connection c = connect(); Statement s = c.createStatement();
         ResultSet rs = s.executeQuery("SELECT * FROM imports ORDER BY id")) {
+      Map<Long, List<ImportRecord.Image>> images = images(c);
       while (rs.next()) {
         String mapping = rs.getString("mapping");
         Map<String, String> m = mapping == null ? Map.of()
@@ -232,11 +255,29 @@ public final class ImportHistory {
             rs.getString("target"), rs.getString("status"), rs.getString("verification"), rs.getLong("blobs_pushed"),
             rs.getLong("blobs_mounted"), rs.getLong("blobs_skipped"), rs.getLong("bytes_pushed"),
             rs.getLong("bytes_skipped"), rs.getLong("manifests_pushed"), rs.getLong("manifests_skipped"), m,
-            rs.getString("error")));
+            rs.getString("error"), images.getOrDefault(rs.getLong("id"), List.of())));
       }
     } catch (SQLException e) {
       throw new AirlockException("cannot read import history " + db + ": " + e.getMessage(), e);
     }
     return out;
+  }
+
+  private static Map<Long, List<ImportRecord.Image>> images(Connection c) throws SQLException, IOException {
+    Map<Long, List<ImportRecord.Image>> out = new java.util.HashMap<>();
+    try (Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT * FROM import_images ORDER BY import_id, rowid")) {
+      while (rs.next()) {
+        out.computeIfAbsent(rs.getLong("import_id"), k -> new ArrayList<>()).add(new ImportRecord.Image(
+            rs.getString("source"), rs.getString("target"), rs.getString("digest"), rs.getString("source_digest"),
+            rs.getString("index_handling"), strings(rs.getString("platforms")), strings(rs.getString("left_out")),
+            rs.getString("reason")));
+      }
+    }
+    return out;
+  }
+
+  private static List<String> strings(String json) throws IOException {
+    return json == null ? List.of() : Json.MAPPER.readValue(json, new TypeReference<List<String>>() {});
   }
 }

@@ -41,10 +41,14 @@ public final class BundleImporter {
    */
   public record Options(String to, ReferenceMapper mapper, BundleVerifier.Request verify, boolean dryRun,
       int parallelism, ProgressListener progress, Path emitConfig, Path history, PlanListener onPlan,
-      boolean verifyFirst) {
+      boolean verifyFirst, SparseIndexMode sparseIndex) {
+    public Options {
+      sparseIndex = sparseIndex == null ? SparseIndexMode.AUTO : sparseIndex;
+    }
+
     public Options(String to, ReferenceMapper mapper, BundleVerifier.Request verify, boolean dryRun, int parallelism,
         ProgressListener progress, Path emitConfig, Path history, PlanListener onPlan) {
-      this(to, mapper, verify, dryRun, parallelism, progress, emitConfig, history, onPlan, false);
+      this(to, mapper, verify, dryRun, parallelism, progress, emitConfig, history, onPlan, false, SparseIndexMode.AUTO);
     }
 
     public Options(String to, ReferenceMapper mapper, BundleVerifier.Request verify, boolean dryRun, int parallelism,
@@ -58,7 +62,12 @@ public final class BundleImporter {
      * sessions sooner than the import takes; each layer is then read and hashed twice).
      */
     public Options withVerifyFirst(boolean b) {
-      return new Options(to, mapper, verify, dryRun, parallelism, progress, emitConfig, history, onPlan, b);
+      return new Options(to, mapper, verify, dryRun, parallelism, progress, emitConfig, history, onPlan, b, sparseIndex);
+    }
+
+    /** What becomes of a platform-filtered (sparse) index ({@link SparseIndexMode}; default auto). */
+    public Options withSparseIndex(SparseIndexMode m) {
+      return new Options(to, mapper, verify, dryRun, parallelism, progress, emitConfig, history, onPlan, verifyFirst, m);
     }
   }
 
@@ -118,12 +127,14 @@ public final class BundleImporter {
       }
       Planned planned = ahead ? Futures.join(planning) : plan(bundle, o);
       try (ImportTarget target = planned.target()) {
+        SparseIndexTarget sparse = new SparseIndexTarget(planned.counted(), target.isRegistry() ? target.host() : o.to(),
+            planned.plan().items(), o.sparseIndex());
         StagingTarget staging = null;
         if (!verified.deferred().isEmpty()) {
           if (target.store() instanceof RegistryStore registry) {
             Set<String> repositories = new HashSet<>();
             planned.plan().items().forEach(i -> repositories.add(i.targetRepository()));
-            staging = new StagingTarget(planned.counted(), StagingTarget.Uploads.of(registry), bundle.store(),
+            staging = new StagingTarget(planned.counted(), sparse, StagingTarget.Uploads.of(registry), bundle.store(),
                 verified.deferred(), repositories, o.parallelism() > 0 ? o.parallelism() : GraphCopier.defaultParallelism(),
                 sessions(o.history(), target.host(), progress));
           } else {
@@ -147,49 +158,39 @@ public final class BundleImporter {
           record(o, started, bundle, null, ImportRecord.FAILED, verified.summary(), msg);
           throw new AirlockException(msg);
         }
+        if (plan.stopReason() != null) {
+          record(o, started, bundle, null, ImportRecord.FAILED, verified.summary(), plan.stopReason());
+          throw new AirlockException(plan.stopReason());
+        }
         if (o.dryRun()) {
           ImportResult r = new ImportResult(plan, verified, true, 0, 0, 0, 0, plan.existingBlobs(), plan.existingBytes(),
-              0, 0, List.of(), List.of(), Duration.between(started, Instant.now()), 0);
+              0, 0, List.of(), List.of(), Duration.between(started, Instant.now()), 0, List.of());
           long id = record(o, started, bundle, r, ImportRecord.DRY_RUN, verified.summary(), null);
           return withId(r, id);
         }
         counted.startCounting();
-        List<PostImportCheck.Copied> copied = new ArrayList<>();
+        List<List<GraphRecord>> copiedRecords = new ArrayList<>();
         try {
           // items: every blob (skipped too) and manifest; bytes: what is uploaded (mounts send none)
           progress.phase("push", plan.blobs() + plan.manifests(), plan.uploadBytes());
-          GraphCopier.Options copy = GraphCopier.Options.defaults().withProgress(progress)
+          // a child the bundle does not hold was left out by the bundle's platform filter: the verification
+          // has checked that exactly those recorded are absent
+          GraphCopier.Options copy = GraphCopier.Options.defaults().withProgress(progress).withAbsentChildrenLeftOut(true)
               .withParallelism(o.parallelism() > 0 ? o.parallelism() : GraphCopier.defaultParallelism());
-          try (GraphCopier copier = new GraphCopier(staging != null ? staging : counted, copy)) {
-            // every root at once (a split index: each platform its own root); records go back to their items
-            List<GraphCopier.Job> jobs = new ArrayList<>();
-            List<Integer> itemOf = new ArrayList<>();
-            for (int n = 0; n < plan.items().size(); n++) {
-              ImportItem i = plan.items().get(n);
-              if (i.split()) {
-                for (var child : i.presentChildren()) {
-                  jobs.add(new GraphCopier.Job(bundle.store(), i.sourceRepository(), child.digest().toString(),
-                      i.targetRepository(), ImportItem.platformTag(i.targetTag(), child), null));
-                  itemOf.add(n);
-                }
-              } else {
-                jobs.add(new GraphCopier.Job(bundle.store(), i.sourceRepository(), i.sourceTag(), i.targetRepository(),
-                    i.targetTag(), null));
-                itemOf.add(n);
-              }
-            }
+          try (GraphCopier copier = new GraphCopier(staging != null ? staging : sparse, copy)) {
+            List<Job> jobs = jobs(bundle, plan, o.sparseIndex());
             List<GraphCopier.Job> weighted = new ArrayList<>();
-            for (GraphCopier.Job j : jobs) {
-              weighted.add(j.withWeight(treeBytes(bundle.store(), j.srcRepo(), j.srcRef())));
+            for (Job j : jobs) {
+              weighted.add(j.job().withWeight(treeBytes(bundle.store(), j.job().srcRepo(), j.job().srcRef())));
             }
             List<GraphRecord> records = copier.copyAll(weighted, null);
             List<List<GraphRecord>> byItem = new ArrayList<>();
             plan.items().forEach(i -> byItem.add(new ArrayList<>()));
             for (int k = 0; k < records.size(); k++) {
-              byItem.get(itemOf.get(k)).add(records.get(k));
+              byItem.get(jobs.get(k).item()).add(records.get(k));
             }
             for (int n = 0; n < plan.items().size(); n++) {
-              copied.add(new PostImportCheck.Copied(plan.items().get(n), byItem.get(n)));
+              copiedRecords.add(byItem.get(n));
             }
           }
           if (staging != null) {
@@ -202,6 +203,17 @@ public final class BundleImporter {
                     + ")")
                 + ", before any was committed");
           }
+          List<IndexPlacement> placements = new ArrayList<>();
+          List<PostImportCheck.Copied> copied = new ArrayList<>();
+          for (int n = 0; n < plan.items().size(); n++) {
+            ImportItem i = plan.items().get(n);
+            IndexPlacement p = i.sparse() ? sparse.placement(i) : null;
+            if (p != null) {
+              placements.add(p);
+            }
+            copied.add(new PostImportCheck.Copied(i, copiedRecords.get(n), p == null ? i.digest() : p.pushed().digest(),
+                o.sparseIndex() == SparseIndexMode.PLATFORM_TAGS));
+          }
           progress.phase("check", -1, -1);
           PostImportCheck.Proof proof = PostImportCheck.check(target.store(), target.isRegistry() ? target.host() : o.to(), copied);
           if (!proof.ok()) {
@@ -213,13 +225,14 @@ public final class BundleImporter {
               notes = List.of("--emit-config skipped: mirror configuration needs a registry target (serve the layout"
                   + " with airlock serve, or import into a registry)");
             } else {
-              notes = MirrorConfigWriter.write(o.emitConfig(), bundle.name(), plan.mapping(), target.plainHttp());
+              notes = MirrorConfigWriter.write(o.emitConfig(), bundle.name(), plan.mapping(), target.plainHttp(),
+                  images(plan, placements));
             }
           }
           ImportResult r = new ImportResult(plan, verified, false, counted.uploaded.get(), counted.uploadedBytes.get(),
               counted.mounted.get(), counted.mountedBytes.get(), counted.skippedBlobs(), counted.skippedBytes.get(),
               counted.manifestsPushed.get(), counted.manifestsSkipped.get(), proof.lines(), notes,
-              Duration.between(started, Instant.now()), 0);
+              Duration.between(started, Instant.now()), 0, placements);
           long id = record(o, started, bundle, r, ImportRecord.OK, verified.fullSummary(), null);
           return withId(r, id);
         } catch (IOException | RuntimeException e) {
@@ -235,7 +248,7 @@ public final class BundleImporter {
           ImportResult partial = new ImportResult(plan, verified, false, counted.uploaded.get(), counted.uploadedBytes.get(),
               counted.mounted.get(), counted.mountedBytes.get(), counted.skippedBlobs(), counted.skippedBytes.get(),
               counted.manifestsPushed.get(), counted.manifestsSkipped.get(), List.of(), List.of(),
-              Duration.between(started, Instant.now()), 0);
+              Duration.between(started, Instant.now()), 0, List.copyOf(sparse.placements().values()));
           record(o, started, bundle, partial, ImportRecord.FAILED, verified.summary(), e.getMessage());
           throw e;
         }
@@ -337,7 +350,7 @@ public final class BundleImporter {
       ReferenceMapper mapper =
           new ReferenceMapper(join(target.prefix(), o.mapper().prefix()), o.mapper().keepHost(), o.mapper().flatten());
       CountingTarget counted = new CountingTarget(target.store(), target.mounter());
-      return new Planned(target, counted, new ImportPlanner(bundle, target, mapper, counted).plan());
+      return new Planned(target, counted, new ImportPlanner(bundle, target, mapper, counted, o.sparseIndex()).plan());
     } catch (IOException | RuntimeException | Error e) {
       target.close();
       throw e;
@@ -362,6 +375,50 @@ public final class BundleImporter {
         }
       }
     });
+  }
+
+  /** One root for the graph copier, and the index of the plan's item it belongs to. */
+  private record Job(GraphCopier.Job job, int item) {}
+
+  /**
+   * Every root at once: each item from its source tag (a sparse index's absent children are left out, and
+   * {@link SparseIndexTarget} decides what stands at its tag), and with {@code platform-tags} each carried
+   * platform of a sparse index under its own tag too.
+   */
+  private static List<Job> jobs(BundleContent bundle, ImportPlan plan, SparseIndexMode mode) {
+    List<Job> jobs = new ArrayList<>();
+    for (int n = 0; n < plan.items().size(); n++) {
+      ImportItem i = plan.items().get(n);
+      jobs.add(new Job(new GraphCopier.Job(bundle.store(), i.sourceRepository(), i.sourceTag(), i.targetRepository(),
+          i.targetTag(), null), n));
+      if (mode == SparseIndexMode.PLATFORM_TAGS && i.sparse()) {
+        for (Descriptor child : PostImportCheck.platformTagged(i)) {
+          jobs.add(new Job(new GraphCopier.Job(bundle.store(), i.sourceRepository(), child.digest().toString(),
+              i.targetRepository(), ImportItem.platformTag(i.targetTag(), child), null), n));
+        }
+      }
+    }
+    return jobs;
+  }
+
+  /** What each item's target reference resolves to, for the mirror configuration. */
+  private static List<MirrorConfigWriter.Image> images(ImportPlan plan, List<IndexPlacement> placements) {
+    Map<String, IndexPlacement> byRef = new java.util.HashMap<>();
+    placements.forEach(p -> byRef.put(p.repository() + ":" + p.reference(), p));
+    List<MirrorConfigWriter.Image> out = new ArrayList<>();
+    for (ImportItem i : plan.items()) {
+      IndexPlacement p = byRef.get(i.targetRepository() + ":" + i.targetReference());
+      out.add(new MirrorConfigWriter.Image(i.sourceRef(), targetRef(plan, i), i.digest(), p == null ? i.digest() : p.pushed().digest(),
+          i.presentChildren().stream().map(dev.airlock.manifestlists.IndexChildren::describe).toList(),
+          i.absentChildren().stream().map(dev.airlock.manifestlists.IndexChildren::describe).toList()));
+    }
+    return out;
+  }
+
+  /** {@code host/repository:tag} (or {@code @digest}) at a registry target; {@code repository:tag} in a layout. */
+  static String targetRef(ImportPlan plan, ImportItem i) {
+    return plan.mapping().getOrDefault(ImportPlanner.sourceName(i), i.targetRepository())
+        + (i.targetTag() != null ? ":" + i.targetTag() : "@" + i.digest());
   }
 
   /** The bytes of the blobs under a root (its platforms' too): bigger roots start first. */
@@ -389,7 +446,7 @@ public final class BundleImporter {
   private static ImportResult withId(ImportResult r, long id) {
     return new ImportResult(r.plan(), r.verification(), r.dryRun(), r.blobsPushed(), r.bytesPushed(), r.blobsMounted(),
         r.bytesMounted(), r.blobsSkipped(), r.bytesSkipped(), r.manifestsPushed(), r.manifestsSkipped(), r.proof(),
-        r.configNotes(), r.elapsed(), id);
+        r.configNotes(), r.elapsed(), id, r.indexes());
   }
 
   private static long record(Options o, Instant started, BundleContent bundle, ImportResult r, String status,
@@ -403,7 +460,26 @@ public final class BundleImporter {
         bundle.rootDigest() == null ? null : bundle.rootDigest().toString(), bundle.name(), o.to(), status,
         verification == null ? "" : verification, r == null ? 0 : r.blobsPushed(), r == null ? 0 : r.blobsMounted(),
         r == null ? 0 : r.blobsSkipped(), r == null ? 0 : r.bytesPushed(), r == null ? 0 : r.bytesSkipped(),
-        r == null ? 0 : r.manifestsPushed(), r == null ? 0 : r.manifestsSkipped(), mapping, error);
+        r == null ? 0 : r.manifestsPushed(), r == null ? 0 : r.manifestsSkipped(), mapping, error,
+        ImportRecord.OK.equals(status) ? images(r) : List.of());
     return ImportHistory.open(o.history()).record(rec);
+  }
+
+  /** What each item's target reference resolves to, for the history. */
+  private static List<ImportRecord.Image> images(ImportResult r) {
+    Map<String, IndexPlacement> byRef = new java.util.HashMap<>();
+    r.indexes().forEach(p -> byRef.put(p.repository() + ":" + p.reference(), p));
+    List<ImportRecord.Image> out = new ArrayList<>();
+    for (ImportItem i : r.plan().items()) {
+      IndexPlacement p = byRef.get(i.targetRepository() + ":" + i.targetReference());
+      boolean index = dev.airlock.oci.MediaTypes.isIndex(i.root().mediaType());
+      String handling = !index ? null : !i.sparse() ? "full" : p != null && p.filtered() ? "filtered" : "kept-sparse";
+      out.add(new ImportRecord.Image(i.sourceRef(), targetRef(r.plan(), i),
+          (p == null ? i.digest() : p.pushed().digest()).toString(), i.digest().toString(), handling,
+          i.presentChildren().stream().map(dev.airlock.manifestlists.IndexChildren::describe).toList(),
+          i.absentChildren().stream().map(dev.airlock.manifestlists.IndexChildren::describe).toList(),
+          p == null ? null : p.reason()));
+    }
+    return out;
   }
 }

@@ -12,18 +12,28 @@ import java.util.List;
  * @param sourceTag the tag in the bundle
  * @param targetTag null when the source was digest-only (pushed by digest)
  * @param absentChildren children of an index the bundle does not hold (platform filtering)
- * @param split true when the target refuses the sparse index: present children are pushed under
- *     platform tags ({@link #platformTag}) and the index itself is not pushed
+ * @param filtered for a sparse index (some children absent): the descriptor of the filtered index that
+ *     stands in for it where the original cannot ({@link dev.airlock.manifestlists.FilteredIndex}); else null
  */
 public record ImportItem(String sourceRef, String sourceRepository, String sourceTag, Descriptor root,
     String targetRepository, String targetTag, List<Descriptor> presentChildren, List<Descriptor> absentChildren,
-    boolean split) {
+    Descriptor filtered) {
 
   public Digest digest() {
     return root.digest();
   }
 
-  /** {@code TAG-os-arch[-variant]}: where a platform child of a split index is tagged. */
+  /** An index the bundle holds only some children of. */
+  public boolean sparse() {
+    return filtered != null;
+  }
+
+  /** The tag, or the digest for a digest-only source: what the target is asked for. */
+  public String targetReference() {
+    return targetTag != null ? targetTag : digest().toString();
+  }
+
+  /** {@code TAG-os-arch[-variant]}: where a carried platform of a sparse index is tagged with platform tags. */
   public static String platformTag(String tag, Descriptor child) {
     String base = tag == null ? "sha256-" + child.digest().hex().substring(0, 12) : tag;
     if (child.platform() == null) {

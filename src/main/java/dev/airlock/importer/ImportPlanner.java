@@ -3,6 +3,7 @@ package dev.airlock.importer;
 import dev.airlock.InvalidInputException;
 import dev.airlock.NotFoundException;
 import dev.airlock.bundle.BundleFormat;
+import dev.airlock.manifestlists.FilteredIndex;
 import dev.airlock.oci.Descriptor;
 import dev.airlock.oci.Digest;
 import dev.airlock.oci.MediaTypes;
@@ -29,13 +30,20 @@ public final class ImportPlanner {
   private final ImportTarget target;
   private final ReferenceMapper mapper;
   private final ContentStore lookup;
+  private final SparseIndexMode sparseMode;
 
   /** {@code lookup} answers what the target holds (the target's store, or a view of it that remembers). */
-  public ImportPlanner(BundleContent bundle, ImportTarget target, ReferenceMapper mapper, ContentStore lookup) {
+  public ImportPlanner(BundleContent bundle, ImportTarget target, ReferenceMapper mapper, ContentStore lookup,
+      SparseIndexMode sparseMode) {
     this.bundle = bundle;
     this.target = target;
     this.mapper = mapper;
     this.lookup = lookup;
+    this.sparseMode = sparseMode;
+  }
+
+  public ImportPlanner(BundleContent bundle, ImportTarget target, ReferenceMapper mapper, ContentStore lookup) {
+    this(bundle, target, mapper, lookup, SparseIndexMode.AUTO);
   }
 
   static String sourceName(ImportItem i) {
@@ -75,21 +83,24 @@ public final class ImportPlanner {
       String dstTag = tag.equals(d.digest().tagForm()) ? null : tag;
       List<Descriptor> present = new ArrayList<>();
       List<Descriptor> absent = new ArrayList<>();
+      Descriptor filtered = null;
       if (MediaTypes.isIndex(d.mediaType())) {
         RawManifest idx = src.getManifest(srcRepo, d.digest().toString());
+        Set<Digest> carried = new HashSet<>();
         for (Descriptor c : idx.manifests()) {
-          (src.hasBlob(srcRepo, c.digest()) ? present : absent).add(c);
+          if (src.hasBlob(srcRepo, c.digest())) {
+            present.add(c);
+            carried.add(c.digest());
+          } else {
+            absent.add(c);
+          }
+        }
+        if (!absent.isEmpty()) {
+          filtered = FilteredIndex.of(idx, carried).filtered().descriptor();
         }
       }
-      boolean split = !absent.isEmpty() && !target.features().sparseIndex();
-      if (split) {
-        warnings.add(ref + ": the target refuses an index whose children are missing (" + absent.size() + " of "
-            + (absent.size() + present.size()) + " platforms are not in the bundle); its " + present.size()
-            + " present platforms are pushed under platform tags (" + (dstTag == null ? "sha256-..." : dstTag)
-            + "-<os>-<arch>) and the index " + d.digest().shortForm() + " itself cannot be kept byte-for-byte");
-      }
       items.add(new ImportItem(ref, srcRepo, tag, Descriptor.of(d.mediaType(), d.digest(), d.size()), dstRepo, dstTag,
-          present, absent, split));
+          present, absent, filtered));
     }
     return stats(items, mapping, warnings);
   }
@@ -98,14 +109,7 @@ public final class ImportPlanner {
     Map<String, Descriptor> blobs = new LinkedHashMap<>();
     Set<String> manifests = new HashSet<>();
     for (ImportItem i : items) {
-      Walk w = new Walk(i, blobs, manifests);
-      if (i.split()) {
-        for (Descriptor c : i.presentChildren()) {
-          w.tree(c.digest());
-        }
-      } else {
-        w.tree(i.digest());
-      }
+      new Walk(i, blobs, manifests).tree(i.digest());
     }
     long bytes = 0;
     long existing = 0;
@@ -130,7 +134,7 @@ public final class ImportPlanner {
     items.forEach(i -> repos.add(i.targetRepository()));
     PushAccess access = target.access() == null ? PushAccess.unchecked("auth: not checked") : target.access().check(repos);
     return new ImportPlan(target.spec(), target.features(), target.isRegistry(), items, mapping, blobs.size(), bytes,
-        existing, existingBytes, uploadBytes, manifests.size(), warnings, access);
+        existing, existingBytes, uploadBytes, manifests.size(), warnings, access, sparseMode);
   }
 
   /** Whether the target holds each blob ({@code repository@digest} keys), asked several at a time. */

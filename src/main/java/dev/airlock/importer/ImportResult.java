@@ -4,10 +4,35 @@ import dev.airlock.progress.ByteSize;
 import java.time.Duration;
 import java.util.List;
 
-/** What an import did: the plan, the verification, the counts, the proof and where the history is. */
+/**
+ * What an import did: the plan, the verification, the counts, the proof and where the history is.
+ *
+ * @param indexes what stands at the target for each platform-filtered (sparse) index, and why
+ */
 public record ImportResult(ImportPlan plan, BundleVerifier.Outcome verification, boolean dryRun, long blobsPushed,
     long bytesPushed, long blobsMounted, long bytesMounted, long blobsSkipped, long bytesSkipped, long manifestsPushed,
-    long manifestsSkipped, List<String> proof, List<String> configNotes, Duration elapsed, long historyId) {
+    long manifestsSkipped, List<String> proof, List<String> configNotes, Duration elapsed, long historyId,
+    List<IndexPlacement> indexes) {
+
+  public ImportResult {
+    indexes = indexes == null ? List.of() : List.copyOf(indexes);
+  }
+
+  /** One line per sparse index: what stands at its tag, and why. */
+  public List<String> indexLines() {
+    return indexes.stream().map(p -> where(p) + " -> "
+        + (p.filtered() ? "filtered index " + p.pushed().digest() + " (from " + p.original().shortForm() + ")"
+            : "original index " + p.original()) + ": " + p.reason()).toList();
+  }
+
+  private String where(IndexPlacement p) {
+    for (ImportItem i : plan.items()) {
+      if (i.targetRepository().equals(p.repository()) && i.targetReference().equals(p.reference())) {
+        return BundleImporter.targetRef(plan, i);
+      }
+    }
+    return p.repository() + (p.reference().contains(":") ? "@" : ":") + p.reference();
+  }
 
   /** The summary line printed at the end. */
   public String summary() {

@@ -15,16 +15,14 @@ import java.time.Duration;
 /**
  * Opens a registry target through {@link RegistryStore} and probes it before anything is pushed: that it
  * answers ({@code GET /v2/}, learning its authentication), whether it has the referrers API, and whether
- * it is trusted to accept sparse indexes (not assumed: docker-registry 2.8 refuses an index whose
- * children are missing; {@code keepSparseIndex} says the user knows it accepts them).
+ * a sparse index is accepted is not asked: only the registry's answer to the push of one tells
+ * ({@link SparseIndexTarget}; docker-registry 2.8 refuses an index whose children are missing).
  */
 public final class RegistryImportTargets implements RegistryTargets {
   private final RegistryOptions options;
-  private final boolean keepSparseIndex;
 
-  public RegistryImportTargets(RegistryOptions options, boolean keepSparseIndex) {
+  public RegistryImportTargets(RegistryOptions options) {
     this.options = options;
-    this.keepSparseIndex = keepSparseIndex;
   }
 
   @Override
@@ -36,10 +34,8 @@ public final class RegistryImportTargets implements RegistryTargets {
           options.caFile())
           .plainHttp(hostPort);
       String api = referrersApi(hostPort, plain);
-      TargetFeatures f = new TargetFeatures(api.equals("yes"), keepSparseIndex, true,
-          "registry " + hostPort + " answers" + (plain ? " (plain HTTP)" : "") + ", referrers API: " + api
-              + (keepSparseIndex ? ", sparse indexes kept (--keep-sparse-index)"
-                  : ", sparse indexes not assumed to be accepted"));
+      TargetFeatures f = new TargetFeatures(api.equals("yes"), false, true,
+          "registry " + hostPort + " answers" + (plain ? " (plain HTTP)" : "") + ", referrers API: " + api);
       AuthChallenge challenge = challenge(store, hostPort, plain);
       ImportTarget.AccessCheck access = challenge == null || !challenge.isBearer() || challenge.realm() == null
           ? repos -> PushAccess.unchecked("auth: no token auth" + (challenge != null && challenge.isBasic() ? " (basic)" : "")

@@ -130,6 +130,7 @@ final class StagingTarget extends ForwardingStore {
   private record ManifestPut(String repository, Digest digest, String tag) {}
 
   private final CountingTarget counted;
+  private final ContentStore manifestTarget;
   private final Uploads uploads;
   private final ContentStore bundle;
   private final Map<Digest, Long> deferred;
@@ -152,8 +153,18 @@ final class StagingTarget extends ForwardingStore {
    */
   StagingTarget(CountingTarget counted, Uploads uploads, ContentStore bundle, Map<Digest, Long> deferred,
       Set<String> repositories, int parallelism, Sessions sessions) {
+    this(counted, counted, uploads, bundle, deferred, repositories, parallelism, sessions);
+  }
+
+  /**
+   * @param manifestTarget where the manifests written down are put in the commit step: {@code counted}, or a
+   *     store above it that decides what stands for a sparse index ({@link SparseIndexTarget})
+   */
+  StagingTarget(CountingTarget counted, ContentStore manifestTarget, Uploads uploads, ContentStore bundle,
+      Map<Digest, Long> deferred, Set<String> repositories, int parallelism, Sessions sessions) {
     super(counted);
     this.counted = counted;
+    this.manifestTarget = manifestTarget;
     this.uploads = uploads;
     this.bundle = bundle;
     this.deferred = Map.copyOf(deferred);
@@ -331,7 +342,7 @@ final class StagingTarget extends ForwardingStore {
             throw new CancellationException("an earlier manifest put failed");
           }
           try {
-            counted.putManifest(m.repository(), bundle.getManifest("", m.digest().toString()), m.tag());
+            manifestTarget.putManifest(m.repository(), bundle.getManifest("", m.digest().toString()), m.tag());
           } catch (Throwable e) {
             failed.compareAndSet(null, e);
             throw e;

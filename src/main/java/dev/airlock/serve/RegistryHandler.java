@@ -20,12 +20,14 @@ final class RegistryHandler implements RequestHandler {
   private final ServedContent content;
   private final RepositoryNames names;
   private final BlobResponder blobs;
+  private final SparseIndexes sparse;
   private volatile ReferrersIndex referrers;
 
   RegistryHandler(ServedContent content) throws IOException {
     this.content = content;
     this.names = RepositoryNames.of(content.indexEntries());
     this.blobs = new BlobResponder(content);
+    this.sparse = new SparseIndexes(content.store(), content.indexEntries());
   }
 
   /** One request and its response, as the routes below pass them around. */
@@ -139,13 +141,22 @@ final class RegistryHandler implements RequestHandler {
       return;
     }
     RawManifest m;
+    boolean byTag = !ref.contains(":");
     try {
       Optional<Descriptor> d = content.store().resolve(storeRepo, ref);
       if (d.isEmpty() || !MediaTypes.isManifest(d.get().mediaType())) {
-        send(ex, OciError.manifestUnknown(ref));
-        return;
+        Optional<RawManifest> filtered = byTag ? Optional.empty() : sparse.byDigest(Digest.parse(ref));
+        if (filtered.isEmpty()) {
+          send(ex, OciError.manifestUnknown(ref));
+          return;
+        }
+        m = filtered.get();
+      } else {
+        m = content.store().getManifest(storeRepo, d.get().digest().toString());
+        if (byTag) { // a tag answers what a client can pull whole; the original stays reachable by its digest
+          m = sparse.standIn(m).orElse(m);
+        }
       }
-      m = content.store().getManifest(storeRepo, d.get().digest().toString());
     } catch (AirlockException e) {
       send(ex, OciError.manifestUnknown(ref));
       return;

@@ -1,5 +1,6 @@
 package dev.airlock.serve;
 
+import dev.airlock.bundle.BundleFormat;
 import dev.airlock.oci.Descriptor;
 import java.util.HashMap;
 import java.util.List;
@@ -15,7 +16,8 @@ import java.util.regex.Pattern;
  * reference ({@code docker.io/library/alpine:3.20}); that full name is served as the repository
  * {@code docker.io/library/alpine}, and the name without its host ({@code library/alpine}) is an alias
  * as long as no other host has the same path. Ref names that are a bare tag (layouts written by other
- * tools, {@code oci:DIR:latest}) are served under the repository {@value #BARE_TAG_REPOSITORY}.
+ * tools, {@code oci:DIR:latest}) are served under the repository {@value #BARE_TAG_REPOSITORY}. The bundle
+ * root's repository is served but not listed in the catalog.
  */
 public final class RepositoryNames {
   public static final String BARE_TAG_REPOSITORY = "local";
@@ -25,9 +27,12 @@ public final class RepositoryNames {
 
   /** served name -> the repository as the store knows it (the ref name before ':tag'; "" for bare tags). */
   private final Map<String, String> served;
+  /** served names of airlock's own repository (the bundle root): answered by name, not listed. */
+  private final Set<String> internal;
 
-  private RepositoryNames(Map<String, String> served) {
+  private RepositoryNames(Map<String, String> served, Set<String> internal) {
     this.served = served;
+    this.internal = internal;
   }
 
   public static RepositoryNames of(List<Descriptor> indexEntries) {
@@ -60,7 +65,14 @@ public final class RepositoryNames {
         out.put(alias, targets.iterator().next());
       }
     });
-    return new RepositoryNames(out);
+    String root = storeRepository(BundleFormat.ROOT_REF_NAME);
+    Set<String> internal = new TreeSet<>();
+    out.forEach((name, storeRepo) -> {
+      if (storeRepo.equals(root)) {
+        internal.add(name);
+      }
+    });
+    return new RepositoryNames(out, internal);
   }
 
   /** The part of a ref name before its tag: {@code docker.io/library/alpine:3.20} -> {@code docker.io/library/alpine}. */
@@ -79,8 +91,11 @@ public final class RepositoryNames {
     return Optional.ofNullable(served.get(servedName));
   }
 
-  /** Every served name, sorted (for {@code _catalog}). */
+  /**
+   * Every served name, sorted (for {@code _catalog}), but airlock's own repository of the bundle root
+   * ({@code dev.airlock/bundle}, and its alias {@code bundle}), which stays reachable by name.
+   */
   public List<String> all() {
-    return List.copyOf(served.keySet());
+    return served.keySet().stream().filter(n -> !internal.contains(n)).toList();
   }
 }

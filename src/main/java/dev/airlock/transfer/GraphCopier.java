@@ -35,13 +35,23 @@ import java.util.concurrent.atomic.AtomicInteger;
  * only the selected children are copied, and the absent ones are reported in the {@link GraphRecord}.
  */
 public final class GraphCopier implements Closeable {
-  /** Copy options. An empty platform list means all platforms. */
+  /**
+   * Copy options. An empty platform list means all platforms. {@code leaveOutAbsentChildren}: a child of an
+   * index that the source does not hold is left out as if a platform filter had left it out (a bundle
+   * made with a platform filter, whose verification has checked that exactly the recorded children are
+   * absent); otherwise reading it fails the copy.
+   */
   public record Options(List<Platform> platforms, boolean referrers, boolean cosignTags, int parallelism,
-      ProgressListener progress) {
+      ProgressListener progress, boolean leaveOutAbsentChildren) {
     public Options {
       platforms = platforms == null ? List.of() : List.copyOf(platforms);
       progress = progress == null ? ProgressListener.NONE : progress;
       parallelism = Math.max(1, parallelism);
+    }
+
+    public Options(List<Platform> platforms, boolean referrers, boolean cosignTags, int parallelism,
+        ProgressListener progress) {
+      this(platforms, referrers, cosignTags, parallelism, progress, false);
     }
 
     public static Options defaults() {
@@ -49,19 +59,23 @@ public final class GraphCopier implements Closeable {
     }
 
     public Options withPlatforms(List<Platform> p) {
-      return new Options(p, referrers, cosignTags, parallelism, progress);
+      return new Options(p, referrers, cosignTags, parallelism, progress, leaveOutAbsentChildren);
     }
 
     public Options withReferrers(boolean r) {
-      return new Options(platforms, r, cosignTags, parallelism, progress);
+      return new Options(platforms, r, cosignTags, parallelism, progress, leaveOutAbsentChildren);
     }
 
     public Options withProgress(ProgressListener l) {
-      return new Options(platforms, referrers, cosignTags, parallelism, l);
+      return new Options(platforms, referrers, cosignTags, parallelism, l, leaveOutAbsentChildren);
     }
 
     public Options withParallelism(int n) {
-      return new Options(platforms, referrers, cosignTags, n, progress);
+      return new Options(platforms, referrers, cosignTags, n, progress, leaveOutAbsentChildren);
+    }
+
+    public Options withAbsentChildrenLeftOut(boolean b) {
+      return new Options(platforms, referrers, cosignTags, parallelism, progress, b);
     }
   }
 
@@ -238,7 +252,11 @@ public final class GraphCopier implements Closeable {
         }
         for (Descriptor child : m.manifests()) {
           boolean present = selected.contains(child);
-          children.add(new GraphRecord.ChildSeen(m.digest(), child.digest(), child.platform(), present));
+          boolean absent = present && options.leaveOutAbsentChildren() && !src.hasBlob(srcRepo, child.digest());
+          children.add(new GraphRecord.ChildSeen(m.digest(), child.digest(), child.platform(), present && !absent));
+          if (absent) {
+            continue; // the source's own platform filter left it out: its reader has said so already
+          }
           if (!present) {
             options.progress().info("left out " + child.digest().shortForm() + " (" + child.platform()
                 + ") of " + m.digest().shortForm() + ": platform filter");

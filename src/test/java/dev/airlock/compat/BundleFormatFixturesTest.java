@@ -29,6 +29,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 class BundleFormatFixturesTest {
   static final Path V1 = Path.of("src/test/resources/fixtures/bundle-v1");
   static final Digest MULTIARCH = Digest.parse("sha256:c8eef12a4693004b39509482e5648c61d4b56732c4f87a28414d8695eaa5343c");
+  static final Digest AMD64 = Digest.parse("sha256:faf132ab0f694b20ca0722b867ef64108dd2d46b185675205987abac82e77cf1");
+  static final Digest ARM64 = Digest.parse("sha256:62b236696df76343bab0163c443ac483388b6ab6f9596f2da60cad0f1a20f366");
   static final Digest TOOLS = Digest.parse("sha256:170ca15e33a2d8b26754666bcbe9fce46b28e7a2be708521e3ccda581b952623");
 
   @TempDir Path tmp;
@@ -84,6 +86,23 @@ class BundleFormatFixturesTest {
     assertThat(t.referrers("samples/tools", TOOLS, null)).hasSize(1);
     t.verifyAllBlobs();
     assertThat(List.of(r.out())).allMatch(o -> o.contains("ok  oci:"));
+  }
+
+  @Test
+  void v1FilteredBundleImportsIntoALayoutKeepingTheSparseIndexByteForByte() throws IOException {
+    Path out = tmp.resolve("imported");
+    CommandResult r = CommandResult.run("import", V1.resolve("v1-filtered.tar").toString(), "--to", "oci:" + out,
+        "--key", V1.resolve("fixture.pub").toString(), "--catalog", tmp.resolve("history.db").toString());
+    assertThat(r.exitCode()).as(r.out() + r.err()).isZero();
+    LayoutStore t = LayoutStore.open(out);
+    assertThat(t.resolve("samples/multiarch", "1.0").orElseThrow().digest()).isEqualTo(MULTIARCH);
+    assertThat(t.getManifest("samples/multiarch", MULTIARCH.toString()).manifests()).hasSize(2);
+    assertThat(t.hasBlob("samples/multiarch", AMD64)).isTrue();
+    assertThat(t.hasBlob("samples/multiarch", ARM64)).as("left out by the bundle's platform filter").isFalse();
+    assertThat(t.resolve("samples/tools", "1.0").orElseThrow().digest()).isEqualTo(TOOLS);
+    t.verifyAllBlobs();
+    assertThat(r.out()).contains("index: samples/multiarch:1.0 -> original index " + MULTIARCH)
+        .contains("ok  oci:" + out + "/samples/multiarch:1.0 -> " + MULTIARCH);
   }
 
   private static String sha256(Path p) throws Exception {

@@ -53,6 +53,30 @@ class ImportHistoryTest {
   }
 
   @Test
+  void aVersion2DatabaseGainsTheImagesTableAndKeepsItsRows() throws Exception {
+    Path db = dir.resolve("v2.db");
+    ImportHistory.open(db).record(new ImportRecord(0, "2026-01-01T00:00:00Z", "2026-01-01T00:00:01Z", "/b.tar",
+        "sha256:ab", "b", "reg:5000", ImportRecord.OK, "verified", 1, 0, 0, 10, 0, 1, 0, Map.of("a", "reg:5000/a"), null));
+    try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db); var s = c.createStatement()) {
+      s.execute("DROP TABLE import_images"); // as version 2 wrote it
+      s.execute("PRAGMA user_version = 2");
+    }
+    ImportHistory h = ImportHistory.open(db);
+    ImportRecord.Image filtered = new ImportRecord.Image("docker.io/library/alpine:3.20", "reg:5000/library/alpine:3.20",
+        "sha256:ff", "sha256:00", "filtered", List.of("linux/amd64"), List.of("linux/s390x"), "the registry refused the original");
+    h.record(new ImportRecord(0, "2026-01-02T00:00:00Z", "2026-01-02T00:00:01Z", "/c.tar", "sha256:cd", "c", "reg:5000",
+        ImportRecord.OK, "verified", 1, 0, 0, 10, 0, 1, 0, Map.of(), null, List.of(filtered)));
+    List<ImportRecord> all = h.list();
+    assertThat(all).hasSize(2);
+    assertThat(all.get(0).images()).isEmpty();
+    assertThat(all.get(1).images()).containsExactly(filtered);
+    try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db); var s = c.createStatement();
+        var rs = s.executeQuery("PRAGMA user_version")) {
+      assertThat(rs.getInt(1)).isEqualTo(3);
+    }
+  }
+
+  @Test
   void aDatabaseFromANewerAirlockIsRefusedAndAnOlderOneUpgraded() throws Exception {
     Path db = dir.resolve("history.db");
     ImportHistory.open(db);

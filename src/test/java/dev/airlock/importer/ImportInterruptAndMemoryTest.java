@@ -70,7 +70,7 @@ class ImportInterruptAndMemoryTest {
     long before = countData(blobs) - baseline;
     assertThat(before).isBetween(6L, (long) layers);
 
-    ImportResult resumed = new BundleImporter(new IntegrityVerifier(), new RegistryImportTargets(RegistryOptions.anonymous(), false))
+    ImportResult resumed = new BundleImporter(new IntegrityVerifier(), new RegistryImportTargets(RegistryOptions.anonymous()))
         .run(tar, new BundleImporter.Options(registry.hostPort() + "/interrupt", new ReferenceMapper(null, false, false),
             new BundleVerifier.Request(List.of(), null, true), false, 4, null, null, null));
     assertThat(resumed.blobsSkipped()).isGreaterThanOrEqualTo(before - 1); // the interrupted blob may be unfinished

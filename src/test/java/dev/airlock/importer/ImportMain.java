@@ -15,7 +15,7 @@ public final class ImportMain {
   private ImportMain() {}
 
   public static void main(String[] args) throws Exception {
-    ImportResult r = new BundleImporter(new IntegrityVerifier(), new RegistryImportTargets(RegistryOptions.anonymous(), false))
+    ImportResult r = new BundleImporter(new IntegrityVerifier(), new RegistryImportTargets(RegistryOptions.anonymous()))
         .run(Path.of(args[0]), new BundleImporter.Options(args[1], new ReferenceMapper(null, false, false),
             new BundleVerifier.Request(List.of(), null, true), false, args.length > 2 ? Integer.parseInt(args[2]) : 0,
             null, null, null));

@@ -1,9 +1,11 @@
 package dev.airlock.importer;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.airlock.history.ImportHistory;
+import dev.airlock.history.ImportRecord;
 import dev.airlock.oci.Digest;
 import dev.airlock.oci.Json;
 import dev.airlock.registry.RegistryOptions;
@@ -50,7 +52,7 @@ class ImportToRegistryTest {
   }
 
   static ImportResult importTo(String to, boolean keepSparse) throws IOException {
-    return new BundleImporter(new IntegrityVerifier(), new RegistryImportTargets(RegistryOptions.anonymous(), keepSparse))
+    return new BundleImporter(new IntegrityVerifier(), new RegistryImportTargets(RegistryOptions.anonymous()))
         .run(bundle, new BundleImporter.Options(to, new ReferenceMapper(null, false, false),
             new BundleVerifier.Request(List.of(), null, true), false, 4, null, null, history));
   }
@@ -127,23 +129,105 @@ class ImportToRegistryTest {
         .containsExactly("verification-failed", "ok", "ok");
   }
 
+  static Path sparseBundle;
+  static SampleContent sparseSample;
+
+  /** The sample content with the arm64 child of its multi-arch index left out, as a platform filter leaves it. */
+  static Path sparseBundle() throws IOException {
+    if (sparseBundle == null) {
+      Path layout = tmp.resolve("sparse");
+      sparseSample = SampleContent.write(layout);
+      Files.delete(layout.resolve(sparseSample.multiChildren.get(1).blobPath()));
+      sparseBundle = BundleTarball.of(layout, tmp.resolve("sparse.tar"));
+    }
+    return sparseBundle;
+  }
+
+  static ImportResult importSparse(String prefix, SparseIndexMode mode, boolean dryRun) throws IOException {
+    return new BundleImporter(new IntegrityVerifier(), new RegistryImportTargets(RegistryOptions.anonymous()))
+        .run(sparseBundle(), new BundleImporter.Options(registry.hostPort() + "/" + prefix, new ReferenceMapper(null, false, false),
+            new BundleVerifier.Request(List.of(), null, true), dryRun, 4, null, null, history).withSparseIndex(mode));
+  }
+
   @Test
   @Order(4)
-  void aSparseIndexIsSplitIntoPlatformTagsAndSaidSoInThePlan() throws Exception {
-    Path layout = tmp.resolve("sparse");
-    SampleContent s = SampleContent.write(layout);
-    Digest arm = s.multiChildren.get(1);
-    Files.delete(layout.resolve(arm.blobPath()));
-    Path tar = BundleTarball.of(layout, tmp.resolve("sparse.tar"));
-    ImportResult r = new BundleImporter(new IntegrityVerifier(), new RegistryImportTargets(RegistryOptions.anonymous(), false))
-        .run(tar, new BundleImporter.Options(registry.hostPort() + "/sparse", new ReferenceMapper(null, false, false),
-            new BundleVerifier.Request(List.of(), null, true), true, 4, null, null, null));
-    assertThat(r.plan().describe()).anyMatch(l -> l.contains("SPLIT")).anyMatch(l -> l.contains("cannot be kept byte-for-byte"));
-    ImportResult done = new BundleImporter(new IntegrityVerifier(), new RegistryImportTargets(RegistryOptions.anonymous(), false))
-        .run(tar, new BundleImporter.Options(registry.hostPort() + "/sparse", new ReferenceMapper(null, false, false),
-            new BundleVerifier.Request(List.of(), null, true), false, 4, null, null, null));
-    assertThat(done.proof()).anyMatch(l -> l.contains("sparse/library/demo:1.0-linux-amd64 -> " + s.multiChildren.get(0)));
-    assertThat(get("/v2/sparse/library/demo/manifests/1.0").statusCode()).isEqualTo(404);
+  void aSparseIndexTheRegistryRefusesIsReplacedByAFilteredIndexUnderItsTagThatSkopeoCopiesWhole() throws Exception {
+    ImportResult plan = importSparse("sparse", SparseIndexMode.AUTO, true);
+    ImportItem item = plan.plan().items().stream().filter(ImportItem::sparse).findFirst().orElseThrow();
+    Digest filtered = item.filtered().digest();
+    assertThat(plan.plan().describe()).anyMatch(l -> l.contains("index: the original " + sparseSample.multiIndex.shortForm()
+        + " if the registry accepts it, else the filtered index " + filtered.shortForm() + " (left out of the bundle: linux/arm64/v8)"));
+
+    ImportResult done = importSparse("sparse", SparseIndexMode.AUTO, false);
+    assertThat(done.indexes()).singleElement().satisfies(p -> {
+      assertThat(p.filtered()).isTrue();
+      assertThat(p.pushed().digest()).isEqualTo(filtered);
+      assertThat(p.reason()).contains("the registry refused the original (HTTP 400 MANIFEST_BLOB_UNKNOWN");
+    });
+    assertThat(done.proof()).anyMatch(l -> l.equals("ok  " + registry.hostPort() + "/sparse/library/demo:1.0 -> " + filtered));
+    // the tag is the filtered index: the carried child only, and the original's digest named
+    HttpResponse<byte[]> idx = get("/v2/sparse/library/demo/manifests/1.0");
+    assertThat(idx.statusCode()).isEqualTo(200);
+    JsonNode tree = Json.tree(idx.body(), "filtered");
+    assertThat(tree.path("manifests")).hasSize(1);
+    assertThat(tree.path("manifests").get(0).path("digest").asText()).isEqualTo(sparseSample.multiChildren.get(0).toString());
+    assertThat(tree.path("annotations").path("dev.airlock.index.filtered-from").asText()).isEqualTo(sparseSample.multiIndex.toString());
+    Path out = tmp.resolve("sparse-pulled");
+    ProcessRunner.run(List.of(Peers.skopeo().toString(), "copy", "--all", "--preserve-digests", "--src-tls-verify=false",
+        "docker://" + registry.hostPort() + "/sparse/library/demo:1.0", "oci:" + out + ":x")).assertOk();
+    assertThat(LayoutStore.open(out).resolve("", "x").orElseThrow().digest()).isEqualTo(filtered);
+    // the original index's own signatures stay attached to the original digest (they do not sign the filtered one)
+    HttpResponse<byte[]> sig = get("/v2/sparse/library/demo/manifests/" + sparseSample.multiIndex.tagForm() + ".sig");
+    assertThat(sig.headers().firstValue("Docker-Content-Digest")).hasValue(sparseSample.cosignSig.toString());
+    assertThat(fallbackDigests("sparse/library/demo", sparseSample.multiIndex)).contains(sparseSample.indexSignature.toString());
+    // the history says what stands at the tag
+    ImportRecord.Image row = ImportHistory.list(history).get(ImportHistory.list(history).size() - 1).images().stream()
+        .filter(i -> i.source().equals(SampleContent.MULTI)).findFirst().orElseThrow();
+    assertThat(row.index()).isEqualTo("filtered");
+    assertThat(row.digest()).isEqualTo(filtered.toString());
+    assertThat(row.sourceDigest()).isEqualTo(sparseSample.multiIndex.toString());
+    assertThat(row.leftOut()).containsExactly("linux/arm64/v8");
+
+    ImportResult again = importSparse("sparse", SparseIndexMode.AUTO, false);
+    assertThat(again.manifestsPushed()).isZero();
+    assertThat(again.indexes()).singleElement().satisfies(p -> assertThat(p.reason()).contains("from an earlier import"));
+  }
+
+  @Test
+  @Order(5)
+  void keepFailsWhenTheRegistryRefusesTheOriginalAndFailStopsAtThePlanPushingNothing() throws Exception {
+    assertThatThrownBy(() -> importSparse("keep", SparseIndexMode.KEEP, false))
+        .hasMessageContaining(registry.hostPort() + " refused the platform-filtered index " + sparseSample.multiIndex)
+        .hasMessageContaining("HTTP 400 MANIFEST_BLOB_UNKNOWN").hasMessageContaining("--sparse-index=auto");
+    assertThat(get("/v2/keep/library/demo/manifests/1.0").statusCode()).isEqualTo(404);
+
+    String before = treeHash(registry.storage());
+    assertThatThrownBy(() -> importSparse("fail", SparseIndexMode.FAIL, false))
+        .hasMessageContaining("--sparse-index=fail: 1 platform-filtered index (" + SampleContent.MULTI + ")")
+        .hasMessageContaining("nothing was pushed");
+    assertThat(treeHash(registry.storage())).isEqualTo(before);
+    CommandResult cli = CommandResult.run("import", tmp.resolve("sparse").toString(), "--to", registry.hostPort() + "/fail",
+        "--allow-unsigned", "--sparse-index", "fail", "--catalog", history.toString());
+    assertThat(cli.exitCode()).as(cli.err()).isEqualTo(1);
+    assertThat(cli.out()).contains("stops the import here, before anything is pushed (--sparse-index=fail)");
+    assertThat(CommandResult.run("import", tmp.resolve("sparse").toString(), "--to", registry.hostPort(), "--allow-unsigned",
+        "--sparse-index", "sometimes").err()).contains("expected one of auto, keep, filter, platform-tags, fail");
+  }
+
+  @Test
+  @Order(6)
+  void filterAndPlatformTagsModes() throws Exception {
+    ImportResult f = importSparse("filter", SparseIndexMode.FILTER, false);
+    Digest filtered = f.indexes().get(0).pushed().digest();
+    assertThat(f.indexes().get(0).reason()).isEqualTo("--sparse-index=filter");
+    assertThat(get("/v2/filter/library/demo/manifests/1.0").headers().firstValue("Docker-Content-Digest"))
+        .hasValue(filtered.toString());
+    ImportResult t = importSparse("tags", SparseIndexMode.PLATFORM_TAGS, false);
+    assertThat(t.proof()).anyMatch(l -> l.equals("ok  " + registry.hostPort() + "/tags/library/demo:1.0 -> " + filtered))
+        .anyMatch(l -> l.equals("ok  " + registry.hostPort() + "/tags/library/demo:1.0-linux-amd64 -> "
+            + sparseSample.multiChildren.get(0)));
+    assertThat(get("/v2/tags/library/demo/manifests/1.0-linux-amd64").headers().firstValue("Docker-Content-Digest"))
+        .hasValue(sparseSample.multiChildren.get(0).toString());
   }
 
   static List<String> fallbackDigests(String repo, Digest subject) throws Exception {

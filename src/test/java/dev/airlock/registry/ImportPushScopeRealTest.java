@@ -84,7 +84,7 @@ class ImportPushScopeRealTest {
 
   static ImportResult importTo(Path bundle, List<ImportPlan> plans) throws IOException {
     RegistryOptions opts = RegistryOptions.anonymous().withCredentials(Credentials.basic("alice", "s3cret"));
-    return new BundleImporter(new IntegrityVerifier(), new RegistryImportTargets(opts, false))
+    return new BundleImporter(new IntegrityVerifier(), new RegistryImportTargets(opts))
         .run(bundle, new BundleImporter.Options(registry.hostPort(), new ReferenceMapper(null, false, false),
             new BundleVerifier.Request(List.of(), null, true), false, 2, null, null, null, (v, p) -> plans.add(p)));
   }
@@ -111,7 +111,7 @@ class ImportPushScopeRealTest {
     assertThat(plans).hasSize(1);
     assertThat(plans.get(0).describe()).anyMatch(l -> l.startsWith("auth ") && l.contains("push NOT granted (token access: pull)"))
         .noneMatch(l -> l.contains("pull,push granted"))
-        .anyMatch(l -> l.startsWith("indexes: a full index is pushed byte-for-byte") && l.contains("--keep-sparse-index"));
+        .anyMatch(l -> l.startsWith("indexes: a full index is pushed byte-for-byte") && l.contains("--sparse-index=auto"));
     assertThat(listing(registry.storage())).isEqualTo(before);
   }
 

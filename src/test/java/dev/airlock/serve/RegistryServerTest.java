@@ -159,6 +159,9 @@ class RegistryServerTest {
     JsonNode cat = Json.tree(get("/v2/_catalog").body(), "catalog");
     assertThat(cat.path("repositories").toString()).contains("\"docker.io/library/demo\"", "\"library/demo\"",
         "\"ghcr.io/acme/charts/mychart\"", "\"acme/tools/app\"");
+    // airlock's own repository of the bundle root is not listed, but still answers by name
+    assertThat(cat.path("repositories")).extracting(JsonNode::asText).doesNotContain("dev.airlock/bundle", "bundle");
+    assertThat(get("/v2/dev.airlock/bundle/tags/list").statusCode()).isEqualTo(200);
     JsonNode tags = Json.tree(get("/v2/library/demo/tags/list").body(), "tags");
     assertThat(tags.path("tags").toString()).contains("1.0", sample.multiIndex.tagForm() + ".sig");
   }
