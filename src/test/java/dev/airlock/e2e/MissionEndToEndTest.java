@@ -2,6 +2,7 @@ package dev.airlock.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.airlock.oci.Digest;
 import dev.airlock.oci.Json;
 import dev.airlock.oci.Platform;
@@ -136,7 +137,9 @@ class MissionEndToEndTest {
     assertThat(again.out()).contains("blobs pushed 0 (0 B)", "manifests pushed 0,");
     CommandResult imports = CommandResult.run("audit", "--imports", "--catalog", history.toString(), "-o", "json");
     assertThat(imports.exitCode()).as(imports.err()).isZero();
-    assertThat(Json.MAPPER.readTree(imports.out()).findValues("target")).hasSize(2);
+    JsonNode records = Json.MAPPER.readTree(imports.out());
+    assertThat(records).hasSize(2);
+    assertThat(records.get(1).path("images").findValuesAsText("source")).contains(src + "/app:1.0");
 
     // 4. fail closed: one flipped byte in a layer, or the wrong key, and nothing reaches the target
     Path tampered = tmp.resolve("tampered/b.tar");
