@@ -44,6 +44,10 @@ final class ImportCommand implements Callable<Integer> {
   @Option(names = "--allow-unsigned", description = "Accept a bundle without a signature (integrity is still checked).")
   boolean allowUnsigned;
 
+  @Option(names = "--allow-unmatched-rules", description = "A policy entry whose match selects no image is reported"
+      + " but does not fail the verification (default: it fails).")
+  boolean allowUnmatchedRules;
+
   @Option(names = "--dry-run", description = "Verify, probe and print the plan; push nothing.")
   boolean dryRun;
 
@@ -92,7 +96,7 @@ final class ImportCommand implements Callable<Integer> {
     SparseIndexMode mode = keepSparseIndex ? SparseIndexMode.KEEP : SparseIndexMode.parse(sparseIndex);
     TerminalProgress progress = TerminalProgress.forConsole(err);
     ImportResult r = importer.run(bundle, new BundleImporter.Options(to, new ReferenceMapper(prefix, keepHost, flatten),
-        new BundleVerifier.Request(keys, policy, allowUnsigned), dryRun, jobs, progress, emitConfig, history,
+        new BundleVerifier.Request(keys, policy, allowUnsigned).withAllowUnmatchedRules(allowUnmatchedRules), dryRun, jobs, progress, emitConfig, history,
         (verified, plan) -> {
           out.println("verification: " + verified.summary());
           out.println("plan:");

@@ -39,6 +39,10 @@ final class VerifyCommand implements Callable<Integer> {
   @Option(names = "--allow-unsigned", description = "Accept a bundle without signature (or without --key).")
   boolean allowUnsigned;
 
+  @Option(names = "--allow-unmatched-rules", description = "A policy entry whose match selects no image is reported"
+      + " but does not fail the verification (default: it fails, so a typo cannot turn a rule off).")
+  boolean allowUnmatchedRules;
+
   @Option(names = "--tuf-repo", paramLabel = "DIR", description = "Local TUF repository (overrides the policy's).")
   Path tufRepo;
 
@@ -62,7 +66,7 @@ final class VerifyCommand implements Callable<Integer> {
       pks.add(PublicKeys.load(k));
     }
     VerifyOptions opts = VerifyOptions.withKeys(pks).withAllowUnsigned(allowUnsigned).withTuf(tufRepo, tufRoot)
-        .withTrustedRoot(trustedRoot);
+        .withTrustedRoot(trustedRoot).withAllowUnmatchedRules(allowUnmatchedRules);
     if (policy != null) {
       Path p = policy.toAbsolutePath();
       opts = opts.withPolicy(Policy.load(p), p.getParent());

@@ -15,19 +15,24 @@ public interface BundleVerifier {
   /**
    * What the caller asks to be enforced. {@code deferLayersFrom}: a verifier may leave layers of this many
    * bytes or more unhashed and list them in {@link Outcome#deferred()}, because the caller hashes them as
-   * it reads them, before it commits anything; 0 = hash everything.
+   * it reads them, before it commits anything; 0 = hash everything. {@code allowUnmatchedRules}: a policy
+   * entry that selects no image does not fail the verification.
    */
-  record Request(List<Path> keys, Path policy, boolean allowUnsigned, long deferLayersFrom) {
+  record Request(List<Path> keys, Path policy, boolean allowUnsigned, long deferLayersFrom, boolean allowUnmatchedRules) {
     public Request {
       keys = keys == null ? List.of() : List.copyOf(keys);
     }
 
     public Request(List<Path> keys, Path policy, boolean allowUnsigned) {
-      this(keys, policy, allowUnsigned, 0);
+      this(keys, policy, allowUnsigned, 0, false);
     }
 
     public Request deferringLayersFrom(long bytes) {
-      return new Request(keys, policy, allowUnsigned, bytes);
+      return new Request(keys, policy, allowUnsigned, bytes, allowUnmatchedRules);
+    }
+
+    public Request withAllowUnmatchedRules(boolean b) {
+      return new Request(keys, policy, allowUnsigned, deferLayersFrom, b);
     }
   }
 

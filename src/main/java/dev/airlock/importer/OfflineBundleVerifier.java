@@ -30,7 +30,7 @@ public final class OfflineBundleVerifier implements BundleVerifier {
       keys.add(PublicKeys.load(k));
     }
     VerifyOptions opts = VerifyOptions.withKeys(keys).withAllowUnsigned(request.allowUnsigned())
-        .withDeferredHashing(request.deferLayersFrom());
+        .withDeferredHashing(request.deferLayersFrom()).withAllowUnmatchedRules(request.allowUnmatchedRules());
     if (request.policy() != null) {
       Path p = request.policy().toAbsolutePath();
       opts = opts.withPolicy(Policy.load(p), p.getParent());

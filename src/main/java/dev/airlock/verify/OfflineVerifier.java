@@ -83,7 +83,8 @@ public final class OfflineVerifier {
       Policy policy = options.policy();
       if (policy != null && signatureOk) {
         Supplier<TrustRoot> trust = memo(trustRoot(options, validationTime, contents.tufRepoFile(), checks));
-        images.addAll(new PolicyEvaluator(scan.store(), policy, options.policyDir(), trust).evaluate(contents.entries()));
+        images.addAll(new PolicyEvaluator(scan.store(), policy, options.policyDir(), trust)
+            .allowUnmatched(options.allowUnmatchedRules()).evaluate(contents.entries()));
       }
     } catch (VerificationException e) {
       checks.add(new VerificationReport.Check("integrity", false, e.getMessage()));

@@ -20,6 +20,7 @@ import java.util.List;
  * @param tempDir where the streaming pass spools small blobs
  * @param deferHashingFrom layers of this many bytes or more are not hashed but listed in the report as
  *     deferred, for a caller that hashes them as it reads them (the import); {@code Long.MAX_VALUE}: none
+ * @param allowUnmatchedRules a policy entry whose match selects no image is reported, not a failure
  */
 public record VerifyOptions(
     List<PublicKey> keys,
@@ -31,7 +32,8 @@ public record VerifyOptions(
     Path trustedRoot,
     Clock clock,
     Path tempDir,
-    long deferHashingFrom) {
+    long deferHashingFrom,
+    boolean allowUnmatchedRules) {
 
   public VerifyOptions {
     keys = keys == null ? List.of() : List.copyOf(keys);
@@ -42,32 +44,38 @@ public record VerifyOptions(
   }
 
   public static VerifyOptions withKeys(List<PublicKey> keys) {
-    return new VerifyOptions(keys, null, null, false, null, null, null, null, null, Long.MAX_VALUE);
+    return new VerifyOptions(keys, null, null, false, null, null, null, null, null, Long.MAX_VALUE, false);
   }
 
   public VerifyOptions withPolicy(Policy p, Path dir) {
-    return new VerifyOptions(keys, p, dir, allowUnsigned, tufRepository, tufRoot, trustedRoot, clock, tempDir, deferHashingFrom);
+    return new VerifyOptions(keys, p, dir, allowUnsigned, tufRepository, tufRoot, trustedRoot, clock, tempDir, deferHashingFrom, allowUnmatchedRules);
   }
 
   public VerifyOptions withAllowUnsigned(boolean b) {
-    return new VerifyOptions(keys, policy, policyDir, b, tufRepository, tufRoot, trustedRoot, clock, tempDir, deferHashingFrom);
+    return new VerifyOptions(keys, policy, policyDir, b, tufRepository, tufRoot, trustedRoot, clock, tempDir, deferHashingFrom, allowUnmatchedRules);
   }
 
   public VerifyOptions withTuf(Path repository, Path root) {
-    return new VerifyOptions(keys, policy, policyDir, allowUnsigned, repository, root, trustedRoot, clock, tempDir, deferHashingFrom);
+    return new VerifyOptions(keys, policy, policyDir, allowUnsigned, repository, root, trustedRoot, clock, tempDir, deferHashingFrom, allowUnmatchedRules);
   }
 
   public VerifyOptions withTrustedRoot(Path file) {
-    return new VerifyOptions(keys, policy, policyDir, allowUnsigned, tufRepository, tufRoot, file, clock, tempDir, deferHashingFrom);
+    return new VerifyOptions(keys, policy, policyDir, allowUnsigned, tufRepository, tufRoot, file, clock, tempDir, deferHashingFrom, allowUnmatchedRules);
   }
 
   public VerifyOptions withClock(Clock c) {
-    return new VerifyOptions(keys, policy, policyDir, allowUnsigned, tufRepository, tufRoot, trustedRoot, c, tempDir, deferHashingFrom);
+    return new VerifyOptions(keys, policy, policyDir, allowUnsigned, tufRepository, tufRoot, trustedRoot, c, tempDir, deferHashingFrom, allowUnmatchedRules);
   }
 
   /** See {@code deferHashingFrom}: only for a caller that hashes the deferred layers itself. */
   public VerifyOptions withDeferredHashing(long fromBytes) {
     return new VerifyOptions(keys, policy, policyDir, allowUnsigned, tufRepository, tufRoot, trustedRoot, clock, tempDir,
-        fromBytes);
+        fromBytes, allowUnmatchedRules);
+  }
+
+  /** See {@code allowUnmatchedRules}. */
+  public VerifyOptions withAllowUnmatchedRules(boolean b) {
+    return new VerifyOptions(keys, policy, policyDir, allowUnsigned, tufRepository, tufRoot, trustedRoot, clock, tempDir,
+        deferHashingFrom, b);
   }
 }

@@ -3,7 +3,6 @@ package dev.airlock.verify.keys;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.airlock.InvalidInputException;
-import dev.airlock.VerificationException;
 import dev.airlock.oci.Json;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
@@ -67,7 +66,9 @@ public final class EncryptedKeyFile {
     byte[] key = deriveKey(password, salt, n, r, p);
     byte[] plain = openBox(key, nonce, box);
     if (plain == null) {
-      throw new VerificationException(what + ": wrong password (the key could not be decrypted)");
+      // bad input, not a failed verification: exit 1, as for any other unusable key file
+      throw new InvalidInputException(what + ": wrong password (the key could not be decrypted; the password comes from"
+          + " AIRLOCK_PASSWORD, COSIGN_PASSWORD or the prompt)");
     }
     return plain;
   }

@@ -120,16 +120,38 @@ public record Policy(
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
       .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
+  /**
+   * Reads and checks a policy file. Errors are one line naming the file and line, as the spec reader's:
+   * {@code policy.yaml:7: unknown field 'signedby' in images[0].rules[0] (expected one of: ...)}; a key file
+   * the policy names that does not exist is an error here, not a failed rule.
+   */
   public static Policy load(Path file) throws IOException {
     byte[] bytes;
     try (InputStream in = Files.newInputStream(file)) {
       bytes = Json.readCapped(in, 1 << 20, "policy " + file);
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new InvalidInputException("policy " + file + " does not exist");
     }
     Policy p;
     try {
       p = YAML.readValue(bytes, Policy.class);
+    } catch (com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException e) {
+      List<com.fasterxml.jackson.databind.JsonMappingException.Reference> path = e.getPath();
+      String where = path(path.subList(0, Math.max(0, path.size() - 1)));
+      List<String> known = new java.util.ArrayList<>();
+      if (e.getKnownPropertyIds() != null) {
+        e.getKnownPropertyIds().forEach(k -> known.add(String.valueOf(k)));
+      }
+      java.util.Collections.sort(known);
+      throw new InvalidInputException(file + ":" + line(bytes, path, e) + ": unknown field '" + e.getPropertyName() + "' in "
+          + (where.isEmpty() ? "the top level" : where) + " (expected one of: " + String.join(", ", known) + ")");
+    } catch (com.fasterxml.jackson.databind.JsonMappingException e) {
+      String where = path(e.getPath());
+      throw new InvalidInputException(file + ":" + line(bytes, e.getPath(), e) + ": " + (where.isEmpty() ? "" : where + ": ")
+          + Json.firstLine(e.getOriginalMessage()));
     } catch (IOException e) {
-      throw new InvalidInputException("policy " + file + " is not valid: " + Json.firstLine(e.getMessage()));
+      throw new InvalidInputException(file + ":" + line(e) + ": not valid YAML: " + Json.firstLine(
+          e instanceof com.fasterxml.jackson.core.JsonProcessingException jp ? jp.getOriginalMessage() : e.getMessage()));
     }
     if (p == null || !API_VERSION.equals(p.apiVersion())) {
       throw new InvalidInputException("policy " + file + " must say apiVersion: " + API_VERSION);
@@ -149,6 +171,7 @@ public record Policy(
         if (r.keyless() != null) {
           r.keyless().toIdentity();
         }
+        requireKeyFiles(file, r.signedBy(), r.describe());
         Attestation a = r.attestation();
         if (a != null && (a.predicateType() == null || (a.signedBy() == null) == (a.keyless() == null))) {
           throw new InvalidInputException("policy " + file + ": attestation rule '" + r.describe()
@@ -157,9 +180,68 @@ public record Policy(
         if (a != null && a.keyless() != null) {
           a.keyless().toIdentity();
         }
+        if (a != null) {
+          requireKeyFiles(file, a.signedBy(), r.describe());
+        }
       }
     }
     return p;
+  }
+
+  /** Key files are resolved against the policy's directory; one that is not there is the policy's error. */
+  private static void requireKeyFiles(Path file, List<String> keys, String rule) {
+    if (keys == null) {
+      return;
+    }
+    Path dir = file.toAbsolutePath().getParent();
+    for (String k : keys) {
+      Path key = dir.resolve(k);
+      if (!Files.isRegularFile(key)) {
+        throw new InvalidInputException("policy " + file + ": key file " + key + " (rule '" + rule + "') does not exist");
+      }
+    }
+  }
+
+  /**
+   * The line of the field at {@code path} ({@code images[0].rules[0].signedby}), found by reading the YAML's
+   * tokens; else the parser's location.
+   */
+  private static int line(byte[] yaml, List<com.fasterxml.jackson.databind.JsonMappingException.Reference> path,
+      IOException e) {
+    StringBuilder want = new StringBuilder();
+    for (com.fasterxml.jackson.databind.JsonMappingException.Reference r : path) {
+      want.append('/').append(r.getFieldName() != null ? r.getFieldName() : String.valueOf(r.getIndex()));
+    }
+    try (com.fasterxml.jackson.core.JsonParser p = YAML.getFactory().createParser(yaml)) {
+      com.fasterxml.jackson.core.JsonToken t;
+      while ((t = p.nextToken()) != null) {
+        if (t == com.fasterxml.jackson.core.JsonToken.FIELD_NAME
+            && p.getParsingContext().pathAsPointer().toString().equals(want.toString())) {
+          return p.currentTokenLocation().getLineNr();
+        }
+      }
+    } catch (IOException ignored) {
+      // fall back to where the parser stopped
+    }
+    return line(e);
+  }
+
+  private static int line(IOException e) {
+    return e instanceof com.fasterxml.jackson.core.JsonProcessingException jp && jp.getLocation() != null
+        ? Math.max(1, jp.getLocation().getLineNr()) : 1;
+  }
+
+  /** {@code images[0].rules[1]}, as the spec reader names places. */
+  private static String path(List<com.fasterxml.jackson.databind.JsonMappingException.Reference> refs) {
+    StringBuilder b = new StringBuilder();
+    for (com.fasterxml.jackson.databind.JsonMappingException.Reference r : refs) {
+      if (r.getFieldName() != null) {
+        b.append(b.length() == 0 ? "" : ".").append(r.getFieldName());
+      } else if (r.getIndex() >= 0) {
+        b.append('[').append(r.getIndex()).append(']');
+      }
+    }
+    return b.toString();
   }
 
   public List<ImagePolicy> imagesOrEmpty() {

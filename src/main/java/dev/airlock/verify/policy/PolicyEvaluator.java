@@ -35,6 +35,7 @@ public final class PolicyEvaluator {
   private final Path policyDir;
   private final Supplier<TrustRoot> trustRoot;
   private final Map<String, PublicKey> keyCache = new HashMap<>();
+  private boolean allowUnmatched;
 
   /** @param trustRoot supplies the Sigstore trust root for keyless rules (may throw when none is available) */
   public PolicyEvaluator(ContentStore store, Policy policy, Path policyDir, Supplier<TrustRoot> trustRoot) {
@@ -44,22 +45,60 @@ public final class PolicyEvaluator {
     this.trustRoot = trustRoot;
   }
 
-  /** Evaluates every entry with a ref name (cosign tag-scheme entries excluded). */
+  /**
+   * {@code true}: a policy entry whose {@code match} selects no image is reported but does not fail the
+   * verification ({@code --allow-unmatched-rules}); by default it fails it, since a typo in a pattern would
+   * otherwise turn its rules off unseen.
+   */
+  public PolicyEvaluator allowUnmatched(boolean b) {
+    this.allowUnmatched = b;
+    return this;
+  }
+
+  /**
+   * Evaluates every entry with a ref name (cosign tag-scheme entries excluded), then adds one result per
+   * policy entry that selected no image: failed, unless {@link #allowUnmatched}.
+   */
   public List<ImageResult> evaluate(List<Descriptor> entries) throws IOException {
     List<ImageResult> out = new ArrayList<>();
+    List<String> refs = new ArrayList<>();
+    java.util.Set<Policy.ImagePolicy> used = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
     for (Descriptor e : entries) {
       String ref = e.annotation(Descriptor.REF_NAME);
-      if (ref == null || ref.matches(".*:sha256-[0-9a-f]{64}\\.(sig|att|sbom)$")) {
+      if (ref == null || ref.matches(".*:sha256-[0-9a-f]{64}\\.(sig|att|sbom)$")
+          || ref.equals(dev.airlock.bundle.BundleFormat.ROOT_REF_NAME)) {
         continue;
       }
+      refs.add(ref);
       for (Policy.ImagePolicy ip : policy.imagesOrEmpty()) {
         if (ip.matches(ref)) {
           out.add(evaluate(ref, e.digest(), ip));
+          used.add(ip);
           break;
         }
       }
     }
+    List<Policy.ImagePolicy> all = policy.imagesOrEmpty();
+    for (int i = 0; i < all.size(); i++) {
+      Policy.ImagePolicy ip = all.get(i);
+      if (!used.contains(ip)) {
+        out.add(unmatched(i, ip, refs));
+      }
+    }
     return out;
+  }
+
+  /** The result for a policy entry that selected no image, saying why and what the bundle holds. */
+  private ImageResult unmatched(int index, Policy.ImagePolicy ip, List<String> refs) {
+    boolean shadowed = refs.stream().anyMatch(ip::matches);
+    String why = "images[" + index + "] match '" + ip.match() + "' selects no image of the bundle"
+        + (shadowed ? " (an earlier entry takes the images it matches: the first match wins)"
+            : refs.isEmpty() ? " (it holds none)" : " (it holds " + String.join(", ", refs.stream().limit(5).toList())
+                + (refs.size() > 5 ? " and " + (refs.size() - 5) + " more" : "") + ")")
+        + (allowUnmatched ? "; allowed by --allow-unmatched-rules" : "; its rules would never be enforced"
+            + " (fix the pattern, or pass --allow-unmatched-rules)");
+    return new ImageResult("(no image)", "-", ip.match(), ip.rules().size(),
+        List.of(new RuleResult("match " + ip.match(), allowUnmatched, why)), List.of(), allowUnmatched);
   }
 
   ImageResult evaluate(String ref, Digest digest, Policy.ImagePolicy ip) throws IOException {

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.airlock.InvalidInputException;
-import dev.airlock.VerificationException;
 import dev.airlock.testing.SharedTestData;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -38,7 +37,7 @@ class SigningKeyTest {
   void wrongPasswordFailsClearly() {
     Path f = SharedTestData.sigstore("keys/rs_ecdsa_encrypted_private.key");
     assertThatThrownBy(() -> SigningKey.load(f, "nope".toCharArray()))
-        .isInstanceOf(VerificationException.class)
+        .isInstanceOf(dev.airlock.InvalidInputException.class)
         .hasMessageContaining("wrong password");
   }
 
