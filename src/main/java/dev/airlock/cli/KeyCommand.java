@@ -46,9 +46,11 @@ final class KeyCommand implements Runnable {
       char[] pw = KeyPassword.resolve(System.getenv(), System.console(), "Enter password for private key: ", true);
       SigningKey k = SigningKey.generate();
       AtomicFiles.write(key, k.encryptedPem(pw).getBytes(StandardCharsets.UTF_8));
-      AtomicFiles.write(pub, k.publicKeyPem().getBytes(StandardCharsets.UTF_8));
+      AtomicFiles.write(pub, k.publicKeyPem().getBytes(StandardCharsets.UTF_8), "rw-r--r--"); // a public key, as cosign writes it
+
       spec.commandLine().getOut().println("Private key written to " + key);
-      spec.commandLine().getOut().println("Public key written to " + pub);
+      spec.commandLine().getOut().println("Public key written to " + pub + " (key id "
+          + dev.airlock.verify.keys.PublicKeys.keyId(k.publicKey()).substring(0, 12) + ")");
       return ExitCodes.OK;
     }
   }

@@ -39,7 +39,23 @@ public final class TerminalProgress implements ProgressListener {
 
   /** A terminal when the JVM has a console. */
   public static TerminalProgress forConsole(PrintWriter out) {
-    return new TerminalProgress(out, System.console() != null);
+    return new TerminalProgress(out, onTerminal());
+  }
+
+  /**
+   * Whether the JVM's standard streams are a terminal: it has a console and (on JDK 22 and later, where a
+   * console exists also when the streams are redirected) that console says it is a terminal.
+   */
+  public static boolean onTerminal() {
+    java.io.Console c = System.console();
+    if (c == null) {
+      return false;
+    }
+    try {
+      return (Boolean) java.io.Console.class.getMethod("isTerminal").invoke(c);
+    } catch (ReflectiveOperationException e) {
+      return true; // JDK 17-21: a console is only there when attached to a terminal
+    }
   }
 
   @Override

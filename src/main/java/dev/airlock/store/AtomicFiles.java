@@ -25,11 +25,22 @@ public final class AtomicFiles {
     }
   }
 
-  /** Writes small content (index.json, oci-layout) atomically. */
+  /** Writes small content (index.json, oci-layout) atomically (mode 0600, as temp files are made). */
   public static void write(Path target, byte[] content) throws IOException {
+    write(target, content, null);
+  }
+
+  /**
+   * Writes small content atomically with these POSIX permissions ({@code "rw-r--r--"}; null keeps the temp
+   * file's 0600; ignored where the file system has none).
+   */
+  public static void write(Path target, byte[] content, String posixPermissions) throws IOException {
     Path tmp = tempBeside(target);
     try {
       Files.write(tmp, content);
+      if (posixPermissions != null && tmp.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+        Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString(posixPermissions));
+      }
       moveIntoPlace(tmp, target);
     } finally {
       Files.deleteIfExists(tmp);

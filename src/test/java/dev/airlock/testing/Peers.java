@@ -21,6 +21,35 @@ public final class Peers {
     return require("skopeo", "apt-get install -y skopeo");
   }
 
+  /** containerd (the daemon) and ctr, from Debian's containerd package. */
+  public static Path containerd() {
+    return require("containerd", "apt-get install -y containerd");
+  }
+
+  public static Path ctr() {
+    return require("ctr", "apt-get install -y containerd");
+  }
+
+  public static Path podman() {
+    return require("podman", "apt-get install -y podman");
+  }
+
+  /**
+   * Skips (or fails, with {@code AIRLOCK_REQUIRE_PEERS=1}) unless this process runs as root: a peer daemon
+   * such as containerd needs it.
+   */
+  public static void requireRoot(String why) {
+    String user = System.getProperty("user.name");
+    if ("root".equals(user)) {
+      return;
+    }
+    String msg = why + " needs root (running as " + user + ")";
+    if (peersRequired()) {
+      Assertions.fail(msg + " and AIRLOCK_REQUIRE_PEERS=1 is set");
+    }
+    Assumptions.abort("skipped: " + msg);
+  }
+
   /** helm: {@code AIRLOCK_HELM}, else on PATH (scripts/install-peers.sh installs it). */
   public static Path helm() {
     String env = System.getenv("AIRLOCK_HELM");

@@ -26,13 +26,18 @@ public final class ProcessRunner {
   }
 
   public static Result run(List<String> cmd, long timeoutSeconds) throws IOException, InterruptedException {
+    return run(new ProcessBuilder(cmd), timeoutSeconds);
+  }
+
+  /** Runs {@code pb} (its command and environment as set), capturing stdout and stderr. */
+  public static Result run(ProcessBuilder pb, long timeoutSeconds) throws IOException, InterruptedException {
     Path out = Files.createTempFile("airlock-proc-", ".out");
     Path err = Files.createTempFile("airlock-proc-", ".err");
     try {
-      Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+      Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
       if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
         p.destroyForcibly();
-        throw new AssertionError("timed out after " + timeoutSeconds + "s: " + cmd);
+        throw new AssertionError("timed out after " + timeoutSeconds + "s: " + pb.command());
       }
       return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
     } finally {

@@ -132,7 +132,7 @@ public final class RealRegistry implements BeforeAllCallback, AfterAllCallback {
       process.waitFor();
       process = null;
     }
-    if (dir != null) {
+    if (dir != null && Files.exists(dir)) { // stopped once already (a test stops it to be sure it is not used)
       try (Stream<Path> s = Files.walk(dir)) {
         s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
       }
