@@ -35,6 +35,10 @@ final class AuditCommand implements Callable<Integer> {
   @Option(names = "--imports", description = "List the import history (which bundle, when, to where, what was pushed).")
   boolean imports;
 
+  @Option(names = "--key", paramLabel = "PUB", description = "Check the bundle signature with this public key"
+      + " (repeatable; this reads and hashes the whole bundle): exit 3 when it does not verify.")
+  java.util.List<Path> keys = new java.util.ArrayList<>();
+
   @Option(names = "--catalog", paramLabel = "DB",
       description = "The import history database (default: $XDG_DATA_HOME/airlock/history.db or ~/.local/share/airlock/history.db).")
   Path catalog;
@@ -76,13 +80,17 @@ final class AuditCommand implements Callable<Integer> {
       BundleArchive.extractCatalog(bundlePath, temp);
       catalog = temp;
     }
+    Signature signature = signature(bundlePath);
     try (CatalogReader reader = CatalogReader.open(catalog)) {
       AuditReport report = reader.report();
       PrintWriter out = spec.commandLine().getOut();
       if (format.equals("json")) {
-        out.println(Json.MAPPER.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
+        com.fasterxml.jackson.databind.node.ObjectNode tree = Json.MAPPER.valueToTree(report);
+        tree.set("signature", Json.MAPPER.valueToTree(signature));
+        out.println(Json.MAPPER.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(tree));
       } else {
         printText(report, out);
+        out.println("signature:         " + signature.line());
       }
       out.flush();
     } finally {
@@ -90,7 +98,54 @@ final class AuditCommand implements Callable<Integer> {
         Files.deleteIfExists(temp);
       }
     }
-    return ExitCodes.OK;
+    return Boolean.FALSE.equals(signature.verified()) ? ExitCodes.VERIFICATION_FAILED : ExitCodes.OK;
+  }
+
+  /**
+   * Who signed the bundle: what each signature names (unverified), and with {@code --key} whether it
+   * verifies (null: not checked).
+   */
+  record Signature(java.util.List<dev.airlock.verify.BundleSignatures.Claimed> signatures, Boolean verified, String detail) {
+    String line() {
+      if (signatures.isEmpty()) {
+        return "none (an unsigned bundle: verify and import need --allow-unsigned)" + (detail == null ? "" : "; " + detail);
+      }
+      java.util.List<String> who = new java.util.ArrayList<>();
+      for (var c : signatures) {
+        who.add(c.identity() != null ? c.identity() : c.keyIdHint() != null
+            ? "key " + c.keyIdHint().substring(0, Math.min(12, c.keyIdHint().length())) : "a signer it does not name");
+      }
+      String named = "signed by " + String.join(", ", who);
+      if (verified == null) {
+        return named + " (as the signature names it, not verified: give --key PUB to check it)";
+      }
+      return verified ? named + ": verified, " + detail : named + ": does NOT verify: " + detail;
+    }
+  }
+
+  private Signature signature(Path bundlePath) throws java.io.IOException {
+    java.util.List<dev.airlock.verify.BundleSignatures.Claimed> claimed;
+    try (dev.airlock.store.archive.TarLayoutStore store = dev.airlock.store.archive.TarLayoutStore.open(bundlePath)) {
+      claimed = dev.airlock.verify.BundleSignatures.of(store, store.index());
+    } catch (dev.airlock.AirlockException e) {
+      return new Signature(java.util.List.of(), null, "its signature could not be read: " + e.getMessage());
+    }
+    if (keys.isEmpty()) {
+      return new Signature(claimed, null, null);
+    }
+    java.util.List<java.security.PublicKey> pks = new java.util.ArrayList<>();
+    for (Path k : keys) {
+      pks.add(dev.airlock.verify.keys.PublicKeys.load(k));
+    }
+    dev.airlock.verify.VerificationReport r = dev.airlock.verify.OfflineVerifier.verify(bundlePath,
+        dev.airlock.verify.VerifyOptions.withKeys(pks));
+    for (var c : r.checks()) {
+      if (c.name().equals("bundle signature")) {
+        return new Signature(claimed, c.passed(), c.passed() ? "with " + keys.stream().map(Path::toString)
+            .collect(java.util.stream.Collectors.joining(", ")) + ": " + c.detail() : c.detail());
+      }
+    }
+    return new Signature(claimed, false, r.firstFailure());
   }
 
   static void printText(AuditReport r, PrintWriter out) {

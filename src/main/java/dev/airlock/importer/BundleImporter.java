@@ -10,6 +10,7 @@ import dev.airlock.oci.Descriptor;
 import dev.airlock.progress.ProgressListener;
 import dev.airlock.registry.RegistryStore;
 import dev.airlock.registry.StagedUpload;
+import dev.airlock.store.ContentStore;
 import dev.airlock.transfer.GraphCopier;
 import dev.airlock.transfer.GraphRecord;
 import java.io.IOException;
@@ -170,15 +171,16 @@ public final class BundleImporter {
         }
         counted.startCounting();
         List<List<GraphRecord>> copiedRecords = new ArrayList<>();
+        GraphCopier.Options copy;
         try {
           // items: every blob (skipped too) and manifest; bytes: what is uploaded (mounts send none)
           progress.phase("push", plan.blobs() + plan.manifests(), plan.uploadBytes());
           // a child the bundle does not hold was left out by the bundle's platform filter: the verification
           // has checked that exactly those recorded are absent
-          GraphCopier.Options copy = GraphCopier.Options.defaults().withProgress(progress).withAbsentChildrenLeftOut(true)
+          copy = GraphCopier.Options.defaults().withProgress(progress).withAbsentChildrenLeftOut(true)
               .withParallelism(o.parallelism() > 0 ? o.parallelism() : GraphCopier.defaultParallelism());
           try (GraphCopier copier = new GraphCopier(staging != null ? staging : sparse, copy)) {
-            List<Job> jobs = jobs(bundle, plan, o.sparseIndex());
+            List<Job> jobs = jobs(bundle, plan);
             List<GraphCopier.Job> weighted = new ArrayList<>();
             for (Job j : jobs) {
               weighted.add(j.job().withWeight(treeBytes(bundle.store(), j.job().srcRepo(), j.job().srcRef())));
@@ -213,6 +215,9 @@ public final class BundleImporter {
             }
             copied.add(new PostImportCheck.Copied(i, copiedRecords.get(n), p == null ? i.digest() : p.pushed().digest(),
                 o.sparseIndex() == SparseIndexMode.PLATFORM_TAGS));
+          }
+          if (o.sparseIndex() == SparseIndexMode.PLATFORM_TAGS) {
+            putPlatformTags(bundle, plan, sparse, copy);
           }
           progress.phase("check", -1, -1);
           PostImportCheck.Proof proof = PostImportCheck.check(target.store(), target.isRegistry() ? target.host() : o.to(), copied);
@@ -382,23 +387,41 @@ public final class BundleImporter {
 
   /**
    * Every root at once: each item from its source tag (a sparse index's absent children are left out, and
-   * {@link SparseIndexTarget} decides what stands at its tag), and with {@code platform-tags} each carried
-   * platform of a sparse index under its own tag too.
+   * {@link SparseIndexTarget} decides what stands at its tag).
    */
-  private static List<Job> jobs(BundleContent bundle, ImportPlan plan, SparseIndexMode mode) {
+  private static List<Job> jobs(BundleContent bundle, ImportPlan plan) {
     List<Job> jobs = new ArrayList<>();
     for (int n = 0; n < plan.items().size(); n++) {
       ImportItem i = plan.items().get(n);
       jobs.add(new Job(new GraphCopier.Job(bundle.store(), i.sourceRepository(), i.sourceTag(), i.targetRepository(),
           i.targetTag(), null), n));
-      if (mode == SparseIndexMode.PLATFORM_TAGS && i.sparse()) {
+    }
+    return jobs;
+  }
+
+  /**
+   * With {@code platform-tags}, each carried platform of a sparse index under its own tag, once everything
+   * else is in: the manifests are there by then, so only the tags are put. (Putting a platform's manifest
+   * again while its index is put races in docker-registry 2.8, which rewrites the manifest's link file in
+   * place while the index put reads it, and answers DIGEST_INVALID.)
+   */
+  private static void putPlatformTags(BundleContent bundle, ImportPlan plan, ContentStore target,
+      GraphCopier.Options options) throws IOException {
+    List<GraphCopier.Job> jobs = new ArrayList<>();
+    for (ImportItem i : plan.items()) {
+      if (i.sparse()) {
         for (Descriptor child : PostImportCheck.platformTagged(i)) {
-          jobs.add(new Job(new GraphCopier.Job(bundle.store(), i.sourceRepository(), child.digest().toString(),
-              i.targetRepository(), ImportItem.platformTag(i.targetTag(), child), null), n));
+          jobs.add(new GraphCopier.Job(bundle.store(), i.sourceRepository(), child.digest().toString(),
+              i.targetRepository(), ImportItem.platformTag(i.targetTag(), child), null));
         }
       }
     }
-    return jobs;
+    if (jobs.isEmpty()) {
+      return;
+    }
+    try (GraphCopier copier = new GraphCopier(target, options.withReferrers(false))) {
+      copier.copyAll(jobs, null);
+    }
   }
 
   /** What each item's target reference resolves to, for the mirror configuration. */

@@ -7,7 +7,12 @@ import java.util.function.LongSupplier;
 
 /**
  * The CLI's progress: on a terminal, one line redrawn in place (phase, bar, bytes, rate, ETA when the
- * total is known, items); otherwise plain log lines for phases and messages. Thread-safe.
+ * total is known, items); otherwise plain, complete log lines: what each phase does when it starts, what it
+ * did when it ends, and messages. Thread-safe.
+ *
+ * <p>A total is an estimate: past it, the bar gives way to the bytes moved ("of about X estimated") and no
+ * ETA is shown; nor is one before a second has passed and a hundredth of the bytes have moved, when a rate
+ * says nothing yet.
  */
 public final class TerminalProgress implements ProgressListener {
   private static final long REDRAW_NANOS = 200_000_000L;
@@ -58,9 +63,24 @@ public final class TerminalProgress implements ProgressListener {
     }
   }
 
+  /** What a phase does, in words, for the log line that starts it (unknown phases are printed as named). */
+  static final java.util.Map<String, String> PHASES = java.util.Map.ofEntries(
+      java.util.Map.entry("resolve", "resolving the spec's entries to digests"),
+      java.util.Map.entry("fetch", "fetching manifests and small blobs into the working directory"),
+      java.util.Map.entry("fetch into the bundle", "writing the bundle, fetching the large blobs straight into it"),
+      java.util.Map.entry("write", "writing the bundle"),
+      java.util.Map.entry("verify", "verifying the bundle offline: every blob's digest, the bundle signature and the policy"),
+      java.util.Map.entry("plan", "verified; the plan follows"),
+      java.util.Map.entry("push", "pushing blobs and manifests"),
+      java.util.Map.entry("commit", "every layer hashed to its digest: committing the uploads, then the manifests"),
+      java.util.Map.entry("check", "re-reading the target to prove every tag, platform and signature"));
+
   @Override
   public synchronized void phase(String name, long totalItems, long totalBytes) {
     endLine();
+    if (!terminal && !phase.isEmpty()) {
+      out.println(phase + ": " + done());
+    }
     this.phase = name;
     this.totalItems = totalItems;
     this.totalBytes = totalBytes;
@@ -70,10 +90,29 @@ public final class TerminalProgress implements ProgressListener {
     phaseStart = clock.getAsLong();
     lastDraw = terminal ? 0 : phaseStart; // not a terminal: the first log line comes LOG_NANOS after the phase starts
     if (!terminal) {
-      out.println(name + (totalItems >= 0 ? ": " + totalItems + " item(s)" : "")
-          + (totalBytes >= 0 ? ", " + human(totalBytes) : ""));
+      String what = PHASES.get(name);
+      String totals = (totalItems >= 0 ? totalItems + " item(s)" : "")
+          + (totalBytes >= 0 ? (totalItems >= 0 ? ", " : "") + "about " + human(totalBytes) : "");
+      out.println(name + (what == null && totals.isEmpty() ? "" : ": ") + (what == null ? "" : what)
+          + (totals.isEmpty() ? "" : (what == null ? "" : " (") + totals + (what == null ? "" : ")")));
       out.flush();
     }
+  }
+
+  /** The end of a phase in words: {@code done in 1.2s: 12 items (3 already there), 1.8 KiB}. */
+  private String done() {
+    double seconds = Math.max(0, (clock.getAsLong() - phaseStart) / 1e9);
+    StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "done in %.1fs", seconds));
+    if (items.get() > 0) {
+      b.append(": ").append(items.get()).append(" item(s)");
+      if (skipped.get() > 0) {
+        b.append(" (").append(skipped.get()).append(" already there)");
+      }
+    }
+    if (bytes.get() > 0) {
+      b.append(items.get() > 0 ? ", " : ": ").append(human(bytes.get()));
+    }
+    return b.toString();
   }
 
   @Override
@@ -104,6 +143,11 @@ public final class TerminalProgress implements ProgressListener {
       draw();
     }
     endLine();
+    if (!terminal && !phase.isEmpty()) {
+      out.println(phase + ": " + done());
+      out.flush();
+    }
+    phase = "";
   }
 
   private void maybeDraw(boolean force) {
@@ -137,18 +181,23 @@ public final class TerminalProgress implements ProgressListener {
     double seconds = Math.max(1e-3, (clock.getAsLong() - phaseStart) / 1e9);
     double rate = b / seconds;
     StringBuilder s = new StringBuilder(phase);
-    if (totalBytes > 0) {
+    if (totalBytes > 0 && b <= totalBytes) {
       int width = 24;
       int filled = (int) Math.min(width, width * b / totalBytes);
       s.append(" [").append("#".repeat(filled)).append(" ".repeat(width - filled)).append("] ")
           .append(human(b)).append(" / ").append(human(totalBytes));
+    } else if (totalBytes > 0) { // the estimate was short (referrers found on the way): no bar past 100%
+      s.append(' ').append(human(b)).append(" (of about ").append(human(totalBytes)).append(" estimated)");
     } else {
       s.append(' ').append(human(b));
     }
     s.append("  ").append(human((long) rate)).append("/s");
-    if (totalBytes > 0 && rate > 0 && b < totalBytes) {
+    if (totalBytes > 0 && rate > 0 && b < totalBytes && seconds >= 1 && b * 100 >= totalBytes) {
       long eta = (long) ((totalBytes - b) / rate);
-      s.append("  ETA ").append(String.format(Locale.ROOT, "%d:%02d", eta / 60, eta % 60));
+      if (eta < 100 * 3600) {
+        s.append("  ETA ").append(eta >= 3600 ? String.format(Locale.ROOT, "%d:%02d:%02d", eta / 3600, eta / 60 % 60, eta % 60)
+            : String.format(Locale.ROOT, "%d:%02d", eta / 60, eta % 60));
+      }
     }
     s.append("  ").append(items.get());
     if (totalItems > 0) {

@@ -29,10 +29,29 @@ class TerminalProgressTest {
     TerminalProgress p = new TerminalProgress(new PrintWriter(sw), false, () -> 0L);
     p.phase("fetch", 3, -1);
     p.bytes(100);
+    p.item("blob a", false);
     p.info("chart x: found 2 image(s)");
+    p.phase("verify", -1, -1);
     p.finish();
-    assertThat(sw.toString()).isEqualTo("fetch: 3 item(s)" + System.lineSeparator() + "chart x: found 2 image(s)"
-        + System.lineSeparator());
+    String n = System.lineSeparator();
+    assertThat(sw.toString()).isEqualTo("fetch: fetching manifests and small blobs into the working directory (3 item(s))" + n
+        + "chart x: found 2 image(s)" + n
+        + "fetch: done in 0.0s: 1 item(s), 100 B" + n
+        + "verify: verifying the bundle offline: every blob's digest, the bundle signature and the policy" + n
+        + "verify: done in 0.0s" + n);
+  }
+
+  @Test
+  void pastAShortEstimateNoBarAndNoEtaAndNoEtaBeforeTheRateMeansAnything() {
+    AtomicLong now = new AtomicLong();
+    TerminalProgress p = new TerminalProgress(new PrintWriter(new StringWriter()), true, now::get);
+    p.phase("fetch", -1, 8704);
+    now.set(500_000_000L);
+    p.bytes(100);
+    assertThat(p.line()).as("half a second in").doesNotContain("ETA");
+    now.set(4_000_000_000L);
+    p.bytes(9423);
+    assertThat(p.line()).startsWith("fetch 9.3 KiB (of about 8.5 KiB estimated)").doesNotContain("ETA").doesNotContain("[");
   }
 
   @Test
