@@ -15,6 +15,7 @@ import dev.airlock.oci.MediaTypes;
 import dev.airlock.oci.Platform;
 import dev.airlock.progress.ProgressListener;
 import dev.airlock.store.AtomicFiles;
+import dev.airlock.store.DiskSpace;
 import dev.airlock.store.LayoutStore;
 import dev.airlock.transfer.GraphCopier;
 import dev.airlock.transfer.GraphRecord;
@@ -58,8 +59,15 @@ public final class Bundler {
   }
 
   /** What was written, and what moved. */
+  /**
+   * What was written, and what moved. {@code files}: every file in the bundle's {@code blobs/} (the
+   * {@code blobs} and {@code manifests} of the content, each once, and the bundle's own metadata);
+   * {@code blobsReused}: blobs a earlier, interrupted run had left in the working directory (or its partial
+   * tarball); {@code blobsMadeHere}: blobs this run made itself (charts and files it packed), not fetched.
+   */
   public record Result(Path output, Digest digest, long size, Path lockFile, Path catalog, int entries,
-      int blobsStored, long bytesStored, long bytesReferenced, int blobsFetched, long bytesFetched, int blobsReused) {}
+      int files, long bytesStored, long bytesReferenced, int blobsFetched, long bytesFetched, int blobsReused,
+      int blobs, int manifests, int blobsMadeHere) {}
 
   private final SourceStores stores;
   private final ChartRepository charts;
@@ -113,6 +121,8 @@ public final class Bundler {
     Path out = req.output().toAbsolutePath().normalize();
     Path workDir = req.workDir() != null ? req.workDir().toAbsolutePath().normalize() : defaultWorkDir(out);
     removeStaleTemps(out);
+    boolean freshWork = !Files.exists(workDir);
+    long runStart = System.currentTimeMillis();
     LayoutStore work = LayoutStore.openOrCreate(workDir);
     // large blobs go straight into the tarball, unless the working layout is the user's (a cache to keep
     // whole) or the tarball is compressed (written as one stream)
@@ -120,17 +130,37 @@ public final class Bundler {
     BundleSpec spec = req.spec();
 
     progress.phase("resolve", spec.images().size() + spec.charts().size() + spec.artifacts().size(), -1);
-    List<PlannedEntry> entries = new SpecResolver(spec, req.specDir(), req.lock(), stores, charts, work, progress).resolve();
+    List<PlannedEntry> entries;
+    try {
+      entries = new SpecResolver(spec, req.specDir(), req.lock(), stores, charts, work, progress).resolve();
+    } catch (IOException | RuntimeException e) {
+      if (freshWork && req.workDir() == null) {
+        deleteTree(workDir); // nothing was fetched yet: no working directory is left behind
+      }
+      throw e;
+    }
     String created = req.lock() != null ? req.lock().created()
         : (req.created() != null ? req.created() : Instant.now()).truncatedTo(ChronoUnit.SECONDS).toString();
     BundleLock lock = BundleLock.of(spec.name(), created, entries.stream().map(PlannedEntry::lockEntry).toList());
     byte[] lockBytes = lock.toYaml();
     Path lockFile = lockFileFor(out);
+    boolean lockExisted = Files.exists(lockFile);
     AtomicFiles.write(lockFile, lockBytes);
     readableByAll(lockFile);
 
-    progress.phase("fetch", -1, FetchEstimate.bytesToFetch(entries, work,
-        deferring != null ? DeferringStore.DEFER_ABOVE : Long.MAX_VALUE));
+    long toFetch = FetchEstimate.bytesToFetch(entries, work, deferring != null ? DeferringStore.DEFER_ABOVE : Long.MAX_VALUE);
+    try {
+      DiskSpace.require(workDir, toFetch, "the working directory");
+    } catch (IOException | RuntimeException e) {
+      if (freshWork && req.workDir() == null) {
+        deleteTree(workDir); // nothing fetched: neither the working directory nor a new lock file stays
+        if (!lockExisted) {
+          Files.deleteIfExists(lockFile);
+        }
+      }
+      throw e;
+    }
+    progress.phase("fetch", -1, toFetch);
     List<BundleContent.Copied> copies = new ArrayList<>();
     boolean referrers = spec.referrers().any();
     List<GraphCopier.Job> jobs = entries.stream().map(e -> new GraphCopier.Job(e.store(), e.repository(),
@@ -153,7 +183,17 @@ public final class Bundler {
       }
     }
     int transferredCount = (int) transferred.values().stream().filter(t -> t).count();
-    int alreadyThere = transferred.size() - transferredCount;
+    // found already there: left by an earlier run, or made by this one (charts and files packed while resolving)
+    int madeHere = 0;
+    for (Map.Entry<Digest, Boolean> e : transferred.entrySet()) {
+      if (!e.getValue()) {
+        Path f = work.blobPath(e.getKey());
+        if (freshWork || (Files.exists(f) && Files.getLastModifiedTime(f).toMillis() >= runStart)) {
+          madeHere++;
+        }
+      }
+    }
+    int alreadyThere = transferred.size() - transferredCount - madeHere;
     long transferredBytes = transferred.entrySet().stream().filter(Map.Entry::getValue)
         .mapToLong(e -> sizes.get(e.getKey())).sum();
 
@@ -225,6 +265,10 @@ public final class Bundler {
     index.forEach(d -> arr.add(Json.MAPPER.valueToTree(d)));
 
     long stored = files.values().stream().mapToLong(Long::longValue).sum();
+    // the tarball: every file and a header (and padding) of at most 1.5 KiB each, with the index
+    long partial = deferring != null && Files.exists(metaDir.resolve(PARTIAL)) ? Files.size(metaDir.resolve(PARTIAL)) : 0;
+    DiskSpace.require(deferring != null ? metaDir : out.getParent(), stored + 1536L * (files.size() + 4) - partial,
+        "the bundle tarball");
     Path tmp = deferring != null ? metaDir.resolve(PARTIAL) : AtomicFiles.tempBeside(out);
     Path catalogTmp = null;
     BundleTarWriter.Result written;
@@ -277,7 +321,7 @@ public final class Bundler {
         .flatMap(m -> m.blobs().stream()).mapToLong(Descriptor::size).sum();
     long storedBlobs = content.blobs.values().stream().mapToLong(Descriptor::size).sum();
     return new Result(out, written.digest(), written.size(), lockFile, catalogFor(out), entries.size(), files.size(),
-        storedBlobs, referenced, fetched, fetchedBytes, reused);
+        storedBlobs, referenced, fetched, fetchedBytes, reused, content.blobs.size(), content.manifests.size(), madeHere);
   }
 
   /** The TUF repository as the deterministic tar {@link TufRepoArchive} writes, stored as a blob. */

@@ -73,6 +73,8 @@ final class SpecResolver {
         }
       } catch (NotFoundException e) {
         throw new NotFoundException(where(i.line()) + "image " + i.key() + " does not exist: " + e.getMessage());
+      } catch (dev.airlock.registry.RegistryException e) {
+        throw new dev.airlock.AirlockException(where(i.line()) + "image " + i.key() + ": " + e.getMessage(), e);
       }
     }
     for (BundleSpec.Chart c : spec.charts()) {
@@ -85,6 +87,8 @@ final class SpecResolver {
         }
       } catch (NotFoundException e) {
         throw new NotFoundException(where(c.line()) + "chart " + c.key() + ": " + e.getMessage());
+      } catch (dev.airlock.registry.RegistryException e) {
+        throw new dev.airlock.AirlockException(where(c.line()) + "chart " + c.key() + ": " + e.getMessage(), e);
       }
     }
     for (BundleSpec.Artifact a : spec.artifacts()) {
@@ -96,6 +100,8 @@ final class SpecResolver {
         }
       } catch (NotFoundException e) {
         throw new NotFoundException(where(a.line()) + "artifact " + a.key() + " does not exist: " + e.getMessage());
+      } catch (dev.airlock.registry.RegistryException e) {
+        throw new dev.airlock.AirlockException(where(a.line()) + "artifact " + a.key() + ": " + e.getMessage(), e);
       }
     }
     return new ArrayList<>(planned.values());

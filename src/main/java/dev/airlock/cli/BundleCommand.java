@@ -78,20 +78,31 @@ final class BundleCommand implements Callable<Integer> {
     Path specDir = specFile.toAbsolutePath().normalize().getParent();
     Bundler.Result r;
     SigningKey signer = signingKey();
+    Path workDir = work != null ? work : Bundler.defaultWorkDir(output);
     try (OpenedSourceStores stores = new OpenedSourceStores(registry.toOptions(System.in))) {
       Bundler bundler = new Bundler(stores, new ChartRepository(), signer == null ? null : new KeySignatureHook(signer),
           progress, Main.version());
       r = bundler.bundle(new Bundler.Request(bundleSpec, specDir, output, bundleLock, compress.equals("zstd"), work,
           jobs, Bundler.createdFromEnvironment(System.getenv("SOURCE_DATE_EPOCH")), tufRepo));
+    } catch (Exception e) {
+      progress.finish();
+      if (work == null && java.nio.file.Files.isDirectory(workDir)) {
+        spec.commandLine().getErr().println("airlock: the working directory " + workDir + " is kept: the same command"
+            + " again resumes from it (delete it to start over)");
+      }
+      throw e;
     } finally {
       progress.finish();
     }
     out.println("bundle:  " + r.output());
     out.println("sha256:  " + r.digest().hex());
     out.println("size:    " + r.size() + " bytes (" + TerminalProgress.human(r.size()) + ")");
-    out.println("content: " + r.entries() + " entries, " + r.blobsStored() + " blobs stored");
+    // "blobs stored" as audit counts them: every manifest, config and layer of the content, each once
+    out.println("content: " + r.entries() + " entries, " + (r.blobs() + r.manifests()) + " blobs stored (" + r.manifests()
+        + " manifests, " + r.blobs() + " configs and layers; " + r.files() + " files with the bundle's own metadata)");
     out.println("fetched: " + r.blobsFetched() + " blobs (" + r.bytesFetched() + " bytes), " + r.blobsReused()
-        + " already in the working directory");
+        + " already in the working directory" + (r.blobsReused() > 0 ? " (left by an earlier run)" : "")
+        + (r.blobsMadeHere() > 0 ? ", " + r.blobsMadeHere() + " packed here (charts and files)" : ""));
     out.println("dedup:   " + r.bytesReferenced() + " bytes referenced, " + r.bytesStored() + " bytes stored");
     if (signer != null) {
       out.println("signed:  with key " + PublicKeys.keyId(signer.publicKey()).substring(0, 12) + " (" + key + ")");

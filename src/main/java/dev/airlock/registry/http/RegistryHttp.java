@@ -226,9 +226,30 @@ public final class RegistryHttp {
   }
 
   private RegistryException connectionFailure(Call call, IOException e, int attempts) {
-    String why = e.getMessage() == null ? e.getClass().getSimpleName() : Json.firstLine(e.getMessage());
+    String why = connectionProblem(e);
     return new RegistryException(call.method() + " failed after " + attempts + " attempt(s): " + why,
         new RegistryError(call.reference(), call.digest(), 0, null, null, Redaction.url(call.uri())), e);
+  }
+
+  /**
+   * What went wrong with the connection, in words a person knows ({@code connection refused: nothing listens
+   * on 127.0.0.1:5009}), rather than the exception's class name.
+   */
+  static String connectionProblem(IOException e) {
+    if (find(e, java.net.http.HttpConnectTimeoutException.class) != null) {
+      return "connection timed out (the host did not answer)";
+    }
+    if (find(e, java.net.ConnectException.class) != null) {
+      return "connection refused (nothing listens there: is the registry running, and is the port right?)";
+    }
+    if (find(e, java.nio.channels.UnresolvedAddressException.class) != null
+        || find(e, java.net.UnknownHostException.class) != null) {
+      return "unknown host (the name does not resolve)";
+    }
+    if (find(e, java.net.http.HttpTimeoutException.class) != null) {
+      return "the registry did not answer in time";
+    }
+    return e.getMessage() == null ? e.getClass().getSimpleName() : Json.firstLine(e.getMessage());
   }
 
   private HttpResponse<InputStream> sendAuthenticated(Call call) throws IOException {
