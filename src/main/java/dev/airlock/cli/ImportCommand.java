@@ -41,6 +41,14 @@ final class ImportCommand implements Callable<Integer> {
   @Option(names = "--policy", paramLabel = "P", description = "Image policy to enforce while verifying.")
   Path policy;
 
+  @Option(names = "--notation-trust-policy", paramLabel = "FILE",
+      description = "Notation trust policy (trustpolicy.json / trustpolicy.oci.json) every image must satisfy.")
+  Path notationTrustPolicy;
+
+  @Option(names = "--notation-trust-store", paramLabel = "DIR",
+      description = "Notation trust store directory (x509/{ca,signingAuthority,tsa}/NAME/), with --notation-trust-policy.")
+  Path notationTrustStore;
+
   @Option(names = "--allow-unsigned", description = "Accept a bundle without a signature (integrity is still checked).")
   boolean allowUnsigned;
 
@@ -96,7 +104,8 @@ final class ImportCommand implements Callable<Integer> {
     SparseIndexMode mode = keepSparseIndex ? SparseIndexMode.KEEP : SparseIndexMode.parse(sparseIndex);
     TerminalProgress progress = TerminalProgress.forConsole(err);
     ImportResult r = importer.run(bundle, new BundleImporter.Options(to, new ReferenceMapper(prefix, keepHost, flatten),
-        new BundleVerifier.Request(keys, policy, allowUnsigned).withAllowUnmatchedRules(allowUnmatchedRules), dryRun, jobs, progress, emitConfig, history,
+        new BundleVerifier.Request(keys, policy, allowUnsigned).withAllowUnmatchedRules(allowUnmatchedRules)
+            .withNotation(notationTrustPolicy, notationTrustStore), dryRun, jobs, progress, emitConfig, history,
         (verified, plan) -> {
           out.println("verification: " + verified.summary());
           out.println("plan:");

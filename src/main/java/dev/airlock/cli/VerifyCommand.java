@@ -8,7 +8,7 @@ import dev.airlock.verify.RuleResult;
 import dev.airlock.verify.VerificationReport;
 import dev.airlock.verify.VerifyOptions;
 import dev.airlock.verify.keys.PublicKeys;
-import dev.airlock.verify.policy.Policy;
+import dev.airlock.verify.policy.PolicySources;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.security.PublicKey;
@@ -35,6 +35,14 @@ final class VerifyCommand implements Callable<Integer> {
 
   @Option(names = "--policy", paramLabel = "POLICY.yaml", description = "Image policy to enforce.")
   Path policy;
+
+  @Option(names = "--notation-trust-policy", paramLabel = "FILE",
+      description = "Notation trust policy (trustpolicy.json / trustpolicy.oci.json) every image must satisfy.")
+  Path notationTrustPolicy;
+
+  @Option(names = "--notation-trust-store", paramLabel = "DIR",
+      description = "Notation trust store directory (x509/{ca,signingAuthority,tsa}/NAME/), with --notation-trust-policy.")
+  Path notationTrustStore;
 
   @Option(names = "--allow-unsigned", description = "Accept a bundle without signature (or without --key).")
   boolean allowUnsigned;
@@ -67,9 +75,9 @@ final class VerifyCommand implements Callable<Integer> {
     }
     VerifyOptions opts = VerifyOptions.withKeys(pks).withAllowUnsigned(allowUnsigned).withTuf(tufRepo, tufRoot)
         .withTrustedRoot(trustedRoot).withAllowUnmatchedRules(allowUnmatchedRules);
-    if (policy != null) {
-      Path p = policy.toAbsolutePath();
-      opts = opts.withPolicy(Policy.load(p), p.getParent());
+    PolicySources.Loaded loaded = PolicySources.load(policy, notationTrustPolicy, notationTrustStore);
+    if (loaded.policy() != null) {
+      opts = opts.withPolicy(loaded.policy(), loaded.dir());
     }
     VerificationReport report = OfflineVerifier.verify(bundle, opts);
     PrintWriter out = spec.commandLine().getOut();

@@ -18,21 +18,31 @@ public interface BundleVerifier {
    * it reads them, before it commits anything; 0 = hash everything. {@code allowUnmatchedRules}: a policy
    * entry that selects no image does not fail the verification.
    */
-  record Request(List<Path> keys, Path policy, boolean allowUnsigned, long deferLayersFrom, boolean allowUnmatchedRules) {
+  record Request(List<Path> keys, Path policy, boolean allowUnsigned, long deferLayersFrom, boolean allowUnmatchedRules,
+      Path notationTrustPolicy, Path notationTrustStore) {
     public Request {
       keys = keys == null ? List.of() : List.copyOf(keys);
+    }
+
+    public Request(List<Path> keys, Path policy, boolean allowUnsigned, long deferLayersFrom, boolean allowUnmatchedRules) {
+      this(keys, policy, allowUnsigned, deferLayersFrom, allowUnmatchedRules, null, null);
     }
 
     public Request(List<Path> keys, Path policy, boolean allowUnsigned) {
       this(keys, policy, allowUnsigned, 0, false);
     }
 
+    /** The same request with Notation's trust policy file and trust store directory. */
+    public Request withNotation(Path trustPolicy, Path trustStore) {
+      return new Request(keys, policy, allowUnsigned, deferLayersFrom, allowUnmatchedRules, trustPolicy, trustStore);
+    }
+
     public Request deferringLayersFrom(long bytes) {
-      return new Request(keys, policy, allowUnsigned, bytes, allowUnmatchedRules);
+      return new Request(keys, policy, allowUnsigned, bytes, allowUnmatchedRules, notationTrustPolicy, notationTrustStore);
     }
 
     public Request withAllowUnmatchedRules(boolean b) {
-      return new Request(keys, policy, allowUnsigned, deferLayersFrom, b);
+      return new Request(keys, policy, allowUnsigned, deferLayersFrom, b, notationTrustPolicy, notationTrustStore);
     }
   }
 

@@ -5,7 +5,7 @@ import dev.airlock.verify.OfflineVerifier;
 import dev.airlock.verify.VerificationReport;
 import dev.airlock.verify.VerifyOptions;
 import dev.airlock.verify.keys.PublicKeys;
-import dev.airlock.verify.policy.Policy;
+import dev.airlock.verify.policy.PolicySources;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,9 +31,10 @@ public final class OfflineBundleVerifier implements BundleVerifier {
     }
     VerifyOptions opts = VerifyOptions.withKeys(keys).withAllowUnsigned(request.allowUnsigned())
         .withDeferredHashing(request.deferLayersFrom()).withAllowUnmatchedRules(request.allowUnmatchedRules());
-    if (request.policy() != null) {
-      Path p = request.policy().toAbsolutePath();
-      opts = opts.withPolicy(Policy.load(p), p.getParent());
+    PolicySources.Loaded loaded = PolicySources.load(request.policy(), request.notationTrustPolicy(),
+        request.notationTrustStore());
+    if (loaded.policy() != null) {
+      opts = opts.withPolicy(loaded.policy(), loaded.dir());
     }
     VerificationReport report = OfflineVerifier.verify(bundle.path(), opts);
     if (!report.passed()) {

@@ -83,7 +83,7 @@ public final class OfflineVerifier {
       Policy policy = options.policy();
       if (policy != null && signatureOk) {
         Supplier<TrustRoot> trust = memo(trustRoot(options, validationTime, contents.tufRepoFile(), checks));
-        images.addAll(new PolicyEvaluator(scan.store(), policy, options.policyDir(), trust)
+        images.addAll(new PolicyEvaluator(scan.store(), policy, options.policyDir(), trust, options.clock().instant())
             .allowUnmatched(options.allowUnmatchedRules()).evaluate(contents.entries()));
       }
     } catch (VerificationException e) {

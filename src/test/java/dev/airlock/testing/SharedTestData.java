@@ -30,4 +30,10 @@ public final class SharedTestData {
     Assertions.assertTrue(Files.exists(p), "missing shared test file " + p);
     return p;
   }
+
+  public static Path notation(String relative) {
+    Path p = dir().resolve("notation").resolve(relative);
+    Assertions.assertTrue(Files.exists(p), "missing shared test file " + p);
+    return p;
+  }
 }

@@ -49,7 +49,7 @@ final class BlobCheck {
   static boolean check(BundleScan r, Digest expected, long size, Source in, byte[] buf, long deferFrom)
       throws IOException {
     int head = readFully(in, buf, (int) Math.min(Math.min(HEAD, buf.length), size));
-    boolean json = size <= Json.MANIFEST_CAP && head > 0 && startsWithBrace(buf, head);
+    boolean json = size <= Json.MANIFEST_CAP && head > 0 && (startsWithBrace(buf, head) || isCoseSign1(buf, head));
     boolean sqlite = head >= SQLITE_MAGIC.length && Arrays.equals(buf, 0, SQLITE_MAGIC.length, SQLITE_MAGIC, 0, SQLITE_MAGIC.length);
     boolean tuf = size <= TUF_SPOOL_CAP && isTufArchive(buf, head);
     if (size >= deferFrom && !json && !sqlite && !tuf) {
@@ -127,6 +127,15 @@ final class BlobCheck {
       end++;
     }
     return TUF_FIRST_ENTRY.matcher(new String(b, 0, end, StandardCharsets.US_ASCII)).matches();
+  }
+
+  /**
+   * A COSE_Sign1 (a Notation {@code application/cose} envelope, spooled like JSON so the policy can read
+   * it): CBOR tag 18 or not, then an array of four whose first item is a byte string.
+   */
+  private static boolean isCoseSign1(byte[] b, int n) {
+    int i = n >= 1 && (b[0] & 0xff) == 0xd2 ? 1 : 0;
+    return n >= i + 2 && (b[i] & 0xff) == 0x84 && (b[i + 1] & 0xe0) == 0x40;
   }
 
   private static boolean startsWithBrace(byte[] b, int n) {

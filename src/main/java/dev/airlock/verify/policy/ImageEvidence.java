@@ -25,6 +25,8 @@ final class ImageEvidence {
   final RawManifest attTag;
   final RawManifest sbomTag;
   final List<RawManifest> referrers = new ArrayList<>();
+  /** Notation signatures verified by the image's rules, for the report. */
+  final List<dev.airlock.verify.notation.NotationResult> notation = new ArrayList<>();
 
   ImageEvidence(ContentStore store, String repository, Digest digest) throws IOException {
     this.store = store;

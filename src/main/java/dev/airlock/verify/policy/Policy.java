@@ -34,7 +34,12 @@ public record Policy(
       @JsonProperty("tufRoot") String tufRoot,
       @JsonProperty("trustedRoot") String trustedRoot,
       @JsonProperty("trustedRootSha256") String trustedRootSha256,
-      @JsonProperty("maxAge") String maxAge) {
+      @JsonProperty("maxAge") String maxAge,
+      @JsonProperty("notation") NotationTrust notation) {
+
+    public Trust withNotation(NotationTrust n) {
+      return new Trust(tufRepository, tufRoot, trustedRoot, trustedRootSha256, maxAge, n);
+    }
 
     public Duration maxAgeDuration() {
       if (maxAge == null) {
@@ -47,6 +52,14 @@ public record Policy(
       }
     }
   }
+
+  /**
+   * Notation's own trust policy file ({@code trustpolicy.json} / {@code trustpolicy.oci.json}) and trust
+   * store directory ({@code x509/{ca,signingAuthority,tsa}/NAME/}), applied to every image of the bundle.
+   */
+  public record NotationTrust(
+      @JsonProperty("trustPolicy") String trustPolicy,
+      @JsonProperty("trustStore") String trustStore) {}
 
   /** What must hold for references matching {@code match} (a glob: {@code *} within a path segment, {@code **} across). */
   public record ImagePolicy(
@@ -84,11 +97,15 @@ public record Policy(
       @JsonProperty("signedBy") List<String> signedBy,
       @JsonProperty("keyless") Keyless keyless,
       @JsonProperty("attestation") Attestation attestation,
-      @JsonProperty("sbom") Boolean sbom) {
+      @JsonProperty("sbom") Boolean sbom,
+      @JsonProperty("notation") NotationRule notation) {
 
     public String describe() {
       if (name != null) {
         return name;
+      }
+      if (notation != null) {
+        return "notation " + (notation.identities() == null ? "" : String.join("; ", notation.identities()));
       }
       if (signedBy != null) {
         return "signed by " + String.join(", ", signedBy);
@@ -111,6 +128,20 @@ public record Policy(
       return new dev.airlock.verify.sigstore.CertificateIdentity(identity, identityRegexp, issuer);
     }
   }
+
+  /**
+   * A Notation signature by a trusted identity: the trust store directory, which of its named stores to
+   * trust (default: every {@code ca:} and {@code signingAuthority:} store, plus the {@code tsa:} stores),
+   * the identities ({@code *} or {@code x509.subject: C=.., ST=.., O=..}), and optionally Notation's level,
+   * overrides and verifyTimestamp (default strict, always).
+   */
+  public record NotationRule(
+      @JsonProperty("trustStore") String trustStore,
+      @JsonProperty("trustStores") List<String> trustStores,
+      @JsonProperty("identities") List<String> identities,
+      @JsonProperty("level") String level,
+      @JsonProperty("override") java.util.Map<String, String> override,
+      @JsonProperty("verifyTimestamp") String verifyTimestamp) {}
 
   public record Attestation(
       @JsonProperty("predicateType") String predicateType,
@@ -156,6 +187,10 @@ public record Policy(
     if (p == null || !API_VERSION.equals(p.apiVersion())) {
       throw new InvalidInputException("policy " + file + " must say apiVersion: " + API_VERSION);
     }
+    if (p.trust() != null && p.trust().notation() != null
+        && (p.trust().notation().trustPolicy() == null || p.trust().notation().trustStore() == null)) {
+      throw new InvalidInputException("policy " + file + ": trust.notation needs trustPolicy and trustStore");
+    }
     for (ImagePolicy ip : p.images() == null ? List.<ImagePolicy>of() : p.images()) {
       if (ip.match() == null || ip.rules() == null || ip.rules().isEmpty()) {
         throw new InvalidInputException("policy " + file + ": every images entry needs match and rules");
@@ -163,10 +198,13 @@ public record Policy(
       ip.required();
       for (Rule r : ip.rules()) {
         int kinds = (r.signedBy() != null ? 1 : 0) + (r.keyless() != null ? 1 : 0) + (r.attestation() != null ? 1 : 0)
-            + (Boolean.TRUE.equals(r.sbom()) ? 1 : 0);
+            + (Boolean.TRUE.equals(r.sbom()) ? 1 : 0) + (r.notation() != null ? 1 : 0);
         if (kinds != 1) {
           throw new InvalidInputException("policy " + file + ": rule '" + r.describe()
-              + "' must have exactly one of signedBy, keyless, attestation, sbom");
+              + "' must have exactly one of signedBy, keyless, attestation, sbom, notation");
+        }
+        if (r.notation() != null) {
+          NotationRules.validate(r.notation(), "policy " + file + ": notation rule: ");
         }
         if (r.keyless() != null) {
           r.keyless().toIdentity();
@@ -242,6 +280,21 @@ public record Policy(
       }
     }
     return b.toString();
+  }
+
+  /** A policy with no image rules, only Notation trust (what --notation-trust-policy alone means). */
+  public static Policy notationOnly(NotationTrust n) {
+    return new Policy(API_VERSION, null, new Trust(null, null, null, null, null, n), List.of());
+  }
+
+  /** This policy with Notation trust set (the CLI options override the file's). */
+  public Policy withNotation(NotationTrust n) {
+    Trust t = trust == null ? new Trust(null, null, null, null, null, n) : trust.withNotation(n);
+    return new Policy(apiVersion, kind, t, images);
+  }
+
+  public NotationTrust notationTrust() {
+    return trust == null ? null : trust.notation();
   }
 
   public List<ImagePolicy> imagesOrEmpty() {

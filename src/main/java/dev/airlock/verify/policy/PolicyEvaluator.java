@@ -23,6 +23,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
+import java.time.Instant;
+import dev.airlock.verify.notation.NotationArtifactVerifier;
+import dev.airlock.verify.notation.NotationResult;
+import dev.airlock.verify.notation.NotationVerifier;
+import dev.airlock.verify.notation.TrustPolicyDocument;
+import dev.airlock.verify.notation.TrustStore;
 
 /**
  * Evaluates an image policy over any {@link ContentStore} (a layout, a bundle): for each entry whose ref
@@ -36,13 +42,22 @@ public final class PolicyEvaluator {
   private final Supplier<TrustRoot> trustRoot;
   private final Map<String, PublicKey> keyCache = new HashMap<>();
   private boolean allowUnmatched;
+  private final Instant verificationTime;
+  private final Map<Path, TrustStore> notationStores = new HashMap<>();
 
   /** @param trustRoot supplies the Sigstore trust root for keyless rules (may throw when none is available) */
   public PolicyEvaluator(ContentStore store, Policy policy, Path policyDir, Supplier<TrustRoot> trustRoot) {
+    this(store, policy, policyDir, trustRoot, Instant.now());
+  }
+
+  /** @param verificationTime "now" for Notation signatures (expiry, certificate validity, CRL currency) */
+  public PolicyEvaluator(ContentStore store, Policy policy, Path policyDir, Supplier<TrustRoot> trustRoot,
+      Instant verificationTime) {
     this.store = store;
     this.policy = policy;
     this.policyDir = policyDir;
     this.trustRoot = trustRoot;
+    this.verificationTime = verificationTime;
   }
 
   /**
@@ -63,6 +78,13 @@ public final class PolicyEvaluator {
     List<ImageResult> out = new ArrayList<>();
     List<String> refs = new ArrayList<>();
     java.util.Set<Policy.ImagePolicy> used = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    Policy.NotationTrust nt = policy.notationTrust();
+    TrustPolicyDocument notationPolicy = null;
+    TrustStore notationStore = null;
+    if (nt != null) {
+      notationPolicy = TrustPolicyDocument.load(policyDir.resolve(nt.trustPolicy()));
+      notationStore = notationStore(nt.trustStore());
+    }
     for (Descriptor e : entries) {
       String ref = e.annotation(Descriptor.REF_NAME);
       if (ref == null || ref.matches(".*:sha256-[0-9a-f]{64}\\.(sig|att|sbom)$")
@@ -76,6 +98,9 @@ public final class PolicyEvaluator {
           used.add(ip);
           break;
         }
+      }
+      if (notationPolicy != null) {
+        out.add(notationTrustPolicy(ref, e.digest(), notationPolicy, notationStore));
       }
     }
     List<Policy.ImagePolicy> all = policy.imagesOrEmpty();
@@ -101,6 +126,51 @@ public final class PolicyEvaluator {
         List.of(new RuleResult("match " + ip.match(), allowUnmatched, why)), List.of(), allowUnmatched);
   }
 
+  /** Every image against Notation's own trust policy: the statement whose scope names its repository, else the global one. */
+  private ImageResult notationTrustPolicy(String ref, Digest digest, TrustPolicyDocument doc, TrustStore ts) throws IOException {
+    String repo = repositoryOf(ref);
+    var st = doc.statementFor(repo);
+    String label = "notation trust policy " + Path.of(doc.source()).getFileName();
+    if (st.isEmpty()) {
+      RuleResult r = new RuleResult(label, false, "no statement of " + doc.source() + " applies to " + repo
+          + " (Notation treats an artifact no statement covers as untrusted)");
+      return new ImageResult(ref, digest.toString(), label, 1, List.of(r), List.of(), false);
+    }
+    RawManifest image = store.getManifest(repo, digest.toString());
+    NotationArtifactVerifier.Verdict v = NotationArtifactVerifier.verify(store, repo, image.descriptor(), st.get(),
+        new NotationVerifier(ts, List.of(), verificationTime));
+    RuleResult r = new RuleResult(label + " statement '" + st.get().name() + "'", v.passed(), v.summary());
+    return new ImageResult(ref, digest.toString(), label, 1, List.of(r), notes(v), v.passed(), v.signatures());
+  }
+
+  /** The signatures tried before the one the verdict names. */
+  private static List<String> notes(NotationArtifactVerifier.Verdict v) {
+    List<String> notes = new ArrayList<>();
+    for (int i = 0; i < v.signatures().size() - 1; i++) {
+      notes.add(v.signatures().get(i).summary());
+    }
+    return notes;
+  }
+
+  private TrustStore notationStore(String dir) throws IOException {
+    Path p = policyDir.resolve(dir).toAbsolutePath().normalize();
+    TrustStore ts = notationStores.get(p);
+    if (ts == null) {
+      ts = TrustStore.load(p);
+      notationStores.put(p, ts);
+    }
+    return ts;
+  }
+
+  private RuleResult notation(ImageEvidence ev, Policy.Rule r) throws IOException {
+    TrustStore ts = notationStore(r.notation().trustStore());
+    var st = NotationRules.statement(r.notation(), ts, "notation rule '" + r.describe() + "': ");
+    NotationArtifactVerifier.Verdict v = NotationArtifactVerifier.verify(store, ev.repository, ev.image.descriptor(), st,
+        new NotationVerifier(ts, List.of(), verificationTime));
+    ev.notation.addAll(v.signatures());
+    return new RuleResult(r.describe(), v.passed(), v.summary());
+  }
+
   ImageResult evaluate(String ref, Digest digest, Policy.ImagePolicy ip) throws IOException {
     ImageEvidence ev = new ImageEvidence(store, repositoryOf(ref), digest);
     List<RuleResult> results = new ArrayList<>();
@@ -108,11 +178,13 @@ public final class PolicyEvaluator {
       results.add(check(ev, r));
     }
     List<String> notes = new ArrayList<>();
-    for (RawManifest m : ev.referrersOfType(MediaTypes.NOTATION_SIGNATURE)) {
-      notes.add("notation signature " + m.digest().shortForm() + " present, not verified");
+    boolean notationChecked = policy.notationTrust() != null || ip.rules().stream().anyMatch(x -> x.notation() != null);
+    for (RawManifest m : notationChecked ? List.<RawManifest>of() : ev.referrersOfType(MediaTypes.NOTATION_SIGNATURE)) {
+      notes.add("notation signature " + m.digest().shortForm() + " present, not verified (no notation rule applies)");
     }
     long passed = results.stream().filter(RuleResult::passed).count();
-    return new ImageResult(ref, digest.toString(), ip.match(), ip.required(), results, notes, passed >= ip.required());
+    return new ImageResult(ref, digest.toString(), ip.match(), ip.required(), results, notes, passed >= ip.required(),
+        ev.notation);
   }
 
   private RuleResult check(ImageEvidence ev, Policy.Rule r) {
@@ -125,6 +197,9 @@ public final class PolicyEvaluator {
       }
       if (r.attestation() != null) {
         return attestation(ev, r);
+      }
+      if (r.notation() != null) {
+        return notation(ev, r);
       }
       return sbom(ev, r);
     } catch (AirlockException | IOException e) {

@@ -1,0 +1,137 @@
+package dev.airlock.verify.notation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.airlock.oci.Json;
+import dev.airlock.testing.CommandResult;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Every row of the shared Notation README through the CLI, as an operator runs it: one bundle made from
+ * the five layouts ({@code layout:} sources), then {@code airlock verify --notation-trust-policy FILE
+ * --notation-trust-store DIR -o json} once per policy and store, each image's outcome read from the report.
+ */
+class NotationBundleVerifyTest {
+  @TempDir static Path tmp;
+  static final List<String> CASES = List.of("e2e", "e2e-valid-signature", "e2e-invalid-signature", "e2e-expired-signature",
+      "e2e-with-timestamped-signature");
+
+  @BeforeAll
+  static void bundleTheLayouts() throws Exception {
+    // one bundle per case: four of the layouts sign the same image digest, and a bundle is one layout
+    for (String c : CASES) {
+      Files.writeString(tmp.resolve(c + ".yaml"), """
+          apiVersion: airlock.dev/v1
+          kind: Bundle
+          metadata: {name: %s}
+          spec:
+            images:
+              - layout: %s:v1
+                name: registry.example/notation/%s:v1
+          """.formatted(c, NotationVectors.layout(c), c));
+      CommandResult r = CommandResult.run("bundle", tmp.resolve(c + ".yaml").toString(), "-o", bundle(c).toString());
+      assertThat(r.exitCode()).as(r.err()).isZero();
+    }
+  }
+
+  static Path bundle(String c) {
+    return tmp.resolve(c + ".tar");
+  }
+
+  @Test
+  void everyReadmeRowThroughAirlockVerify() throws Exception {
+    List<String> mismatches = new ArrayList<>();
+    for (NotationVectors.Row row : NotationVectors.rows()) {
+      CommandResult r = CommandResult.run("verify", bundle(row.layout()).toString(), "--allow-unsigned",
+          "--notation-trust-policy", NotationVectors.policy(row.policy()).toString(),
+          "--notation-trust-store", NotationVectors.store(tmp, row.store()).toString(), "-o", "json");
+      String got;
+      if (row.expected().startsWith("policy:")) {
+        got = r.exitCode() == 1 && r.err().contains(row.expected().substring(7)) && r.out().isEmpty()
+            ? row.expected() : "exit " + r.exitCode() + ": " + r.err();
+      } else {
+        got = outcome(r, "registry.example/notation/" + row.layout() + ":v1");
+        int exit = row.expected().startsWith("pass") ? 0 : 3;
+        if (r.exitCode() != exit) {
+          got += " with exit " + r.exitCode();
+        }
+      }
+      if (!got.equals(row.expected())) {
+        mismatches.add(row + " but got " + got);
+      }
+    }
+    assertThat(mismatches).isEmpty();
+  }
+
+  @Test
+  void anImageNoStatementCoversFailsAndTheTableNamesTheSigner() throws Exception {
+    Path policy = tmp.resolve("scoped.json");
+    Files.writeString(policy, """
+        {"version": "1.0", "trustPolicies": [{"name": "only-valid",
+          "registryScopes": ["registry.example/notation/e2e-valid-signature"],
+          "signatureVerification": {"level": "strict"}, "trustStores": ["ca:e2e"], "trustedIdentities": ["*"]}]}
+        """);
+    Files.writeString(tmp.resolve("two.yaml"), """
+        apiVersion: airlock.dev/v1
+        kind: Bundle
+        metadata: {name: two}
+        spec:
+          images:
+            - layout: %s:v1
+              name: registry.example/notation/e2e-valid-signature:v1
+            - layout: %s:v1
+              name: registry.example/notation/other:v1
+        """.formatted(NotationVectors.layout("e2e-valid-signature"), NotationVectors.layout("e2e-with-timestamped-signature")));
+    Path two = tmp.resolve("two.tar");
+    assertThat(CommandResult.run("bundle", tmp.resolve("two.yaml").toString(), "-o", two.toString()).exitCode()).isZero();
+    CommandResult r = CommandResult.run("verify", two.toString(), "--allow-unsigned", "--notation-trust-policy",
+        policy.toString(), "--notation-trust-store", NotationVectors.store(tmp, "A").toString());
+    assertThat(r.exitCode()).as(r.err()).isEqualTo(3);
+    assertThat(r.out()).contains("ok   notation trust policy scoped.json statement 'only-valid'")
+        .contains("notation JWS signature sha256:90ceaff260d6 by 'CN=e2e,O=Notary,L=Seattle,ST=WA,C=US' (notary.x509) verified")
+        .contains("no statement of " + policy + " applies to registry.example/notation/other");
+  }
+
+  private static String outcome(CommandResult r, String ref) {
+    if (r.out().isBlank()) {
+      return "exit " + r.exitCode() + ": " + r.err();
+    }
+    JsonNode report = Json.tree(r.out().getBytes(StandardCharsets.UTF_8), "report");
+    for (JsonNode i : report.path("images")) {
+      if (!i.path("reference").asText().equals(ref) || !i.path("policy").asText().startsWith("notation trust policy")) {
+        continue;
+      }
+      JsonNode sigs = i.path("notation");
+      JsonNode last = sigs.isEmpty() ? null : sigs.get(sigs.size() - 1);
+      if (i.path("passed").asBoolean()) {
+        List<String> logged = new ArrayList<>();
+        if (last != null) {
+          for (JsonNode c : last.path("checks")) {
+            if (c.path("action").asText().equals("LOG") && !c.path("passed").asBoolean(true)) {
+              logged.add(label(c.path("check").asText()));
+            }
+          }
+        }
+        return logged.isEmpty() ? "pass" : "pass logged:" + String.join(",", logged);
+      }
+      if (last == null) {
+        return i.path("rules").get(0).path("why").asText().startsWith("no Notation signature found") ? "fail:no signature"
+            : "fail: " + i.path("rules").get(0).path("why").asText();
+      }
+      return "fail:" + label(last.path("failure").asText());
+    }
+    return "no result for " + ref + " (exit " + r.exitCode() + ": " + r.err() + ")";
+  }
+
+  private static String label(String check) {
+    return Check.valueOf(check).label();
+  }
+}
