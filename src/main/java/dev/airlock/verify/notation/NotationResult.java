@@ -60,6 +60,10 @@ public record NotationResult(
       List<Check> enforced = checks.stream().filter(o -> o.action() == Action.ENFORCE && Boolean.TRUE.equals(o.passed()))
           .map(Outcome::check).toList();
       b.append("; enforced: ").append(String.join(", ", enforced.stream().map(Check::label).toList()));
+      Outcome ts = checks.get(Check.AUTHENTIC_TIMESTAMP.ordinal());
+      if (authenticated && Boolean.TRUE.equals(ts.passed())) {
+        b.append("; ").append(ts.detail());
+      }
       for (Outcome o : logged()) {
         b.append("; logged ").append(o.check().label()).append(": ").append(o.detail());
       }

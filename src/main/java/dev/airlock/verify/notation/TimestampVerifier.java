@@ -89,7 +89,8 @@ public final class TimestampVerifier {
       }
     }
     if (signer == null) {
-      throw fail("the timestamp does not carry its signing certificate");
+      throw fail("the timestamp does not carry its signing certificate (" + carried.size() + " certificates, signer "
+          + tst.getSID().getIssuer() + " serial " + tst.getSID().getSerialNumber() + ")");
     }
     try {
       tst.validate(new JcaSimpleSignerInfoVerifierBuilder().build(signer));

@@ -100,6 +100,55 @@ class NotationBundleVerifyTest {
         .contains("no statement of " + policy + " applies to registry.example/notation/other");
   }
 
+  @Test
+  void notationRuleInAirlocksPolicyAndTrustNotationInThePolicyFile() throws Exception {
+    Path storeA = NotationVectors.store(tmp, "A");
+    Path storeB = NotationVectors.store(tmp, "B");
+    Path valid = bundle("e2e-valid-signature");
+    Path rule = tmp.resolve("rule.yaml");
+    Files.writeString(rule, """
+        apiVersion: airlock.dev/v1
+        images:
+          - match: "registry.example/notation/**"
+            rules:
+              - notation:
+                  trustStore: %s
+                  identities: ["x509.subject: C=US, ST=WA, O=Notary"]
+        """.formatted(storeA));
+    CommandResult ok = CommandResult.run("verify", valid.toString(), "--allow-unsigned", "--policy", rule.toString());
+    assertThat(ok.exitCode()).as(ok.out() + ok.err()).isZero();
+    assertThat(ok.out()).contains("ok   notation x509.subject: C=US, ST=WA, O=Notary")
+        .contains("verified (statement 'airlock notation rule', level strict");
+    Files.writeString(rule, Files.readString(rule).replace("O=Notary", "O=Other"));
+    CommandResult other = CommandResult.run("verify", valid.toString(), "--allow-unsigned", "--policy", rule.toString());
+    assertThat(other.exitCode()).isEqualTo(3);
+    assertThat(other.err()).contains("trusted identity failed");
+    Files.writeString(rule, Files.readString(rule).replace(storeA.toString(), storeB.toString()).replace("O=Other", "O=Notary"));
+    CommandResult sameKey = CommandResult.run("verify", valid.toString(), "--allow-unsigned", "--policy", rule.toString());
+    assertThat(sameKey.exitCode()).isEqualTo(3);
+    assertThat(sameKey.err()).contains("authenticity failed");
+    Files.writeString(rule, Files.readString(rule).replace("identities: [\"x509.subject: C=US, ST=WA, O=Notary\"]",
+        "identities: [\"x509.subject C=US\"]"));
+    CommandResult malformed = CommandResult.run("verify", valid.toString(), "--allow-unsigned", "--policy", rule.toString());
+    assertThat(malformed.exitCode()).isEqualTo(1);
+    assertThat(malformed.err()).contains("notation rule").contains("missing separator");
+
+    Files.createDirectories(tmp.resolve("site/notation"));
+    Files.copy(NotationVectors.policy("trustpolicy"), tmp.resolve("site/notation/trustpolicy.json"));
+    Path file = tmp.resolve("site/policy.yaml");
+    Files.writeString(file, """
+        apiVersion: airlock.dev/v1
+        trust:
+          notation: {trustPolicy: notation/trustpolicy.json, trustStore: %s}
+        """.formatted(storeA));
+    CommandResult viaFile = CommandResult.run("verify", valid.toString(), "--allow-unsigned", "--policy", file.toString());
+    assertThat(viaFile.exitCode()).as(viaFile.out() + viaFile.err()).isZero();
+    assertThat(viaFile.out()).contains("notation trust policy trustpolicy.json statement 'e2e'");
+    CommandResult overridden = CommandResult.run("verify", valid.toString(), "--allow-unsigned", "--policy", file.toString(),
+        "--notation-trust-policy", NotationVectors.policy("trustpolicy").toString(), "--notation-trust-store", storeB.toString());
+    assertThat(overridden.exitCode()).as("the options override the file's trust.notation").isEqualTo(3);
+  }
+
   private static String outcome(CommandResult r, String ref) {
     if (r.out().isBlank()) {
       return "exit " + r.exitCode() + ": " + r.err();
