@@ -75,7 +75,7 @@ class PolicyFailSafeTest {
     CommandResult r = verify(p);
     assertThat(r.exitCode()).isEqualTo(1);
     assertThat(r.err()).isEqualTo("airlock: " + p + ":5: unknown field 'signedby' in images[0].rules[0] (expected one"
-        + " of: attestation, keyless, name, sbom, signedBy)\n");
+        + " of: attestation, keyless, name, notation, sbom, signedBy)\n");
     Path top = tmp.resolve("top.yaml");
     Files.writeString(top, "apiVersion: airlock.dev/v1\nimagez: []\n");
     assertThat(verify(top).err()).contains(top + ":2: unknown field 'imagez' in the top level (expected one of:"
