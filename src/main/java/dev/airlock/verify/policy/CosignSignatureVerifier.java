@@ -132,6 +132,7 @@ public final class CosignSignatureVerifier {
       JsonNode set = Json.tree(rekorBundle.getBytes(StandardCharsets.UTF_8), "Rekor bundle annotation");
       JsonNode p = set.path("Payload");
       Instant integrated = Instant.ofEpochSecond(p.path("integratedTime").asLong());
+      dev.airlock.verify.sigstore.TlogEntryRules.checkTime(integrated, null, p.path("logID").asText(), leaf, Instant.now());
       // 1. the Rekor SignedEntryTimestamp, with the Rekor key from the trusted root
       byte[] logId = HexFormat.of().parseHex(p.path("logID").asText());
       TransparencyLog tlog = TransparencyLog.find(root.sigstore().getTLogs(), logId, integrated)

@@ -24,6 +24,7 @@ import java.security.Signature;
 import java.security.SignatureException;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.time.Instant;
 import java.util.List;
 
 /**
@@ -43,6 +44,12 @@ public final class SigstoreBundleVerifier {
    */
   public static Statement verifyKeyless(Digest artifactDigest, byte[] bundleJson, TrustRoot root,
       CertificateIdentity identity) {
+    return verifyKeyless(artifactDigest, bundleJson, root, identity, Instant.now());
+  }
+
+  /** As above; {@code now} bounds the integrated times (an entry from the future is refused). */
+  public static Statement verifyKeyless(Digest artifactDigest, byte[] bundleJson, TrustRoot root,
+      CertificateIdentity identity, Instant now) {
     Bundle bundle = parse(bundleJson);
     try {
       KeylessVerifier v = KeylessVerifier.builder().trustedRootProvider(root::sigstore).build();
@@ -51,6 +58,7 @@ public final class SigstoreBundleVerifier {
     } catch (Exception e) {
       throw new VerificationException("keyless verification failed: " + Json.firstLine(e.getMessage()), e);
     }
+    TlogEntryRules.check(Json.tree(bundleJson, "Sigstore bundle"), root, now);
     return bundle.getDsseEnvelope().isPresent()
         ? Statement.parse(bundle.getDsseEnvelope().get().getPayload(), "DSSE payload") : null;
   }

@@ -16,11 +16,13 @@ public final class TrustRoot {
   private final SigstoreTrustedRoot root;
   private final Digest digest;
   private final String source;
+  private final TrustedRootWindows windows;
 
-  private TrustRoot(SigstoreTrustedRoot root, Digest digest, String source) {
+  private TrustRoot(SigstoreTrustedRoot root, Digest digest, String source, TrustedRootWindows windows) {
     this.root = root;
     this.digest = digest;
     this.source = source;
+    this.windows = windows;
   }
 
   /**
@@ -39,8 +41,9 @@ public final class TrustRoot {
         throw new VerificationException("trusted root " + source + " has digest " + d + ", the policy pins " + pin);
       }
     }
+    TrustedRootWindows windows = TrustedRootWindows.read(dev.airlock.oci.Json.tree(bytes, source), source);
     try (InputStream in = new ByteArrayInputStream(bytes)) {
-      return new TrustRoot(SigstoreTrustedRoot.from(in), d, source);
+      return new TrustRoot(SigstoreTrustedRoot.from(in), d, source, windows);
     } catch (SigstoreConfigurationException | IOException | RuntimeException e) {
       throw new InvalidInputException(source + " is not a valid Sigstore trusted root: " + e.getMessage());
     }
@@ -59,6 +62,11 @@ public final class TrustRoot {
 
   public Digest digest() {
     return digest;
+  }
+
+  /** The validity windows, each with its required start. */
+  TrustedRootWindows windows() {
+    return windows;
   }
 
   public String source() {
