@@ -38,8 +38,9 @@ public final class RegistryOptionsMixin {
   @Option(names = "--password-stdin", description = "Read the registry password from standard input.")
   boolean passwordStdin;
 
-  @Option(names = "--retries", paramLabel = "N", defaultValue = "5",
-      description = "Attempts per request on connection errors, 429 and 5xx (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--retries", paramLabel = "N", defaultValue = "" + RetryPolicy.DEFAULT_ATTEMPTS,
+      description = "Attempts per request on connection errors, cut or stalled answers, 429 and 5xx "
+          + "(default: ${DEFAULT-VALUE}; waits 0.5 s doubling to 10 s in between).")
   int retries;
 
   @Option(names = "--read-timeout", paramLabel = "SECONDS", defaultValue = "60",
@@ -51,7 +52,7 @@ public final class RegistryOptionsMixin {
     RegistryOptions o = RegistryOptions.defaults()
         .withTls(new HashSet<>(plainHttp), new HashSet<>(tls), new HashSet<>(insecure), caFile)
         .withReadTimeout(Duration.ofSeconds(Math.max(1, readTimeoutSeconds)))
-        .withRetry(new RetryPolicy(Math.max(1, retries), Duration.ofMillis(500), Duration.ofSeconds(30), null));
+        .withRetry(RetryPolicy.withAttempts(Math.max(1, retries)));
     if (passwordStdin && username == null) {
       throw new InvalidInputException("--password-stdin needs --username");
     }

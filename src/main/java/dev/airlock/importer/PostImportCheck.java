@@ -96,6 +96,11 @@ final class PostImportCheck {
   private static Optional<Descriptor> resolve(ContentStore target, String repo, String ref) throws IOException {
     try {
       return target.resolve(repo, ref);
+    } catch (dev.airlock.registry.RegistryException e) {
+      if (e.status() == 0 || dev.airlock.registry.http.RegistryHttp.retryableStatus(e.status())) {
+        throw e; // the registry could not be asked (its retries used up): that is not "missing"
+      }
+      return Optional.empty();
     } catch (AirlockException e) {
       return Optional.empty();
     }

@@ -1,6 +1,5 @@
 package dev.airlock.registry;
 
-import dev.airlock.InvalidInputException;
 import dev.airlock.oci.Descriptor;
 import dev.airlock.oci.Digest;
 import dev.airlock.oci.DigestMismatchException;
@@ -32,19 +31,11 @@ final class ManifestPuller {
   RawManifest get(String repository, String ref) throws IOException {
     String what = registry + "/" + repository + (Digest.isValid(ref) ? "@" : ":") + ref;
     Call call = call("GET", repository, ref);
-    HttpResponse<InputStream> r = http.send(call);
-    if (r.statusCode() != 200) {
+    RegistryHttp.Answer r = http.fetch(call, Json.MANIFEST_CAP, "manifest " + what); // a cut body is asked again
+    if (r.status() != 200) {
       throw http.failure(r, call, "cannot get manifest");
     }
-    long announced = r.headers().firstValueAsLong("Content-Length").orElse(-1);
-    if (announced > Json.MANIFEST_CAP) {
-      RegistryHttp.discard(r);
-      throw new InvalidInputException("manifest " + what + " is larger than the " + Json.MANIFEST_CAP + " byte limit");
-    }
-    byte[] bytes;
-    try (InputStream in = r.body()) {
-      bytes = Json.readCapped(in, Json.MANIFEST_CAP, "manifest " + what);
-    }
+    byte[] bytes = r.body();
     String contentType = r.headers().firstValue("Content-Type").orElse(null);
     String header = r.headers().firstValue("Docker-Content-Digest").orElse(null);
     if (header != null && Digest.isValid(header.trim())) {

@@ -11,10 +11,8 @@ import dev.airlock.registry.http.Call;
 import dev.airlock.registry.http.LinkHeader;
 import dev.airlock.registry.http.RegistryHttp;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -82,11 +80,10 @@ final class ReferrersClient {
     for (int page = 0; next != null && page < MAX_PAGES; page++) {
       Call call = new Call("GET", next, Map.of("Accept", MediaTypes.OCI_INDEX), null, Scopes.pull(repository),
           registry + "/" + repository, subject.toString());
-      HttpResponse<InputStream> r = http.send(call);
-      int s = r.statusCode();
+      RegistryHttp.Answer r = http.fetch(call, Json.MANIFEST_CAP, "referrers of " + subject);
+      int s = r.status();
       String type = RawManifest.stripParams(r.headers().firstValue("Content-Type").orElse(""));
       if (page == 0 && (s == 404 || s == 400 || s == 405 || (s == 200 && !MediaTypes.OCI_INDEX.equals(type)))) {
-        RegistryHttp.discard(r);
         return null;
       }
       if (s != 200) {
@@ -97,10 +94,7 @@ final class ReferrersClient {
       } else {
         filtered = artifactType == null;
       }
-      byte[] body;
-      try (InputStream in = r.body()) {
-        body = Json.readCapped(in, Json.MANIFEST_CAP, "referrers of " + subject);
-      }
+      byte[] body = r.body();
       out.addAll(descriptors(Json.tree(body, "referrers of " + subject)));
       next = LinkHeader.next(r.headers(), next);
     }

@@ -3,11 +3,26 @@ package dev.airlock.registry;
 /**
  * What a person needs to know about a failed registry call: the reference and digest involved, the
  * HTTP status (0 when the connection failed), the registry's error code (e.g. {@code MANIFEST_UNKNOWN},
- * may be null) and the URL with credentials and signatures redacted.
+ * may be null), the request's method and URL (credentials and signatures redacted) and how many attempts
+ * were made (0 or 1: one, not said).
  */
-public record RegistryError(String reference, String digest, int status, String code, String detail, String url) {
+public record RegistryError(String reference, String digest, int status, String code, String detail, String url,
+    String method, int attempts) {
 
-  /** One line: {@code registry.example/app@sha256:..: HTTP 403 DENIED: requested access is denied (GET https://...)}. */
+  /** Without the method and attempt count. */
+  public RegistryError(String reference, String digest, int status, String code, String detail, String url) {
+    this(reference, digest, status, code, detail, url, null, 0);
+  }
+
+  /** The same error for {@code m url} after {@code n} attempts. */
+  public RegistryError request(String m, String redactedUrl, int n) {
+    return new RegistryError(reference, digest, status, code, detail, redactedUrl, m, n);
+  }
+
+  /**
+   * One line: {@code registry.example/app@sha256:..: HTTP 403 DENIED: requested access is denied (GET https://...)},
+   * with {@code , 5 attempts} inside the parenthesis when the request was tried more than once.
+   */
   public String message(String summary) {
     StringBuilder b = new StringBuilder();
     if (reference != null) {
@@ -29,8 +44,15 @@ public record RegistryError(String reference, String digest, int status, String 
     if (detail != null && !detail.isBlank()) {
       b.append(": ").append(oneLine(detail));
     }
-    if (url != null) {
-      b.append(" (").append(url).append(')');
+    if (url != null || attempts > 1) {
+      b.append(" (");
+      if (url != null) {
+        b.append(method != null ? method + " " : "").append(url);
+      }
+      if (attempts > 1) {
+        b.append(url != null ? ", " : "").append(attempts).append(" attempts");
+      }
+      b.append(')');
     }
     return b.toString();
   }

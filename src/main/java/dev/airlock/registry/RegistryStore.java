@@ -40,13 +40,13 @@ public final class RegistryStore implements ContentStore {
   private RegistryStore(String registry, String apiHost, RegistryOptions opts) {
     this.registry = registry;
     this.credentialResolver = opts.credentialResolver();
-    Authenticator auth = new Authenticator(registry, opts.credentialResolver(), new TokenClient(this::client));
+    Authenticator auth = new Authenticator(registry, opts.credentialResolver(), new TokenClient(this::client, opts.retry()));
     this.http = new RegistryHttp(apiHost, opts.security(), auth, opts.retry(), opts.userAgent(),
         opts.readTimeout());
     this.manifestPuller = new ManifestPuller(http, registry);
     this.manifestPusher = new ManifestPusher(http, registry);
     this.blobPuller = new BlobPuller(http, registry);
-    this.blobPusher = new BlobPusher(http, registry, opts.monolithicMax(), opts.chunkSize());
+    this.blobPusher = new BlobPusher(http, registry, opts.monolithicMax(), opts.chunkSize(), blobPuller);
     this.tagLister = new TagLister(http, registry);
     this.referrers = new ReferrersClient(http, registry, manifestPuller);
     this.fallbackTag = new ReferrersFallbackTag(manifestPuller, manifestPusher);
@@ -79,7 +79,7 @@ public final class RegistryStore implements ContentStore {
 
   /** A token client reaching token services the way this store does (TLS settings included). */
   public TokenClient tokenClient() {
-    return new TokenClient(this::client);
+    return new TokenClient(this::client, http.retry());
   }
 
   /** Checks the registry answers and learns how to authenticate ({@code GET /v2/}). */

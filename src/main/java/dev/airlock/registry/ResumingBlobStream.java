@@ -2,6 +2,7 @@ package dev.airlock.registry;
 
 import dev.airlock.registry.http.Call;
 import dev.airlock.registry.http.RegistryHttp;
+import dev.airlock.registry.http.TransportFailure;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -75,8 +76,9 @@ final class ResumingBlobStream extends InputStream {
     closeQuietly(current);
     resumes++;
     if (resumes >= http.retry().maxAttempts()) {
-      throw new RegistryException("download broke off " + resumes + " times; last: " + cause.getMessage(),
-          new RegistryError(call.reference(), call.digest(), 0, null, null, null), cause);
+      String what = TransportFailure.describe(cause, offset, size);
+      throw http.gaveUp(call, "the download broke off " + resumes + " times, resumed with Range each time; last: "
+          + what, resumes, cause);
     }
     http.retry().pause(resumes, null);
     Call ranged = call.withHeader("Range", "bytes=" + offset + "-");
@@ -86,7 +88,8 @@ final class ResumingBlobStream extends InputStream {
       if (!m.find() || Long.parseLong(m.group(1)) != offset) {
         RegistryHttp.discard(r);
         throw new RegistryException("resumed download answered another range",
-            new RegistryError(call.reference(), call.digest(), 206, null, null, null));
+            new RegistryError(call.reference(), call.digest(), 206, null, null,
+                dev.airlock.registry.http.Redaction.url(ranged.uri()), "GET", 1));
       }
       current = r.body();
     } else if (r.statusCode() == 200) {

@@ -7,9 +7,7 @@ import dev.airlock.registry.http.Call;
 import dev.airlock.registry.http.LinkHeader;
 import dev.airlock.registry.http.RegistryHttp;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
-import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
@@ -35,18 +33,14 @@ final class TagLister {
             new RegistryError(registry + "/" + repository, null, 0, null, null, null));
       }
       Call call = Call.get(next, Scopes.pull(repository), registry + "/" + repository, null);
-      HttpResponse<InputStream> r = http.send(call);
-      if (r.statusCode() == 404) {
-        RegistryHttp.discard(r);
+      RegistryHttp.Answer r = http.fetch(call, PAGE_CAP, "tag list of " + registry + "/" + repository);
+      if (r.status() == 404) {
         return List.of();
       }
-      if (r.statusCode() != 200) {
+      if (r.status() != 200) {
         throw http.failure(r, call, "cannot list tags");
       }
-      byte[] body;
-      try (InputStream in = r.body()) {
-        body = Json.readCapped(in, PAGE_CAP, "tag list of " + registry + "/" + repository);
-      }
+      byte[] body = r.body();
       JsonNode n = Json.tree(body, "tag list of " + registry + "/" + repository);
       for (JsonNode t : n.path("tags")) {
         tags.add(t.asText());

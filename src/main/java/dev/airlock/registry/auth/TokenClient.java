@@ -39,9 +39,16 @@ public final class TokenClient {
 
   private static final int CAP = 1024 * 1024;
   private final Function<URI, HttpClient> clients;
+  private final dev.airlock.registry.http.RetryPolicy retry;
 
   public TokenClient(Function<URI, HttpClient> clients) {
+    this(clients, dev.airlock.registry.http.RetryPolicy.none());
+  }
+
+  /** With {@code retry}: a token service that fails to answer (connection, 429, 5xx, a cut answer) is asked again. */
+  public TokenClient(Function<URI, HttpClient> clients, dev.airlock.registry.http.RetryPolicy retry) {
     this.clients = clients;
+    this.retry = retry;
   }
 
   public Token fetch(AuthChallenge ch, List<String> scopes, Credentials creds) throws IOException {
@@ -75,15 +82,32 @@ public final class TokenClient {
     }
     HttpRequest req = rb.timeout(Duration.ofSeconds(60)).header("User-Agent", "airlock").build();
     HttpResponse<InputStream> resp;
-    try {
-      resp = clients.apply(req.uri()).send(req, HttpResponse.BodyHandlers.ofInputStream());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new java.io.InterruptedIOException("interrupted fetching a token");
-    }
     byte[] body;
-    try (InputStream in = resp.body()) {
-      body = Json.readCapped(in, CAP, "token response from " + Redaction.url(realm));
+    for (int attempt = 1; ; attempt++) {
+      try {
+        resp = clients.apply(req.uri()).send(req, HttpResponse.BodyHandlers.ofInputStream());
+        try (InputStream in = resp.body()) {
+          body = Json.readCapped(in, CAP, "token response from " + Redaction.url(realm));
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException("interrupted fetching a token");
+      } catch (java.io.InterruptedIOException e) {
+        throw e;
+      } catch (IOException e) {
+        if (attempt >= retry.maxAttempts()) {
+          throw new RegistryException("token service did not answer after " + attempt + " attempt(s): "
+              + dev.airlock.registry.http.TransportFailure.describe(e, -1, -1),
+              new RegistryError(null, null, 0, null, null, Redaction.url(realm), req.method(), attempt), e);
+        }
+        retry.pause(attempt, null);
+        continue;
+      }
+      if (dev.airlock.registry.http.RegistryHttp.retryableStatus(resp.statusCode()) && attempt < retry.maxAttempts()) {
+        retry.pause(attempt, resp.headers().firstValue("Retry-After").orElse(null));
+        continue;
+      }
+      break;
     }
     if (resp.statusCode() != 200) {
       ErrorBody e = ErrorBody.parse(body);

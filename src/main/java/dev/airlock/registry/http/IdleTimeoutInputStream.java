@@ -26,16 +26,15 @@ final class IdleTimeoutInputStream extends FilterInputStream {
   }
 
   private final long timeoutNanos;
-  private final String what;
   private final ScheduledFuture<?> check;
+  private volatile long received;
   private volatile long readingSince;
   private volatile boolean timedOut;
   private volatile boolean closed;
 
-  IdleTimeoutInputStream(InputStream in, Duration timeout, String what) {
+  IdleTimeoutInputStream(InputStream in, Duration timeout) {
     super(in);
     this.timeoutNanos = timeout.toNanos();
-    this.what = what;
     long period = Math.max(50, Math.min(5000, timeout.toMillis() / 4));
     this.check = WATCHDOG.scheduleWithFixedDelay(this::checkIdle, period, period, TimeUnit.MILLISECONDS);
   }
@@ -94,6 +93,8 @@ final class IdleTimeoutInputStream extends FilterInputStream {
     }
     if (n < 0) {
       check.cancel(false);
+    } else {
+      received += n;
     }
     return n;
   }
@@ -112,8 +113,19 @@ final class IdleTimeoutInputStream extends FilterInputStream {
     return n - left;
   }
 
+  /** Body bytes read so far. */
+  long received() {
+    return received;
+  }
+
   private IOException timeout() {
-    return new IdleTimeoutException("no data for " + Duration.ofNanos(timeoutNanos).toSeconds() + "s from " + what);
+    return new IdleTimeoutException("no data for " + seconds(Duration.ofNanos(timeoutNanos)) + " (read timeout)");
+  }
+
+  /** {@code 60 s}, {@code 0.5 s}. */
+  static String seconds(Duration d) {
+    long ms = d.toMillis();
+    return (ms % 1000 == 0 ? Long.toString(ms / 1000) : Double.toString(ms / 1000.0)) + " s";
   }
 
   @Override

@@ -4,14 +4,17 @@ import java.net.URI;
 import java.util.Locale;
 import java.util.Set;
 
-/** Makes URLs safe to print: no user info, no signed-URL or token query values. */
+/**
+ * Makes URLs safe to print: no user info, no signed-URL or token query values, no upload-session state
+ * ({@code _state}: long, and a handle on the session).
+ */
 public final class Redaction {
   private Redaction() {}
 
   private static final Set<String> SECRET_PARAMS = Set.of(
       "x-amz-signature", "x-amz-credential", "x-amz-security-token", "signature", "sig", "token",
       "access_token", "refresh_token", "password", "x-goog-signature", "x-goog-credential", "se", "sv", "st", "skoid",
-      "sktid", "ske", "sks", "skv", "key", "secret");
+      "sktid", "ske", "sks", "skv", "key", "secret", "_state");
 
   public static String url(URI uri) {
     if (uri == null) {

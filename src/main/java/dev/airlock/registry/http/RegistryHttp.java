@@ -12,6 +12,7 @@ import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -32,6 +33,8 @@ import java.util.Objects;
  */
 public final class RegistryHttp {
   private static final int MAX_REDIRECTS = 10;
+  /** A host that refuses connections or does not resolve is down, not flaky: tried this often at most (~8 s). */
+  static final int UNREACHABLE_ATTEMPTS = 5;
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(30);
   /** Socket reads and request-body chunks of the JDK client; its 16 KiB default caps a blob at ~100 MiB/s. */
   private static final String CLIENT_BUFFER = Integer.toString(512 * 1024);
@@ -146,34 +149,47 @@ public final class RegistryHttp {
         return;
       }
       Call c = Call.get(uri("/v2/"), List.of(), apiHost, null);
-      HttpResponse<InputStream> r = sendRetrying(c, false);
-      byte[] head;
-      try (InputStream in = r.body()) {
-        head = in.readNBytes(ErrorBody.CAP);
-      }
-      if (r.statusCode() == 400 && base.getScheme().equals("http")
-          && new String(head, java.nio.charset.StandardCharsets.UTF_8).contains("HTTP request to an HTTPS server")) {
+      Answer r = exchange(c, false, ErrorBody.CAP, null);
+      if (r.status() == 400 && base.getScheme().equals("http")
+          && new String(r.body(), java.nio.charset.StandardCharsets.UTF_8).contains("HTTP request to an HTTPS server")) {
         throw new RegistryException(apiHost + " speaks HTTPS, but loopback hosts get plain HTTP unless named with --tls "
             + apiHost + " (add --ca-file FILE for a private CA)",
             new RegistryError(apiHost, null, 400, null, null, Redaction.url(c.uri())));
       }
-      if (r.statusCode() == 401) {
+      if (r.status() == 401) {
         auth.learn(AuthChallenge.parse(r.headers().firstValue("WWW-Authenticate").orElse(null)));
-      } else if (r.statusCode() != 200) {
+      } else if (r.status() != 200) {
         throw new RegistryException("not an OCI registry (GET /v2/ failed)",
-            new RegistryError(apiHost, null, r.statusCode(), null, null, Redaction.url(c.uri())));
+            new RegistryError(apiHost, null, r.status(), null, null, Redaction.url(c.uri())).request("GET",
+                Redaction.url(c.uri()), r.attempts()));
       }
       pinged = true;
     }
   }
 
   /**
-   * Sends with authentication and retries. The response may still be an error (4xx): callers check the
-   * status and use {@link #failure}. The caller must close the body.
+   * Sends with authentication and retries (connection failures, 429 and 5xx, within the retry budget) until
+   * an answer's head arrives; for requests that are safe to send again. The response may still be an error
+   * (4xx, or a 5xx on the last attempt): callers check the status and use {@link #failure}. The caller reads
+   * and closes the body; a failure while reading it is the caller's to handle (see {@link #fetch}).
    */
   public HttpResponse<InputStream> send(Call call) throws IOException {
     ping();
     return sendRetrying(call, true);
+  }
+
+  /** A whole answer, read within the retry budget: its status, headers, body and the attempts it took. */
+  public record Answer(int status, HttpHeaders headers, byte[] body, int attempts) {}
+
+  /**
+   * {@link #send} and reads the whole answer: a 2xx body of at most {@code cap} bytes (more is an
+   * {@link dev.airlock.InvalidInputException} naming {@code what}), an error body up to 64 KiB. An answer cut or
+   * stalled mid-body is asked for again, like a connection failure, within the same budget. For requests
+   * that are safe to send again (GET, HEAD).
+   */
+  public Answer fetch(Call call, int cap, String what) throws IOException {
+    ping();
+    return exchange(call, true, cap, what);
   }
 
   /** Sends once, with authentication but without retries: for best-effort requests such as cleanup. */
@@ -182,8 +198,57 @@ public final class RegistryHttp {
     return sendAuthenticated(call);
   }
 
+  /** Whether a status is worth another attempt: 429 and 5xx, but not 501 or 505. */
+  public static boolean retryableStatus(int s) {
+    return s == 429 || (s >= 500 && s != 501 && s != 505);
+  }
+
+  private Answer exchange(Call call, boolean authenticate, int cap, String what) throws IOException {
+    for (int attempt = 1; ; ) {
+      HttpResponse<InputStream> r = sendRetrying(call, authenticate, attempt);
+      int n = attempt(r, attempt);
+      int s = r.statusCode();
+      long length = r.headers().firstValueAsLong("Content-Length").orElse(-1);
+      try (InputStream in = r.body()) {
+        byte[] body;
+        if (s / 100 == 2) {
+          if (length > cap && what != null) {
+            throw new dev.airlock.InvalidInputException(what + " is larger than the " + cap + " byte limit");
+          }
+          body = what != null ? Json.readCapped(in, cap, what) : in.readNBytes(cap);
+        } else {
+          try {
+            body = in.readNBytes(ErrorBody.CAP);
+          } catch (IOException e) {
+            body = new byte[0]; // the status says what happened
+          }
+        }
+        return new Answer(s, r.headers(), body, n);
+      } catch (IOException e) {
+        if (!TransportFailure.retryable(e)) {
+          throw e;
+        }
+        long got = r instanceof WatchedResponse w ? w.received() : 0;
+        if (n >= retry.maxAttempts()) {
+          throw gaveUp(call, TransportFailure.describe(e, got, length), n, e);
+        }
+        retry.pause(n, null);
+        attempt = n + 1;
+      }
+    }
+  }
+
+  private static int attempt(HttpResponse<InputStream> r, int fallback) {
+    return r instanceof WatchedResponse w ? w.attempt() : fallback;
+  }
+
   private HttpResponse<InputStream> sendRetrying(Call call, boolean authenticate) throws IOException {
-    for (int attempt = 1; ; attempt++) {
+    return sendRetrying(call, authenticate, 1);
+  }
+
+  /** Attempts from {@code first} on until an answer's head; the answer knows which attempt it is. */
+  private HttpResponse<InputStream> sendRetrying(Call call, boolean authenticate, int first) throws IOException {
+    for (int attempt = first; ; attempt++) {
       HttpResponse<InputStream> r;
       try {
         r = authenticate ? sendAuthenticated(call) : sendRedirecting(call, null);
@@ -199,14 +264,19 @@ public final class RegistryHttp {
           throw new RegistryException(tls, new RegistryError(call.reference(), call.digest(), 0, null, null,
               Redaction.url(call.uri())), e);
         }
-        if (find(e, PermanentTransportException.class) != null || attempt >= retry.maxAttempts()) {
-          throw connectionFailure(call, e, attempt);
+        int limit = TransportFailure.unreachable(e) ? Math.min(retry.maxAttempts(), UNREACHABLE_ATTEMPTS)
+            : retry.maxAttempts();
+        if (find(e, PermanentTransportException.class) != null || attempt >= limit) {
+          throw gaveUp(call, TransportFailure.describe(e, -1, -1), attempt, e);
         }
         retry.pause(attempt, null);
         continue;
       }
+      if (r instanceof WatchedResponse w) {
+        w.attempt(attempt);
+      }
       int s = r.statusCode();
-      if ((s == 429 || (s >= 500 && s != 501 && s != 505)) && attempt < retry.maxAttempts()) {
+      if (retryableStatus(s) && attempt < retry.maxAttempts()) {
         String retryAfter = r.headers().firstValue("Retry-After").orElse(null);
         discard(r);
         retry.pause(attempt, retryAfter);
@@ -217,39 +287,17 @@ public final class RegistryHttp {
   }
 
   private static <T extends Throwable> T find(Throwable t, Class<T> type) {
-    for (int depth = 0; t != null && depth < 10; depth++, t = t.getCause()) {
-      if (type.isInstance(t)) {
-        return type.cast(t);
-      }
-    }
-    return null;
-  }
-
-  private RegistryException connectionFailure(Call call, IOException e, int attempts) {
-    String why = connectionProblem(e);
-    return new RegistryException(call.method() + " failed after " + attempts + " attempt(s): " + why,
-        new RegistryError(call.reference(), call.digest(), 0, null, null, Redaction.url(call.uri())), e);
+    return TransportFailure.find(t, type);
   }
 
   /**
-   * What went wrong with the connection, in words a person knows ({@code connection refused: nothing listens
-   * on 127.0.0.1:5009}), rather than the exception's class name.
+   * The error for a request that failed {@code attempts} times without an answer to act on: one line naming
+   * the reference, the method and redacted URL, what happened ({@code what}) and the attempts.
    */
-  static String connectionProblem(IOException e) {
-    if (find(e, java.net.http.HttpConnectTimeoutException.class) != null) {
-      return "connection timed out (the host did not answer)";
-    }
-    if (find(e, java.net.ConnectException.class) != null) {
-      return "connection refused (nothing listens there: is the registry running, and is the port right?)";
-    }
-    if (find(e, java.nio.channels.UnresolvedAddressException.class) != null
-        || find(e, java.net.UnknownHostException.class) != null) {
-      return "unknown host (the name does not resolve)";
-    }
-    if (find(e, java.net.http.HttpTimeoutException.class) != null) {
-      return "the registry did not answer in time";
-    }
-    return e.getMessage() == null ? e.getClass().getSimpleName() : Json.firstLine(e.getMessage());
+  public RegistryException gaveUp(Call call, String what, int attempts, Throwable cause) {
+    String summary = call.method() + " failed" + (attempts > 1 ? " after " + attempts + " attempts" : "") + ": " + what;
+    return new RegistryException(summary, new RegistryError(call.reference(), call.digest(), 0, null, null,
+        Redaction.url(call.uri()), call.method(), attempts), cause);
   }
 
   private HttpResponse<InputStream> sendAuthenticated(Call call) throws IOException {
@@ -283,17 +331,17 @@ public final class RegistryHttp {
           ? call.body().open() : HttpRequest.BodyPublishers.noBody();
       WatchedBody upload = body.contentLength() != 0 ? new WatchedBody(body) : null;
       b.method(method, upload != null ? upload : body);
-      if (method.equals("GET") || method.equals("HEAD")) {
-        // until the headers; a PUT may legitimately take long (a registry committing a big upload)
-        b.timeout(readTimeout);
+      Duration answer = answerTimeout(method, uri);
+      if (upload == null) {
+        b.timeout(answer); // until the answer's head: nothing to send first
       }
       HttpResponse<InputStream> r;
       try {
         HttpRequest request = b.build();
         HttpResponse<InputStream> sent = upload != null
-            ? sendWatched(clientFor(uri), request, upload, method + " " + Redaction.url(uri))
+            ? sendWatched(clientFor(uri), request, upload, answer)
             : clientFor(uri).send(request, HttpResponse.BodyHandlers.ofInputStream());
-        r = new WatchedResponse(sent, readTimeout, method + " " + Redaction.url(uri));
+        r = new WatchedResponse(sent, readTimeout);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new InterruptedIOException("interrupted: " + method + " " + Redaction.url(uri));
@@ -318,12 +366,22 @@ public final class RegistryHttp {
   }
 
   /**
-   * Sends a request with a body, giving up when the registry takes none of it for the read timeout (a
-   * stalled upload would otherwise hang the push). Once the body is all sent, the answer may take as long
-   * as the registry needs to commit a big blob.
+   * How long the answer's head may take once the request is sent: the read timeout, except for a request
+   * that completes a blob upload ({@code PUT ?digest=}), where the registry may first move or hash the whole
+   * blob: ten times the read timeout (10 minutes by default).
    */
-  private HttpResponse<InputStream> sendWatched(HttpClient client, HttpRequest request, WatchedBody upload, String what)
-      throws IOException, InterruptedException {
+  private Duration answerTimeout(String method, URI uri) {
+    String q = uri.getRawQuery();
+    boolean commit = method.equals("PUT") && q != null && (q.startsWith("digest=") || q.contains("&digest="));
+    return commit ? readTimeout.multipliedBy(10) : readTimeout;
+  }
+
+  /**
+   * Sends a request with a body, giving up when the registry takes none of it for the read timeout (a
+   * stalled upload would otherwise hang the push), or gives no answer within {@code answer} once it has it all.
+   */
+  private HttpResponse<InputStream> sendWatched(HttpClient client, HttpRequest request, WatchedBody upload,
+      Duration answer) throws IOException, InterruptedException {
     CompletableFuture<HttpResponse<InputStream>> f = client.sendAsync(request, HttpResponse.BodyHandlers.ofInputStream());
     long tick = Math.max(20, Math.min(1000, readTimeout.toMillis() / 4));
     try {
@@ -333,8 +391,13 @@ public final class RegistryHttp {
         } catch (TimeoutException e) {
           if (upload.idleNanos() > readTimeout.toNanos()) {
             f.cancel(true);
-            throw new IOException(what + ": the registry took no bytes of the upload for " + readTimeout.toSeconds()
-                + " s (stalled)");
+            throw new WatchedBody.StalledException("the registry took no bytes of the upload for "
+                + IdleTimeoutInputStream.seconds(readTimeout) + " (stalled)");
+          }
+          if (upload.sentNanos() > answer.toNanos()) {
+            f.cancel(true);
+            throw new WatchedBody.StalledException("no answer " + IdleTimeoutInputStream.seconds(answer)
+                + " after the request was sent");
           }
         }
       }
@@ -402,13 +465,23 @@ public final class RegistryHttp {
     } catch (IOException e) {
       body = new byte[0];
     }
+    return failure(r.statusCode(), body, attempt(r, 1), call, summary);
+  }
+
+  /** Turns an unexpected whole answer into the error to throw. */
+  public RuntimeException failure(Answer a, Call call, String summary) {
+    return failure(a.status(), a.body(), a.attempts(), call, summary);
+  }
+
+  /** The error for an answer {@code status} with {@code body} (a distribution error JSON, or not) after {@code attempts}. */
+  public RuntimeException failure(int status, byte[] body, int attempts, Call call, String summary) {
     ErrorBody e = ErrorBody.parse(body);
-    RegistryError err = new RegistryError(call.reference(), call.digest(), r.statusCode(), e.code(), e.message(),
-        Redaction.url(call.uri()));
-    if (r.statusCode() == 404) {
+    RegistryError err = new RegistryError(call.reference(), call.digest(), status, e.code(), e.message(),
+        Redaction.url(call.uri()), call.method(), attempts);
+    if (status == 404) {
       return new RegistryNotFoundException(summary, err);
     }
-    if (r.statusCode() == 401) {
+    if (status == 401) {
       return new RegistryException(summary + " (not authorised: check credentials)", err);
     }
     return new RegistryException(summary, err);

@@ -26,8 +26,20 @@ public record RetryPolicy(int maxAttempts, Duration baseDelay, Duration maxDelay
     sleeper = sleeper == null ? REAL_SLEEP : sleeper;
   }
 
+  /** Attempts per request by default: enough that a link losing a quarter of its requests still gets through. */
+  public static final int DEFAULT_ATTEMPTS = 10;
+
+  /**
+   * {@value #DEFAULT_ATTEMPTS} attempts, waits from 0.5 s doubling up to 10 s (with jitter): a request that keeps
+   * failing gives up after at most about 55 s of waiting.
+   */
   public static RetryPolicy defaults() {
-    return new RetryPolicy(5, Duration.ofMillis(500), Duration.ofSeconds(30), REAL_SLEEP);
+    return new RetryPolicy(DEFAULT_ATTEMPTS, Duration.ofMillis(500), Duration.ofSeconds(10), REAL_SLEEP);
+  }
+
+  /** The default delays with {@code attempts} attempts. */
+  public static RetryPolicy withAttempts(int attempts) {
+    return new RetryPolicy(attempts, Duration.ofMillis(500), Duration.ofSeconds(10), REAL_SLEEP);
   }
 
   public static RetryPolicy none() {

@@ -10,6 +10,14 @@ import java.util.concurrent.Flow;
  * as a body nobody takes from: the upload counterpart of {@link IdleTimeoutInputStream}.
  */
 final class WatchedBody implements HttpRequest.BodyPublisher {
+  /** The registry took none of an upload's bytes for the read timeout, or did not answer once it had them all. */
+  static final class StalledException extends java.io.IOException {
+    StalledException(String message) {
+      super(message);
+    }
+  }
+
+
   private final HttpRequest.BodyPublisher body;
   private volatile long lastTaken = System.nanoTime();
   private volatile boolean done;
@@ -21,6 +29,11 @@ final class WatchedBody implements HttpRequest.BodyPublisher {
   /** How long no bytes have been taken while some are left to send (0 once the body is all sent). */
   long idleNanos() {
     return done ? 0 : System.nanoTime() - lastTaken;
+  }
+
+  /** How long ago the last byte was taken, once the body is all sent; -1 before. */
+  long sentNanos() {
+    return done ? System.nanoTime() - lastTaken : -1;
   }
 
   @Override
@@ -51,6 +64,7 @@ final class WatchedBody implements HttpRequest.BodyPublisher {
 
       @Override
       public void onComplete() {
+        lastTaken = System.nanoTime();
         done = true;
         subscriber.onComplete();
       }

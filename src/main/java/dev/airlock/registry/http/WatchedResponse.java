@@ -10,14 +10,33 @@ import java.time.Duration;
 import java.util.Optional;
 import javax.net.ssl.SSLSession;
 
-/** A response whose body gives up after a read waits too long for bytes ({@link IdleTimeoutInputStream}). */
+/**
+ * A response whose body gives up after a read waits too long for bytes ({@link IdleTimeoutInputStream}); it
+ * knows which attempt of its request it answers and how many body bytes were read.
+ */
 final class WatchedResponse implements HttpResponse<InputStream> {
   private final HttpResponse<InputStream> r;
-  private final InputStream body;
+  private final IdleTimeoutInputStream body;
+  private volatile int attempt = 1;
 
-  WatchedResponse(HttpResponse<InputStream> r, Duration idleTimeout, String what) {
+  WatchedResponse(HttpResponse<InputStream> r, Duration idleTimeout) {
     this.r = r;
-    this.body = new IdleTimeoutInputStream(r.body(), idleTimeout, what);
+    this.body = new IdleTimeoutInputStream(r.body(), idleTimeout);
+  }
+
+  /** Which attempt of its request this answer is (1 for the first). */
+  int attempt() {
+    return attempt;
+  }
+
+  WatchedResponse attempt(int n) {
+    this.attempt = n;
+    return this;
+  }
+
+  /** Body bytes read so far. */
+  long received() {
+    return body.received();
   }
 
   @Override public int statusCode() {
