@@ -131,11 +131,11 @@ final class BlobCheck {
 
   /**
    * A COSE_Sign1 (a Notation {@code application/cose} envelope, spooled like JSON so the policy can read
-   * it): CBOR tag 18 or not, then an array of four whose first item is a byte string.
+   * it): CBOR tag 18 or not, then an array of four (or of indefinite length) whose first item is a byte string.
    */
   private static boolean isCoseSign1(byte[] b, int n) {
     int i = n >= 1 && (b[0] & 0xff) == 0xd2 ? 1 : 0;
-    return n >= i + 2 && (b[i] & 0xff) == 0x84 && (b[i + 1] & 0xe0) == 0x40;
+    return n >= i + 2 && ((b[i] & 0xff) == 0x84 || (b[i] & 0xff) == 0x9f) && (b[i + 1] & 0xe0) == 0x40;
   }
 
   private static boolean startsWithBrace(byte[] b, int n) {

@@ -212,6 +212,45 @@ class NotationGeneratedEnvelopesTest {
   }
 
   @Test
+  void aCoseSignedIndexInABundleVerifiesThroughTheCli() throws Exception {
+    // COSE envelopes are binary: the verify pass must still keep them for the policy to read
+    LayoutStore src = LayoutStore.openOrCreate(tmp.resolve("cose-src"));
+    RawManifest img = TestImages.image(src, Platform.parse("linux/amd64"), TestImages.layer("a", "cose app"));
+    RawManifest idx = TestImages.index(src, List.of(img), List.of(Platform.parse("linux/amd64")));
+    TestImages.tag(src, idx, "v1");
+    Instant now = Instant.now();
+    NotationTestPki live = new NotationTestPki(false, now.minusSeconds(86400));
+    byte[] cose = live.cose(idx.descriptor(), NotationTestPki.Options.x509(now.minusSeconds(60)));
+    assertThat(cose[0] & 0xff).as("tag 18").isEqualTo(0xd2);
+    assertThat(cose[1] & 0xff).as("array of four").isEqualTo(0x84);
+    NotationTestPki.storeSignature(src, idx, SignatureEnvelope.COSE, cose);
+    Files.writeString(tmp.resolve("cose.yaml"), """
+        apiVersion: airlock.dev/v1
+        kind: Bundle
+        metadata: {name: cose}
+        spec:
+          images:
+            - layout: %s:v1
+              name: registry.example/cose/app:v1
+        """.formatted(tmp.resolve("cose-src")));
+    Path bundle = tmp.resolve("cose.tar");
+    var made = dev.airlock.testing.CommandResult.run("bundle", tmp.resolve("cose.yaml").toString(), "-o", bundle.toString());
+    assertThat(made.exitCode()).as(made.err()).isZero();
+    Path store = live.store(tmp, "ca", NotationTestPki.none());
+    Files.writeString(tmp.resolve("cose-policy.yaml"), """
+        apiVersion: airlock.dev/v1
+        images:
+          - match: "registry.example/cose/**"
+            rules:
+              - notation: {trustStore: %s, trustStores: ["ca:acme"], identities: ["x509.subject: C=US, ST=WA, O=Acme, CN=builder"]}
+        """.formatted(store));
+    var r = dev.airlock.testing.CommandResult.run("verify", bundle.toString(), "--allow-unsigned", "--policy",
+        tmp.resolve("cose-policy.yaml").toString());
+    assertThat(r.exitCode()).as(r.out() + r.err()).isZero();
+    assertThat(r.out()).contains("notation COSE signature").contains("by 'C=US,ST=WA,O=Acme,OU=CI,CN=builder' (notary.x509) verified");
+  }
+
+  @Test
   void sharedCrlVectorsGiveTheReadmeResults() throws Exception {
     List<java.security.cert.X509Certificate> chain = TrustStore.parseCertificates(
         Files.readAllBytes(SharedTestData.notation("crl/certchain_with_crl.pem")), "chain");

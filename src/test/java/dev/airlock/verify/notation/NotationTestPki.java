@@ -71,6 +71,12 @@ final class NotationTestPki {
   record Cert(X509Certificate cert, PrivateKey key) {}
 
   NotationTestPki(boolean leafNamesCrl) throws Exception {
+    this(leafNamesCrl, T0);
+  }
+
+  /** @param t0 the leaf's notBefore; it lives 30 days */
+  NotationTestPki(boolean leafNamesCrl, Instant t0) throws Exception {
+    final Instant T0 = t0; // shadows the default on purpose: every date below is relative to it
     root = cert("CN=Test Root,O=Acme,ST=WA,C=US", null, true, null, T0.minusSeconds(86400 * 365), T0.plusSeconds(86400 * 3650), false);
     intermediate = cert("CN=Test Intermediate,O=Acme,ST=WA,C=US", root, true, null, T0.minusSeconds(86400 * 300),
         T0.plusSeconds(86400 * 3000), leafNamesCrl);
@@ -221,7 +227,7 @@ final class NotationTestPki {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try (CBORGenerator g = f.createGenerator(out)) {
       g.writeTag(18);
-      g.writeStartArray();
+      g.writeStartArray(null, 4); // definite length, as go-cose writes it
       g.writeBinary(prot);
       g.writeStartObject();
       g.writeFieldId(33);
