@@ -1,11 +1,13 @@
 -- airlock catalog.db schema. One catalog per bundle (inside the bundle and beside it).
 -- The version is in PRAGMA user_version and in schema_info; bump both when the schema changes.
-PRAGMA user_version = 1;
+-- Changes are additive (new tables or columns, marked with the version that added them), so a reader of
+-- version N also reads every earlier version (docs/bundle-spec.md, "catalog.db").
+PRAGMA user_version = 2;
 
 CREATE TABLE schema_info (
   version INTEGER NOT NULL
 );
-INSERT INTO schema_info (version) VALUES (1);
+INSERT INTO schema_info (version) VALUES (2);
 
 -- The bundle itself: one row.
 CREATE TABLE bundle (
@@ -103,3 +105,38 @@ CREATE TABLE sbom_packages (
   purl           TEXT
 );
 CREATE INDEX sbom_packages_name ON sbom_packages (name);
+
+-- Since version 2. The SBOM documents sbom_packages was read from: one row per SBOM layer.
+CREATE TABLE sboms (
+  sbom_digest  TEXT NOT NULL,           -- the SBOM referrer (sbom_packages.sbom_digest)
+  layer_digest TEXT NOT NULL,
+  format       TEXT NOT NULL CHECK (format IN ('spdx', 'cyclonedx')),
+  spec_version TEXT,                    -- SPDX-2.3, CycloneDX-1.5
+  packages     INTEGER NOT NULL,        -- how many rows of sbom_packages it gave
+  PRIMARY KEY (sbom_digest, layer_digest)
+);
+
+-- Since version 2. Who each signature or attestation says signed it, as far as can be read offline from the
+-- referrer itself. Nothing here was verified by the bundler: it is what the signature claims; verify checks it.
+CREATE TABLE signers (
+  referrer_digest TEXT NOT NULL,        -- the signature, attestation or Notation manifest (referrers.digest)
+  layer_digest    TEXT NOT NULL,        -- the layer holding the signature
+  seq             INTEGER NOT NULL,     -- the signature's position in that layer (a DSSE envelope may hold several)
+  format          TEXT NOT NULL CHECK (format IN ('cosign', 'cosign-attestation', 'sigstore-bundle', 'notation-jws',
+                                                  'notation-cose')),
+  identity        TEXT NOT NULL CHECK (identity IN ('key', 'keyless', 'certificate', 'unknown')),
+  key_id          TEXT,                 -- hex sha256 of the PKIX DER public key (of the certificate's key when there
+                                        -- is one), or the key id as the signature gives it, null when it names none
+  subject         TEXT,                 -- keyless: the certificate's SAN, certificate: its subject DN (RFC 2253)
+  issuer          TEXT,                 -- keyless: the OIDC issuer (Fulcio extension), certificate: its issuer DN
+  cert_sha256     TEXT,                 -- hex sha256 of the leaf certificate (DER)
+  PRIMARY KEY (referrer_digest, layer_digest, seq)
+);
+
+-- Since version 2. The in-toto predicate type each attestation layer declares.
+CREATE TABLE predicates (
+  referrer_digest TEXT NOT NULL,
+  layer_digest    TEXT NOT NULL,
+  predicate_type  TEXT NOT NULL,
+  PRIMARY KEY (referrer_digest, layer_digest, predicate_type)
+);

@@ -79,6 +79,46 @@ public final class BundleArchive {
     }
   }
 
+  /**
+   * The bytes of the named entries that exist (each at most {@code cap} bytes, else an error), in one pass
+   * over a zstd stream or by random access into a plain tar. Names not in the tar are left out.
+   */
+  public static java.util.Map<String, byte[]> readEntries(Path bundle, java.util.Set<String> names, int cap)
+      throws IOException {
+    java.util.Map<String, byte[]> out = new java.util.HashMap<>();
+    if (names.isEmpty()) {
+      return out;
+    }
+    if (isZstd(bundle)) {
+      try (TarArchiveInputStream tar = new TarArchiveInputStream(new ZstdInputStream(
+          new BufferedInputStream(Files.newInputStream(bundle), 1 << 16)))) {
+        TarArchiveEntry e;
+        while (out.size() < names.size() && (e = tar.getNextEntry()) != null) {
+          if (names.contains(e.getName())) {
+            out.put(e.getName(), Json.readCapped(tar, cap, e.getName() + " in " + bundle));
+          }
+        }
+      }
+      return out;
+    }
+    TarFile opened;
+    try {
+      opened = new TarFile(bundle);
+    } catch (IOException e) {
+      throw new InvalidInputException(bundle + " is not a tar file: " + e.getMessage());
+    }
+    try (TarFile tf = opened) {
+      for (TarArchiveEntry e : tf.getEntries()) {
+        if (names.contains(e.getName())) {
+          try (InputStream in = tf.getInputStream(e)) {
+            out.put(e.getName(), Json.readCapped(in, cap, e.getName() + " in " + bundle));
+          }
+        }
+      }
+    }
+    return out;
+  }
+
   /** Opens one entry's bytes. */
   public static InputStream open(Path bundle, String name) throws IOException {
     if (isZstd(bundle)) {
@@ -115,7 +155,8 @@ public final class BundleArchive {
     throw new InvalidInputException(bundle + " has no entry " + name);
   }
 
-  static boolean isZstd(Path file) throws IOException {
+  /** Whether the file is one zstd stream (a .tar.zst bundle), by its magic bytes. */
+  public static boolean isZstd(Path file) throws IOException {
     try (InputStream in = Files.newInputStream(file)) {
       byte[] magic = in.readNBytes(4);
       return magic.length == 4 && (magic[0] & 0xff) == 0x28 && (magic[1] & 0xff) == 0xb5

@@ -50,15 +50,42 @@ final class BundleCatalog {
       GraphRecord.ReferrerSeen s = r.seen();
       w.referrer(s.digest().toString(), s.subject().toString(), s.artifactType(), s.kind().id(),
           s.tag() == null ? "referrers" : "cosign-tag", s.tag());
-      if (s.kind() == ReferrerKind.SBOM) {
-        RawManifest m = work.getManifest("", s.digest().toString());
+      RawManifest m = work.getManifest("", s.digest().toString());
+      SignerIdentities.Found found = SignerIdentities.read(m, layer -> small(work, layer));
+      for (SignerIdentities.Signer sg : found.signers()) {
+        w.signer(s.digest().toString(), sg.layer(), sg.seq(), sg.format(), sg.identity(), sg.keyId(), sg.subject(),
+            sg.issuer(), sg.certSha256());
+      }
+      boolean sbomAttestation = false;
+      for (SignerIdentities.Predicate p : found.predicates()) {
+        w.predicate(s.digest().toString(), p.layer(), p.predicateType());
+        sbomAttestation |= isSbomPredicate(p.predicateType());
+      }
+      if (s.kind() == ReferrerKind.SBOM || sbomAttestation) {
         for (Descriptor layer : m.layers()) {
-          for (SbomPackages.Package p : SbomPackages.read(work, layer)) {
+          SbomPackages.Document doc = SbomPackages.document(work, layer);
+          if (doc == null) {
+            continue;
+          }
+          w.sbom(s.digest().toString(), layer.digest().toString(), doc.format(), doc.specVersion(), doc.packages().size());
+          for (SbomPackages.Package p : doc.packages()) {
             w.sbomPackage(s.digest().toString(), s.subject().toString(), p.name(), p.version(), p.purl());
           }
         }
       }
     }
     return w;
+  }
+
+  /** SPDX and CycloneDX predicate types (https://spdx.dev/Document, https://cyclonedx.org/bom, cosign's short forms). */
+  static boolean isSbomPredicate(String predicateType) {
+    String p = predicateType.toLowerCase(java.util.Locale.ROOT);
+    return p.contains("spdx") || p.contains("cyclonedx");
+  }
+
+  private static byte[] small(LayoutStore work, Descriptor layer) throws IOException {
+    try (java.io.InputStream in = work.openBlob("", layer)) {
+      return dev.airlock.oci.Json.readCapped(in, SignerIdentities.CAP, "signature layer " + layer.digest());
+    }
   }
 }

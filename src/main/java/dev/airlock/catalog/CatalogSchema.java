@@ -13,8 +13,11 @@ import java.util.List;
 public final class CatalogSchema {
   private CatalogSchema() {}
 
-  /** Must equal {@code PRAGMA user_version} in schema.sql. */
-  public static final int VERSION = 1;
+  /** Must equal {@code PRAGMA user_version} in schema.sql: the version this airlock writes. */
+  public static final int VERSION = 2;
+
+  /** The oldest version readers still read: every change since was additive. */
+  public static final int OLDEST_READ = 1;
 
   static List<String> statements() {
     String sql;

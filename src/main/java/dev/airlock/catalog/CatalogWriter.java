@@ -35,6 +35,9 @@ public final class CatalogWriter {
     table("chart_images", "chart_name, chart_version, image_ref, found_in");
     table("files", "artifact_ref, path, digest, size");
     table("sbom_packages", "sbom_digest, subject_digest, name, version, purl");
+    table("sboms", "sbom_digest, layer_digest, format, spec_version, packages");
+    table("signers", "referrer_digest, layer_digest, seq, format, identity, key_id, subject, issuer, cert_sha256");
+    table("predicates", "referrer_digest, layer_digest, predicate_type");
   }
 
   private void table(String name, String columns) {
@@ -90,6 +93,21 @@ public final class CatalogWriter {
 
   public void sbomPackage(String sbomDigest, String subject, String name, String version, String purl) {
     add("sbom_packages", 5, sbomDigest, subject, name, version, purl);
+  }
+
+  public void sbom(String sbomDigest, String layerDigest, String format, String specVersion, int packages) {
+    add("sboms", 2, sbomDigest, layerDigest, format, specVersion, packages);
+  }
+
+  /** A signer identity as read from a signature (not verified); see schema.sql, table signers. */
+  public void signer(String referrer, String layer, int seq, String format, String identity, String keyId,
+      String subject, String issuer, String certSha256) {
+    add("signers", 3, referrer, layer, seq, format, identity, keyId,
+        subject, issuer, certSha256);
+  }
+
+  public void predicate(String referrer, String layer, String predicateType) {
+    add("predicates", 3, referrer, layer, predicateType);
   }
 
   /** Writes catalog.db to {@code target} atomically (temp file beside it, then rename). */

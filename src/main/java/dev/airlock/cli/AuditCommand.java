@@ -165,6 +165,9 @@ final class AuditCommand implements Callable<Integer> {
       for (AuditReport.Referrer ref : s.referrers()) {
         out.println("  " + ref.kind() + ": " + ref.digest() + (ref.tag() != null ? " (tag " + ref.tag() + ")" : "")
             + (ref.artifactType() != null ? " " + ref.artifactType() : ""));
+        for (String line : dev.airlock.audit.SignerLines.of(r.bundle(), ref)) {
+          out.println("    " + line);
+        }
       }
     }
     for (AuditReport.Chart c : r.charts()) {
