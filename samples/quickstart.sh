@@ -62,9 +62,12 @@ trap - EXIT
 step "7. Audit: what the bundle contains, and what was imported where and when"
 "$airlock" audit "$work/samples.tar"
 "$airlock" audit --imports --catalog "$work/history.db"
+"$airlock" audit "$work/samples.tar" --key "$work/airlock.pub" --html "$work/report.html" --markdown "$work/report.md"
+"$airlock" audit --package 'hello.sh@>=1.0' --catalog "$work/history.db"
 
 step "Done"
 echo "key pair:        $work/airlock.key, $work/airlock.pub"
 echo "bundle:          $work/samples.tar (+ .sha256, .catalog.db, lock file $work/samples.tar.lock.yaml)"
 echo "imported layout: $work/imported   (serve it again: bin/airlock serve $work/imported)"
 echo "import history:  $work/history.db  (bin/airlock audit --imports --catalog $work/history.db)"
+echo "audit report:    $work/report.html (open it in any browser, offline), $work/report.md"

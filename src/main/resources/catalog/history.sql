@@ -1,6 +1,6 @@
 -- airlock import history: one local database per machine (default ~/.local/share/airlock/history.db).
 -- The version is in PRAGMA user_version; bump it when the schema changes.
-PRAGMA user_version = 3;
+PRAGMA user_version = 4;
 
 CREATE TABLE IF NOT EXISTS imports (
   id                INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -54,3 +54,20 @@ CREATE TABLE IF NOT EXISTS import_images (
   reason            TEXT                      -- why a sparse index was kept or filtered
 );
 CREATE INDEX IF NOT EXISTS import_images_import ON import_images (import_id);
+
+-- The packages the SBOMs of an imported bundle list (version 4), for audit --package: copied from the bundle's
+-- catalog when it is first imported with status 'ok', once per bundle digest however often it is imported.
+-- import_images says where each source went; imports before version 4 have no rows here.
+CREATE TABLE IF NOT EXISTS bundle_packages (
+  bundle_digest     TEXT NOT NULL,            -- imports.bundle_digest
+  source_ref        TEXT NOT NULL,            -- the source the SBOM is about (import_images.source)
+  manifest_digest   TEXT NOT NULL,            -- the SBOM's subject: the source's digest, or one platform's manifest
+  platform          TEXT,
+  sbom_digest       TEXT NOT NULL,
+  sbom_format       TEXT,                     -- SPDX-2.3, CycloneDX-1.5 (null when the catalog did not record it)
+  name              TEXT NOT NULL,
+  version           TEXT,
+  purl              TEXT
+);
+CREATE INDEX IF NOT EXISTS bundle_packages_name ON bundle_packages (name);
+CREATE INDEX IF NOT EXISTS bundle_packages_bundle ON bundle_packages (bundle_digest);

@@ -36,17 +36,67 @@ final class AuditCommand implements Callable<Integer> {
   boolean imports;
 
   @Option(names = "--key", paramLabel = "PUB", description = "Check the bundle signature with this public key"
-      + " (repeatable; this reads and hashes the whole bundle): exit 3 when it does not verify.")
+      + " (repeatable; this reads and hashes the whole bundle): exit 3 when it does not verify. With --html or"
+      + " --markdown it gives the report's verdict; with --suggest-policy a key a signature names goes into signedBy.")
   java.util.List<Path> keys = new java.util.ArrayList<>();
 
   @Option(names = "--catalog", paramLabel = "DB",
       description = "The import history database (default: $XDG_DATA_HOME/airlock/history.db or ~/.local/share/airlock/history.db).")
   Path catalog;
 
+  @Parameters(index = "1..*", converter = BundlePathConverter.class, paramLabel = "BUNDLE",
+      description = "More bundles (or catalog files) to search, with --package.")
+  java.util.List<Path> moreBundles = new java.util.ArrayList<>();
+
+  @Option(names = "--html", paramLabel = "FILE", description = "Write the report as one self-contained HTML file"
+      + " (a bundle, or the import history with --imports).")
+  Path html;
+
+  @Option(names = "--markdown", paramLabel = "FILE", description = "Write the report as Markdown.")
+  Path markdown;
+
+  @Option(names = "--package", paramLabel = "NAME[@RANGE]", description = "Find a package in the SBOMs of the bundles"
+      + " named, or of every import in the history (--catalog): which bundle, image, platform, version, and where it"
+      + " was imported. RANGE as for chart versions (3.0.x, >=2.17 <3); exit 1 when nothing matches.")
+  String packageQuery;
+
+  @Option(names = "--suggest-policy", description = "Print an image policy requiring exactly the signers the"
+      + " bundle's signatures claim (a starting point to review; see docs/verification.md).")
+  boolean suggestPolicy;
+
+
+  @Option(names = "--policy", paramLabel = "POLICY.yaml", description = "Verify with this image policy for the report's verdict.")
+  Path policy;
+
+  @Option(names = "--tuf-repo", paramLabel = "DIR", description = "Local TUF repository for keyless policy rules.")
+  Path tufRepo;
+
+  @Option(names = "--trusted-root", paramLabel = "T.json", description = "Sigstore trusted_root.json for keyless policy rules.")
+  Path trustedRoot;
+
+  @Option(names = "--verification", paramLabel = "FILE", description = "Take the report's verdict from a saved"
+      + " 'airlock verify BUNDLE -o json' instead of verifying again.")
+  Path verification;
+
   @Override
   public Integer call() throws Exception {
     if (!format.equals("text") && !format.equals("json")) {
       throw new InvalidInputException("-o must be text or json, not '" + format + "'");
+    }
+    if (packageQuery != null) {
+      return AuditOutputs.packages(this);
+    }
+    if (!moreBundles.isEmpty()) {
+      throw new InvalidInputException("audit takes one BUNDLE (several only with --package)");
+    }
+    if (imports && (html != null || markdown != null)) {
+      return AuditOutputs.history(this);
+    }
+    if (suggestPolicy || html != null || markdown != null) {
+      if (bundle == null) {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "name the bundle to report on");
+      }
+      return suggestPolicy ? AuditOutputs.suggestPolicy(this) : AuditOutputs.bundleReport(this);
     }
     if (imports) {
       if (bundle != null) {

@@ -67,6 +67,7 @@ public final class Main implements Runnable {
     m.put("verify", VerifyCommand::new);
     m.put("import", ImportCommand::new);
     m.put("audit", AuditCommand::new);
+    m.put("diff", DiffCommand::new);
     m.put("serve", ServeCommand::new);
     m.put("key", KeyCommand::new);
     m.put("verify-blob", VerifyBlobCommand::new);

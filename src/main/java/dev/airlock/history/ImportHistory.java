@@ -22,7 +22,7 @@ import java.util.TreeMap;
 /** The local import history database (schema: {@code catalog/history.sql}). */
 public final class ImportHistory {
   /** The schema version this build writes ({@code PRAGMA user_version}; history.sql says the same). */
-  static final int SCHEMA_VERSION = 3;
+  static final int SCHEMA_VERSION = 4;
 
   private final Path db;
 
@@ -238,6 +238,87 @@ public final class ImportHistory {
     } catch (SQLException e) {
       throw new AirlockException("cannot write import history " + db + ": " + e.getMessage(), e);
     }
+  }
+
+  /** A package an SBOM of an imported bundle lists (table bundle_packages). */
+  public record BundlePackage(String sourceRef, String manifestDigest, String platform, String sbomDigest,
+      String sbomFormat, String name, String version, String purl) {}
+
+  /**
+   * Records the packages of a bundle's SBOMs, unless the history has them for {@code bundleDigest} already
+   * ({@code packages} is only asked then).
+   */
+  public void recordPackages(String bundleDigest, java.util.function.Supplier<List<BundlePackage>> packages) {
+    if (bundleDigest == null) {
+      return;
+    }
+    try (Connection c = connect()) {
+      c.setAutoCommit(false);
+      try (PreparedStatement s = c.prepareStatement("SELECT 1 FROM bundle_packages WHERE bundle_digest = ? LIMIT 1")) {
+        s.setString(1, bundleDigest);
+        try (ResultSet rs = s.executeQuery()) {
+          if (rs.next()) {
+            return;
+          }
+        }
+      }
+      try (PreparedStatement s = c.prepareStatement("INSERT INTO bundle_packages (bundle_digest, source_ref,"
+          + " manifest_digest, platform, sbom_digest, sbom_format, name, version, purl) VALUES (?,?,?,?,?,?,?,?,?)")) {
+        for (BundlePackage p : packages.get()) {
+          int i = 1;
+          s.setString(i++, bundleDigest);
+          s.setString(i++, p.sourceRef());
+          s.setString(i++, p.manifestDigest());
+          s.setString(i++, p.platform());
+          s.setString(i++, p.sbomDigest());
+          s.setString(i++, p.sbomFormat());
+          s.setString(i++, p.name());
+          s.setString(i++, p.version());
+          s.setString(i, p.purl());
+          s.addBatch();
+        }
+        s.executeBatch();
+      }
+      c.commit();
+    } catch (SQLException e) {
+      throw new AirlockException("cannot write import history " + db + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** A package found in the history: which import, when, and where at the target it is. */
+  public record PackageInImport(long importId, String finished, String target, String bundleName, String bundleDigest,
+      String bundlePath, String sourceRef, String platform, String manifestDigest, String sbomDigest, String sbomFormat,
+      String name, String version, String purl, String targetRef, String pushedDigest) {}
+
+  /**
+   * Packages whose name or purl matches the SQL LIKE pattern {@code like}, in the bundles of every import with
+   * status ok, each with where that import put the image (import_images; {@code targetRef} null when the
+   * import did not record it). Ordered by name, version, import.
+   */
+  public List<PackageInImport> packages(String like) {
+    String sql = "SELECT i.id, i.finished, i.target, i.bundle_name, i.bundle_digest, i.bundle_path, p.source_ref,"
+        + " p.platform, p.manifest_digest, p.sbom_digest, p.sbom_format, p.name, p.version, p.purl, ii.target,"
+        + " ii.digest FROM bundle_packages p JOIN imports i ON i.bundle_digest = p.bundle_digest AND i.status = 'ok'"
+        + " LEFT JOIN import_images ii ON ii.import_id = i.id AND ii.source = p.source_ref"
+        + " WHERE p.name LIKE ? ESCAPE '\\' OR p.purl LIKE ? ESCAPE '\\'"
+        + " ORDER BY p.name, p.version, i.id, p.source_ref, ii.target";
+    List<PackageInImport> out = new ArrayList<>();
+    try (Connection c = connect(); PreparedStatement s = c.prepareStatement(sql)) {
+      s.setString(1, like);
+      s.setString(2, "%/" + like + "@%");
+      try (ResultSet rs = s.executeQuery()) {
+        while (rs.next()) {
+          int i = 1;
+          out.add(new PackageInImport(rs.getLong(i++), rs.getString(i++), rs.getString(i++), rs.getString(i++),
+              rs.getString(i++), rs.getString(i++), rs.getString(i++), rs.getString(i++), rs.getString(i++),
+              rs.getString(i++), rs.getString(i++), rs.getString(i++), rs.getString(i++), rs.getString(i++),
+              rs.getString(i++), rs.getString(i)));
+        }
+      }
+    } catch (SQLException e) {
+      throw new AirlockException("cannot read import history " + db + ": " + e.getMessage(), e);
+    }
+    return out;
   }
 
   /** Every import, oldest first. */

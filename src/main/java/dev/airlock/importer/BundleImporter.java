@@ -485,7 +485,12 @@ public final class BundleImporter {
         r == null ? 0 : r.blobsSkipped(), r == null ? 0 : r.bytesPushed(), r == null ? 0 : r.bytesSkipped(),
         r == null ? 0 : r.manifestsPushed(), r == null ? 0 : r.manifestsSkipped(), mapping, error,
         ImportRecord.OK.equals(status) ? images(r) : List.of());
-    return ImportHistory.open(o.history()).record(rec);
+    ImportHistory history = ImportHistory.open(o.history());
+    long id = history.record(rec);
+    if (ImportRecord.OK.equals(status)) {
+      ImportedPackages.record(history, bundle); // what the bundle's SBOMs list, for audit --package
+    }
+    return id;
   }
 
   /** What each item's target reference resolves to, for the history. */

@@ -59,6 +59,7 @@ class ImportHistoryTest {
         "sha256:ab", "b", "reg:5000", ImportRecord.OK, "verified", 1, 0, 0, 10, 0, 1, 0, Map.of("a", "reg:5000/a"), null));
     try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db); var s = c.createStatement()) {
       s.execute("DROP TABLE import_images"); // as version 2 wrote it
+      s.execute("DROP TABLE bundle_packages");
       s.execute("PRAGMA user_version = 2");
     }
     ImportHistory h = ImportHistory.open(db);
@@ -72,8 +73,34 @@ class ImportHistoryTest {
     assertThat(all.get(1).images()).containsExactly(filtered);
     try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db); var s = c.createStatement();
         var rs = s.executeQuery("PRAGMA user_version")) {
-      assertThat(rs.getInt(1)).isEqualTo(3);
+      assertThat(rs.getInt(1)).isEqualTo(ImportHistory.SCHEMA_VERSION);
     }
+  }
+
+  @Test
+  void aVersion3DatabaseGainsTheBundlePackagesTable() throws Exception {
+    Path db = dir.resolve("v3.db");
+    ImportHistory.open(db).record(new ImportRecord(0, "2026-01-01T00:00:00Z", "2026-01-01T00:00:01Z", "/b.tar",
+        "sha256:ab", "b", "reg:5000", ImportRecord.OK, "verified", 1, 0, 0, 10, 0, 1, 0, Map.of(), null,
+        List.of(new ImportRecord.Image("docker.io/library/alpine:3.20", "reg:5000/library/alpine:3.20", "sha256:aa",
+            "sha256:aa", null, null, null, null))));
+    try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db); var s = c.createStatement()) {
+      s.execute("DROP TABLE bundle_packages"); // as version 3 wrote it
+      s.execute("PRAGMA user_version = 3");
+    }
+    ImportHistory h = ImportHistory.open(db);
+    assertThat(h.packages("zlib")).isEmpty(); // the import before version 4 recorded no packages
+    h.recordPackages("sha256:ab", () -> List.of(new ImportHistory.BundlePackage("docker.io/library/alpine:3.20",
+        "sha256:aa", null, "sha256:5b", "SPDX-2.3", "zlib", "1.3.1-r0", "pkg:apk/alpine/zlib@1.3.1-r0")));
+    h.recordPackages("sha256:ab", () -> {
+      throw new AssertionError("a bundle's packages are copied once");
+    });
+    assertThat(h.packages("zlib")).singleElement().satisfies(p -> {
+      assertThat(p.importId()).isEqualTo(1);
+      assertThat(p.targetRef()).isEqualTo("reg:5000/library/alpine:3.20");
+      assertThat(p.version()).isEqualTo("1.3.1-r0");
+    });
+    assertThat(h.list()).singleElement().satisfies(r -> assertThat(r.images()).hasSize(1));
   }
 
   @Test

