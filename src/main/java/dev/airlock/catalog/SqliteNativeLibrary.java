@@ -10,7 +10,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Arrays;
 import java.util.Set;
 import java.util.zip.CRC32;
 import org.sqlite.util.LibraryLoaderUtil;
@@ -62,7 +61,7 @@ public final class SqliteNativeLibrary {
       String cached = name.replaceFirst("(\\.[^.]*)?$", "-" + Long.toHexString(crc.getValue()) + "-" + lib.length + "$1");
       Path file = dir.resolve(cached);
       if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) || Files.size(file) != lib.length
-          || !Arrays.equals(Files.readAllBytes(file), lib)) {
+          || crc32(Files.readAllBytes(file)) != crc.getValue()) {
         Path tmp = Files.createTempFile(dir, ".tmp-", "-" + name);
         try {
           try (OutputStream out = Files.newOutputStream(tmp)) {
@@ -78,6 +77,17 @@ public final class SqliteNativeLibrary {
     } catch (IOException | RuntimeException | LinkageError e) {
       // sqlite-jdbc extracts the library itself
     }
+  }
+
+  /**
+   * The copy is compared by CRC-32 rather than byte by byte: both run natively from the first call, where
+   * {@code Arrays.equals} over a megabyte ran in the interpreter on every start (issue 18). The directory is
+   * the user's own, so this guards against a torn or stale copy, not against its owner.
+   */
+  private static long crc32(byte[] b) {
+    CRC32 c = new CRC32();
+    c.update(b);
+    return c.getValue();
   }
 
   /** The cache directory, created owner-only; null when it is not ours alone. */
