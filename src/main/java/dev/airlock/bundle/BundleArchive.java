@@ -68,6 +68,36 @@ public final class BundleArchive {
     throw new InvalidInputException(bundle + ": the metadata manifest has no catalog layer");
   }
 
+  /**
+   * The metadata manifest's layers, found through index.json, the root index and the metadata manifest, each
+   * read with its digest checked against the descriptor that names it (index.json itself is not covered by
+   * a signature: call this on a bundle that just verified).
+   */
+  public static java.util.List<dev.airlock.oci.Descriptor> metadataLayers(Path bundle) throws IOException {
+    JsonNode index = json(bundle, "index.json", null, -1);
+    JsonNode rootDesc = null;
+    for (JsonNode m : index.path("manifests")) {
+      if (BundleFormat.ROOT_REF_NAME.equals(m.path("annotations").path("org.opencontainers.image.ref.name").asText())) {
+        rootDesc = m;
+      }
+    }
+    if (rootDesc == null) {
+      throw new InvalidInputException(bundle + " is not an airlock bundle: index.json has no " + BundleFormat.ROOT_REF_NAME);
+    }
+    JsonNode root = json(bundle, blobName(rootDesc), Digest.parse(rootDesc.path("digest").asText()), rootDesc.path("size").asLong());
+    java.util.List<dev.airlock.oci.Descriptor> out = new java.util.ArrayList<>();
+    for (JsonNode m : root.path("manifests")) {
+      if (BundleFormat.METADATA_ARTIFACT_TYPE.equals(m.path("artifactType").asText())) {
+        JsonNode meta = json(bundle, blobName(m), Digest.parse(m.path("digest").asText()), m.path("size").asLong());
+        for (JsonNode layer : meta.path("layers")) {
+          out.add(Json.MAPPER.convertValue(layer, dev.airlock.oci.Descriptor.class));
+        }
+        return out;
+      }
+    }
+    throw new InvalidInputException(bundle + ": the bundle root lists no metadata manifest");
+  }
+
   private static String blobName(JsonNode desc) {
     return Digest.parse(desc.path("digest").asText()).blobPath();
   }

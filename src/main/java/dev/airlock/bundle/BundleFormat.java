@@ -24,6 +24,17 @@ public final class BundleFormat {
   public static final String TUF_REPO_MEDIA_TYPE = "application/vnd.airlock.tuf-repo.v1.tar";
   public static final String TUF_REPO_TITLE = "tuf-repo.tar";
 
+  /**
+   * Since v2, optional metadata layer(s): airlock's own self-contained distribution,
+   * airlock-VERSION-linux-ARCH.tar.gz as scripts/distribution.sh writes it ({@code bundle --include-self},
+   * {@code extract-self}; {@link SelfDistribution}). Title: the file name; its digest is the tarball's sha256.
+   * A reader that does not know it verifies it as any metadata blob and ignores it.
+   */
+  public static final String DISTRIBUTION_MEDIA_TYPE = "application/vnd.airlock.distribution.v1.tar+gzip";
+  /** Annotations of a distribution layer: airlock's version, and the platform ({@code linux-x86_64}). */
+  public static final String ANNOTATION_DISTRIBUTION_VERSION = "dev.airlock.distribution.version";
+  public static final String ANNOTATION_DISTRIBUTION_PLATFORM = "dev.airlock.distribution.platform";
+
   /** in-toto predicate type of the bundle statement. */
   public static final String PREDICATE_TYPE = "https://airlock.dev/bundle/v1";
   public static final String IN_TOTO_STATEMENT_TYPE = "https://in-toto.io/Statement/v1";

@@ -6,6 +6,7 @@ import dev.airlock.bundle.BundleFormat;
 import dev.airlock.bundle.BundleLock;
 import dev.airlock.bundle.BundleSpec;
 import dev.airlock.bundle.BundleTarWriter;
+import dev.airlock.bundle.SelfDistribution;
 import dev.airlock.bundle.TarAssembly;
 import dev.airlock.charts.ChartRepository;
 import dev.airlock.oci.Descriptor;
@@ -51,7 +52,16 @@ public final class Bundler {
    * without a lock. {@code tufRepo}: a Sigstore TUF repository directory carried as a metadata layer.
    */
   public record Request(BundleSpec spec, Path specDir, Path output, BundleLock lock, boolean zstd, Path workDir,
-      int parallelism, Instant created, Path tufRepo) {
+      int parallelism, Instant created, Path tufRepo, List<SelfDistribution.Tarball> selfDistributions) {
+    public Request {
+      selfDistributions = selfDistributions == null ? List.of() : List.copyOf(selfDistributions);
+    }
+
+    public Request(BundleSpec spec, Path specDir, Path output, BundleLock lock, boolean zstd, Path workDir,
+        int parallelism, Instant created, Path tufRepo) {
+      this(spec, specDir, output, lock, zstd, workDir, parallelism, created, tufRepo, List.of());
+    }
+
     public Request(BundleSpec spec, Path specDir, Path output, BundleLock lock, boolean zstd, Path workDir,
         int parallelism, Instant created) {
       this(spec, specDir, output, lock, zstd, workDir, parallelism, created, null);
@@ -213,6 +223,11 @@ public final class Bundler {
     List<Descriptor> metaLayers = new ArrayList<>(List.of(catalog, lockDesc, specDesc));
     if (req.tufRepo() != null) {
       metaLayers.add(tufRepoLayer(req.tufRepo(), metaDir, work));
+    }
+    for (SelfDistribution.Tarball t : req.selfDistributions()) { // bundle --include-self (since v2)
+      Descriptor d = t.layer();
+      work.putBlob("", d, () -> Files.newInputStream(t.file()));
+      metaLayers.add(d);
     }
     Descriptor empty = work.putBytes(MediaTypes.OCI_EMPTY, "{}".getBytes(StandardCharsets.UTF_8));
     ObjectNode meta = Json.MAPPER.createObjectNode();

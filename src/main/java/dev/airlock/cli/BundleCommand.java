@@ -3,6 +3,7 @@ package dev.airlock.cli;
 import dev.airlock.InvalidInputException;
 import dev.airlock.bundle.BundleLock;
 import dev.airlock.bundle.BundleSpec;
+import dev.airlock.bundle.SelfDistribution;
 import dev.airlock.bundle.SpecReader;
 import dev.airlock.bundler.Bundler;
 import dev.airlock.bundler.KeySignatureHook;
@@ -15,6 +16,8 @@ import dev.airlock.progress.TerminalProgress;
 import dev.airlock.transfer.GraphCopier;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -54,6 +57,15 @@ final class BundleCommand implements Callable<Integer> {
       + "consistent-snapshot copy) in the bundle, for offline keyless verification.")
   Path tufRepo;
 
+  @Option(names = "--include-self", description = "Carry this airlock's self-contained distribution"
+      + " (airlock-VERSION-linux-ARCH.tar.gz, from the build's target/ or beside the unpacked distribution) in"
+      + " the bundle's metadata, for extract-self on the other side.")
+  boolean includeSelf;
+
+  @Option(names = "--self-tarball", paramLabel = "FILE", description = "The distribution tarball(s) --include-self"
+      + " carries, one per platform (repeatable; implies --include-self).")
+  List<Path> selfTarballs = new ArrayList<>();
+
   @Mixin RegistryOptionsMixin registry;
 
   @Override
@@ -67,6 +79,7 @@ final class BundleCommand implements Callable<Integer> {
     if (tufRepo != null && !java.nio.file.Files.isDirectory(tufRepo)) { // before any fetch, not after
       throw new InvalidInputException("--tuf-repo " + tufRepo + " is not a directory");
     }
+    List<SelfDistribution.Tarball> self = selfDistributions(); // before any fetch, not after
     BundleSpec bundleSpec = SpecReader.read(specFile);
     BundleLock bundleLock = lock == null ? null : BundleLock.read(lock);
     if (bundleLock != null && !bundleLock.name().equals(bundleSpec.name())) {
@@ -83,7 +96,7 @@ final class BundleCommand implements Callable<Integer> {
       Bundler bundler = new Bundler(stores, new ChartRepository(), signer == null ? null : new KeySignatureHook(signer),
           progress, Main.version());
       r = bundler.bundle(new Bundler.Request(bundleSpec, specDir, output, bundleLock, compress.equals("zstd"), work,
-          jobs, Bundler.createdFromEnvironment(System.getenv("SOURCE_DATE_EPOCH")), tufRepo));
+          jobs, Bundler.createdFromEnvironment(System.getenv("SOURCE_DATE_EPOCH")), tufRepo, self));
     } catch (Exception e) {
       progress.finish();
       if (work == null && java.nio.file.Files.isDirectory(workDir)) {
@@ -111,7 +124,51 @@ final class BundleCommand implements Callable<Integer> {
     }
     out.println("lock:    " + r.lockFile());
     out.println("catalog: " + r.catalog());
+    for (SelfDistribution.Tarball t : self) {
+      out.println("self:    airlock " + t.version() + " for " + t.platform() + " (" + TerminalProgress.human(t.size())
+          + ", sha256 " + t.digest().hex() + ")");
+    }
     return ExitCodes.OK;
+  }
+
+  /**
+   * The distributions {@code --include-self} carries, each checked: those named by {@code --self-tarball}, else
+   * this version's tarballs in the checkout's target/ or beside the unpacked distribution (airlock.home, set by
+   * bin/airlock); one per platform.
+   */
+  private List<SelfDistribution.Tarball> selfDistributions() throws java.io.IOException {
+    if (!includeSelf && selfTarballs.isEmpty()) {
+      return List.of();
+    }
+    List<Path> files = new ArrayList<>(selfTarballs);
+    if (files.isEmpty()) {
+      String home = System.getProperty("airlock.home");
+      List<Path> dirs = new ArrayList<>();
+      if (home != null) {
+        Path h = Path.of(home).toAbsolutePath().normalize();
+        dirs.add(h.resolve("target"));
+        dirs.add(h.getParent());
+      }
+      for (Path d : dirs) {
+        files.addAll(SelfDistribution.findIn(d, Main.version()));
+      }
+      if (files.isEmpty()) {
+        throw new InvalidInputException("--include-self: no distribution tarball of airlock " + Main.version()
+            + " (airlock-" + Main.version() + "-linux-ARCH.tar.gz) in " + (dirs.isEmpty() ? "the places bin/airlock names"
+            : dirs.stream().map(Path::toString).collect(java.util.stream.Collectors.joining(" or ")))
+            + "; build it (./mvnw package) or name it with --self-tarball FILE");
+      }
+    }
+    List<SelfDistribution.Tarball> out = new ArrayList<>();
+    java.util.Set<String> platforms = new java.util.HashSet<>();
+    for (Path f : files) {
+      SelfDistribution.Tarball t = SelfDistribution.inspect(f);
+      if (!platforms.add(t.platform())) {
+        throw new InvalidInputException("--include-self: two distributions for " + t.platform() + " (" + f + ")");
+      }
+      out.add(t);
+    }
+    return out;
   }
 
   /** The bundle signer's key for {@code --key}; null without a key. */

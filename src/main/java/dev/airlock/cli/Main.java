@@ -73,6 +73,7 @@ public final class Main implements Runnable {
     m.put("verify-blob", VerifyBlobCommand::new);
     m.put("inspect", InspectCommand::new);
     m.put("copy", CopyCommand::new);
+    m.put("extract-self", ExtractSelfCommand::new);
     m.put("help", CommandLine.HelpCommand::new);
     return m;
   }
