@@ -149,7 +149,8 @@ public final class SelfDistribution {
       if (++count > MAX_ENTRIES) {
         throw new InvalidInputException(what + " has more than " + MAX_ENTRIES + " entries");
       }
-      if (!(e.isFile() || e.isDirectory())) {
+      if (e.isSymbolicLink() || e.isLink() || e.isCharacterDevice() || e.isBlockDevice() || e.isFIFO()
+          || e.isGlobalPaxHeader() || e.isSparse() || !(e.isFile() || e.isDirectory())) {
         throw new InvalidInputException(what + ": " + name + " is not a regular file or directory");
       }
       String n = name.endsWith("/") ? name.substring(0, name.length() - 1) : name;
