@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Benchmarks airlock side by side with skopeo (and sha256sum / openssl, docker-registry) on one machine.
 #
-#   bash bench/run.sh [--small] [--runs N] [--out FILE]
+#   bash bench/run.sh [--small | --tiny] [--runs N] [--out FILE]
 #
 # Needs the jar (./mvnw -q package -DskipTests), skopeo, docker-registry, openssl, python3, curl, apt-get and
 # dpkg-deb; installs GNU time if missing. Builds (or reuses, under bench/work/) a corpus of real Debian
 # packages, pushes it into a docker-registry on 127.0.0.1, then times each scenario N times, airlock and
-# the peer alternately, and writes a markdown table of medians to bench/results/DATE[-small].md (or FILE).
+# the peer alternately, and writes a markdown table of medians to bench/results/DATE[-small|-tiny].md (or FILE).
 # A scenario whose airlock command is not there yet shows as n/a. See bench/README.md.
 set -euo pipefail
 
@@ -27,6 +27,7 @@ usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --small) SIZE=small ;;
+    --tiny) SIZE=tiny ;;
     --runs) RUNS="${2:?--runs needs a number}"; shift ;;
     --runs=*) RUNS="${1#--runs=}" ;;
     --out) OUT="${2:?--out needs a file}"; shift ;;
@@ -38,7 +39,7 @@ while [ $# -gt 0 ]; do
 done
 [[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || { echo "bench: --runs wants a positive number, not $RUNS" >&2; exit 2; }
 if [ -z "$OUT" ]; then
-  OUT="$BENCH/results/$(date +%Y-%m-%d)$(if [ "$SIZE" = small ]; then echo -small; fi).md"
+  OUT="$BENCH/results/$(date +%Y-%m-%d)$(if [ "$SIZE" != full ]; then echo "-$SIZE"; fi).md"
 fi
 
 # shellcheck source=lib/common.sh

@@ -18,10 +18,11 @@ INDEX = "application/vnd.oci.image.index.v1+json"
 CONFIG = "application/vnd.oci.image.config.v1+json"
 LAYER = "application/vnd.oci.image.layer.v1.tar+gzip"
 CREATED = "2024-01-01T00:00:00Z"
+SIMPLE_SIGNING = "application/vnd.dev.cosign.simplesigning.v1+json"
 
 
 def main(spec_path, layermap_path, out):
-    layers, packages, images = {}, {}, []
+    layers, packages, images, signatures = {}, {}, [], []
     for line in open(layermap_path):
         name, path = line.split()
         layers[name] = {
@@ -38,6 +39,8 @@ def main(spec_path, layermap_path, out):
             packages[words[1]] = words[2:]
         elif words[0] == "image":
             images.append((words[1], [("amd64", words[2:])]))
+        elif words[0] == "signature":
+            signatures.append(words[1])
         elif words[0] == "index":
             images.append((words[1], [(w.split("=")[0], w.split("=")[1].split(",")) for w in words[2:]], True))
         else:
@@ -102,6 +105,25 @@ def main(spec_path, layermap_path, out):
             desc = put_json({"schemaVersion": 2, "mediaType": INDEX, "manifests": children}, INDEX)
         desc["annotations"] = {"org.opencontainers.image.ref.name": ref}
         entries.append(desc)
+        refs.append(ref)
+
+    for signed in signatures:
+        subject = next((e for e in entries if e["annotations"]["org.opencontainers.image.ref.name"] == signed), None)
+        if subject is None:
+            sys.exit("assemble.py: signature of an unknown image: " + signed)
+        repo = signed.rsplit(":", 1)[0]
+        payload = {"critical": {"identity": {"docker-reference": repo}, "image": {"docker-manifest-digest": subject["digest"]},
+                                "type": "cosign container image signature"}, "optional": None}
+        layer = put_json(payload, SIMPLE_SIGNING)
+        layer["annotations"] = {"dev.cosignproject.cosign/signature": "MEUCIQDbenchbenchbenchbenchbenchbenchbenchbenchbenchAiB"
+                                "benchbenchbenchbenchbenchbenchbenchbenchbenchbench="}
+        config = {"architecture": "", "os": "", "created": CREATED,
+                  "rootfs": {"type": "layers", "diff_ids": [layer["digest"]]}, "config": {}}
+        sig = put_json({"schemaVersion": 2, "mediaType": MANIFEST, "config": put_json(config, CONFIG), "layers": [layer]},
+                       MANIFEST)
+        ref = repo + ":" + subject["digest"].replace(":", "-") + ".sig"
+        sig["annotations"] = {"org.opencontainers.image.ref.name": ref}
+        entries.append(sig)
         refs.append(ref)
 
     with open(os.path.join(layout, "oci-layout"), "w") as f:
