@@ -48,7 +48,7 @@ class DistributionIT {
     assertThat(tarball).as("the package phase writes target/airlock-VERSION-linux-ARCH.tar.gz").isNotNull();
     // the shell tools bin/airlock needs, and nothing else: PATH leaves every system JDK out
     bin = Files.createDirectories(tmp.resolve("tools"));
-    for (String t : List.of("bash", "readlink", "dirname", "cat", "nice", "rm", "mv", "sha256sum", "tar", "gzip")) {
+    for (String t : List.of("bash", "readlink", "dirname", "cat", "nice", "rm", "mv", "stat", "sha256sum", "tar", "gzip")) {
       Path real = Path.of("/usr/bin", t).toFile().exists() ? Path.of("/usr/bin", t) : Path.of("/bin", t);
       Files.createSymbolicLink(bin.resolve(t), real.toRealPath());
     }
