@@ -332,7 +332,7 @@ done
   echo "cpu=$(awk -F': ' '/^model name/{print $2; exit}' /proc/cpuinfo)"
   echo "os=$(. /etc/os-release && echo "$PRETTY_NAME")"
   echo "java=$(java -version 2>&1 | head -1)"
-  echo "airlock_java_opts=${AIRLOCK_JAVA_OPTS:--Xmx128m -XX:+UseSerialGC, C2 tier-4 thresholds x4, AppCDS archive (bin/airlock default)}"
+  echo "airlock_java_opts=${AIRLOCK_JAVA_OPTS:--Xmx128m -XX:+UseSerialGC, C1 thresholds x10 and C2 x4 with the SHA-256 methods 1000x sooner, AppCDS archive (bin/airlock default)}"
   echo "skopeo=$(skopeo --version)"
   echo "registry=$(docker-registry --version 2>&1 | head -1)"
   echo "openssl=$(openssl version)"
