@@ -7,6 +7,8 @@ import dev.airlock.oci.Json;
 import dev.airlock.oci.MediaTypes;
 import dev.airlock.oci.RawManifest;
 import dev.airlock.verify.keys.PublicKeys;
+import dev.airlock.verify.notation.NotationCheckException;
+import dev.airlock.verify.notation.SignatureEnvelope;
 import dev.airlock.verify.policy.CosignSignatureVerifier;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -29,8 +31,8 @@ import org.bouncycastle.asn1.ASN1String;
  * Reads, offline and without verifying anything, who a signature or attestation says signed it: the key
  * id a keyed signature names (a Sigstore bundle's {@code publicKey.hint}, a DSSE {@code keyid}, or the
  * public key logged in the cosign Rekor bundle annotation), the certificate subject (SAN) and OIDC issuer
- * of a Fulcio certificate (keyless), or the subject and issuer DN of any other certificate (Notation's
- * {@code x5c}). These are claims the bundle carries; only {@code verify} checks them.
+ * of a Fulcio certificate (keyless), or the subject and issuer DN of any other certificate (the leaf of a
+ * Notation JWS or COSE envelope). These are claims the bundle carries; only {@code verify} checks them.
  */
 final class SignerIdentities {
   private SignerIdentities() {}
@@ -98,10 +100,8 @@ final class SignerIdentities {
           if (pt != null) {
             predicates.add(new Predicate(id, pt));
           }
-        } else if (mt.equals("application/jose+json")) {
-          signers.add(notationJws(id, json(blobs, layer)));
-        } else if (mt.equals("application/cose")) {
-          signers.add(new Signer(id, 0, "notation-cose", "unknown", null, null, null, null));
+        } else if (mt.equals(SignatureEnvelope.JWS) || mt.equals(SignatureEnvelope.COSE)) {
+          signers.add(notation(id, mt, layer, blobs));
         }
       } catch (RuntimeException e) {
         signers.add(new Signer(id, 0, formatOf(mt), "unknown", null, null, null, null));
@@ -183,13 +183,21 @@ final class SignerIdentities {
     return new Signer(layer, 0, "sigstore-bundle", "unknown", null, null, null, null);
   }
 
-  /** A Notation JWS envelope: the leaf certificate is {@code header.x5c[0]} (base64 DER). */
-  private static Signer notationJws(String layer, JsonNode env) {
-    JsonNode x5c = env == null ? null : env.path("header").path("x5c");
-    if (x5c == null || !x5c.isArray() || x5c.size() == 0) {
-      return new Signer(layer, 0, "notation-jws", "unknown", null, null, null, null);
+  /**
+   * A Notation envelope (JWS or COSE), parsed by the verifier's own reader but not verified: its leaf
+   * certificate ({@code x5c[0]}, COSE label 33) names the signer.
+   */
+  private static Signer notation(String layer, String mediaType, Descriptor d, Blobs blobs) {
+    String format = mediaType.equals(SignatureEnvelope.JWS) ? "notation-jws" : "notation-cose";
+    try {
+      byte[] bytes = d.size() > CAP ? null : blobs.read(d);
+      if (bytes == null) {
+        return new Signer(layer, 0, format, "unknown", null, null, null, null);
+      }
+      return certificate(layer, format, SignatureEnvelope.parse(mediaType, bytes).leaf());
+    } catch (IOException | NotationCheckException | RuntimeException e) {
+      return new Signer(layer, 0, format, "unknown", null, null, null, null);
     }
-    return certificate(layer, "notation-jws", parseDer(Base64.getDecoder().decode(x5c.get(0).asText())));
   }
 
   /**
