@@ -9,6 +9,7 @@ import dev.airlock.oci.Json;
 import dev.airlock.verify.dsse.Dsse;
 import dev.airlock.verify.keys.PublicKeys;
 import dev.airlock.verify.sigstore.CertificateIdentity;
+import dev.airlock.verify.sigstore.TlogEntryBodies;
 import dev.airlock.verify.sigstore.TrustRoot;
 import dev.sigstore.trustroot.CertificateAuthority;
 import dev.sigstore.trustroot.TransparencyLog;
@@ -70,7 +71,11 @@ public final class CosignSignatureVerifier {
   public static void verifyKeyless(byte[] payload, Map<String, String> annotations, Digest image, TrustRoot root,
       CertificateIdentity identity) {
     byte[] sig = decode(annotations.get(SIGNATURE_ANNOTATION), "signature annotation");
-    verifyCertified(annotations, root, identity, body -> {
+    verifyCertified(annotations, root, identity, (body, bodyBytes, leaf) -> {
+      if (!"hashedrekord".equals(body.path("kind").asText()) || !"0.0.1".equals(body.path("apiVersion").asText())) {
+        throw new VerificationException("the Rekor entry is " + body.path("kind").asText() + " "
+            + body.path("apiVersion").asText() + ", not the hashedrekord 0.0.1 entry of a cosign signature");
+      }
       String hash = body.path("spec").path("data").path("hash").path("value").asText();
       if (!Digest.sha256(payload).hex().equals(hash)) {
         throw new VerificationException("the Rekor entry is not about this payload");
@@ -79,38 +84,58 @@ public final class CosignSignatureVerifier {
       if (!Arrays.equals(decode(logged.path("content").asText(null), "Rekor entry signature"), sig)) {
         throw new VerificationException("the Rekor entry records another signature");
       }
-      return logged.path("publicKey").path("content").asText(null);
+      sameCertificate(logged.path("publicKey").path("content").asText(null), leaf);
     }, key -> PublicKeys.verify(key, payload, sig));
     checkPayload(payload, image);
   }
 
   /**
-   * A keyless cosign {@code .att} layer: {@code envelope} is the DSSE envelope exactly as stored (and as
-   * cosign uploaded it to Rekor as an {@code intoto} v0.0.1 entry, whose body records the sha256 of the
-   * envelope, hence of its signatures, the sha256 of the payload, and the certificate). The certificate's
-   * key must verify a signature over PAE(payloadType, payload). Returns the verified envelope.
+   * A keyless cosign {@code .att} layer: {@code envelope} is the DSSE envelope exactly as stored. cosign
+   * uploads it to Rekor as an {@code intoto} 0.0.1 entry (whose body records the sha256 of this exact
+   * envelope, hence of its signatures, the sha256 of the payload, and the certificate); newer clients
+   * write {@code intoto} 0.0.2 or {@code dsse} 0.0.1 entries, checked as {@link TlogEntryBodies} says. The
+   * certificate's key must verify a signature over PAE(payloadType, payload). Returns the verified envelope.
    */
   public static Dsse verifyKeylessAttestation(byte[] envelope, Map<String, String> annotations, TrustRoot root,
       CertificateIdentity identity) {
     Dsse env = Dsse.fromJson(Json.tree(envelope, "attestation envelope"), "attestation envelope");
-    verifyCertified(annotations, root, identity, body -> {
-      if (!"intoto".equals(body.path("kind").asText()) || !"0.0.1".equals(body.path("apiVersion").asText())) {
-        throw new VerificationException("the Rekor entry is " + body.path("kind").asText() + " "
-            + body.path("apiVersion").asText() + ", not an intoto 0.0.1 attestation entry");
+    verifyCertified(annotations, root, identity, (body, bodyBytes, leaf) -> {
+      String kind = body.path("kind").asText();
+      String version = body.path("apiVersion").asText();
+      if ("intoto".equals(kind) && "0.0.1".equals(version)) {
+        JsonNode content = body.path("spec").path("content");
+        if (!Digest.sha256(envelope).hex().equals(content.path("hash").path("value").asText())
+            || !Digest.sha256(env.payload()).hex().equals(content.path("payloadHash").path("value").asText())) {
+          throw new VerificationException("the Rekor entry is not about this attestation envelope");
+        }
+        sameCertificate(body.path("spec").path("publicKey").asText(null), leaf);
+      } else if ("intoto 0.0.2".equals(kind + " " + version) || "dsse 0.0.1".equals(kind + " " + version)) {
+        TlogEntryBodies.check(kind, version, bodyBytes, new TlogEntryBodies.Content(null, null, env, leaf));
+      } else {
+        throw new VerificationException("the Rekor entry is " + kind + " " + version
+            + ", not an attestation entry (intoto 0.0.1 or 0.0.2, dsse 0.0.1)");
       }
-      JsonNode content = body.path("spec").path("content");
-      if (!Digest.sha256(envelope).hex().equals(content.path("hash").path("value").asText())
-          || !Digest.sha256(env.payload()).hex().equals(content.path("payloadHash").path("value").asText())) {
-        throw new VerificationException("the Rekor entry is not about this attestation envelope");
-      }
-      return body.path("spec").path("publicKey").asText(null);
     }, env::verifiedBy);
     return env;
   }
 
-  /** Checks a Rekor entry body for what it must record; returns the base64 certificate PEM it logs. */
+  /** Checks a Rekor entry body ({@code body} parsed from {@code bodyBytes}) for what it must record, with {@code leaf}. */
   private interface LoggedEntryCheck {
-    String loggedCertificate(JsonNode body);
+    void check(JsonNode body, byte[] bodyBytes, X509Certificate leaf);
+  }
+
+  /** The certificate a Rekor entry logs (base64 of its PEM) must be {@code leaf}. */
+  private static void sameCertificate(String loggedB64Pem, X509Certificate leaf) {
+    byte[] loggedCert = decode(loggedB64Pem, "Rekor entry certificate");
+    java.security.cert.Certificate c;
+    try {
+      c = CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(loggedCert));
+    } catch (java.security.cert.CertificateException e) {
+      throw new VerificationException("the Rekor entry does not record a certificate");
+    }
+    if (!c.equals(leaf)) {
+      throw new VerificationException("the Rekor entry records another certificate");
+    }
   }
 
   /**
@@ -148,17 +173,8 @@ public final class CosignSignatureVerifier {
         throw new VerificationException("the Rekor SignedEntryTimestamp does not verify with the trusted Rekor key");
       }
       // 2. the log entry is about this payload and signature, and this certificate
-      JsonNode body = Json.tree(decode(p.path("body").asText(), "Rekor entry body"), "Rekor entry body");
-      byte[] loggedCert = decode(entryCheck.loggedCertificate(body), "Rekor entry certificate");
-      java.security.cert.Certificate c;
-      try {
-        c = cf.generateCertificate(new ByteArrayInputStream(loggedCert));
-      } catch (java.security.cert.CertificateException e) {
-        throw new VerificationException("the Rekor entry does not record a certificate");
-      }
-      if (!c.equals(leaf)) {
-        throw new VerificationException("the Rekor entry records another certificate");
-      }
+      byte[] bodyBytes = decode(p.path("body").asText(), "Rekor entry body");
+      entryCheck.check(Json.tree(bodyBytes, "Rekor entry body"), bodyBytes, leaf);
       // 3. the certificate chains to a Fulcio CA at the time the entry was logged, and names the identity
       List<X509Certificate> path = new ArrayList<>();
       path.add(leaf);

@@ -58,7 +58,7 @@ public final class SigstoreBundleVerifier {
     } catch (Exception e) {
       throw new VerificationException("keyless verification failed: " + Json.firstLine(e.getMessage()), e);
     }
-    TlogEntryRules.check(Json.tree(bundleJson, "Sigstore bundle"), root, now);
+    TlogEntryRules.check(Json.tree(bundleJson, "Sigstore bundle"), rawDigest(artifactDigest), root, now);
     return bundle.getDsseEnvelope().isPresent()
         ? Statement.parse(bundle.getDsseEnvelope().get().getPayload(), "DSSE payload") : null;
   }

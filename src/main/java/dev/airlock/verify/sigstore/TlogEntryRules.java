@@ -2,13 +2,19 @@ package dev.airlock.verify.sigstore;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.airlock.VerificationException;
+import dev.sigstore.trustroot.TransparencyLog;
 import java.io.ByteArrayInputStream;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.PublicKey;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 
 /**
  * The time rules of the Sigstore client specification for a bundle's transparency log entries, checked
@@ -24,16 +30,37 @@ public final class TlogEntryRules {
 
   private TlogEntryRules() {}
 
-  public static void check(JsonNode bundle, TrustRoot root, Instant now) {
+  /**
+   * Every transparency log entry of {@code bundle}: its log is in {@code root}, its body records the bundle's
+   * content (signature over {@code artifactSha256}, or DSSE envelope) and certificate
+   * ({@link TlogEntryBodies}), its inclusion proof leads to the root hash of a checkpoint signed by that
+   * log's key (or, without one, a v0.1 bundle's inclusion promise is there), and its integrated time obeys
+   * the time rules. A bundle without any entry is refused.
+   */
+  public static void check(JsonNode bundle, byte[] artifactSha256, TrustRoot root, Instant now) {
     X509Certificate leaf = leaf(bundle.path("verificationMaterial"));
     JsonNode entries = bundle.path("verificationMaterial").path("tlogEntries");
+    if (!entries.isArray() || entries.isEmpty()) {
+      throw new VerificationException("the bundle has no transparency log entry");
+    }
+    TlogEntryBodies.Content content = TlogEntryBodies.content(bundle, artifactSha256, leaf);
     for (JsonNode e : entries) {
       String keyId = e.path("logId").path("keyId").asText("");
-      String kind = e.path("kindVersion").path("kind").asText("?") + " " + e.path("kindVersion").path("version").asText("?");
+      String kindName = e.path("kindVersion").path("kind").asText("?");
+      String version = e.path("kindVersion").path("version").asText("?");
+      String kind = kindName + " " + version;
       TrustedRootWindows.Window w = root.windows().tlog(keyId);
       if (w == null) {
         throw new VerificationException("the " + kind + " log entry is in log " + keyId + ", which the trusted root "
             + root.source() + " does not list");
+      }
+      byte[] body = decode(e.path("canonicalizedBody").asText(null), "the " + kind + " log entry's body");
+      TlogEntryBodies.check(kindName, version, body, content);
+      JsonNode proof = e.path("inclusionProof");
+      if (proof.isObject()) {
+        inclusion(proof, body, logKey(root, keyId), kind);
+      } else if (!e.path("inclusionPromise").path("signedEntryTimestamp").isTextual()) {
+        throw new VerificationException("the " + kind + " log entry has neither an inclusion proof nor an inclusion promise");
       }
       long seconds = e.path("integratedTime").asLong(0);
       if (seconds == 0) {
@@ -41,6 +68,63 @@ public final class TlogEntryRules {
       }
       Instant t = Instant.ofEpochSecond(seconds);
       checkTime(t, w, keyId, leaf, now);
+    }
+  }
+
+  /**
+   * The entry's inclusion proof: the RFC 6962 audit path from the leaf hash of {@code body} to the root
+   * hash, and the checkpoint, signed by {@code logKey}, for the same tree size and root hash.
+   */
+  static void inclusion(JsonNode proof, byte[] body, PublicKey logKey, String kind) {
+    long index = number(proof.path("logIndex"), "the " + kind + " inclusion proof's log index");
+    long size = number(proof.path("treeSize"), "the " + kind + " inclusion proof's tree size");
+    byte[] rootHash = decode(proof.path("rootHash").asText(null), "the " + kind + " inclusion proof's root hash");
+    List<byte[]> path = new ArrayList<>();
+    for (JsonNode h : proof.path("hashes")) {
+      path.add(decode(h.asText(null), "a hash of the " + kind + " inclusion proof"));
+    }
+    MerkleProof.verifyInclusion(index, size, MerkleProof.leafHash(body), path, rootHash);
+    Checkpoint cp = Checkpoint.parse(proof.path("checkpoint").path("envelope").asText(null));
+    if (cp.size() != size || !MessageDigest.isEqual(cp.rootHash(), rootHash)) {
+      throw new VerificationException("the " + kind + " inclusion proof's checkpoint is for another tree (size " + cp.size()
+          + ", the proof's " + size + ")");
+    }
+    if (!cp.signedBy(logKey)) {
+      throw new VerificationException("the " + kind + " inclusion proof's checkpoint (" + cp.origin()
+          + ") is not signed by the log's key in the trusted root");
+    }
+  }
+
+  private static PublicKey logKey(TrustRoot root, String keyIdB64) {
+    byte[] id = decode(keyIdB64, "the log id");
+    for (TransparencyLog t : root.sigstore().getTLogs()) {
+      if (MessageDigest.isEqual(t.getLogId().getKeyId(), id)) {
+        try {
+          return t.getPublicKey().toJavaPublicKey();
+        } catch (GeneralSecurityException e) {
+          throw new VerificationException("the trusted root's key of log " + keyIdB64 + " cannot be read: " + e.getMessage());
+        }
+      }
+    }
+    throw new VerificationException("the trusted root " + root.source() + " has no key for log " + keyIdB64);
+  }
+
+  private static long number(JsonNode n, String what) {
+    String s = n.asText("");
+    if (!s.matches("0|[1-9][0-9]{0,18}")) {
+      throw new VerificationException(what + " '" + s + "' is not a number");
+    }
+    return Long.parseLong(s);
+  }
+
+  private static byte[] decode(String b64, String what) {
+    if (b64 == null) {
+      throw new VerificationException(what + " is missing");
+    }
+    try {
+      return Base64.getDecoder().decode(b64);
+    } catch (IllegalArgumentException ex) {
+      throw new VerificationException(what + " is not base64");
     }
   }
 

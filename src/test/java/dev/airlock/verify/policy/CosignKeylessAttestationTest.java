@@ -75,6 +75,28 @@ class CosignKeylessAttestationTest {
     // a hashedrekord entry (a .sig's) does not vouch for an attestation
     Map<String, String> sigEntry = new HashMap<>(sigstore.issue(ID, ISSUER).signCosign(STATEMENT, sigstore));
     assertThatThrownBy(() -> CosignSignatureVerifier.verifyKeylessAttestation(logged.envelope(), sigEntry, root, WHO))
-        .isInstanceOf(VerificationException.class).hasMessageContaining("not an intoto 0.0.1");
+        .isInstanceOf(VerificationException.class).hasMessageContaining("not an attestation entry");
+  }
+
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"intoto 0.0.1", "intoto 0.0.2", "dsse 0.0.1"})
+  void everyAttestationEntryKindIsCheckedAgainstTheEnvelope(String kind) throws Exception {
+    TestSigstore.Leaf leaf = sigstore.issue(ID, ISSUER);
+    TestSigstore.Leaf.Attestation a = leaf.attest(MediaTypes.IN_TOTO, STATEMENT, sigstore, sigstore.rekorKey(), kind);
+    assertThat(CosignSignatureVerifier.verifyKeylessAttestation(a.envelope(), a.annotations(), root, WHO).payload())
+        .isEqualTo(STATEMENT);
+    // the same certificate signs another envelope: the logged entry is not about it
+    TestSigstore.Leaf.Attestation other = leaf.attest(MediaTypes.IN_TOTO, "{}".getBytes(StandardCharsets.UTF_8), sigstore,
+        sigstore.rekorKey(), kind);
+    assertThatThrownBy(() -> CosignSignatureVerifier.verifyKeylessAttestation(other.envelope(), a.annotations(), root, WHO))
+        .isInstanceOf(VerificationException.class).hasMessageContaining(kind.equals("intoto 0.0.1")
+            ? "not about this attestation envelope" : "another payload");
+    // another leaf's entry (other certificate) for the same statement
+    TestSigstore.Leaf.Attestation stranger = sigstore.issue(ID, ISSUER).attest(MediaTypes.IN_TOTO, STATEMENT, sigstore,
+        sigstore.rekorKey(), kind);
+    java.util.Map<String, String> mixed = new HashMap<>(a.annotations());
+    mixed.put(CosignSignatureVerifier.BUNDLE_ANNOTATION, stranger.annotations().get(CosignSignatureVerifier.BUNDLE_ANNOTATION));
+    assertThatThrownBy(() -> CosignSignatureVerifier.verifyKeylessAttestation(a.envelope(), mixed, root, WHO))
+        .isInstanceOf(VerificationException.class);
   }
 }

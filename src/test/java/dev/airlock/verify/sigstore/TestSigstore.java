@@ -156,17 +156,45 @@ public final class TestSigstore {
      * {@code intoto} 0.0.1 entry recording the envelope's and the payload's sha256 and the certificate.
      */
     public Attestation attest(String payloadType, byte[] payload, TestSigstore log, KeyPair setKey) throws Exception {
+      return attest(payloadType, payload, log, setKey, "intoto 0.0.1");
+    }
+
+    /**
+     * As above, logged as an entry of {@code kind}: {@code intoto 0.0.1} as cosign does, {@code intoto 0.0.2}
+     * (signatures base64 twice, as Rekor stores them) or {@code dsse 0.0.1}, as newer clients do.
+     */
+    public Attestation attest(String payloadType, byte[] payload, TestSigstore log, KeyPair setKey, String kind)
+        throws Exception {
       Base64.Encoder b64 = Base64.getEncoder();
       byte[] sig = sign(key.getPrivate(), Dsse.pae(payloadType, payload));
       byte[] envelope = Json.write(new Dsse(payloadType, payload, List.of(new Dsse.Signature("", sig))).toJson());
+      String certPemB64 = b64.encodeToString(pem(cert).getBytes(StandardCharsets.UTF_8));
       ObjectNode body = Json.MAPPER.createObjectNode();
-      body.put("apiVersion", "0.0.1");
-      body.put("kind", "intoto");
+      body.put("apiVersion", kind.split(" ")[1]);
+      body.put("kind", kind.split(" ")[0]);
       ObjectNode spec = body.putObject("spec");
-      ObjectNode content = spec.putObject("content");
-      content.putObject("hash").put("algorithm", "sha256").put("value", Digest.sha256(envelope).hex());
-      content.putObject("payloadHash").put("algorithm", "sha256").put("value", Digest.sha256(payload).hex());
-      spec.put("publicKey", b64.encodeToString(pem(cert).getBytes(StandardCharsets.UTF_8)));
+      switch (kind) {
+        case "intoto 0.0.1" -> {
+          ObjectNode content = spec.putObject("content");
+          content.putObject("hash").put("algorithm", "sha256").put("value", Digest.sha256(envelope).hex());
+          content.putObject("payloadHash").put("algorithm", "sha256").put("value", Digest.sha256(payload).hex());
+          spec.put("publicKey", certPemB64);
+        }
+        case "intoto 0.0.2" -> {
+          ObjectNode content = spec.putObject("content");
+          ObjectNode e = content.putObject("envelope");
+          e.put("payloadType", payloadType);
+          e.putArray("signatures").addObject().put("publicKey", certPemB64).put("sig", b64.encodeToString(b64.encode(sig)));
+          content.putObject("hash").put("algorithm", "sha256").put("value", Digest.sha256(envelope).hex());
+          content.putObject("payloadHash").put("algorithm", "sha256").put("value", Digest.sha256(payload).hex());
+        }
+        case "dsse 0.0.1" -> {
+          spec.putObject("envelopeHash").put("algorithm", "sha256").put("value", Digest.sha256(envelope).hex());
+          spec.putObject("payloadHash").put("algorithm", "sha256").put("value", Digest.sha256(payload).hex());
+          spec.putArray("signatures").addObject().put("signature", b64.encodeToString(sig)).put("verifier", certPemB64);
+        }
+        default -> throw new IllegalArgumentException(kind);
+      }
       return new Attestation(envelope, logged(body, log, setKey));
     }
 
