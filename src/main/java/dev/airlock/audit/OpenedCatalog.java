@@ -34,10 +34,11 @@ public final class OpenedCatalog implements AutoCloseable {
 
   /** Opens the catalog of {@code file}: a bundle tarball (.tar or .tar.zst) or a catalog.db. */
   public static OpenedCatalog open(Path file) throws IOException {
-    if (!Files.isRegularFile(file)) {
+    boolean parts = dev.airlock.bundle.parts.PartSet.isPartSet(file);
+    if (!Files.isRegularFile(file) && !parts) {
       throw new InvalidInputException(file + " does not exist or is not a file");
     }
-    if (isCatalog(file)) {
+    if (!parts && isCatalog(file)) {
       return new OpenedCatalog(file, false, "catalog file " + file.getFileName(), CatalogReader.open(file), null);
     }
     Path beside = Bundler.catalogFor(file);

@@ -131,13 +131,7 @@ public final class BundleArchive {
       }
       return out;
     }
-    TarFile opened;
-    try {
-      opened = new TarFile(bundle);
-    } catch (IOException e) {
-      throw new InvalidInputException(bundle + " is not a tar file: " + e.getMessage());
-    }
-    try (TarFile tf = opened) {
+    try (TarFile tf = tarFile(bundle)) {
       for (TarArchiveEntry e : tf.getEntries()) {
         if (names.contains(e.getName())) {
           try (InputStream in = tf.getInputStream(e)) {
@@ -163,12 +157,7 @@ public final class BundleArchive {
       tar.close();
       throw new InvalidInputException(bundle + " has no entry " + name);
     }
-    TarFile tf;
-    try {
-      tf = new TarFile(bundle);
-    } catch (IOException e) {
-      throw new InvalidInputException(bundle + " is not a tar file: " + e.getMessage());
-    }
+    TarFile tf = tarFile(bundle);
     for (TarArchiveEntry e : tf.getEntries()) {
       if (e.getName().equals(name)) {
         InputStream in = tf.getInputStream(e);
@@ -185,8 +174,21 @@ public final class BundleArchive {
     throw new InvalidInputException(bundle + " has no entry " + name);
   }
 
+  /** A plain tar opened for random access: the file, or the tarball a set of parts makes up (read in place). */
+  private static TarFile tarFile(Path bundle) throws IOException {
+    try {
+      return dev.airlock.bundle.parts.PartSet.isPartSet(bundle)
+          ? new TarFile(dev.airlock.bundle.parts.PartSet.open(bundle)) : new TarFile(bundle);
+    } catch (IOException e) {
+      throw new InvalidInputException(bundle + " is not a tar file: " + e.getMessage());
+    }
+  }
+
   /** Whether the file is one zstd stream (a .tar.zst bundle), by its magic bytes. */
   public static boolean isZstd(Path file) throws IOException {
+    if (dev.airlock.bundle.parts.PartSet.isPartSet(file)) {
+      return false; // parts hold an uncompressed tarball
+    }
     try (InputStream in = Files.newInputStream(file)) {
       byte[] magic = in.readNBytes(4);
       return magic.length == 4 && (magic[0] & 0xff) == 0x28 && (magic[1] & 0xff) == 0xb5

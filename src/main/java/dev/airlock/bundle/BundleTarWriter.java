@@ -136,7 +136,7 @@ public final class BundleTarWriter {
    * The header record(s) of one entry, exactly as commons-compress writes them (a PAX extended header first
    * when the name or size needs one): its tar stream over a byte array, asked only to start the entry.
    */
-  static byte[] header(String name, long size, boolean dir) throws IOException {
+  public static byte[] header(String name, long size, boolean dir) throws IOException {
     java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream(2 * RECORD);
     @SuppressWarnings("resource") // never finished: only the header is wanted
     TarArchiveOutputStream tar = new TarArchiveOutputStream(b, RECORD, StandardCharsets.UTF_8.name());

@@ -77,8 +77,6 @@ public final class TarAssembly {
    */
   public static Result assemble(Path partial, Path journal, Map<Digest, Long> blobs, Function<Digest, Content> content,
       byte[] indexJson, int parallelism, ProgressListener progress) throws IOException {
-    List<Entry> entries = layout(blobs, indexJson);
-    long total = entries.get(entries.size() - 1).end() + 2L * RECORD;
     Map<Digest, long[]> earlier = new HashMap<>();
     Path old = partial.resolveSibling(partial.getFileName() + ".old");
     if (Files.exists(partial) && Files.exists(journal)) {
@@ -88,6 +86,43 @@ public final class TarAssembly {
       Files.deleteIfExists(old);
     }
     Files.deleteIfExists(journal);
+    try (FileChannel out = FileChannel.open(partial, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+            StandardOpenOption.READ, StandardOpenOption.TRUNCATE_EXISTING);
+        FileChannel previous = Files.exists(old) ? FileChannel.open(old, StandardOpenOption.READ) : null) {
+      Result r = assembleInto(out, previous, earlier, journal, blobs, content, indexJson, parallelism, progress, null);
+      Files.deleteIfExists(old);
+      return r;
+    }
+  }
+
+  /** Receives every byte of the tarball once, in order, as the hashing thread reads it back. */
+  @FunctionalInterface
+  public interface ByteSink {
+    void accept(long position, byte[] bytes, int offset, int length);
+  }
+
+  /**
+   * Writes the tarball into {@code out} in place (a set of parts seen as one file), resuming from what an
+   * interrupted run left in it: the blobs its {@code journal} lists at the same offsets are checked where
+   * they are (read and hashed, not copied) and kept; a damaged one is fetched again. {@code sink} (may be
+   * null) sees every byte in order.
+   */
+  public static Result assembleInPlace(FileChannel out, Path journal, Map<Digest, Long> blobs,
+      Function<Digest, Content> content, byte[] indexJson, int parallelism, ProgressListener progress, ByteSink sink)
+      throws IOException {
+    Map<Digest, long[]> earlier = Files.exists(journal) ? readJournal(journal) : new HashMap<>();
+    return assembleInto(out, out, earlier, journal, blobs, content, indexJson, parallelism, progress, sink);
+  }
+
+  private static Result assembleInto(FileChannel out, FileChannel previous, Map<Digest, long[]> earlier, Path journal,
+      Map<Digest, Long> blobs, Function<Digest, Content> content, byte[] indexJson, int parallelism,
+      ProgressListener progress, ByteSink sink) throws IOException {
+    List<Entry> entries = layout(blobs, indexJson);
+    long total = entries.get(entries.size() - 1).end() + 2L * RECORD;
+    if (out.size() < total && previous == out) {
+      throw new IOException("the parts being written hold " + out.size() + " bytes, the bundle needs " + total);
+    }
+    boolean inPlace = previous == out;
     AtomicInteger fetched = new AtomicInteger();
     AtomicLong fetchedBytes = new AtomicLong();
     AtomicInteger reused = new AtomicInteger();
@@ -95,17 +130,16 @@ public final class TarAssembly {
     Map<Digest, long[]> reusable = earlier;
     ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, parallelism), dev.airlock.Futures.daemon("airlock-slot"));
     Thread hasher = null;
-    try (FileChannel out = FileChannel.open(partial, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-            StandardOpenOption.READ, StandardOpenOption.TRUNCATE_EXISTING);
-        FileChannel previous = Files.exists(old) ? FileChannel.open(old, StandardOpenOption.READ) : null;
-        BufferedWriter log = Files.newBufferedWriter(journal, StandardCharsets.UTF_8)) {
+    try (BufferedWriter log = inPlace
+        ? Files.newBufferedWriter(journal, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND)
+        : Files.newBufferedWriter(journal, StandardCharsets.UTF_8)) {
       // the end-of-archive marker first: the hashing thread reads it as soon as the last entry is done
       writeFully(out, ByteBuffer.allocate(2 * RECORD), total - 2L * RECORD);
       MessageDigest md = Digest.Algorithm.SHA256.newMessageDigest();
       Throwable[] hashFailure = new Throwable[1];
       hasher = new Thread(() -> {
         try {
-          hashInOrder(out, entries, total, md);
+          hashInOrder(out, entries, total, md, sink);
         } catch (IOException | RuntimeException e) {
           hashFailure[0] = e;
         } catch (InterruptedException e) {
@@ -138,10 +172,16 @@ public final class TarAssembly {
           slots.add(CompletableFuture.runAsync(() -> {
             try {
               long[] at = reusable.get(e.digest());
-              if (at != null && at[1] == e.size() && previous != null) {
+              boolean kept = false;
+              if (at != null && at[1] == e.size() && previous != null && inPlace && at[0] == e.dataStart()) {
+                kept = checkInPlace(out, e, progress);
+              } else if (at != null && at[1] == e.size() && previous != null && !inPlace) {
                 InputStream in = new ChannelRangeInputStream(previous, at[0], e.size());
                 copyIntoSlot(new VerifyingInputStream(in, e.digest(), e.size(),
                     "blob " + e.digest() + " kept from the interrupted run"), out, e, new byte[BUFFER], progress);
+                kept = true;
+              }
+              if (kept) {
                 reused.incrementAndGet();
                 reusedBytes.addAndGet(e.size());
               } else {
@@ -170,7 +210,6 @@ public final class TarAssembly {
         throw new IOException("hashing the bundle failed: " + hashFailure[0].getMessage(), hashFailure[0]);
       }
       Digest digest = Digest.of(Digest.Algorithm.SHA256, md.digest());
-      Files.deleteIfExists(old);
       return new Result(digest, total, fetched.get(), fetchedBytes.get(), reused.get(), reusedBytes.get());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -181,6 +220,42 @@ public final class TarAssembly {
         hasher.interrupt();
       }
     }
+  }
+
+  /** Whether the blob an interrupted run wrote into this very slot is whole and right (read and hashed where it is). */
+  private static boolean checkInPlace(FileChannel out, Entry e, ProgressListener progress) throws IOException {
+    try (InputStream in = new VerifyingInputStream(new ChannelRangeInputStream(out, e.dataStart(), e.size()), e.digest(),
+        e.size(), "blob " + e.digest() + " kept from the interrupted run")) {
+      byte[] buf = new byte[BUFFER];
+      int n;
+      while ((n = in.read(buf)) >= 0) {
+        progress.bytes(n);
+      }
+    } catch (DigestMismatchException ex) {
+      return false; // damaged or never finished: fetched again
+    }
+    int pad = (int) (e.end() - e.dataStart() - e.size());
+    if (pad > 0) {
+      writeFully(out, ByteBuffer.allocate(pad), e.dataStart() + e.size());
+    }
+    return true;
+  }
+
+  /** Where each blob's data lies in the tarball (tar order), and the tarball's size. */
+  public record Slot(Digest digest, long dataStart, long size) {}
+
+  public record Layout(long size, List<Slot> blobs) {}
+
+  /** The layout {@link #assemble} and {@link BundleTarWriter} write for these blobs and this index. */
+  public static Layout plan(Map<Digest, Long> blobs, byte[] indexJson) throws IOException {
+    List<Entry> entries = layout(blobs, indexJson);
+    List<Slot> slots = new ArrayList<>();
+    for (Entry e : entries) {
+      if (e.digest() != null) {
+        slots.add(new Slot(e.digest(), e.dataStart(), e.size()));
+      }
+    }
+    return new Layout(entries.get(entries.size() - 1).end() + 2L * RECORD, slots);
   }
 
   /** Bundle entries in tar order, with their headers and offsets. */
@@ -228,18 +303,18 @@ public final class TarAssembly {
   }
 
   /** Reads the file back entry by entry, each once it is complete, into {@code md}. */
-  private static void hashInOrder(FileChannel file, List<Entry> entries, long total, MessageDigest md)
+  private static void hashInOrder(FileChannel file, List<Entry> entries, long total, MessageDigest md, ByteSink sink)
       throws IOException, InterruptedException {
     ByteBuffer buf = ByteBuffer.allocate(BUFFER);
     long pos = 0;
     for (Entry e : entries) {
       e.done().await();
-      pos = hashRange(file, pos, e.end(), md, buf);
+      pos = hashRange(file, pos, e.end(), md, buf, sink);
     }
-    hashRange(file, pos, total, md, buf);
+    hashRange(file, pos, total, md, buf, sink);
   }
 
-  private static long hashRange(FileChannel file, long from, long to, MessageDigest md, ByteBuffer buf)
+  private static long hashRange(FileChannel file, long from, long to, MessageDigest md, ByteBuffer buf, ByteSink sink)
       throws IOException {
     long pos = from;
     while (pos < to) {
@@ -249,6 +324,9 @@ public final class TarAssembly {
         throw new IOException("the bundle being written is shorter than its layout at byte " + pos);
       }
       md.update(buf.array(), 0, n);
+      if (sink != null) {
+        sink.accept(pos, buf.array(), 0, n);
+      }
       pos += n;
     }
     return pos;

@@ -19,4 +19,9 @@ public interface BundleSignatureHook {
   record Signature(RawManifest manifest, List<Blob> blobs) {}
 
   Signature sign(Descriptor root, Digest catalog, Digest lock, String name, String created) throws IOException;
+
+  /** Signs part manifests with the same key (bundle --volume-size); null when this signer cannot. */
+  default dev.airlock.bundle.parts.PartWriter.Signer partSigner() {
+    return null;
+  }
 }

@@ -52,9 +52,21 @@ public final class Bundler {
    * without a lock. {@code tufRepo}: a Sigstore TUF repository directory carried as a metadata layer.
    */
   public record Request(BundleSpec spec, Path specDir, Path output, BundleLock lock, boolean zstd, Path workDir,
-      int parallelism, Instant created, Path tufRepo, List<SelfDistribution.Tarball> selfDistributions) {
+      int parallelism, Instant created, Path tufRepo, List<SelfDistribution.Tarball> selfDistributions,
+      long volumeSize) {
     public Request {
       selfDistributions = selfDistributions == null ? List.of() : List.copyOf(selfDistributions);
+    }
+
+    public Request(BundleSpec spec, Path specDir, Path output, BundleLock lock, boolean zstd, Path workDir,
+        int parallelism, Instant created, Path tufRepo, List<SelfDistribution.Tarball> selfDistributions) {
+      this(spec, specDir, output, lock, zstd, workDir, parallelism, created, tufRepo, selfDistributions, 0);
+    }
+
+    /** The same request, written as parts of at most {@code bytes} each (0: one tarball). */
+    public Request withVolumeSize(long bytes) {
+      return new Request(spec, specDir, output, lock, zstd, workDir, parallelism, created, tufRepo, selfDistributions,
+          bytes);
     }
 
     public Request(BundleSpec spec, Path specDir, Path output, BundleLock lock, boolean zstd, Path workDir,
@@ -77,7 +89,7 @@ public final class Bundler {
    */
   public record Result(Path output, Digest digest, long size, Path lockFile, Path catalog, int entries,
       int files, long bytesStored, long bytesReferenced, int blobsFetched, long bytesFetched, int blobsReused,
-      int blobs, int manifests, int blobsMadeHere) {}
+      int blobs, int manifests, int blobsMadeHere, List<Path> parts) {}
 
   private final SourceStores stores;
   private final ChartRepository charts;
@@ -131,6 +143,13 @@ public final class Bundler {
     Path out = req.output().toAbsolutePath().normalize();
     Path workDir = req.workDir() != null ? req.workDir().toAbsolutePath().normalize() : defaultWorkDir(out);
     removeStaleTemps(out);
+    if (req.volumeSize() > 0 && req.zstd()) {
+      throw new dev.airlock.InvalidInputException("--volume-size cannot be combined with --compress zstd yet: each part"
+          + " holds a range of the uncompressed bundle");
+    }
+    if (req.volumeSize() > 0 && signer != null && signer.partSigner() == null) {
+      throw new dev.airlock.InvalidInputException("--volume-size: this signer cannot sign part manifests");
+    }
     boolean freshWork = !Files.exists(workDir);
     long runStart = System.currentTimeMillis();
     LayoutStore work = LayoutStore.openOrCreate(workDir);
@@ -280,55 +299,83 @@ public final class Bundler {
     index.forEach(d -> arr.add(Json.MAPPER.valueToTree(d)));
 
     long stored = files.values().stream().mapToLong(Long::longValue).sum();
-    // the tarball: every file and a header (and padding) of at most 1.5 KiB each, with the index
-    long partial = deferring != null && Files.exists(metaDir.resolve(PARTIAL)) ? Files.size(metaDir.resolve(PARTIAL)) : 0;
-    DiskSpace.require(deferring != null ? metaDir : out.getParent(), stored + 1536L * (files.size() + 4) - partial,
-        "the bundle tarball");
-    Path tmp = deferring != null ? metaDir.resolve(PARTIAL) : AtomicFiles.tempBeside(out);
-    Path catalogTmp = null;
     BundleTarWriter.Result written;
     int fetched = transferredCount;
     int reused = alreadyThere;
     long fetchedBytes = transferredBytes;
-    boolean done = false;
-    try {
-      if (deferring != null) {
-        progress.phase("fetch into the bundle", files.size(), stored);
-        Map<Digest, DeferringStore.Deferred> later = deferring.deferred();
-        TarAssembly.Result a = TarAssembly.assemble(tmp, metaDir.resolve(PARTIAL_JOURNAL), files, d -> {
-          DeferringStore.Deferred x = later.get(d);
-          return x != null ? new TarAssembly.Fetched(x.source())
-              : new TarAssembly.FromFile(work.blobPath(d), work.verifiedHere(d));
-        }, Json.write(indexJson), req.parallelism(), progress);
-        written = new BundleTarWriter.Result(a.digest(), a.size());
-        // blobs an interrupted run had already put into its partial tarball were not fetched again
-        fetched -= a.reused();
-        fetchedBytes -= a.reusedBytes();
-        reused += a.reused();
-      } else {
-        progress.phase("write", files.size(), stored);
-        written = BundleTarWriter.write(tmp, files, work::blobPath, work::verifiedHere, Json.write(indexJson),
-            req.zstd(), progress);
-      }
+    List<Path> parts = List.of();
+    if (req.volumeSize() > 0) {
+      DiskSpace.require(out.getParent(), stored + 1536L * (files.size() + 4), "the bundle's parts");
+      progress.phase("fetch into the parts", files.size(), stored);
+      Map<Digest, DeferringStore.Deferred> later = deferring != null ? deferring.deferred() : Map.of();
+      dev.airlock.bundle.parts.PartWriter.Result pw = dev.airlock.bundle.parts.PartWriter.write(
+          new dev.airlock.bundle.parts.PartWriter.Request(out, req.volumeSize(), files, d -> {
+            DeferringStore.Deferred x = later.get(d);
+            return x != null ? new TarAssembly.Fetched(x.source())
+                : new TarAssembly.FromFile(work.blobPath(d), work.verifiedHere(d));
+          }, Json.write(indexJson), req.parallelism(), spec.name(), rootDesc.digest(), created,
+          signer == null ? null : signer.partSigner(), metaDir), progress);
+      written = new BundleTarWriter.Result(pw.bundleDigest(), pw.bundleSize());
+      fetched -= pw.assembly().reused();
+      fetchedBytes -= pw.assembly().reusedBytes();
+      reused += pw.assembly().reused();
+      parts = pw.parts();
       Path catalogBeside = catalogFor(out);
-      catalogTmp = AtomicFiles.tempBeside(catalogBeside);
-      Files.copy(catalogFile, catalogTmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-      readableByAll(catalogTmp);
-      readableByAll(tmp);
-      AtomicFiles.moveIntoPlace(catalogTmp, catalogBeside);
-      AtomicFiles.moveIntoPlace(tmp, out);
-      done = true;
-    } finally {
-      if (deferring == null || done) {
-        Files.deleteIfExists(tmp); // a partial tarball in the working directory stays for the next run
-      }
-      if (catalogTmp != null) {
+      Path catalogTmp = AtomicFiles.tempBeside(catalogBeside);
+      try {
+        Files.copy(catalogFile, catalogTmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        readableByAll(catalogTmp);
+        AtomicFiles.moveIntoPlace(catalogTmp, catalogBeside);
+      } finally {
         Files.deleteIfExists(catalogTmp);
       }
+    } else {
+      // the tarball: every file and a header (and padding) of at most 1.5 KiB each, with the index
+      long partial = deferring != null && Files.exists(metaDir.resolve(PARTIAL)) ? Files.size(metaDir.resolve(PARTIAL)) : 0;
+      DiskSpace.require(deferring != null ? metaDir : out.getParent(), stored + 1536L * (files.size() + 4) - partial,
+          "the bundle tarball");
+      Path tmp = deferring != null ? metaDir.resolve(PARTIAL) : AtomicFiles.tempBeside(out);
+      Path catalogTmp = null;
+      boolean done = false;
+      try {
+        if (deferring != null) {
+          progress.phase("fetch into the bundle", files.size(), stored);
+          Map<Digest, DeferringStore.Deferred> later = deferring.deferred();
+          TarAssembly.Result a = TarAssembly.assemble(tmp, metaDir.resolve(PARTIAL_JOURNAL), files, d -> {
+            DeferringStore.Deferred x = later.get(d);
+            return x != null ? new TarAssembly.Fetched(x.source())
+                : new TarAssembly.FromFile(work.blobPath(d), work.verifiedHere(d));
+          }, Json.write(indexJson), req.parallelism(), progress);
+          written = new BundleTarWriter.Result(a.digest(), a.size());
+          // blobs an interrupted run had already put into its partial tarball were not fetched again
+          fetched -= a.reused();
+          fetchedBytes -= a.reusedBytes();
+          reused += a.reused();
+        } else {
+          progress.phase("write", files.size(), stored);
+          written = BundleTarWriter.write(tmp, files, work::blobPath, work::verifiedHere, Json.write(indexJson),
+              req.zstd(), progress);
+        }
+        Path catalogBeside = catalogFor(out);
+        catalogTmp = AtomicFiles.tempBeside(catalogBeside);
+        Files.copy(catalogFile, catalogTmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        readableByAll(catalogTmp);
+        readableByAll(tmp);
+        AtomicFiles.moveIntoPlace(catalogTmp, catalogBeside);
+        AtomicFiles.moveIntoPlace(tmp, out);
+        done = true;
+      } finally {
+        if (deferring == null || done) {
+          Files.deleteIfExists(tmp); // a partial tarball in the working directory stays for the next run
+        }
+        if (catalogTmp != null) {
+          Files.deleteIfExists(catalogTmp);
+        }
+      }
+      Path sums = out.resolveSibling(out.getFileName() + ".sha256");
+      AtomicFiles.write(sums, (written.digest().hex() + "  " + out.getFileName() + "\n").getBytes(StandardCharsets.UTF_8));
+      readableByAll(sums);
     }
-    Path sums = out.resolveSibling(out.getFileName() + ".sha256");
-    AtomicFiles.write(sums, (written.digest().hex() + "  " + out.getFileName() + "\n").getBytes(StandardCharsets.UTF_8));
-    readableByAll(sums);
     if (req.workDir() == null) {
       deleteTree(workDir); // a directory the user named is theirs: it stays, as a cache for the next bundle
     }
@@ -336,7 +383,8 @@ public final class Bundler {
         .flatMap(m -> m.blobs().stream()).mapToLong(Descriptor::size).sum();
     long storedBlobs = content.blobs.values().stream().mapToLong(Descriptor::size).sum();
     return new Result(out, written.digest(), written.size(), lockFile, catalogFor(out), entries.size(), files.size(),
-        storedBlobs, referenced, fetched, fetchedBytes, reused, content.blobs.size(), content.manifests.size(), madeHere);
+        storedBlobs, referenced, fetched, fetchedBytes, reused, content.blobs.size(), content.manifests.size(), madeHere,
+        parts);
   }
 
   /** The TUF repository as the deterministic tar {@link TufRepoArchive} writes, stored as a blob. */

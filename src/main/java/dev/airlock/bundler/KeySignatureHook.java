@@ -26,4 +26,10 @@ public final class KeySignatureHook implements BundleSignatureHook {
     return new Signature(m, List.of(new Blob(layer, sigstore),
         new Blob(BundleSigner.EMPTY_DESCRIPTOR, BundleSigner.EMPTY_CONFIG)));
   }
+
+  @Override
+  public dev.airlock.bundle.parts.PartWriter.Signer partSigner() {
+    String keyId = dev.airlock.verify.keys.PublicKeys.keyId(key.publicKey());
+    return pae -> new dev.airlock.verify.dsse.Dsse.Signature(keyId, key.sign(pae));
+  }
 }

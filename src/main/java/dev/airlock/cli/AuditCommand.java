@@ -119,7 +119,7 @@ final class AuditCommand implements Callable<Integer> {
   }
 
   private int auditBundle(Path bundlePath) throws Exception {
-    if (!Files.isRegularFile(bundlePath)) {
+    if (!Files.isRegularFile(bundlePath) && !dev.airlock.bundle.parts.PartSet.isPartSet(bundlePath)) {
       throw new InvalidInputException("bundle " + bundlePath + " does not exist");
     }
     Path beside = Bundler.catalogFor(bundlePath);

@@ -66,6 +66,11 @@ final class BundleCommand implements Callable<Integer> {
       + " carries, one per platform (repeatable; implies --include-self).")
   List<Path> selfTarballs = new ArrayList<>();
 
+  @Option(names = "--volume-size", paramLabel = "SIZE", description = "Cut the bundle into parts of at most SIZE"
+      + " bytes each (4.7G, 4GiB, 700M; presets dvd, dvd-dl, bd25, bd50): BUNDLE-STEM.part-001-of-NNN.tar ...,"
+      + " each verifiable alone. See docs/bundle-format.md, \"Parts\".")
+  String volumeSize;
+
   @Mixin RegistryOptionsMixin registry;
 
   @Override
@@ -79,6 +84,7 @@ final class BundleCommand implements Callable<Integer> {
     if (tufRepo != null && !java.nio.file.Files.isDirectory(tufRepo)) { // before any fetch, not after
       throw new InvalidInputException("--tuf-repo " + tufRepo + " is not a directory");
     }
+    long volume = volumeSize == null ? 0 : dev.airlock.bundle.parts.VolumeSize.parse(volumeSize);
     List<SelfDistribution.Tarball> self = selfDistributions(); // before any fetch, not after
     BundleSpec bundleSpec = SpecReader.read(specFile);
     BundleLock bundleLock = lock == null ? null : BundleLock.read(lock);
@@ -96,7 +102,8 @@ final class BundleCommand implements Callable<Integer> {
       Bundler bundler = new Bundler(stores, new ChartRepository(), signer == null ? null : new KeySignatureHook(signer),
           progress, Main.version());
       r = bundler.bundle(new Bundler.Request(bundleSpec, specDir, output, bundleLock, compress.equals("zstd"), work,
-          jobs, Bundler.createdFromEnvironment(System.getenv("SOURCE_DATE_EPOCH")), tufRepo, self));
+          jobs, Bundler.createdFromEnvironment(System.getenv("SOURCE_DATE_EPOCH")), tufRepo, self)
+          .withVolumeSize(volume));
     } catch (Exception e) {
       progress.finish();
       if (work == null && java.nio.file.Files.isDirectory(workDir)) {
@@ -107,9 +114,20 @@ final class BundleCommand implements Callable<Integer> {
     } finally {
       progress.finish();
     }
-    out.println("bundle:  " + r.output());
-    out.println("sha256:  " + r.digest().hex());
-    out.println("size:    " + r.size() + " bytes (" + TerminalProgress.human(r.size()) + ")");
+    if (r.parts().isEmpty()) {
+      out.println("bundle:  " + r.output());
+      out.println("sha256:  " + r.digest().hex());
+      out.println("size:    " + r.size() + " bytes (" + TerminalProgress.human(r.size()) + ")");
+    } else {
+      out.println("parts:   " + r.parts().size() + " of at most " + volume + " bytes (" + TerminalProgress.human(volume)
+          + ") each, in " + r.parts().get(0).getParent());
+      for (Path p : r.parts()) {
+        out.println("         " + p.getFileName() + "  " + java.nio.file.Files.size(p) + " bytes");
+      }
+      out.println("sha256:  " + r.digest().hex() + " (the bundle tarball the parts make up; " + output.getFileName()
+          + ".sha256 lists each part's)");
+      out.println("size:    " + r.size() + " bytes (" + TerminalProgress.human(r.size()) + ")");
+    }
     // "blobs stored" as audit counts them: every manifest, config and layer of the content, each once
     out.println("content: " + r.entries() + " entries, " + (r.blobs() + r.manifests()) + " blobs stored (" + r.manifests()
         + " manifests, " + r.blobs() + " configs and layers; " + r.files() + " files with the bundle's own metadata)");

@@ -63,6 +63,10 @@ final class VerifyCommand implements Callable<Integer> {
   @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "table", description = "table or json.")
   String output;
 
+  @Option(names = "--this-part", description = "With a part (bundle --volume-size): verify this part alone, even"
+      + " the first (a part other than the first is always verified alone; a directory or the first part: the set).")
+  boolean thisPart;
+
   @Override
   public Integer call() throws Exception {
     if (!"table".equals(output) && !"text".equals(output) && !"json".equals(output)) {
@@ -79,8 +83,17 @@ final class VerifyCommand implements Callable<Integer> {
     if (loaded.policy() != null) {
       opts = opts.withPolicy(loaded.policy(), loaded.dir());
     }
-    VerificationReport report = OfflineVerifier.verify(bundle, opts);
     PrintWriter out = spec.commandLine().getOut();
+    if (dev.airlock.bundle.parts.PartSet.isPartSet(bundle)) {
+      PartsVerification parts = new PartsVerification(out, spec.commandLine().getErr(), "json".equals(output));
+      Integer early = parts.verify(bundle, pks, allowUnsigned, thisPart);
+      if (early != null) {
+        return early;
+      }
+    } else if (thisPart) {
+      throw new dev.airlock.InvalidInputException("--this-part: " + bundle + " is not a part");
+    }
+    VerificationReport report = OfflineVerifier.verify(bundle, opts);
     if ("json".equals(output)) {
       out.println(Json.MAPPER.writer().with(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
     } else {

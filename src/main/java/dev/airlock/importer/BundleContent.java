@@ -23,11 +23,11 @@ public record BundleContent(Path path, ContentStore store, List<Descriptor> entr
 
   /** Opens a bundle tarball or a bundle layout directory. */
   public static BundleContent open(Path path) throws IOException {
-    if (Files.isDirectory(path)) {
+    if (Files.isDirectory(path) && !dev.airlock.bundle.parts.PartSet.isPartSet(path)) {
       LayoutStore store = LayoutStore.open(path);
       return of(path, store, store.index());
     }
-    if (Files.isRegularFile(path)) {
+    if (Files.isRegularFile(path) || dev.airlock.bundle.parts.PartSet.isPartSet(path)) { // a tarball, or a set of parts
       TarLayoutStore store = TarLayoutStore.open(path);
       try {
         return of(path, store, store.index());

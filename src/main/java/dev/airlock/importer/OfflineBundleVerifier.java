@@ -22,7 +22,7 @@ import java.util.stream.Collectors;
 public final class OfflineBundleVerifier implements BundleVerifier {
   @Override
   public Outcome verify(BundleContent bundle, Request request) throws IOException {
-    if (!Files.isRegularFile(bundle.path())) {
+    if (!Files.isRegularFile(bundle.path()) && !dev.airlock.bundle.parts.PartSet.isPartSet(bundle.path())) {
       return new IntegrityVerifier().verify(bundle, request);
     }
     List<PublicKey> keys = new ArrayList<>();

@@ -58,10 +58,10 @@ public interface ServedContent extends Closeable {
    * @throws InvalidInputException when {@code path} is neither
    */
   static ServedContent open(Path path) throws IOException {
-    if (Files.isDirectory(path)) {
+    if (Files.isDirectory(path) && !dev.airlock.bundle.parts.PartSet.isPartSet(path)) {
       return layout(LayoutStore.open(path));
     }
-    if (Files.isRegularFile(path)) {
+    if (Files.isRegularFile(path) || dev.airlock.bundle.parts.PartSet.isPartSet(path)) { // a tarball, or a set of parts read in place
       return BundleTarballs.served(path);
     }
     throw new InvalidInputException(path + " does not exist (expected a bundle tarball or an OCI layout directory)");

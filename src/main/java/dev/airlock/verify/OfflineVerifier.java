@@ -43,7 +43,7 @@ public final class OfflineVerifier {
   private OfflineVerifier() {}
 
   public static VerificationReport verify(Path bundle, VerifyOptions options) throws IOException {
-    if (!Files.isRegularFile(bundle)) {
+    if (!Files.isRegularFile(bundle) && !dev.airlock.bundle.parts.PartSet.isPartSet(bundle)) {
       throw new InvalidInputException("bundle " + bundle + " does not exist or is not a file");
     }
     List<VerificationReport.Check> checks = new ArrayList<>();

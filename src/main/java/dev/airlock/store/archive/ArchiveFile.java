@@ -39,6 +39,10 @@ public final class ArchiveFile implements Closeable {
 
   public static ArchiveFile open(Path file) throws IOException {
     Path p = file.toAbsolutePath().normalize();
+    if (dev.airlock.bundle.parts.PartSet.isPartSet(p)) {
+      // a set of parts (bundle --volume-size): the tarball they make up, read in place across them
+      return new ArchiveFile(p, p, Compression.NONE, dev.airlock.bundle.parts.PartSet.open(p));
+    }
     if (Files.isDirectory(p)) {
       throw new InvalidInputException(p + " is a directory, expected a tar file");
     }

@@ -2,6 +2,7 @@ package dev.airlock.verify.integrity;
 
 import com.github.luben.zstd.ZstdInputStream;
 import dev.airlock.VerificationException;
+import dev.airlock.bundle.parts.PartSet;
 import dev.airlock.oci.Digest;
 import dev.airlock.oci.Json;
 import dev.airlock.store.LayoutStore;
@@ -68,10 +69,12 @@ public final class BundleTarScanner {
       Files.createDirectories(spool.resolve("blobs/sha256"));
       Files.createDirectories(spool.resolve("blobs/sha512"));
       try {
-        if (threads > 0 && Files.isRegularFile(bundle) && !startsWith(bundle, ZSTD_MAGIC)) {
+        boolean parts = PartSet.isPartSet(bundle);
+        if (threads > 0 && (parts || Files.isRegularFile(bundle) && !startsWith(bundle, ZSTD_MAGIC))) {
           scanFile(result, threads, deferFrom);
         } else {
-          try (InputStream raw = new BufferedInputStream(Files.newInputStream(bundle), 1 << 16)) {
+          try (InputStream raw = new BufferedInputStream(parts ? java.nio.channels.Channels.newInputStream(
+              PartSet.open(bundle)) : Files.newInputStream(bundle), 1 << 16)) {
             scanStream(result, raw);
           }
         }
@@ -115,7 +118,9 @@ public final class BundleTarScanner {
 
   /** Headers first, then every blob hashed with positional reads on up to {@code threads} threads. */
   private static void scanFile(BundleScan r, int threads, long deferFrom) throws IOException {
-    try (FileChannel ch = FileChannel.open(r.bundle, StandardOpenOption.READ)) {
+    // a set of parts (bundle --volume-size) is read as the one tarball it makes up, in place
+    try (FileChannel ch = PartSet.isPartSet(r.bundle) ? PartSet.open(r.bundle)
+        : FileChannel.open(r.bundle, StandardOpenOption.READ)) {
       long fileSize = ch.size();
       List<TarArchiveEntry> blobEntries = new ArrayList<>();
       List<Digest> digests = new ArrayList<>();

@@ -1,0 +1,141 @@
+package dev.airlock.bundle.parts;
+
+import dev.airlock.AirlockException;
+import dev.airlock.oci.Digest;
+import dev.airlock.verify.keys.PublicKeys;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.PublicKey;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Verifies one part alone: its manifest's signature (with the pinned keys), then every byte it holds
+ * against the manifest: the sha256 of its range of the bundle and of each chunk of a blob split across
+ * its edges. Nothing else of the set is needed.
+ */
+public final class PartCheck {
+  private PartCheck() {}
+
+  /** The outcome: the part (null when unreadable), what held, and what failed (empty when it verified). */
+  public record Report(Path file, PartFile part, List<String> passed, List<String> failures) {
+    public boolean ok() {
+      return failures.isEmpty();
+    }
+
+    public PartManifest manifest() {
+      return part == null ? null : part.manifest();
+    }
+  }
+
+  /**
+   * @param keys pinned public keys; empty: the signature is not checked, which only {@code allowUnsigned} accepts
+   */
+  public static Report check(Path file, List<PublicKey> keys, boolean allowUnsigned) {
+    List<String> passed = new ArrayList<>();
+    List<String> failures = new ArrayList<>();
+    PartFile part;
+    try {
+      part = PartFile.open(file);
+    } catch (AirlockException | IOException e) {
+      failures.add("not a readable part: " + dev.airlock.oci.Json.firstLine(e.getMessage()));
+      return new Report(file, null, passed, failures);
+    }
+    PartManifest m = part.manifest();
+    signature(part, keys, allowUnsigned, passed, failures);
+    try {
+      data(part, passed, failures);
+    } catch (IOException e) {
+      failures.add("reading its data failed: " + e.getMessage());
+    }
+    return new Report(file, part, passed, failures);
+  }
+
+  private static void signature(PartFile part, List<PublicKey> keys, boolean allowUnsigned, List<String> passed,
+      List<String> failures) {
+    boolean signed = !part.signed().envelope().signatures().isEmpty();
+    if (keys.isEmpty()) {
+      if (allowUnsigned) {
+        passed.add(signed ? "manifest signed, not checked: no --key (allowed by --allow-unsigned)"
+            : "manifest unsigned (allowed by --allow-unsigned)");
+      } else {
+        failures.add(signed ? "the part manifest's signature cannot be checked without --key (or --allow-unsigned)"
+            : "the part manifest is unsigned (--allow-unsigned to accept)");
+      }
+      return;
+    }
+    for (PublicKey k : keys) {
+      if (part.signed().envelope().verifiedBy(k)) {
+        passed.add("manifest signed by key " + PublicKeys.keyId(k).substring(0, 12));
+        return;
+      }
+    }
+    failures.add(signed ? "the part manifest's signature does not verify with the given key(s)"
+        : "the part manifest is unsigned");
+  }
+
+  /** One pass over the data: the range's sha256 and each chunk's. */
+  private static void data(PartFile part, List<String> passed, List<String> failures) throws IOException {
+    PartManifest m = part.manifest();
+    List<PartManifest.Chunk> chunks = m.chunks();
+    MessageDigest all = Digest.Algorithm.SHA256.newMessageDigest();
+    MessageDigest[] each = new MessageDigest[chunks.size()];
+    for (int i = 0; i < each.length; i++) {
+      each[i] = Digest.Algorithm.SHA256.newMessageDigest();
+    }
+    long base = m.data().offset();
+    try (FileChannel ch = FileChannel.open(part.path(), StandardOpenOption.READ)) {
+      ByteBuffer buf = ByteBuffer.allocate(1 << 20);
+      long pos = 0;
+      while (pos < part.dataSize()) {
+        buf.clear().limit((int) Math.min(buf.capacity(), part.dataSize() - pos));
+        int n = ch.read(buf, part.dataOffset() + pos);
+        if (n <= 0) {
+          break;
+        }
+        all.update(buf.array(), 0, n);
+        long from = base + pos;
+        long to = from + n;
+        for (int i = 0; i < chunks.size(); i++) {
+          PartManifest.Chunk c = chunks.get(i);
+          long s = Math.max(from, c.at());
+          long e = Math.min(to, c.at() + c.size());
+          if (e > s) {
+            each[i].update(buf.array(), (int) (s - from), (int) (e - s));
+          }
+        }
+        pos += n;
+      }
+    }
+    Digest got = Digest.of(Digest.Algorithm.SHA256, all.digest());
+    if (!got.equals(m.data().digest())) {
+      failures.add("its data (bytes " + m.data().offset() + "-" + (m.data().end() - 1) + " of the bundle) has sha256 "
+          + got.hex() + ", the manifest says " + m.data().digest().hex());
+    } else {
+      passed.add(m.data().size() + " bytes (bundle bytes " + m.data().offset() + "-" + (m.data().end() - 1)
+          + ") match sha256 " + m.data().digest().shortForm());
+    }
+    int bad = 0;
+    for (int i = 0; i < chunks.size(); i++) {
+      PartManifest.Chunk c = chunks.get(i);
+      Digest d = Digest.of(Digest.Algorithm.SHA256, each[i].digest());
+      if (!d.equals(c.digest())) {
+        bad++;
+        failures.add("chunk of blob " + c.blob().shortForm() + " (blob bytes " + c.blobOffset() + "-"
+            + (c.blobOffset() + c.size() - 1) + ") has sha256 " + d.hex() + ", the manifest says " + c.digest().hex());
+      }
+    }
+    if (!chunks.isEmpty() && bad == 0) {
+      StringBuilder b = new StringBuilder(chunks.size() + " chunk(s) of blobs split across parts match:");
+      for (PartManifest.Chunk c : chunks) {
+        b.append(' ').append(c.blob().shortForm()).append(" bytes ").append(c.blobOffset()).append('-')
+            .append(c.blobOffset() + c.size() - 1).append(" of ").append(c.blobSize()).append(';');
+      }
+      passed.add(b.substring(0, b.length() - 1));
+    }
+  }
+}

@@ -1,0 +1,246 @@
+package dev.airlock.bundle.parts;
+
+import dev.airlock.AirlockException;
+import dev.airlock.InvalidInputException;
+import dev.airlock.NotFoundException;
+import dev.airlock.oci.Digest;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.PublicKey;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * A set of parts: found from a directory, or from any one part with the others beside it (same stem).
+ * {@link #check} verifies every part alone and names the part numbers missing, corrupted or from another
+ * bundle; {@link #open} reads the set as the one bundle tarball it makes up ({@link PartedChannel}), for
+ * verify, import, serve, audit and inspect, without reassembling anything on disk.
+ */
+public final class PartSet {
+  private PartSet() {}
+
+  /** Whether {@code path} names a set of parts: a part file, or a directory holding part files. */
+  public static boolean isPartSet(Path path) {
+    if (Files.isDirectory(path)) {
+      try {
+        return !candidates(path).isEmpty();
+      } catch (IOException e) {
+        return false;
+      }
+    }
+    return PartFile.looksLikePart(path);
+  }
+
+  /** The files that may be parts of the set {@code path} names, sorted by name. */
+  public static List<Path> candidates(Path path) throws IOException {
+    Path p = path.toAbsolutePath().normalize();
+    List<Path> out = new ArrayList<>();
+    if (Files.isDirectory(p)) {
+      try (DirectoryStream<Path> s = Files.newDirectoryStream(p)) {
+        for (Path f : s) {
+          if (Files.isRegularFile(f) && (PartFormat.parseName(f.getFileName().toString()) != null
+              || f.getFileName().toString().endsWith(".tar") && PartFile.looksLikePart(f))) {
+            out.add(f);
+          }
+        }
+      }
+    } else {
+      PartFormat.Name name = PartFormat.parseName(p.getFileName().toString());
+      out.add(p);
+      if (name != null && p.getParent() != null) {
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(p.getParent())) {
+          for (Path f : s) {
+            PartFormat.Name other = PartFormat.parseName(f.getFileName().toString());
+            if (!f.equals(p) && other != null && other.stem().equals(name.stem()) && Files.isRegularFile(f)) {
+              out.add(f);
+            }
+          }
+        }
+      }
+    }
+    out.sort(null);
+    return out;
+  }
+
+  /** What a check of the whole set found. */
+  public record SetReport(String bundleName, Digest root, int parts, List<PartCheck.Report> reports,
+      SortedSet<Integer> missing, SortedMap<Integer, String> corrupted, List<String> foreign) {
+    public boolean ok() {
+      return missing.isEmpty() && corrupted.isEmpty() && foreign.isEmpty() && parts > 0;
+    }
+
+    /** One line naming what to re-burn: "missing parts 3; corrupted parts 2 (...); from another bundle: ...". */
+    public String problems() {
+      List<String> out = new ArrayList<>();
+      if (!missing.isEmpty()) {
+        out.add("missing part" + (missing.size() > 1 ? "s " : " ") + join(missing));
+      }
+      if (!corrupted.isEmpty()) {
+        List<String> c = new ArrayList<>();
+        corrupted.forEach((k, v) -> c.add(k + " (" + v + ")"));
+        out.add("corrupted part" + (corrupted.size() > 1 ? "s " : " ") + String.join(", ", c));
+      }
+      if (!foreign.isEmpty()) {
+        out.add("from another bundle: " + String.join(", ", foreign));
+      }
+      return String.join("; ", out);
+    }
+
+    private static String join(SortedSet<Integer> s) {
+      return String.join(", ", s.stream().map(String::valueOf).toList());
+    }
+  }
+
+  /** A set's identity: the bundle it makes up and how it was cut. */
+  private static String identity(PartManifest m) {
+    return m.bundleRoot() + " " + m.bundleDigest() + " " + m.parts() + " " + m.volumeSize();
+  }
+
+  /** Verifies every part of the set alone, and names what is missing, corrupted or foreign. */
+  public static SetReport check(Path path, List<PublicKey> keys, boolean allowUnsigned) throws IOException {
+    List<Path> files = candidates(path);
+    if (files.isEmpty()) {
+      throw new NotFoundException("no part files (NAME.part-NNN-of-NNN.tar) in " + path);
+    }
+    List<PartCheck.Report> reports = new ArrayList<>();
+    for (Path f : files) {
+      reports.add(PartCheck.check(f, keys, allowUnsigned));
+    }
+    PartManifest ref = reference(reports.stream().map(PartCheck.Report::manifest).toList(),
+        Files.isDirectory(path) ? null : path.toAbsolutePath().normalize(), files);
+    SortedSet<Integer> good = new TreeSet<>();
+    SortedMap<Integer, String> corrupted = new TreeMap<>();
+    List<String> foreign = new ArrayList<>();
+    for (PartCheck.Report r : reports) {
+      PartManifest m = r.manifest();
+      String file = r.file().getFileName().toString();
+      if (m == null) {
+        PartFormat.Name n = PartFormat.parseName(file);
+        if (ref != null && n != null && n.part() >= 1 && n.part() <= ref.parts()) {
+          corrupted.merge(n.part(), file + ": " + r.failures().get(0), (a, b) -> a);
+        } else {
+          foreign.add(file + " (" + r.failures().get(0) + ")");
+        }
+      } else if (ref == null || !identity(m).equals(identity(ref))) {
+        foreign.add(file + " (" + m.describe() + ")");
+      } else if (r.ok()) {
+        good.add(m.part());
+      } else {
+        corrupted.merge(m.part(), file + ": " + String.join("; ", r.failures()), (a, b) -> a);
+      }
+    }
+    good.forEach(corrupted::remove); // a good copy of a part beside a bad one: the set is whole
+    SortedSet<Integer> missing = new TreeSet<>();
+    if (ref != null) {
+      for (int i = 1; i <= ref.parts(); i++) {
+        if (!good.contains(i) && !corrupted.containsKey(i)) {
+          missing.add(i);
+        }
+      }
+    }
+    return new SetReport(ref == null ? null : ref.bundleName(), ref == null ? null : ref.bundleRoot(),
+        ref == null ? 0 : ref.parts(), reports, missing, corrupted, foreign);
+  }
+
+  /**
+   * The set's bundle: the identity most readable manifests share; on a tie, that of the part named (when one
+   * was), else of the first file.
+   */
+  private static PartManifest reference(List<PartManifest> manifests, Path named, List<Path> files) {
+    Map<String, Integer> count = new HashMap<>();
+    Map<String, PartManifest> first = new LinkedHashMap<>();
+    PartManifest namedOne = null;
+    for (int i = 0; i < manifests.size(); i++) {
+      PartManifest m = manifests.get(i);
+      if (m == null) {
+        continue;
+      }
+      count.merge(identity(m), 1, Integer::sum);
+      first.putIfAbsent(identity(m), m);
+      if (files.get(i).equals(named)) {
+        namedOne = m;
+      }
+    }
+    if (first.isEmpty()) {
+      return null;
+    }
+    int best = count.values().stream().max(Integer::compare).orElse(0);
+    if (namedOne != null && count.get(identity(namedOne)) == best) {
+      return namedOne;
+    }
+    for (PartManifest m : first.values()) {
+      if (count.get(identity(m)) == best) {
+        return m;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Opens the set as the bundle tarball it makes up. Manifests are read and must agree (the bytes are
+   * checked by whoever reads them: every blob against its digest); a missing part, or parts of two
+   * bundles, is a one-line error naming them.
+   */
+  public static PartedChannel open(Path path) throws IOException {
+    List<Path> files = candidates(path);
+    List<PartFile> opened = new ArrayList<>();
+    List<PartManifest> manifests = new ArrayList<>();
+    for (Path f : files) {
+      try {
+        PartFile pf = PartFile.open(f);
+        opened.add(pf);
+        manifests.add(pf.manifest());
+      } catch (AirlockException e) {
+        opened.add(null);
+        manifests.add(null);
+      }
+    }
+    PartManifest ref = reference(manifests, Files.isDirectory(path) ? null : path.toAbsolutePath().normalize(), files);
+    if (ref == null) {
+      throw new InvalidInputException(path + " holds no readable airlock part");
+    }
+    PartFile[] byNumber = new PartFile[ref.parts()];
+    for (PartFile pf : opened) {
+      if (pf != null && identity(pf.manifest()).equals(identity(ref)) && byNumber[pf.manifest().part() - 1] == null) {
+        byNumber[pf.manifest().part() - 1] = pf;
+      }
+    }
+    SortedSet<Integer> missing = new TreeSet<>();
+    for (int i = 0; i < byNumber.length; i++) {
+      if (byNumber[i] == null) {
+        missing.add(i + 1);
+      }
+    }
+    if (!missing.isEmpty()) {
+      throw new InvalidInputException(path + ": bundle '" + ref.bundleName() + "' is cut into " + ref.parts()
+          + " parts and part" + (missing.size() > 1 ? "s " : " ")
+          + String.join(", ", missing.stream().map(String::valueOf).toList()) + (missing.size() > 1 ? " are" : " is")
+          + " missing or unreadable (airlock verify " + path + " names what to re-burn)");
+    }
+    List<PartedChannel.Segment> segments = new ArrayList<>();
+    try {
+      for (PartFile pf : byNumber) {
+        FileChannel ch = FileChannel.open(pf.path(), StandardOpenOption.READ);
+        segments.add(new PartedChannel.Segment(ch, pf.dataOffset(), pf.manifest().data().offset(),
+            pf.manifest().data().size()));
+      }
+      return new PartedChannel(segments, false);
+    } catch (IOException | RuntimeException e) {
+      for (PartedChannel.Segment s : segments) {
+        s.file().close();
+      }
+      throw e;
+    }
+  }
+}
