@@ -53,20 +53,27 @@ public final class Bundler {
    */
   public record Request(BundleSpec spec, Path specDir, Path output, BundleLock lock, boolean zstd, Path workDir,
       int parallelism, Instant created, Path tufRepo, List<SelfDistribution.Tarball> selfDistributions,
-      long volumeSize) {
+      long volumeSize, java.util.SortedSet<Integer> onlyParts) {
     public Request {
+      onlyParts = onlyParts == null ? new java.util.TreeSet<>() : new java.util.TreeSet<>(onlyParts);
       selfDistributions = selfDistributions == null ? List.of() : List.copyOf(selfDistributions);
     }
 
     public Request(BundleSpec spec, Path specDir, Path output, BundleLock lock, boolean zstd, Path workDir,
         int parallelism, Instant created, Path tufRepo, List<SelfDistribution.Tarball> selfDistributions) {
-      this(spec, specDir, output, lock, zstd, workDir, parallelism, created, tufRepo, selfDistributions, 0);
+      this(spec, specDir, output, lock, zstd, workDir, parallelism, created, tufRepo, selfDistributions, 0, null);
     }
 
     /** The same request, written as parts of at most {@code bytes} each (0: one tarball). */
     public Request withVolumeSize(long bytes) {
       return new Request(spec, specDir, output, lock, zstd, workDir, parallelism, created, tufRepo, selfDistributions,
-          bytes);
+          bytes, onlyParts);
+    }
+
+    /** The same request, putting in place only these part numbers (bundle --only-parts). */
+    public Request withOnlyParts(java.util.Set<Integer> parts) {
+      return new Request(spec, specDir, output, lock, zstd, workDir, parallelism, created, tufRepo, selfDistributions,
+          volumeSize, new java.util.TreeSet<>(parts));
     }
 
     public Request(BundleSpec spec, Path specDir, Path output, BundleLock lock, boolean zstd, Path workDir,
@@ -143,6 +150,9 @@ public final class Bundler {
     Path out = req.output().toAbsolutePath().normalize();
     Path workDir = req.workDir() != null ? req.workDir().toAbsolutePath().normalize() : defaultWorkDir(out);
     removeStaleTemps(out);
+    if (!req.onlyParts().isEmpty() && req.volumeSize() <= 0) {
+      throw new dev.airlock.InvalidInputException("--only-parts needs --volume-size (the size the set was cut to)");
+    }
     if (req.volumeSize() > 0 && req.zstd()) {
       throw new dev.airlock.InvalidInputException("--volume-size cannot be combined with --compress zstd yet: each part"
           + " holds a range of the uncompressed bundle");
@@ -314,12 +324,12 @@ public final class Bundler {
             return x != null ? new TarAssembly.Fetched(x.source())
                 : new TarAssembly.FromFile(work.blobPath(d), work.verifiedHere(d));
           }, Json.write(indexJson), req.parallelism(), spec.name(), rootDesc.digest(), created,
-          signer == null ? null : signer.partSigner(), metaDir), progress);
+          signer == null ? null : signer.partSigner(), metaDir, req.onlyParts()), progress);
       written = new BundleTarWriter.Result(pw.bundleDigest(), pw.bundleSize());
       fetched -= pw.assembly().reused();
       fetchedBytes -= pw.assembly().reusedBytes();
       reused += pw.assembly().reused();
-      parts = pw.parts();
+      parts = pw.written();
       Path catalogBeside = catalogFor(out);
       Path catalogTmp = AtomicFiles.tempBeside(catalogBeside);
       try {

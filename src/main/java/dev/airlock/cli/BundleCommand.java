@@ -71,6 +71,10 @@ final class BundleCommand implements Callable<Integer> {
       + " each verifiable alone. See docs/bundle-format.md, \"Parts\".")
   String volumeSize;
 
+  @Option(names = "--only-parts", paramLabel = "N[,N...]", split = ",", description = "With --volume-size and --lock:"
+      + " put only these part numbers in place (re-make a lost or damaged part; the others are left as they are).")
+  List<Integer> onlyParts = new ArrayList<>();
+
   @Mixin RegistryOptionsMixin registry;
 
   @Override
@@ -85,6 +89,10 @@ final class BundleCommand implements Callable<Integer> {
       throw new InvalidInputException("--tuf-repo " + tufRepo + " is not a directory");
     }
     long volume = volumeSize == null ? 0 : dev.airlock.bundle.parts.VolumeSize.parse(volumeSize);
+    if (!onlyParts.isEmpty() && (volumeSize == null || lock == null)) {
+      throw new InvalidInputException("--only-parts needs --volume-size and --lock (the set's own lock file, so the"
+          + " parts re-made are those of the same bundle)");
+    }
     List<SelfDistribution.Tarball> self = selfDistributions(); // before any fetch, not after
     BundleSpec bundleSpec = SpecReader.read(specFile);
     BundleLock bundleLock = lock == null ? null : BundleLock.read(lock);
@@ -103,7 +111,7 @@ final class BundleCommand implements Callable<Integer> {
           progress, Main.version());
       r = bundler.bundle(new Bundler.Request(bundleSpec, specDir, output, bundleLock, compress.equals("zstd"), work,
           jobs, Bundler.createdFromEnvironment(System.getenv("SOURCE_DATE_EPOCH")), tufRepo, self)
-          .withVolumeSize(volume));
+          .withVolumeSize(volume).withOnlyParts(new java.util.TreeSet<>(onlyParts)));
     } catch (Exception e) {
       progress.finish();
       if (work == null && java.nio.file.Files.isDirectory(workDir)) {
@@ -119,7 +127,7 @@ final class BundleCommand implements Callable<Integer> {
       out.println("sha256:  " + r.digest().hex());
       out.println("size:    " + r.size() + " bytes (" + TerminalProgress.human(r.size()) + ")");
     } else {
-      out.println("parts:   " + r.parts().size() + " of at most " + volume + " bytes (" + TerminalProgress.human(volume)
+      out.println("parts:   " + r.parts().size() + (onlyParts.isEmpty() ? "" : " re-made") + " of at most " + volume + " bytes (" + TerminalProgress.human(volume)
           + ") each, in " + r.parts().get(0).getParent());
       for (Path p : r.parts()) {
         out.println("         " + p.getFileName() + "  " + java.nio.file.Files.size(p) + " bytes");

@@ -29,6 +29,9 @@ import java.util.function.Function;
  * first entry and is renamed into place. Peak disk is the final size; nothing is copied twice. After a
  * kill the hidden part files and the journal stay, and the next run with the same content and volume
  * size keeps every blob already written (checked where it is) and fetches only the rest.
+ *
+ * <p>{@code onlyParts}: the set is assembled as always (the manifests name every part's digest, so every
+ * range is hashed) but only those parts are put in place; the others already there are left untouched.
  */
 public final class PartWriter {
   private PartWriter() {}
@@ -47,11 +50,15 @@ public final class PartWriter {
    */
   public record Request(Path output, long volumeSize, Map<Digest, Long> files,
       Function<Digest, TarAssembly.Content> content, byte[] indexJson, int parallelism, String bundleName,
-      Digest root, String created, Signer signer, Path stateDir) {}
+      Digest root, String created, Signer signer, Path stateDir, java.util.SortedSet<Integer> onlyParts) {
+    public Request {
+      onlyParts = onlyParts == null ? new java.util.TreeSet<>() : new java.util.TreeSet<>(onlyParts);
+    }
+  }
 
   /** The part files in order with their sha256, the bundle tarball they make up, and what the assembly moved. */
   public record Result(List<Path> parts, List<Digest> partDigests, Digest bundleDigest, long bundleSize,
-      TarAssembly.Result assembly) {}
+      TarAssembly.Result assembly, List<Path> written) {}
 
   static final String JOURNAL = "parts.journal";
   static final String PLAN = "parts.plan";
@@ -63,6 +70,12 @@ public final class PartWriter {
     TarAssembly.Layout layout = TarAssembly.plan(req.files(), req.indexJson());
     PartPlan plan = PartPlan.plan(layout.size(), req.volumeSize(), req.bundleName(), req.created());
     int n = plan.parts().size();
+    for (int k : req.onlyParts()) {
+      if (k < 1 || k > n) {
+        throw new dev.airlock.InvalidInputException("--only-parts " + k + ": this bundle in volumes of "
+            + req.volumeSize() + " bytes has " + n + " part" + (n > 1 ? "s" : ""));
+      }
+    }
     List<Path> finals = new ArrayList<>();
     List<Path> partials = new ArrayList<>();
     for (PartPlan.Part p : plan.parts()) {
@@ -122,10 +135,18 @@ public final class PartWriter {
       digests.add(sha256(p));
       readableByAll(p);
     }
+    List<Path> written = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      AtomicFiles.moveIntoPlace(partials.get(i), finals.get(i));
+      if (req.onlyParts().isEmpty() || req.onlyParts().contains(i + 1)) {
+        AtomicFiles.moveIntoPlace(partials.get(i), finals.get(i));
+        written.add(finals.get(i));
+      } else {
+        Files.deleteIfExists(partials.get(i)); // --only-parts: the parts not asked for stay as they are
+      }
     }
-    removeStaleParts(dir, stem, finals);
+    if (req.onlyParts().isEmpty()) {
+      removeStaleParts(dir, stem, finals);
+    }
     StringBuilder sums = new StringBuilder();
     for (int i = 0; i < n; i++) {
       sums.append(digests.get(i).hex()).append("  ").append(finals.get(i).getFileName()).append('\n');
@@ -135,7 +156,7 @@ public final class PartWriter {
     readableByAll(sumsFile);
     Files.deleteIfExists(journal);
     Files.deleteIfExists(req.stateDir().resolve(PLAN));
-    return new Result(finals, digests, assembled.digest(), assembled.size(), assembled);
+    return new Result(finals, digests, assembled.digest(), assembled.size(), assembled, written);
   }
 
   /** A different plan (content, volume size) left by an earlier run: its hidden part files and journal go. */

@@ -18,7 +18,7 @@ public final class VolumeSize {
   private VolumeSize() {}
 
   /** The smallest volume a part (its manifest, headers and some data) fits in. */
-  public static final long MINIMUM = 256 * 1024;
+  public static final long MINIMUM = 64 * 1024;
 
   /** Presets: name to bytes. */
   public static final Map<String, Long> PRESETS = presets();
@@ -63,7 +63,7 @@ public final class VolumeSize {
     }
     if (v < MINIMUM) {
       throw new InvalidInputException("--volume-size '" + text + "' is " + v + " bytes; a volume must hold at least "
-          + MINIMUM + " bytes (256 KiB)");
+          + MINIMUM + " bytes (64 KiB)");
     }
     return v;
   }

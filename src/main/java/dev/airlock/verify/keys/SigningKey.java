@@ -140,12 +140,34 @@ public final class SigningKey {
 
   /** Signs {@code data} the way cosign does for this key type. */
   public byte[] sign(byte[] data) {
+    if (privateKey instanceof ECPrivateKey ec) {
+      return deterministicEcdsa(ec, data);
+    }
     try {
       Signature s = Signature.getInstance(PublicKeys.signatureAlgorithm(privateKey));
       s.initSign(privateKey);
       s.update(data);
       return s.sign();
     } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("signing failed: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * ECDSA over SHA-256 with the nonce derived from the key and the message (RFC 6979), DER-encoded as the JDK
+   * writes it: any verifier accepts it, and the same key and data always give the same signature, so a bundle
+   * (and its parts) written twice from the same content with {@code --lock} is byte-identical.
+   */
+  private static byte[] deterministicEcdsa(ECPrivateKey key, byte[] data) {
+    try {
+      var params = org.bouncycastle.jcajce.provider.asymmetric.util.ECUtil.generatePrivateKeyParameter(key);
+      var signer = new org.bouncycastle.crypto.signers.ECDSASigner(
+          new org.bouncycastle.crypto.signers.HMacDSAKCalculator(new org.bouncycastle.crypto.digests.SHA256Digest()));
+      signer.init(true, params);
+      BigInteger[] rs = signer.generateSignature(java.security.MessageDigest.getInstance("SHA-256").digest(data));
+      return new org.bouncycastle.asn1.DERSequence(new org.bouncycastle.asn1.ASN1Encodable[] {
+          new org.bouncycastle.asn1.ASN1Integer(rs[0]), new org.bouncycastle.asn1.ASN1Integer(rs[1])}).getEncoded();
+    } catch (GeneralSecurityException | IOException e) {
       throw new IllegalStateException("signing failed: " + e.getMessage(), e);
     }
   }

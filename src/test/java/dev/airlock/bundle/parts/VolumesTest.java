@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * verifies alone, the set verifies, and a flipped byte, a removed part or a part of another bundle is named
  * by its number.
  */
-class VolumesTest {
+public class VolumesTest {
   static final long VOLUME = 4L << 20;
   @TempDir static Path tmp;
   static Path parts;
@@ -45,7 +45,7 @@ class VolumesTest {
   }
 
   /** A layout with one image of ~30 MiB: a 9 MiB layer (more than two volumes) and smaller ones. */
-  static void source(Path dir, String name, long seed) throws IOException {
+  public static void source(Path dir, String name, long seed) throws IOException {
     LayoutStore l = LayoutStore.openOrCreate(dir.resolve(name));
     List<Descriptor> layers = new ArrayList<>();
     int[] sizes = {9 << 20, 5 << 20, 3 << 20, 3 << 20, 2 << 20, 1 << 20, 700_000, 300_001, 4 << 20, 2 << 20, 1};
@@ -58,7 +58,7 @@ class VolumesTest {
         + "spec:\n  images:\n    - layout: ./" + name + ":app\n      name: registry.example/site/app:1\n");
   }
 
-  static List<Path> partFiles(Path dir) throws IOException {
+  public static List<Path> partFiles(Path dir) throws IOException {
     try (Stream<Path> s = Files.list(dir)) {
       return s.filter(p -> p.getFileName().toString().matches("site\\.part-\\d+-of-\\d+\\.tar")).sorted().toList();
     }
