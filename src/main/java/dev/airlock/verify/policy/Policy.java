@@ -24,9 +24,25 @@ public record Policy(
     @JsonProperty("apiVersion") String apiVersion,
     @JsonProperty("kind") String kind,
     @JsonProperty("trust") Trust trust,
-    @JsonProperty("images") List<ImagePolicy> images) {
+    @JsonProperty("images") List<ImagePolicy> images,
+    @JsonProperty("matching") String matching) {
+
+  public Policy(String apiVersion, String kind, Trust trust, List<ImagePolicy> images) {
+    this(apiVersion, kind, trust, images, null);
+  }
+
+  /**
+   * {@code matching: all}: every entry whose match selects an image applies to it (as cluster admission
+   * applies every matching policy); the default, {@code first}, applies the first only.
+   */
+  public boolean matchesAll() {
+    return "all".equals(matching);
+  }
 
   public static final String API_VERSION = "airlock.dev/v1";
+
+  /** A signedBy entry that starts so is the public key itself (PEM), as cluster policies carry keys inline. */
+  public static final String INLINE_PEM = "-----BEGIN ";
 
   /** Where Sigstore trust comes from and what time validation uses. */
   public record Trust(
@@ -65,7 +81,17 @@ public record Policy(
   public record ImagePolicy(
       @JsonProperty("match") String match,
       @JsonProperty("require") String require,
-      @JsonProperty("rules") List<Rule> rules) {
+      @JsonProperty("rules") List<Rule> rules,
+      @JsonProperty("mode") String mode) {
+
+    public ImagePolicy(String match, String require, List<Rule> rules) {
+      this(match, require, rules, null);
+    }
+
+    /** {@code mode: warn}: the rules are checked and reported, a failure does not fail the verification. */
+    public boolean warnOnly() {
+      return "warn".equals(mode);
+    }
 
     public boolean matches(String ref) {
       return glob(match).matcher(ref).matches();
@@ -123,9 +149,14 @@ public record Policy(
   public record Keyless(
       @JsonProperty("identity") String identity,
       @JsonProperty("identityRegexp") String identityRegexp,
-      @JsonProperty("issuer") String issuer) {
+      @JsonProperty("issuer") String issuer,
+      @JsonProperty("issuerRegexp") String issuerRegexp) {
+    public Keyless(String identity, String identityRegexp, String issuer) {
+      this(identity, identityRegexp, issuer, null);
+    }
+
     public dev.airlock.verify.sigstore.CertificateIdentity toIdentity() {
-      return new dev.airlock.verify.sigstore.CertificateIdentity(identity, identityRegexp, issuer);
+      return new dev.airlock.verify.sigstore.CertificateIdentity(identity, identityRegexp, issuer, issuerRegexp);
     }
   }
 
@@ -146,7 +177,77 @@ public record Policy(
   public record Attestation(
       @JsonProperty("predicateType") String predicateType,
       @JsonProperty("signedBy") List<String> signedBy,
-      @JsonProperty("keyless") Keyless keyless) {}
+      @JsonProperty("keyless") Keyless keyless,
+      @JsonProperty("conditions") List<Condition> conditions) {
+
+    public Attestation(String predicateType, List<String> signedBy, Keyless keyless) {
+      this(predicateType, signedBy, keyless, null);
+    }
+
+    public List<Condition> conditionsOrEmpty() {
+      return conditions == null ? List.of() : conditions;
+    }
+  }
+
+  /**
+   * A condition on the verified statement's predicate: the value at {@code path} (dot-separated field names,
+   * {@code builder.id}) equals, does not equal, is or is not one of the given values; or {@code any} of
+   * several conditions holds. All conditions of an attestation rule must hold.
+   */
+  public record Condition(
+      @JsonProperty("path") String path,
+      @JsonProperty("equals") String equals,
+      @JsonProperty("notEquals") String notEquals,
+      @JsonProperty("in") List<String> in,
+      @JsonProperty("notIn") List<String> notIn,
+      @JsonProperty("any") List<Condition> any) {
+
+    /** Checks the form: {@code any} alone, or a path with exactly one test. */
+    public void validate(String where) {
+      if (any != null) {
+        if (path != null || equals != null || notEquals != null || in != null || notIn != null || any.isEmpty()) {
+          throw new InvalidInputException(where + "a condition with 'any' has nothing else and lists at least one condition");
+        }
+        any.forEach(c -> c.validate(where));
+        return;
+      }
+      int tests = (equals != null ? 1 : 0) + (notEquals != null ? 1 : 0) + (in != null ? 1 : 0) + (notIn != null ? 1 : 0);
+      if (path == null || path.isBlank() || tests != 1) {
+        throw new InvalidInputException(where + "a condition needs path and exactly one of equals, notEquals, in, notIn");
+      }
+    }
+
+    /** Whether the predicate satisfies this condition; a missing field is no value (fails equals and in). */
+    public boolean holds(com.fasterxml.jackson.databind.JsonNode predicate) {
+      if (any != null) {
+        return any.stream().anyMatch(c -> c.holds(predicate));
+      }
+      com.fasterxml.jackson.databind.JsonNode n = predicate;
+      for (String f : path.split("\\.")) {
+        n = n == null ? null : n.get(f);
+      }
+      String v = n == null || n.isNull() || n.isContainerNode() ? null : n.asText();
+      if (equals != null) {
+        return equals.equals(v);
+      }
+      if (notEquals != null) {
+        return !notEquals.equals(v);
+      }
+      if (in != null) {
+        return v != null && in.contains(v);
+      }
+      return v == null || !notIn.contains(v);
+    }
+
+    @Override
+    public String toString() {
+      if (any != null) {
+        return "any of (" + String.join("; ", any.stream().map(Condition::toString).toList()) + ")";
+      }
+      return path + (equals != null ? " == " + equals : notEquals != null ? " != " + notEquals
+          : in != null ? " in " + in : " not in " + notIn);
+    }
+  }
 
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
       .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
@@ -162,6 +263,9 @@ public record Policy(
       bytes = Json.readCapped(in, 1 << 20, "policy " + file);
     } catch (java.nio.file.NoSuchFileException e) {
       throw new InvalidInputException("policy " + file + " does not exist");
+    }
+    if (dev.airlock.verify.policy.cluster.ClusterPolicyFiles.isClusterPolicy(bytes)) {
+      return dev.airlock.verify.policy.cluster.ClusterPolicyFiles.read(file, bytes);
     }
     Policy p;
     try {
@@ -187,6 +291,9 @@ public record Policy(
     if (p == null || !API_VERSION.equals(p.apiVersion())) {
       throw new InvalidInputException("policy " + file + " must say apiVersion: " + API_VERSION);
     }
+    if (p.matching() != null && !p.matching().equals("first") && !p.matching().equals("all")) {
+      throw new InvalidInputException("policy " + file + ": matching must be first or all");
+    }
     if (p.trust() != null && p.trust().notation() != null
         && (p.trust().notation().trustPolicy() == null || p.trust().notation().trustStore() == null)) {
       throw new InvalidInputException("policy " + file + ": trust.notation needs trustPolicy and trustStore");
@@ -196,6 +303,9 @@ public record Policy(
         throw new InvalidInputException("policy " + file + ": every images entry needs match and rules");
       }
       ip.required();
+      if (ip.mode() != null && !ip.mode().equals("enforce") && !ip.mode().equals("warn")) {
+        throw new InvalidInputException("policy " + file + ": mode of '" + ip.match() + "' must be enforce or warn");
+      }
       for (Rule r : ip.rules()) {
         int kinds = (r.signedBy() != null ? 1 : 0) + (r.keyless() != null ? 1 : 0) + (r.attestation() != null ? 1 : 0)
             + (Boolean.TRUE.equals(r.sbom()) ? 1 : 0) + (r.notation() != null ? 1 : 0);
@@ -220,6 +330,7 @@ public record Policy(
         }
         if (a != null) {
           requireKeyFiles(file, a.signedBy(), r.describe());
+          a.conditionsOrEmpty().forEach(c -> c.validate("policy " + file + ": attestation rule '" + r.describe() + "': "));
         }
       }
     }
@@ -233,6 +344,9 @@ public record Policy(
     }
     Path dir = file.toAbsolutePath().getParent();
     for (String k : keys) {
+      if (k.startsWith(INLINE_PEM)) {
+        continue;
+      }
       Path key = dir.resolve(k);
       if (!Files.isRegularFile(key)) {
         throw new InvalidInputException("policy " + file + ": key file " + key + " (rule '" + rule + "') does not exist");
@@ -290,7 +404,7 @@ public record Policy(
   /** This policy with Notation trust set (the CLI options override the file's). */
   public Policy withNotation(NotationTrust n) {
     Trust t = trust == null ? new Trust(null, null, null, null, null, n) : trust.withNotation(n);
-    return new Policy(apiVersion, kind, t, images);
+    return new Policy(apiVersion, kind, t, images, matching);
   }
 
   public NotationTrust notationTrust() {

@@ -96,7 +96,9 @@ public final class PolicyEvaluator {
         if (ip.matches(ref)) {
           out.add(evaluate(ref, e.digest(), ip));
           used.add(ip);
-          break;
+          if (!policy.matchesAll()) {
+            break;
+          }
         }
       }
       if (notationPolicy != null) {
@@ -115,7 +117,7 @@ public final class PolicyEvaluator {
 
   /** The result for a policy entry that selected no image, saying why and what the bundle holds. */
   private ImageResult unmatched(int index, Policy.ImagePolicy ip, List<String> refs) {
-    boolean shadowed = refs.stream().anyMatch(ip::matches);
+    boolean shadowed = !policy.matchesAll() && refs.stream().anyMatch(ip::matches);
     String why = "images[" + index + "] match '" + ip.match() + "' selects no image of the bundle"
         + (shadowed ? " (an earlier entry takes the images it matches: the first match wins)"
             : refs.isEmpty() ? " (it holds none)" : " (it holds " + String.join(", ", refs.stream().limit(5).toList())
@@ -183,8 +185,12 @@ public final class PolicyEvaluator {
       notes.add("notation signature " + m.digest().shortForm() + " present, not verified (no notation rule applies)");
     }
     long passed = results.stream().filter(RuleResult::passed).count();
-    return new ImageResult(ref, digest.toString(), ip.match(), ip.required(), results, notes, passed >= ip.required(),
-        ev.notation);
+    boolean ok = passed >= ip.required();
+    if (!ok && ip.warnOnly()) {
+      notes.add("mode warn: " + passed + " of " + ip.required() + " required rules passed; reported, not enforced");
+      ok = true;
+    }
+    return new ImageResult(ref, digest.toString(), ip.match(), ip.required(), results, notes, ok, ev.notation);
   }
 
   private RuleResult check(ImageEvidence ev, Policy.Rule r) {
@@ -303,6 +309,12 @@ public final class PolicyEvaluator {
       problems.add("the statement does not name " + image);
       return false;
     }
+    for (Policy.Condition c : a.conditionsOrEmpty()) {
+      if (!c.holds(st.predicate())) {
+        problems.add("the predicate does not satisfy " + c);
+        return false;
+      }
+    }
     return true;
   }
 
@@ -337,7 +349,7 @@ public final class PolicyEvaluator {
     for (String f : files) {
       PublicKey k = keyCache.get(f);
       if (k == null) {
-        k = PublicKeys.load(policyDir.resolve(f));
+        k = f.startsWith(Policy.INLINE_PEM) ? PublicKeys.parsePem(f, "policy key") : PublicKeys.load(policyDir.resolve(f));
         keyCache.put(f, k);
       }
       out.add(k);

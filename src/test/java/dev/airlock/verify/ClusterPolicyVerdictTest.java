@@ -1,0 +1,455 @@
+package dev.airlock.verify;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.airlock.InvalidInputException;
+import dev.airlock.oci.Descriptor;
+import dev.airlock.oci.Json;
+import dev.airlock.oci.MediaTypes;
+import dev.airlock.testing.CommandResult;
+import dev.airlock.testing.TestImages;
+import dev.airlock.verify.dsse.Dsse;
+import dev.airlock.verify.keys.SigningKey;
+import dev.airlock.verify.policy.Policy;
+import dev.airlock.verify.sigstore.TestSigstore;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Cluster policies at the gate: Kyverno ClusterPolicy, policy-controller ClusterImagePolicy and Flux
+ * OCIRepository files give the same verdict as their airlock-policy equivalent on the same bundles (pass
+ * and fail), and a field airlock cannot evaluate is a one-line error naming it. The cluster files follow
+ * the projects' published examples: Kyverno's "Verify Images Rules" sigstore page (kyverno.io/docs/
+ * writing-policies/verify-images/sigstore/, check-image / attestations with conditions), policy-controller's
+ * overview (docs.sigstore.dev/policy-controller/overview/, ClusterImagePolicy with key.data and keyless
+ * identities) and Flux's OCIRepository docs (fluxcd.io/flux/components/source/ocirepositories/#verification,
+ * cosign with secretRef and matchOIDCIdentity).
+ */
+class ClusterPolicyVerdictTest {
+  static final Instant CREATED = Instant.parse("2026-08-22T00:00:00Z");
+  static final String SLSA = "https://slsa.dev/provenance/v0.2";
+  static final String ID = "https://github.com/acme/app/.github/workflows/release.yml@refs/tags/v1";
+  static final String ISSUER = "https://token.actions.githubusercontent.com";
+  static SigningKey bundleKey;
+  static SigningKey imageKey;
+  static SigningKey otherKey;
+  static TestSigstore sigstore;
+  static Path signedByImageKey;
+  static Path signedByOtherKey;
+  static Path unsigned;
+  static Path keyless;
+  static Path keylessOtherId;
+  @TempDir static Path tmp;
+
+  @BeforeAll
+  static void setUp() throws Exception {
+    bundleKey = SigningKey.generate();
+    imageKey = SigningKey.generate();
+    otherKey = SigningKey.generate();
+    Files.writeString(tmp.resolve("image.pub"), imageKey.publicKeyPem());
+    Files.writeString(tmp.resolve("other.pub"), otherKey.publicKeyPem());
+    sigstore = new TestSigstore("test-fulcio");
+    Files.write(tmp.resolve("trusted_root.json"), sigstore.trustedRootJson());
+    signedByImageKey = TestBundle.build(dir("by-image"), bundleKey, imageKey, CREATED);
+    signedByOtherKey = TestBundle.build(dir("by-other"), bundleKey, otherKey, CREATED);
+    unsigned = TestBundle.build(dir("unsigned"), bundleKey, null, CREATED);
+    keyless = TestBundle.build(dir("keyless"), bundleKey, null, CREATED, null, keylessSig(ID));
+    keylessOtherId = TestBundle.build(dir("keyless-other"), bundleKey, null, CREATED, null,
+        keylessSig("https://github.com/evil/app/.github/workflows/release.yml@refs/heads/main"));
+  }
+
+  private static Path dir(String name) throws Exception {
+    return Files.createDirectories(tmp.resolve(name));
+  }
+
+  private static TestBundle.Extras keylessSig(String identity) {
+    return (b, entries) -> {
+      byte[] payload = TestImages.simpleSigningPayload("example.test/team/app", b.image.digest());
+      Map<String, String> annotations = sigstore.issue(identity, ISSUER).signCosign(payload, sigstore);
+      Descriptor layer = b.put(MediaTypes.COSIGN_SIMPLESIGNING, payload);
+      for (var e : annotations.entrySet()) {
+        layer = layer.withAnnotation(e.getKey(), e.getValue());
+      }
+      entries.add(b.cosignTag(".sig", List.of(layer)));
+    };
+  }
+
+  /** A keyed cosign .att of an SLSA provenance predicate whose builder.id is {@code builder}. */
+  private static Path attested(String builder, SigningKey key) throws Exception {
+    return TestBundle.build(dir("att-" + System.nanoTime()), bundleKey, null, CREATED, null, (b, entries) -> {
+      ObjectNode st = Json.MAPPER.createObjectNode();
+      st.put("_type", "https://in-toto.io/Statement/v0.1");
+      st.put("predicateType", SLSA);
+      st.putArray("subject").addObject().put("name", "example.test/team/app")
+          .putObject("digest").put("sha256", b.image.digest().hex());
+      st.putObject("predicate").putObject("builder").put("id", builder);
+      byte[] payload = Json.write(st);
+      Dsse env = new Dsse(MediaTypes.IN_TOTO, payload,
+          List.of(new Dsse.Signature("", key.sign(Dsse.pae(MediaTypes.IN_TOTO, payload)))));
+      Descriptor layer = b.put(MediaTypes.DSSE_ENVELOPE, Json.write(env.toJson())).withAnnotation("predicateType", SLSA);
+      entries.add(b.cosignTag(".att", List.of(layer)));
+    });
+  }
+
+  private static Path write(String name, String yaml) throws Exception {
+    Path p = tmp.resolve(name);
+    Files.writeString(p, yaml);
+    return p;
+  }
+
+  private static VerificationReport verify(Path bundle, Path policy) throws Exception {
+    return OfflineVerifier.verify(bundle, VerifyOptions.withKeys(List.of(bundleKey.publicKey()))
+        .withTrustedRoot(tmp.resolve("trusted_root.json"))
+        .withClock(Clock.fixed(CREATED, ZoneOffset.UTC)).withPolicy(Policy.load(policy), tmp));
+  }
+
+  /** Both policies give {@code expected} on {@code bundle}; returns the cluster policy's report. */
+  private static VerificationReport sameVerdict(Path bundle, Path cluster, Path airlock, boolean expected) throws Exception {
+    VerificationReport c = verify(bundle, cluster);
+    VerificationReport a = verify(bundle, airlock);
+    assertThat(a.passed()).as("airlock policy on " + bundle.getParent().getFileName()).isEqualTo(expected);
+    assertThat(c.passed()).as("cluster policy on " + bundle.getParent().getFileName() + ": " + c.firstFailure())
+        .isEqualTo(expected);
+    return c;
+  }
+
+  private static String indent(String pem, int spaces) {
+    String pad = " ".repeat(spaces);
+    return pad + pem.strip().replace("\n", "\n" + pad) + "\n";
+  }
+
+  private static String kyvernoKeys(String keysBlock) {
+    return """
+        apiVersion: kyverno.io/v1
+        kind: ClusterPolicy
+        metadata:
+          name: check-image
+        spec:
+          validationFailureAction: Enforce
+          background: false
+          webhookTimeoutSeconds: 30
+          failurePolicy: Fail
+          rules:
+            - name: check-image
+              match:
+                any:
+                - resources:
+                    kinds:
+                      - Pod
+              verifyImages:
+              - imageReferences:
+                - "example.test/team/*"
+                attestors:
+        """ + keysBlock;
+  }
+
+  @Test
+  void kyvernoPublicKeyGivesTheAirlockVerdict() throws Exception {
+    Path cluster = write("kyverno-key.yaml", kyvernoKeys("""
+                - entries:
+                  - keys:
+                      publicKeys: |-
+        """ + indent(imageKey.publicKeyPem(), 16) + """
+                      rekor:
+                        url: https://rekor.sigstore.dev
+                        ignoreTlog: true
+        """));
+    Path airlock = write("airlock-key.yaml", "apiVersion: airlock.dev/v1\nimages:\n- match: 'example.test/team/**'\n"
+        + "  rules:\n  - signedBy: [image.pub]\n");
+    VerificationReport ok = sameVerdict(signedByImageKey, cluster, airlock, true);
+    assertThat(ok.images().get(0).rules().get(0).rule()).contains("kyverno check-image/check-image");
+    sameVerdict(signedByOtherKey, cluster, airlock, false);
+    sameVerdict(unsigned, cluster, airlock, false);
+  }
+
+  @Test
+  void kyvernoCountAndSecretReference() throws Exception {
+    String secret = "---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: image-key\n  namespace: kyverno\ndata:\n  cosign.pub: "
+        + Base64.getEncoder().encodeToString(otherKey.publicKeyPem().getBytes(StandardCharsets.UTF_8)) + "\n";
+    Path cluster = write("kyverno-count.yaml", kyvernoKeys("""
+                - count: 1
+                  entries:
+                  - keys:
+                      publicKeys: |-
+        """ + indent(imageKey.publicKeyPem(), 16) + """
+                  - keys:
+                      secret:
+                        name: image-key
+                        namespace: kyverno
+        """) + secret);
+    Path airlock = write("airlock-count.yaml", "apiVersion: airlock.dev/v1\nimages:\n- match: 'example.test/team/**'\n"
+        + "  require: any\n  rules:\n  - signedBy: [image.pub]\n  - signedBy: [other.pub]\n");
+    sameVerdict(signedByImageKey, cluster, airlock, true);
+    sameVerdict(signedByOtherKey, cluster, airlock, true);
+    sameVerdict(unsigned, cluster, airlock, false);
+
+    Path allOf = write("kyverno-all.yaml", Files.readString(cluster).replace("- count: 1\n", "- entries:\n")
+        .replaceFirst("\n {10}entries:\n", "\n"));
+    assertThat(Files.readString(allOf)).doesNotContain("count");
+    Path airlockAll = write("airlock-all.yaml", Files.readString(airlock).replace("  require: any\n", ""));
+    sameVerdict(signedByImageKey, allOf, airlockAll, false);
+
+    Path missing = write("kyverno-no-secret.yaml", Files.readString(cluster).replace(secret, ""));
+    assertThatThrownBy(() -> Policy.load(missing)).isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("references Secret kyverno/image-key, which is not in");
+  }
+
+  @Test
+  void kyvernoKeylessWithWildcardSubject() throws Exception {
+    Path cluster = write("kyverno-keyless.yaml", kyvernoKeys("""
+                - entries:
+                  - keyless:
+                      subject: "https://github.com/acme/*"
+                      issuer: "https://token.actions.githubusercontent.com"
+                      rekor:
+                        url: https://rekor.sigstore.dev
+        """));
+    Path airlock = write("airlock-keyless.yaml", "apiVersion: airlock.dev/v1\nimages:\n- match: 'example.test/team/**'\n"
+        + "  rules:\n  - keyless: {identityRegexp: 'https://github\\.com/acme/.*', issuer: '" + ISSUER + "'}\n");
+    sameVerdict(keyless, cluster, airlock, true);
+    sameVerdict(keylessOtherId, cluster, airlock, false);
+    sameVerdict(signedByImageKey, cluster, airlock, false);
+  }
+
+  @Test
+  void kyvernoAttestationConditions() throws Exception {
+    Path cluster = write("kyverno-att.yaml", """
+        apiVersion: kyverno.io/v1
+        kind: ClusterPolicy
+        metadata:
+          name: check-slsa-attestations
+        spec:
+          validationFailureAction: Enforce
+          rules:
+            - name: check-builder-id
+              match:
+                any:
+                - resources:
+                    kinds:
+                      - Pod
+              verifyImages:
+              - imageReferences:
+                - "example.test/*"
+                attestations:
+                - type: https://slsa.dev/provenance/v0.2
+                  attestors:
+                  - entries:
+                    - keys:
+                        publicKeys: |-
+        """ + indent(imageKey.publicKeyPem(), 18) + """
+                  conditions:
+                  - all:
+                    - key: "{{ builder.id }}"
+                      operator: Equals
+                      value: "https://github.com/slsa-framework/slsa-github-generator"
+        """);
+    Path airlock = write("airlock-att.yaml", "apiVersion: airlock.dev/v1\nimages:\n- match: 'example.test/**'\n"
+        + "  rules:\n  - attestation:\n      predicateType: " + SLSA + "\n      signedBy: [image.pub]\n"
+        + "      conditions:\n      - {path: builder.id, equals: 'https://github.com/slsa-framework/slsa-github-generator'}\n");
+    sameVerdict(attested("https://github.com/slsa-framework/slsa-github-generator", imageKey), cluster, airlock, true);
+    VerificationReport wrongBuilder = sameVerdict(attested("https://evil.example/builder", imageKey), cluster, airlock, false);
+    assertThat(wrongBuilder.images().get(0).rules().get(0).why()).contains("builder.id == https://github.com/slsa-framework");
+    sameVerdict(attested("https://github.com/slsa-framework/slsa-github-generator", otherKey), cluster, airlock, false);
+  }
+
+  @Test
+  void kyvernoAuditIsWarnMode() throws Exception {
+    Path cluster = write("kyverno-audit.yaml", kyvernoKeys("""
+                - entries:
+                  - keys:
+                      publicKeys: |-
+        """ + indent(imageKey.publicKeyPem(), 16)).replace("Enforce", "Audit"));
+    Path airlock = write("airlock-warn.yaml", "apiVersion: airlock.dev/v1\nimages:\n- match: 'example.test/team/**'\n"
+        + "  mode: warn\n  rules:\n  - signedBy: [image.pub]\n");
+    VerificationReport r = sameVerdict(signedByOtherKey, cluster, airlock, true);
+    assertThat(r.images().get(0).rules().get(0).passed()).isFalse();
+    assertThat(r.images().get(0).notes()).anyMatch(n -> n.contains("mode warn"));
+  }
+
+  @Test
+  void everyMatchingClusterPolicyApplies() throws Exception {
+    String one = Files.readString(write("k1.yaml", kyvernoKeys("""
+                - entries:
+                  - keys:
+                      publicKeys: |-
+        """ + indent(imageKey.publicKeyPem(), 16))));
+    Path both = write("kyverno-two.yaml", one + "---\n" + one.replace("check-image\nspec", "check-image-2\nspec")
+        .replace(indent(imageKey.publicKeyPem(), 16), indent(otherKey.publicKeyPem(), 16)));
+    VerificationReport r = verify(signedByImageKey, both);
+    assertThat(r.passed()).isFalse();
+    assertThat(r.images()).hasSize(2);
+  }
+
+  @Test
+  void unsupportedKyvernoFieldsAreOneLineErrorsNamingThem() throws Exception {
+    String base = kyvernoKeys("""
+                - entries:
+                  - keys:
+                      publicKeys: |-
+        """ + indent(imageKey.publicKeyPem(), 16));
+    Map<String, String> cases = Map.of(
+        base.replace("      - imageReferences:", "      - skipImageReferences: [x]\n        imageReferences:"),
+        "unsupported field 'spec.rules[0].verifyImages[0].skipImageReferences'",
+        base.replace("          - keys:", "          - certificates: {cert: x}\n            keys:"),
+        "unsupported field 'spec.rules[0].verifyImages[0].attestors[0].entries[0].certificates'",
+        base.replace("      - imageReferences:", "      - type: Notary\n        imageReferences:"),
+        "unsupported value 'Notary' of 'spec.rules[0].verifyImages[0].type'",
+        base.replace("      match:", "      preconditions: {}\n      match:"),
+        "unsupported field 'spec.rules[0].preconditions'");
+    int i = 0;
+    for (var c : cases.entrySet()) {
+      Path p = write("bad-" + i++ + ".yaml", c.getKey());
+      assertThatThrownBy(() -> Policy.load(p)).isInstanceOf(InvalidInputException.class)
+          .hasMessageContaining(c.getValue()).hasMessageNotContaining("\n");
+    }
+  }
+
+  @Test
+  void policyControllerClusterImagePolicy() throws Exception {
+    Path cluster = write("cip.yaml", """
+        apiVersion: policy.sigstore.dev/v1beta1
+        kind: ClusterImagePolicy
+        metadata:
+          name: image-policy
+        spec:
+          images:
+          - glob: "example.test/team/**"
+          authorities:
+          - name: release-key
+            key:
+              hashAlgorithm: sha256
+              data: |
+        """ + indent(imageKey.publicKeyPem(), 8) + """
+          - name: github-actions
+            keyless:
+              url: https://fulcio.sigstore.dev
+              identities:
+              - issuer: https://token.actions.githubusercontent.com
+                subjectRegExp: "^https://github.com/acme/"
+        """);
+    Path airlock = write("airlock-cip.yaml", "apiVersion: airlock.dev/v1\nimages:\n- match: 'example.test/team/**'\n"
+        + "  require: any\n  rules:\n  - signedBy: [image.pub]\n"
+        + "  - keyless: {identityRegexp: '^https://github\\.com/acme/.*', issuer: '" + ISSUER + "'}\n");
+    sameVerdict(signedByImageKey, cluster, airlock, true);
+    sameVerdict(keyless, cluster, airlock, true);
+    sameVerdict(signedByOtherKey, cluster, airlock, false);
+    sameVerdict(keylessOtherId, cluster, airlock, false);
+
+    Path warn = write("cip-warn.yaml", Files.readString(cluster).replace("spec:\n", "spec:\n  mode: warn\n"));
+    assertThat(verify(signedByOtherKey, warn).passed()).isTrue();
+
+    Path attest = write("cip-att.yaml", """
+        apiVersion: policy.sigstore.dev/v1alpha1
+        kind: ClusterImagePolicy
+        metadata:
+          name: provenance
+        spec:
+          images:
+          - glob: "example.test/team/app"
+          authorities:
+          - key:
+              data: |
+        """ + indent(imageKey.publicKeyPem(), 8) + """
+            attestations:
+            - name: must-have-slsa
+              predicateType: slsaprovenance
+        """);
+    Path airlockAtt = write("airlock-cip-att.yaml", "apiVersion: airlock.dev/v1\nimages:\n- match: 'example.test/team/app:*'\n"
+        + "  rules:\n  - attestation: {predicateType: '" + SLSA + "', signedBy: [image.pub]}\n");
+    sameVerdict(attested("b", imageKey), attest, airlockAtt, true);
+    sameVerdict(attested("b", otherKey), attest, airlockAtt, false);
+    sameVerdict(signedByImageKey, attest, airlockAtt, false);
+
+    Path rego = write("cip-rego.yaml", Files.readString(attest).replace("predicateType: slsaprovenance",
+        "predicateType: slsaprovenance\n      policy:\n        type: cue\n        data: 'predicateType: \"x\"'"));
+    assertThatThrownBy(() -> Policy.load(rego)).isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("unsupported field 'spec.authorities[0].attestations[0].policy'");
+  }
+
+  @Test
+  void fluxOciRepositoryVerify() throws Exception {
+    Path cluster = write("flux.yaml", """
+        apiVersion: source.toolkit.fluxcd.io/v1beta2
+        kind: OCIRepository
+        metadata:
+          name: podinfo
+          namespace: flux-system
+        spec:
+          interval: 5m
+          url: oci://example.test/team/app
+          ref:
+            tag: "1.0"
+          verify:
+            provider: cosign
+            secretRef:
+              name: cosign-pub
+        ---
+        apiVersion: v1
+        kind: Secret
+        metadata:
+          name: cosign-pub
+          namespace: flux-system
+        stringData:
+          cosign.pub: |
+        """ + indent(imageKey.publicKeyPem(), 4));
+    Path airlock = write("airlock-flux.yaml", "apiVersion: airlock.dev/v1\nimages:\n- match: 'example.test/team/app:1.0'\n"
+        + "  rules:\n  - signedBy: [image.pub]\n");
+    sameVerdict(signedByImageKey, cluster, airlock, true);
+    sameVerdict(signedByOtherKey, cluster, airlock, false);
+
+    Path keylessFlux = write("flux-keyless.yaml", """
+        apiVersion: source.toolkit.fluxcd.io/v1
+        kind: OCIRepository
+        metadata:
+          name: podinfo
+        spec:
+          url: oci://example.test/team/app
+          verify:
+            provider: cosign
+            matchOIDCIdentity:
+            - issuer: "^https://token.actions.githubusercontent.com$"
+              subject: "^https://github.com/acme/app.*$"
+        """);
+    Path airlockKeyless = write("airlock-flux-keyless.yaml", "apiVersion: airlock.dev/v1\nimages:\n- match: 'example.test/team/app:*'\n"
+        + "  rules:\n  - keyless: {identityRegexp: '^https://github\\.com/acme/app.*$', issuer: '" + ISSUER + "'}\n");
+    sameVerdict(keyless, keylessFlux, airlockKeyless, true);
+    sameVerdict(keylessOtherId, keylessFlux, airlockKeyless, false);
+
+    Path notation = write("flux-notation.yaml", Files.readString(keylessFlux).replace("provider: cosign", "provider: notation"));
+    assertThatThrownBy(() -> Policy.load(notation)).isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("unsupported value 'notation' of 'spec.verify.provider'");
+  }
+
+  @Test
+  void verifyCommandTakesAClusterPolicy() throws Exception {
+    Path cluster = write("cli-kyverno.yaml", kyvernoKeys("""
+                - entries:
+                  - keys:
+                      publicKeys: |-
+        """ + indent(imageKey.publicKeyPem(), 16)));
+    Files.writeString(tmp.resolve("bundle.pub"), bundleKey.publicKeyPem());
+    CommandResult ok = CommandResult.run("verify", signedByImageKey.toString(), "--key", tmp.resolve("bundle.pub").toString(),
+        "--policy", cluster.toString());
+    assertThat(ok.exitCode()).as(ok.err()).isZero();
+    CommandResult bad = CommandResult.run("verify", signedByOtherKey.toString(), "--key", tmp.resolve("bundle.pub").toString(),
+        "--policy", cluster.toString());
+    assertThat(bad.exitCode()).isEqualTo(3);
+    Path broken = write("cli-broken.yaml", Files.readString(cluster).replace("imageReferences", "imageReference"));
+    CommandResult err = CommandResult.run("verify", signedByImageKey.toString(), "--key", tmp.resolve("bundle.pub").toString(),
+        "--policy", broken.toString());
+    assertThat(err.exitCode()).isNotZero().isNotEqualTo(3);
+    assertThat(err.err().strip()).doesNotContain("\n").contains("unsupported field 'spec.rules[0].verifyImages[0].imageReference'");
+  }
+}
