@@ -79,7 +79,7 @@ class PolicyFailSafeTest {
     Path top = tmp.resolve("top.yaml");
     Files.writeString(top, "apiVersion: airlock.dev/v1\nimagez: []\n");
     assertThat(verify(top).err()).contains(top + ":2: unknown field 'imagez' in the top level (expected one of:"
-        + " apiVersion, images, kind, trust)");
+        + " apiVersion, images, kind, matching, trust)");
   }
 
   @Test
