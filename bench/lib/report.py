@@ -13,6 +13,8 @@ SCENARIOS = [
     ("verify", "airlock verify", [("openssl", "openssl dgst -sha256", 1 / 0.8),
                                   ("sha256sum", "sha256sum", None)]),
     ("serve", "skopeo pulls from airlock serve", [("docker-registry", "skopeo pulls from docker-registry", 1.0)]),
+    ("volumes-export", "airlock bundle --volume-size", [("single-tar", "airlock bundle (one tarball)", 1.1)]),
+    ("volumes-import", "airlock import of the parts", [("single-tar", "airlock import of the tarball", 1.1)]),
 ]
 RSS_TARGET_MB = 300
 

@@ -130,9 +130,8 @@ public final class PartWriter {
         ch.close();
       }
     }
-    List<Digest> digests = new ArrayList<>();
+    List<Digest> digests = sha256All(partials); // the .sha256 lines: each whole part file, from the page cache
     for (Path p : partials) {
-      digests.add(sha256(p));
       readableByAll(p);
     }
     List<Path> written = new ArrayList<>();
@@ -186,6 +185,32 @@ public final class PartWriter {
           Files.deleteIfExists(p);
         }
       }
+    }
+  }
+
+  /** The sha256 of each file, on every processor. */
+  private static List<Digest> sha256All(List<Path> files) throws IOException {
+    int threads = Math.max(1, Math.min(files.size(), Runtime.getRuntime().availableProcessors()));
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads,
+        dev.airlock.Futures.daemon("airlock-part-sha256"));
+    try {
+      List<java.util.concurrent.CompletableFuture<Digest>> jobs = new ArrayList<>();
+      for (Path f : files) {
+        jobs.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+          try {
+            return sha256(f);
+          } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+        }, pool));
+      }
+      List<Digest> out = new ArrayList<>();
+      for (java.util.concurrent.CompletableFuture<Digest> j : jobs) {
+        out.add(dev.airlock.Futures.join(j));
+      }
+      return out;
+    } finally {
+      pool.shutdownNow();
     }
   }
 

@@ -147,6 +147,13 @@ public class VolumesTest {
     CommandResult viaFirst = CommandResult.run("verify", partFiles(copy).get(0).toString(), "--key",
         tmp.resolve("k.pub").toString());
     assertThat(viaFirst.err()).contains("missing part 3");
+    // import names the absent part and pushes nothing
+    Path target = tmp.resolve("removed-import");
+    CommandResult imp = CommandResult.run("import", copy.toString(), "--to", "oci:" + target, "--key",
+        tmp.resolve("k.pub").toString(), "--catalog", tmp.resolve("removed-history.db").toString());
+    assertThat(imp.exitCode()).isEqualTo(3);
+    assertThat(imp.err()).contains("part 3 is missing").contains("nothing was imported");
+    assertThat(target.resolve("index.json")).doesNotExist();
   }
 
   @Test
