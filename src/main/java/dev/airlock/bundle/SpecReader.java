@@ -112,7 +112,7 @@ public final class SpecReader {
 
   private BundleSpec.Image image(JsonNode n, String at) {
     object(n, at);
-    fields(n, at, Set.of("ref", "layout", "archive", "name", "platforms"));
+    fields(n, at, Set.of("ref", "layout", "archive", "name", "platforms", "tags"));
     String ref = optionalText(n, at + "/ref");
     String layout = optionalText(n, at + "/layout");
     String archive = optionalText(n, at + "/archive");
@@ -124,7 +124,12 @@ public final class SpecReader {
       reference(ref, at + "/ref");
     }
     if (layout != null && layout.indexOf(':') <= 0) {
-      throw error(at + "/layout", "layout '" + layout + "' must be DIR:REF (an OCI layout directory and a ref name in it)");
+      throw error(at + "/layout", "layout '" + layout + "' must be DIR:REF (an OCI layout directory and a ref name in it)"
+          + " or DIR@sha256:... (a manifest in it by digest)");
+    }
+    int at2 = layout == null ? -1 : layout.lastIndexOf('@');
+    if (at2 > 0 && layout.startsWith("sha256:", at2 + 1) && !dev.airlock.oci.Digest.isValid(layout.substring(at2 + 1))) {
+      throw error(at + "/layout", "layout '" + layout + "': '" + layout.substring(at2 + 1) + "' is not a sha256 digest");
     }
     if (archive != null) {
       try {
@@ -143,7 +148,45 @@ public final class SpecReader {
       }
       reference(name, at + "/name");
     }
-    return new BundleSpec.Image(ref, layout, archive, name, platforms(n, at + "/platforms"), line(at));
+    BundleSpec.TagFilter tags = tags(n, at + "/tags", ref);
+    return new BundleSpec.Image(ref, layout, archive, name, platforms(n, at + "/platforms"), tags, line(at));
+  }
+
+  /** {@code tags: {semver: RANGE, regex: PATTERN}}: only with a ref naming a repository (no tag, no digest). */
+  private BundleSpec.TagFilter tags(JsonNode parent, String at, String ref) {
+    JsonNode n = parent.get("tags");
+    if (n == null) {
+      return null;
+    }
+    object(n, at);
+    fields(n, at, Set.of("semver", "regex"));
+    if (ref == null) {
+      throw error(at, "'tags' selects tags of a registry repository: it needs 'ref'");
+    }
+    Reference r = Reference.parse(ref);
+    if (r.digest() != null || r.tag() != null) {
+      throw error(at, "with 'tags', 'ref' names a repository without tag or digest (" + r.name() + "), not " + ref);
+    }
+    String semver = optionalText(n, at + "/semver");
+    String regex = optionalText(n, at + "/regex");
+    if (semver == null && regex == null) {
+      throw error(at, "'tags' needs 'semver' (a version range, e.g. \">=1.2 <2\"), 'regex' (matching the whole tag), or both");
+    }
+    if (semver != null) {
+      try {
+        SemverRange.parse(semver);
+      } catch (InvalidInputException e) {
+        throw error(at + "/semver", e.getMessage());
+      }
+    }
+    if (regex != null) {
+      try {
+        java.util.regex.Pattern.compile(regex);
+      } catch (java.util.regex.PatternSyntaxException e) {
+        throw error(at + "/regex", "regex '" + regex + "' is not valid: " + e.getDescription());
+      }
+    }
+    return new BundleSpec.TagFilter(semver, regex);
   }
 
   private BundleSpec.Chart chart(JsonNode n, String at) {

@@ -99,12 +99,7 @@ final class BundleContent {
   }
 
   static boolean wanted(ReferrerKind kind, BundleSpec.Referrers p) {
-    return switch (kind) {
-      case SIGNATURE, NOTATION -> p.signatures();
-      case SBOM -> p.sboms();
-      case ATTESTATION -> p.attestations();
-      case OTHER -> p.others();
-    };
+    return p.wants(kind);
   }
 
   private void walk(Digest root) throws IOException {

@@ -11,7 +11,7 @@ import java.util.List;
  * A spec entry resolved to a digest: where to fetch it ({@code store}, {@code repository}), what it is
  * named in the bundle ({@code refName}), and what the catalog says about it.
  */
-record PlannedEntry(
+public record PlannedEntry(
     String kind,
     String key,
     String refName,
@@ -25,20 +25,20 @@ record PlannedEntry(
     List<FileArtifactPacker.FileRow> files,
     BundleLock.Entry lockEntry) {
 
-  static final String IMAGE = "image";
-  static final String CHART = "chart";
-  static final String CHART_IMAGE = "chart-image";
-  static final String ARTIFACT = "artifact";
+  public static final String IMAGE = "image";
+  public static final String CHART = "chart";
+  public static final String CHART_IMAGE = "chart-image";
+  public static final String ARTIFACT = "artifact";
 
   /** A chart's catalog facts. */
-  record ChartInfo(String name, String version, String appVersion, String source, List<FoundImage> images) {}
+  public record ChartInfo(String name, String version, String appVersion, String source, List<FoundImage> images) {}
 
   /** {@code registry/repo} part of the ref name (index.json stores names as {@code name:tag}). */
-  String refRepository() {
+  public String refRepository() {
     return refName.substring(0, refName.lastIndexOf(':'));
   }
 
-  String refTag() {
+  public String refTag() {
     return refName.substring(refName.lastIndexOf(':') + 1);
   }
 }

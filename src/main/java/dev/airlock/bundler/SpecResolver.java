@@ -35,7 +35,7 @@ import java.util.Map;
  * version ranges through the repository index (newest match wins), local files by packing them. With a
  * lock, digests and chart versions come from the lock and sources are only asked for those digests.
  */
-final class SpecResolver {
+public final class SpecResolver {
   private final BundleSpec spec;
   private final Path specDir;
   private final BundleLock lock;
@@ -46,7 +46,7 @@ final class SpecResolver {
   private final Map<Path, LayoutStore> layouts = new HashMap<>();
   private final Map<String, PlannedEntry> planned = new LinkedHashMap<>();
 
-  SpecResolver(BundleSpec spec, Path specDir, BundleLock lock, SourceStores stores, ChartRepository charts,
+  public SpecResolver(BundleSpec spec, Path specDir, BundleLock lock, SourceStores stores, ChartRepository charts,
       LayoutStore work, ProgressListener progress) {
     this.spec = spec;
     this.specDir = specDir;
@@ -57,11 +57,13 @@ final class SpecResolver {
     this.progress = progress;
   }
 
-  List<PlannedEntry> resolve() throws IOException {
+  public List<PlannedEntry> resolve() throws IOException {
     for (BundleSpec.Image i : spec.images()) {
       List<Platform> platforms = i.platforms().isEmpty() ? spec.platforms() : i.platforms();
       try {
-        if (i.ref() != null) {
+        if (i.ref() != null && i.tags() != null) {
+          taggedEntries(i, platforms);
+        } else if (i.ref() != null) {
           registryEntry(PlannedEntry.IMAGE, i.key(), Reference.parse(i.ref()), platforms, null);
         } else if (i.layout() != null) {
           layoutEntry(i, platforms);
@@ -142,9 +144,38 @@ final class SpecResolver {
     return d;
   }
 
+  /**
+   * {@code ref} + {@code tags}: every tag of the repository the filter selects is an entry keyed
+   * {@code NAME:TAG}; with a lock, the tags are the lock's entries of that repository the filter selects.
+   */
+  private void taggedEntries(BundleSpec.Image i, List<Platform> platforms) throws IOException {
+    Reference repo = Reference.parse(i.ref());
+    String prefix = repo.name() + ":";
+    List<String> all;
+    if (lock != null) {
+      all = lock.entries().stream().filter(e -> e.kind().equals(PlannedEntry.IMAGE) && e.key().startsWith(prefix))
+          .map(e -> e.key().substring(prefix.length())).toList();
+    } else {
+      all = stores.registry(repo).tags(repo.repository());
+    }
+    List<String> tags = all.stream().filter(i.tags()::matches).toList();
+    if (tags.isEmpty()) {
+      throw new NotFoundException("no tag of " + repo.name() + " matches " + i.tags().describe()
+          + (lock != null ? " in the lock file" : " (it has " + all.size() + " tags"
+              + (all.isEmpty() ? "" : ": " + String.join(", ", all.stream().limit(10).toList())
+                  + (all.size() > 10 ? ", ..." : "")) + ")"));
+    }
+    progress.info("tags of " + repo.name() + " matching " + i.tags().describe() + ": " + String.join(", ", tags));
+    for (String tag : tags) {
+      registryEntry(PlannedEntry.IMAGE, prefix + tag, repo.withTag(tag), platforms, null);
+    }
+  }
+
   private void layoutEntry(BundleSpec.Image i, List<Platform> platforms) throws IOException {
     String spec = i.layout();
-    int colon = spec.indexOf(':');
+    int at = spec.lastIndexOf('@');
+    boolean byDigest = at > 0 && Digest.isValid(spec.substring(at + 1));
+    int colon = byDigest ? at : spec.indexOf(':');
     Path dir = specDir.resolve(spec.substring(0, colon)).normalize();
     String ref = spec.substring(colon + 1);
     LayoutStore store = layouts.get(dir);
@@ -192,7 +223,8 @@ final class SpecResolver {
     }
     String base = Path.of(origin.substring(origin.indexOf(':') + 1)).getFileName().toString()
         .toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9._-]", "-").replaceAll("^[^a-z0-9]+", "");
-    String tag = ref.matches("[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}") ? ref : "latest";
+    String tag = Digest.isValid(ref) ? Digest.parse(ref).tagForm()
+        : ref.matches("[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}") ? ref : "latest";
     return "localhost/" + (base.isEmpty() ? "image" : base) + ":" + tag;
   }
 

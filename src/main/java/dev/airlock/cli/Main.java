@@ -66,6 +66,7 @@ public final class Main implements Runnable {
     m.put("bundle", BundleCommand::new);
     m.put("verify", VerifyCommand::new);
     m.put("import", ImportCommand::new);
+    m.put("mirror", MirrorCommand::new);
     m.put("audit", AuditCommand::new);
     m.put("diff", DiffCommand::new);
     m.put("serve", ServeCommand::new);

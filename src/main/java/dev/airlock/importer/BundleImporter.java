@@ -66,6 +66,11 @@ public final class BundleImporter {
       return new Options(to, mapper, verify, dryRun, parallelism, progress, emitConfig, history, onPlan, b, sparseIndex);
     }
 
+    /** The same options reporting to {@code p}. */
+    public Options withProgress(ProgressListener p) {
+      return new Options(to, mapper, verify, dryRun, parallelism, p, emitConfig, history, onPlan, verifyFirst, sparseIndex);
+    }
+
     /** What becomes of a platform-filtered (sparse) index ({@link SparseIndexMode}; default auto). */
     public Options withSparseIndex(SparseIndexMode m) {
       return new Options(to, mapper, verify, dryRun, parallelism, progress, emitConfig, history, onPlan, verifyFirst, m);
@@ -93,9 +98,19 @@ public final class BundleImporter {
   }
 
   public ImportResult run(Path bundlePath, Options o) throws IOException {
+    try (BundleContent bundle = openVerifying(bundlePath)) {
+      return run(bundle, o);
+    }
+  }
+
+  /**
+   * Imports content already opened: a bundle, or any store presented as one (a mirror's sources, read
+   * live). The caller closes it.
+   */
+  public ImportResult run(BundleContent bundle, Options o) throws IOException {
     Instant started = Instant.now();
     ProgressListener progress = o.progress() == null ? ProgressListener.NONE : o.progress();
-    try (BundleContent bundle = openVerifying(bundlePath)) {
+    {
       progress.phase("verify", -1, -1);
       // Opening a registry and planning only read (the bundle's manifests, what the registry holds, which
       // pushes it grants), so they run while the bundle is verified; the plan is used only once verification

@@ -69,6 +69,8 @@ public final class TerminalProgress implements ProgressListener {
       java.util.Map.entry("fetch", "fetching manifests and small blobs into the working directory"),
       java.util.Map.entry("fetch into the bundle", "writing the bundle, fetching the large blobs straight into it"),
       java.util.Map.entry("write", "writing the bundle"),
+      java.util.Map.entry("walk", "reading the sources' manifests: platform filters, referrers"),
+      java.util.Map.entry("policy", "checking the policy on the source content, before anything is pushed"),
       java.util.Map.entry("verify", "verifying the bundle offline: every blob's digest, the bundle signature and the policy"),
       java.util.Map.entry("plan", "verified; the plan follows"),
       java.util.Map.entry("push", "pushing blobs and manifests"),

@@ -389,7 +389,7 @@ public final class GraphCopier implements Closeable {
   }
 
   /** Children of {@code index} the platform filter keeps; empty {@code wanted} keeps all. */
-  static List<Descriptor> select(RawManifest index, List<Platform> wanted) {
+  public static List<Descriptor> select(RawManifest index, List<Platform> wanted) {
     List<Descriptor> all = index.manifests();
     if (wanted.isEmpty()) {
       return all;

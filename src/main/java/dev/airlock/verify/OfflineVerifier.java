@@ -94,6 +94,29 @@ public final class OfflineVerifier {
     return new VerificationReport(bundle.toString(), formatVersion, checks, images, passed, deferred);
   }
 
+  /**
+   * The image policy over content that is no bundle (a mirror's sources, read live): every entry with a ref
+   * name is evaluated as {@link #verify} evaluates a bundle's, with the trust root the options or the policy
+   * name (there is no carried TUF repository). The report's checks hold the trust root's outcome when a
+   * keyless rule needed it.
+   */
+  public static VerificationReport verifyPolicy(String what, dev.airlock.store.ContentStore store,
+      List<dev.airlock.oci.Descriptor> entries, VerifyOptions options) throws IOException {
+    List<VerificationReport.Check> checks = new ArrayList<>();
+    List<ImageResult> images = new ArrayList<>();
+    Instant now = options.clock().instant();
+    Supplier<TrustRoot> trust = memo(trustRoot(options, now, null, checks));
+    try {
+      images.addAll(new PolicyEvaluator(store, options.policy(), options.policyDir(), trust, now)
+          .allowUnmatched(options.allowUnmatchedRules()).evaluate(entries));
+    } catch (VerificationException e) {
+      checks.add(new VerificationReport.Check("policy", false, e.getMessage()));
+    }
+    boolean passed = checks.stream().allMatch(VerificationReport.Check::passed)
+        && images.stream().allMatch(ImageResult::passed);
+    return new VerificationReport(what, 0, checks, images, passed, Map.of());
+  }
+
   /** The trust root for keyless rules, loaded when first needed; its outcome is recorded as a check. */
   private static Supplier<TrustRoot> trustRoot(VerifyOptions o, Instant at, Path carriedTuf,
       List<VerificationReport.Check> checks) {

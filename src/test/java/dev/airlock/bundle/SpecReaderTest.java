@@ -78,4 +78,45 @@ class SpecReaderTest {
     assertThatThrownBy(() -> SpecReader.parse((HEAD.replace("name: t", "name: t\n  name: u") + "  images: [{ref: a:1}]\n")
         .getBytes(StandardCharsets.UTF_8), "b.yaml")).hasMessageContaining("b.yaml:5:").hasMessageContaining("Duplicate field 'name'");
   }
+
+  @Test
+  void tagFiltersSelectTagsOfARepository() {
+    BundleSpec s = parse("""
+          images:
+            - ref: registry.example/team/api
+              tags: {semver: ">=1.2 <2", regex: "^v?[0-9.]+$"}
+            - ref: registry.example/team/web
+              tags: {regex: "release-.*"}
+        """);
+    BundleSpec.TagFilter f = s.images().get(0).tags();
+    assertThat(f).isEqualTo(new BundleSpec.TagFilter(">=1.2 <2", "^v?[0-9.]+$"));
+    assertThat(f.matches("1.2.0")).isTrue();
+    assertThat(f.matches("v1.9")).isTrue();
+    assertThat(f.matches("2.0.0")).isFalse();
+    assertThat(f.matches("1.1.9")).isFalse();
+    assertThat(f.matches("latest")).isFalse();
+    assertThat(f.matches("1.3.0-rc1")).isFalse(); // the regex, and a pre-release outside the range
+    BundleSpec.TagFilter r = s.images().get(1).tags();
+    assertThat(r.matches("release-7")).isTrue();
+    assertThat(r.matches("xrelease-7")).isFalse(); // the whole tag
+    assertThat(s.images().get(0).key()).isEqualTo("registry.example/team/api");
+  }
+
+  @Test
+  void badTagFiltersAreOneLineErrors() {
+    fails("  images:\n    - ref: r.example/a:1.0\n      tags: {semver: '>=1'}\n", "b.yaml:8:", "without tag or digest");
+    fails("  images:\n    - ref: r.example/a\n      tags: {}\n", "b.yaml:8:", "'tags' needs 'semver'");
+    fails("  images:\n    - ref: r.example/a\n      tags: {semver: 'nope!'}\n", "b.yaml:8:");
+    fails("  images:\n    - ref: r.example/a\n      tags: {regex: '(['}\n", "b.yaml:8:", "regex '([' is not valid");
+    fails("  images:\n    - ref: r.example/a\n      tags: {semvr: '1'}\n", "b.yaml:8:", "unknown field 'semvr'");
+    fails("  images:\n    - layout: ./l:app\n      tags: {regex: '.*'}\n", "it needs 'ref'");
+  }
+
+  @Test
+  void aLayoutManifestByDigest() {
+    String d = "sha256:" + "ab".repeat(32);
+    BundleSpec s = parse("  images:\n    - layout: ./build/oci@" + d + "\n");
+    assertThat(s.images().get(0).key()).isEqualTo("layout:./build/oci@" + d);
+    fails("  images:\n    - layout: ./build/oci@sha256:abc\n", "is not a sha256 digest");
+  }
 }
