@@ -103,7 +103,7 @@ final class MirrorCommand implements Callable<Integer> {
     BundleVerifier.Request verify = new BundleVerifier.Request(List.of(), policy, true)
         .withAllowUnmatchedRules(allowUnmatchedRules).withNotation(notationTrustPolicy, notationTrustStore);
     try (OpenedSourceStores stores = new OpenedSourceStores(opts)) {
-      Mirror mirror = new Mirror(stores, new ChartRepository(), new RegistryImportTargets(opts.withUploadSizes(Long.MAX_VALUE, 64L << 20)));
+      Mirror mirror = new Mirror(stores, new ChartRepository(), new RegistryImportTargets(opts));
       if (interval != null) {
         MirrorWatch w = new MirrorWatch(mirror, bundleSpec, specFile, interval, line -> {
           out.println(line);
