@@ -21,7 +21,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "audit", mixinStandardHelpOptions = true,
-    description = "Report what a bundle contains (from its catalog), or what was imported where and when.")
+    description = "Report what a bundle contains (from its catalog), what a receipt says a target holds, or what was"
+        + " imported where and when.")
 final class AuditCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
@@ -114,6 +115,9 @@ final class AuditCommand implements Callable<Integer> {
     }
     if (bundle == null) {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(), "name the bundle to audit, or use --imports");
+    }
+    if (dev.airlock.receipt.Receipt.looksLikeReceipt(bundle)) {
+      return ReceiptAudit.print(bundle, keys, format.equals("json"), spec.commandLine().getOut());
     }
     return auditBundle(bundle);
   }

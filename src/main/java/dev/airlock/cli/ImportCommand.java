@@ -89,6 +89,15 @@ final class ImportCommand implements Callable<Integer> {
       + " match). For a registry that expires upload sessions sooner than the import takes; each layer is read twice.")
   boolean verifyFirst;
 
+  @Option(names = "--receipt", paramLabel = "FILE", description = "After the check after import, write a receipt of"
+      + " the repositories imported into (their tags, manifests and blobs, re-read from the target) to FILE: what"
+      + " the connected side computes the next delta bundle from (bundle --since FILE). See docs/deltas.md.")
+  Path receipt;
+
+  @Option(names = "--sign-receipt", paramLabel = "KEY", description = "Sign the receipt with this cosign private key"
+      + " (password from AIRLOCK_PASSWORD/COSIGN_PASSWORD or a prompt); bundle --since checks it with --receipt-key.")
+  Path receiptKey;
+
   @Mixin RegistryOptionsMixin registry = new RegistryOptionsMixin();
 
   @Option(names = {"-j", "--jobs"}, paramLabel = "N", defaultValue = "0", description = "Blobs pushed in parallel (default: automatic).")
@@ -99,8 +108,12 @@ final class ImportCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     Path history = catalog != null ? catalog : ImportHistory.defaultPath();
-    BundleImporter importer = new BundleImporter(verifier(),
-        new RegistryImportTargets(registry.toOptions(System.in)));
+    if (receiptKey != null && receipt == null) {
+      throw new dev.airlock.InvalidInputException("--sign-receipt needs --receipt FILE");
+    }
+    dev.airlock.verify.keys.SigningKey receiptSigner = receiptKey == null ? null : ReceiptCommand.signingKey(receiptKey);
+    RegistryImportTargets targets = new RegistryImportTargets(registry.toOptions(System.in));
+    BundleImporter importer = new BundleImporter(verifier(), targets);
     SparseIndexMode mode = keepSparseIndex ? SparseIndexMode.KEEP : SparseIndexMode.parse(sparseIndex);
     TerminalProgress progress = TerminalProgress.forConsole(err);
     ImportResult r = importer.run(bundle, new BundleImporter.Options(to, new ReferenceMapper(prefix, keepHost, flatten),
@@ -123,6 +136,10 @@ final class ImportCommand implements Callable<Integer> {
     }
     r.configNotes().forEach(l -> out.println("config: " + l));
     out.println(r.summary());
+    if (receipt != null && !r.dryRun()) {
+      out.println("receipt: " + ReceiptCommand.afterImport(to, targets, r, receiptSigner, receipt).summary()
+          + " -> " + receipt);
+    }
     out.println("history: " + history.toAbsolutePath() + (r.historyId() > 0 ? " (import #" + r.historyId() + ")" : ""));
     out.flush();
     return ExitCodes.OK;

@@ -145,6 +145,25 @@ public final class PublicKeys {
     throw new InvalidInputException("unsupported key type " + key.getAlgorithm());
   }
 
+  /**
+   * {@link #verify(PublicKey, byte[], byte[])} over the bytes of a stream, read once (documents too large to hold:
+   * receipts).
+   */
+  public static boolean verify(PublicKey key, java.io.InputStream data, byte[] signature) throws IOException {
+    try {
+      Signature s = Signature.getInstance(signatureAlgorithm(key));
+      s.initVerify(key);
+      byte[] buf = new byte[64 * 1024];
+      int n;
+      while ((n = data.read(buf)) >= 0) {
+        s.update(buf, 0, n);
+      }
+      return s.verify(signature);
+    } catch (GeneralSecurityException | IllegalArgumentException e) {
+      return false;
+    }
+  }
+
   /** True when {@code signature} is a valid signature of {@code data} by {@code key}; false on any malformation. */
   public static boolean verify(PublicKey key, byte[] data, byte[] signature) {
     try {

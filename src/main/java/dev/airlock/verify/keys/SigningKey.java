@@ -154,17 +154,51 @@ public final class SigningKey {
   }
 
   /**
+   * Signs the bytes of {@code data} as {@link #sign(byte[])} does, read once as they stream (ECDSA hashes them as
+   * they come; RSA and Ed25519 go through the JCA signature's update), for documents too large to hold (receipts).
+   */
+  public byte[] sign(java.io.InputStream data) throws IOException {
+    byte[] buf = new byte[64 * 1024];
+    int n;
+    try {
+      if (privateKey instanceof ECPrivateKey ec) {
+        java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+        while ((n = data.read(buf)) >= 0) {
+          md.update(buf, 0, n);
+        }
+        return deterministicEcdsaOfHash(ec, md.digest());
+      }
+      Signature s = Signature.getInstance(PublicKeys.signatureAlgorithm(privateKey));
+      s.initSign(privateKey);
+      while ((n = data.read(buf)) >= 0) {
+        s.update(buf, 0, n);
+      }
+      return s.sign();
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("signing failed: " + e.getMessage(), e);
+    }
+  }
+
+  /**
    * ECDSA over SHA-256 with the nonce derived from the key and the message (RFC 6979), DER-encoded as the JDK
    * writes it: any verifier accepts it, and the same key and data always give the same signature, so a bundle
    * (and its parts) written twice from the same content with {@code --lock} is byte-identical.
    */
   private static byte[] deterministicEcdsa(ECPrivateKey key, byte[] data) {
     try {
+      return deterministicEcdsaOfHash(key, java.security.MessageDigest.getInstance("SHA-256").digest(data));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("signing failed: " + e.getMessage(), e);
+    }
+  }
+
+  private static byte[] deterministicEcdsaOfHash(ECPrivateKey key, byte[] hash) {
+    try {
       var params = org.bouncycastle.jcajce.provider.asymmetric.util.ECUtil.generatePrivateKeyParameter(key);
       var signer = new org.bouncycastle.crypto.signers.ECDSASigner(
           new org.bouncycastle.crypto.signers.HMacDSAKCalculator(new org.bouncycastle.crypto.digests.SHA256Digest()));
       signer.init(true, params);
-      BigInteger[] rs = signer.generateSignature(java.security.MessageDigest.getInstance("SHA-256").digest(data));
+      BigInteger[] rs = signer.generateSignature(hash);
       return new org.bouncycastle.asn1.DERSequence(new org.bouncycastle.asn1.ASN1Encodable[] {
           new org.bouncycastle.asn1.ASN1Integer(rs[0]), new org.bouncycastle.asn1.ASN1Integer(rs[1])}).getEncoded();
     } catch (GeneralSecurityException | IOException e) {

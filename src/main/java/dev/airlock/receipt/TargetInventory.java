@@ -1,0 +1,79 @@
+package dev.airlock.receipt;
+
+import dev.airlock.NotFoundException;
+import dev.airlock.oci.Descriptor;
+import dev.airlock.oci.Digest;
+import dev.airlock.oci.MediaTypes;
+import dev.airlock.oci.RawManifest;
+import dev.airlock.store.ContentStore;
+import java.io.IOException;
+import java.util.Collection;
+import java.util.Optional;
+
+/**
+ * Takes the inventory of repositories of a target (a registry or an OCI layout): for each repository its tags,
+ * every manifest reached from them (an index's children that are there, and each manifest's referrers), and
+ * every blob those manifests reference, with the size the manifest gives. The same walk describes a target
+ * after an import and a target airlock did not fill ({@code airlock receipt --from}), so the two receipts are
+ * equal for equal content. Manifests are read one at a time; what was seen lives in the {@link DigestInventory}.
+ */
+public final class TargetInventory {
+  private TargetInventory() {}
+
+  /** Told of each repository as its walk starts. */
+  @FunctionalInterface
+  public interface Listener {
+    void repository(String repository, int tags);
+
+    Listener NONE = (r, t) -> {};
+  }
+
+  public static void walk(ContentStore store, Collection<String> repositories, DigestInventory into, Listener listener)
+      throws IOException {
+    for (String repo : repositories) {
+      var tags = store.tags(repo);
+      listener.repository(repo, tags.size());
+      for (String tag : tags) {
+        Optional<Descriptor> d = store.resolve(repo, tag);
+        if (d.isEmpty()) {
+          continue; // removed while listed
+        }
+        into.addTag(repo, tag, d.get().digest());
+        manifest(store, repo, d.get().digest(), into);
+      }
+    }
+    into.flush();
+  }
+
+  private static void manifest(ContentStore store, String repo, Digest digest, DigestInventory into) throws IOException {
+    if (into.manifestSize(digest).isPresent()) {
+      return;
+    }
+    RawManifest m;
+    try {
+      m = store.getManifest(repo, digest.toString());
+    } catch (NotFoundException e) {
+      return; // an index child left out (a sparse index), or a referrer whose manifest is gone
+    }
+    into.addManifest(digest, m.size());
+    if (m.isIndex()) {
+      for (Descriptor c : m.manifests()) {
+        if (MediaTypes.isManifest(c.mediaType()) || c.mediaType() == null) {
+          if (store.resolve(repo, c.digest().toString()).isPresent()) {
+            manifest(store, repo, c.digest(), into);
+          }
+        }
+      }
+    } else {
+      for (Descriptor b : m.children()) {
+        if (MediaTypes.DOCKER_FOREIGN_LAYER.equals(b.mediaType()) || !b.urls().isEmpty()) {
+          continue; // never stored by a registry
+        }
+        into.addBlob(b.digest(), b.size());
+      }
+    }
+    for (Descriptor r : store.referrers(repo, digest, null)) {
+      manifest(store, repo, r.digest(), into);
+    }
+  }
+}
