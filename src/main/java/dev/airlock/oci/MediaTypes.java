@@ -58,6 +58,15 @@ public final class MediaTypes {
     return isIndex(mediaType) || isImageManifest(mediaType);
   }
 
+  /**
+   * A foreign (non-distributable) layer: Docker's foreign layer or OCI's deprecated non-distributable layer
+   * types, the only descriptors that may carry {@code urls}.
+   */
+  public static boolean isForeignLayer(String mediaType) {
+    return DOCKER_FOREIGN_LAYER.equals(mediaType)
+        || mediaType != null && mediaType.startsWith("application/vnd.oci.image.layer.nondistributable.v1.tar");
+  }
+
   public static boolean isSchema1(String mediaType) {
     return DOCKER_SCHEMA1.equals(mediaType) || DOCKER_SCHEMA1_SIGNED.equals(mediaType);
   }

@@ -123,7 +123,7 @@ public final class TestBundle {
     rootEntries.add(metadata);
     ObjectNode root = TestImages.index(rootEntries).put("artifactType", BundleFormat.ROOT_ARTIFACT_TYPE);
     root.putObject("annotations").put(BundleFormat.ANNOTATION_BUNDLE_NAME, "test").put(Descriptor.CREATED, created.toString());
-    Descriptor rootDesc = b.put(MediaTypes.OCI_INDEX, Json.write(root));
+    Descriptor rootDesc = b.put(MediaTypes.OCI_INDEX, Json.write(root)).withArtifactType(BundleFormat.ROOT_ARTIFACT_TYPE);
     List<Descriptor> index = new ArrayList<>(rootEntries);
     index.remove(metadata);
     index.add(rootDesc.withAnnotation(Descriptor.REF_NAME, BundleFormat.ROOT_REF_NAME));

@@ -48,7 +48,12 @@ public final class BundleLayoutChecker {
       throw new VerificationException(where + ": index.json has no 'manifests' array");
     }
     List<Descriptor> entries = new ArrayList<>();
+    List<JsonNode> entryNodes = new ArrayList<>();
     for (JsonNode n : index.path("manifests")) {
+      if (!n.isObject()) {
+        throw new VerificationException(where + ": index.json has an entry that is not a JSON object");
+      }
+      entryNodes.add(n);
       try {
         entries.add(Json.MAPPER.convertValue(n, Descriptor.class));
       } catch (IllegalArgumentException e) {
@@ -56,18 +61,23 @@ public final class BundleLayoutChecker {
       }
     }
     Descriptor root = null;
-    for (Descriptor d : entries) {
+    int rootAt = -1;
+    for (int i = 0; i < entries.size(); i++) {
+      Descriptor d = entries.get(i);
       if (BundleFormat.ROOT_REF_NAME.equals(d.annotation(Descriptor.REF_NAME))) {
         if (root != null) {
           throw new VerificationException(where + ": index.json names the bundle root twice");
         }
         root = d;
+        rootAt = i;
       }
     }
     if (root == null) {
       throw new VerificationException(where + ": index.json has no bundle root (" + BundleFormat.ROOT_REF_NAME + ")");
     }
-    RawManifest rootIndex = manifest(root, "index.json");
+    RawManifest rootIndex = parsed(root, "index.json");
+    // the signature covers the root's digest: index.json's root entry must be the root's own descriptor
+    bound(rootAt, root, entryNodes.get(rootAt), IndexBinding.rootEntry(rootIndex), "the bundle root's own descriptor");
     if (!rootIndex.isIndex() || !BundleFormat.ROOT_ARTIFACT_TYPE.equals(rootIndex.artifactType())) {
       throw new VerificationException(where + ": the bundle root " + root.digest() + " is not an airlock bundle index");
     }
@@ -108,20 +118,42 @@ public final class BundleLayoutChecker {
         expected.add(key(d));
       }
     }
+    // index.json is not signed: each entry must be, field for field, a descriptor the signature covers
+    Map<String, JsonNode> signed = new HashMap<>();
+    JsonNode rootNodes = rootIndex.json().path("manifests");
+    List<Descriptor> rootList = rootIndex.manifests();
+    for (int i = 0; i < rootList.size(); i++) {
+      if (signed.put(key(rootList.get(i)), rootNodes.get(i)) != null) {
+        throw new VerificationException(where + ": the bundle root lists " + key(rootList.get(i)) + " twice");
+      }
+    }
+    Set<String> listed = new HashSet<>();
     Set<String> actual = new TreeSet<>();
-    for (Descriptor d : entries) {
+    for (int i = 0; i < entries.size(); i++) {
+      Descriptor d = entries.get(i);
+      if (!listed.add(key(d))) {
+        throw new VerificationException(where + ": index.json lists " + key(d) + " twice");
+      }
       if (d == root) {
         continue;
       }
-      RawManifest m = manifest(d, "index.json");
+      // parsed, not yet checked against d: d's fields are compared with the signed descriptor first
+      RawManifest m = parsed(d, "index.json entry " + i);
       Descriptor subject = m.subject();
-      if (subject != null && subject.digest().equals(root.digest()) && d.annotation(Descriptor.REF_NAME) == null) {
+      JsonNode signedNode = signed.get(key(d));
+      if (signedNode != null) {
+        bound(i, d, entryNodes.get(i), signedNode, "the signed bundle root");
+        if (!d.digest().equals(metadata.digest())) {
+          actual.add(key(d)); // the metadata manifest may be listed in index.json or only in the root
+        }
+      } else if (subject != null && subject.digest().equals(root.digest()) && d.annotation(Descriptor.REF_NAME) == null) {
         if (!MediaTypes.SIGSTORE_BUNDLE_V03.equals(m.artifactType())) {
           throw new VerificationException(where + ": " + d.digest() + " refers to the bundle root but is not a Sigstore bundle signature");
         }
+        bound(i, d, entryNodes.get(i), IndexBinding.ownDescriptor(m), "the signature manifest's own descriptor");
         signatures.add(d);
-      } else if (!d.digest().equals(metadata.digest())) {
-        actual.add(key(d)); // the metadata manifest may be listed in index.json or only in the root
+      } else {
+        actual.add(key(d));
       }
     }
     if (!expected.equals(actual)) {
@@ -162,12 +194,17 @@ public final class BundleLayoutChecker {
         Descriptor[] item = todo.pop();
         Descriptor d = item[0];
         Descriptor parent = item[1];
+        if (!d.urls().isEmpty() && !MediaTypes.isForeignLayer(d.mediaType())) {
+          throw new VerificationException(where + ": " + (parent == null ? "index.json" : "manifest " + parent.digest())
+              + " gives urls for " + d.digest() + " ('" + d.mediaType() + "'): urls are allowed only on foreign"
+              + " (non-distributable) layers");
+        }
         if (!scan.blobs.containsKey(d.digest())) {
           if (parent != null && MediaTypes.isIndex(parent.mediaType()) && cat.absentChild(parent.digest(), d.digest())) {
             absent++;
             continue;
           }
-          if (MediaTypes.DOCKER_FOREIGN_LAYER.equals(d.mediaType()) || !d.urls().isEmpty()) {
+          if (MediaTypes.isForeignLayer(d.mediaType())) {
             continue;
           }
           throw new VerificationException(where + ": " + (parent == null ? "index.json" : "manifest " + parent.digest())
@@ -219,7 +256,30 @@ public final class BundleLayoutChecker {
     return d.digest() + (ref == null ? "" : " (" + ref + ")");
   }
 
+  /** index.json entry {@code i} must equal {@code signed} in every field. */
+  private void bound(int i, Descriptor d, JsonNode entry, JsonNode signed, String what) {
+    String diff = IndexBinding.difference(entry, signed);
+    if (diff != null) {
+      throw new VerificationException(where + ": index.json entry " + i + " (" + key(d) + ") differs from " + what
+          + " in " + diff + " (index.json is not signed; its entries must equal the signed descriptors)");
+    }
+  }
+
+  /**
+   * The manifest {@code d} reaches, whose own media type must be the one {@code d} gives (an OCI manifest
+   * described as an index, as a Docker manifest or as {@code application/octet-stream} is refused).
+   */
   private RawManifest manifest(Descriptor d, String from) throws IOException {
+    RawManifest m = parsed(d, from);
+    if (!m.mediaType().equals(d.mediaType())) {
+      throw new VerificationException(where + ": " + from + " describes manifest " + d.digest() + " as "
+          + (d.mediaType() == null ? "having no media type" : "'" + d.mediaType() + "'") + " but it is '"
+          + m.mediaType() + "'");
+    }
+    return m;
+  }
+
+  private RawManifest parsed(Descriptor d, String from) throws IOException {
     RawManifest m = manifests.get(d.digest());
     if (m != null) {
       return m;
