@@ -21,7 +21,7 @@ OUT=""
 BUNDLE_ARGS="${BENCH_BUNDLE_ARGS:-}"
 IMPORT_ARGS="${BENCH_IMPORT_ARGS:---allow-unsigned}"
 VERIFY_ARGS="${BENCH_VERIFY_ARGS:---allow-unsigned}"
-SERVE_ARGS="${BENCH_SERVE_ARGS:-}"
+SERVE_ARGS="${BENCH_SERVE_ARGS:---allow-unsigned}"
 
 usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
@@ -344,7 +344,7 @@ serve_airlock() {
   "$AIRLOCK" serve "$A_BUNDLE" --addr "127.0.0.1:$port" $SERVE_ARGS >"$d/server.out" 2>"$d/server.err" &
   pid=$!
   STARTED_PIDS+=("$pid")
-  if ! wait_http "http://127.0.0.1:$port/v2/" "$pid" 60; then
+  if ! wait_http "http://127.0.0.1:$port/v2/" "$pid" 300; then
     set +e; wait "$pid"; M_RC=$?; set -e
     stop_pid "$pid"
     unavailable "$d/server.err" || { cp "$d/server.err" "$d/cmd.err"; fail_run "airlock serve (run $i) did not come up" "$d/cmd"; }

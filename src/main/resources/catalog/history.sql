@@ -1,6 +1,6 @@
 -- airlock import history: one local database per machine (default ~/.local/share/airlock/history.db).
 -- The version is in PRAGMA user_version; bump it when the schema changes.
-PRAGMA user_version = 4;
+PRAGMA user_version = 5;
 
 CREATE TABLE IF NOT EXISTS imports (
   id                INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -71,3 +71,12 @@ CREATE TABLE IF NOT EXISTS bundle_packages (
 );
 CREATE INDEX IF NOT EXISTS bundle_packages_name ON bundle_packages (name);
 CREATE INDEX IF NOT EXISTS bundle_packages_bundle ON bundle_packages (bundle_digest);
+
+-- The signed creation time of each bundle imported with status 'ok' (version 5): the root index's
+-- org.opencontainers.image.created, which the bundle signature covers with the root. import refuses, unless
+-- --allow-older, a bundle of the same name created before the newest one imported into the same target.
+-- Imports before version 5 have no rows here and do not take part.
+CREATE TABLE IF NOT EXISTS bundle_created (
+  bundle_digest     TEXT PRIMARY KEY,         -- imports.bundle_digest
+  created           TEXT NOT NULL             -- RFC 3339, as the root index states it
+);

@@ -2,8 +2,11 @@ package dev.airlock.audit;
 
 import dev.airlock.InvalidInputException;
 import dev.airlock.bundle.BundleArchive;
+import dev.airlock.bundle.BundleFormat;
 import dev.airlock.bundler.Bundler;
 import dev.airlock.catalog.CatalogReader;
+import dev.airlock.oci.Descriptor;
+import dev.airlock.oci.Digest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -13,7 +16,9 @@ import java.util.Arrays;
 
 /**
  * The catalog of a bundle, or a catalog file given directly: for a bundle, {@code BUNDLE.catalog.db} beside
- * it, else the catalog inside the tar, copied to a temporary file that {@link #close()} removes.
+ * it when it hashes to the catalog digest the bundle's metadata manifest names (the one its signature
+ * covers), else the catalog inside the tar, copied to a temporary file that {@link #close()} removes; an
+ * edited copy beside it is ignored, and {@link #origin()} and {@link #warning()} say so.
  */
 public final class OpenedCatalog implements AutoCloseable {
   private static final byte[] SQLITE_MAGIC = "SQLite format 3\0".getBytes(StandardCharsets.US_ASCII);
@@ -23,6 +28,7 @@ public final class OpenedCatalog implements AutoCloseable {
   private final String origin;
   private final CatalogReader reader;
   private final Path temp;
+  private String warning;
 
   private OpenedCatalog(Path path, boolean bundle, String origin, CatalogReader reader, Path temp) {
     this.path = path;
@@ -42,17 +48,57 @@ public final class OpenedCatalog implements AutoCloseable {
       return new OpenedCatalog(file, false, "catalog file " + file.getFileName(), CatalogReader.open(file), null);
     }
     Path beside = Bundler.catalogFor(file);
+    String ignored = null;
     if (Files.isRegularFile(beside)) {
-      return new OpenedCatalog(file, true, beside.getFileName() + " beside the bundle", CatalogReader.open(beside), null);
+      // the copy beside the bundle is a shortcut only when it is the catalog the bundle holds (and signs)
+      Digest held = heldCatalog(file);
+      Digest copy = sha256(beside);
+      if (copy.equals(held)) {
+        return new OpenedCatalog(file, true, beside.getFileName() + " beside the bundle", CatalogReader.open(beside), null);
+      }
+      ignored = beside.getFileName() + " beside the bundle is not the catalog the bundle holds (" + copy.shortForm()
+          + ", the bundle's is " + held.shortForm() + "): ignored";
     }
     Path temp = Files.createTempFile("airlock-catalog-", ".db");
     try {
       BundleArchive.extractCatalog(file, temp);
-      return new OpenedCatalog(file, true, "the catalog inside the bundle", CatalogReader.open(temp), temp);
+      OpenedCatalog c = new OpenedCatalog(file, true, "the catalog inside the bundle" + (ignored == null ? ""
+          : " (" + ignored + ")"), CatalogReader.open(temp), temp);
+      c.warning = ignored;
+      return c;
     } catch (IOException | RuntimeException e) {
       Files.deleteIfExists(temp);
       throw e;
     }
+  }
+
+  /** The digest of catalog.db as the bundle's metadata manifest names it (the digest the bundle signature covers). */
+  static Digest heldCatalog(Path bundle) throws IOException {
+    for (Descriptor d : BundleArchive.metadataLayers(bundle)) {
+      if (BundleFormat.CATALOG_MEDIA_TYPE.equals(d.mediaType())) {
+        return d.digest();
+      }
+    }
+    throw new InvalidInputException(bundle + ": the metadata manifest has no catalog layer");
+  }
+
+  private static Digest sha256(Path file) throws IOException {
+    java.security.MessageDigest md = Digest.Algorithm.SHA256.newMessageDigest();
+    try (InputStream in = Files.newInputStream(file)) {
+      byte[] buf = new byte[1 << 16];
+      for (int n; (n = in.read(buf)) > 0; ) {
+        md.update(buf, 0, n);
+      }
+    }
+    return Digest.of(Digest.Algorithm.SHA256, md.digest());
+  }
+
+  /**
+   * Set when a catalog beside the bundle was ignored because it is not the one the bundle holds (the
+   * report reads the inside copy and says so in {@link #origin()}); null otherwise.
+   */
+  public String warning() {
+    return warning;
   }
 
   /** Whether {@code file} starts like an SQLite database. */

@@ -2,8 +2,6 @@ package dev.airlock.cli;
 
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.airlock.InvalidInputException;
-import dev.airlock.bundle.BundleArchive;
-import dev.airlock.bundler.Bundler;
 import dev.airlock.catalog.AuditReport;
 import dev.airlock.catalog.CatalogReader;
 import dev.airlock.history.ImportHistory;
@@ -126,16 +124,12 @@ final class AuditCommand implements Callable<Integer> {
     if (!Files.isRegularFile(bundlePath) && !dev.airlock.bundle.parts.PartSet.isPartSet(bundlePath)) {
       throw new InvalidInputException("bundle " + bundlePath + " does not exist");
     }
-    Path beside = Bundler.catalogFor(bundlePath);
-    Path temp = null;
-    Path catalog = beside;
-    if (!Files.isRegularFile(beside)) {
-      temp = Files.createTempFile("airlock-catalog-", ".db");
-      BundleArchive.extractCatalog(bundlePath, temp);
-      catalog = temp;
-    }
     Signature signature = signature(bundlePath);
-    try (CatalogReader reader = CatalogReader.open(catalog)) {
+    try (dev.airlock.audit.OpenedCatalog opened = dev.airlock.audit.OpenedCatalog.open(bundlePath)) {
+      if (opened.warning() != null) {
+        spec.commandLine().getErr().println("airlock: warning: " + opened.warning() + "; reading the catalog inside the bundle");
+      }
+      CatalogReader reader = opened.reader();
       AuditReport report = reader.report();
       PrintWriter out = spec.commandLine().getOut();
       if (format.equals("json")) {
@@ -147,10 +141,6 @@ final class AuditCommand implements Callable<Integer> {
         out.println("signature:         " + signature.line());
       }
       out.flush();
-    } finally {
-      if (temp != null) {
-        Files.deleteIfExists(temp);
-      }
     }
     return Boolean.FALSE.equals(signature.verified()) ? ExitCodes.VERIFICATION_FAILED : ExitCodes.OK;
   }

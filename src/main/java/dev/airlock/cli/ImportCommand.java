@@ -52,6 +52,11 @@ final class ImportCommand implements Callable<Integer> {
   @Option(names = "--allow-unsigned", description = "Accept a bundle without a signature (integrity is still checked).")
   boolean allowUnsigned;
 
+  @Option(names = "--allow-older", description = "Import a bundle even when a newer bundle of the same name (by its"
+      + " signed creation time) was imported into this target before, as the history (--catalog) says; by default"
+      + " that rollback is refused.")
+  boolean allowOlder;
+
   @Option(names = "--allow-unmatched-rules", description = "A policy entry whose match selects no image is reported"
       + " but does not fail the verification (default: it fails).")
   boolean allowUnmatchedRules;
@@ -124,7 +129,7 @@ final class ImportCommand implements Callable<Integer> {
           out.println("plan:");
           plan.describe().forEach(l -> out.println("  " + l));
           out.flush();
-        }).withVerifyFirst(verifyFirst).withSparseIndex(mode));
+        }).withVerifyFirst(verifyFirst).withSparseIndex(mode).withAllowOlder(allowOlder));
     progress.finish();
     if (!r.dryRun()) {
       if (r.verification().afterPush() != null) {

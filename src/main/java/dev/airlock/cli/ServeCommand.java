@@ -1,19 +1,28 @@
 package dev.airlock.cli;
 
+import dev.airlock.bundle.parts.PartSet;
 import dev.airlock.serve.RegistryServer;
+import dev.airlock.serve.ServedBundleCheck;
 import dev.airlock.serve.ServedContent;
+import dev.airlock.verify.keys.PublicKeys;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.PublicKey;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "serve", mixinStandardHelpOptions = true,
-    description = {"Serve a bundle or OCI layout as a read-only OCI registry.",
+    description = {"Serve a bundle or OCI layout as a read-only OCI registry. A bundle is verified first"
+        + " (as airlock verify, without a policy: --key, or --allow-unsigned); a layout directory is served as it is.",
         "Repositories are the full source names (docker.io/library/alpine) and, when unambiguous, the same"
             + " without the host (library/alpine). Stops on Ctrl-C."})
 final class ServeCommand implements Callable<Integer> {
@@ -31,8 +40,30 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--threads", defaultValue = "" + RegistryServer.DEFAULT_THREADS, description = "Connections served at once, one thread each; beyond that an idle kept-alive connection is closed to make room (default: ${DEFAULT-VALUE}).")
   int threads;
 
+  @Option(names = "--key", paramLabel = "PUB", description = "Pinned public key of the bundle signature (repeatable):"
+      + " a bundle is verified before it is served.")
+  List<Path> keys = new ArrayList<>();
+
+  @Option(names = "--allow-unsigned", description = "Serve a bundle without a signature, or without checking it (no"
+      + " --key); its integrity and the binding of index.json to its root are still checked.")
+  boolean allowUnsigned;
+
   @Override
   public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    // a bundle (tarball or set of parts) is verified first; a layout directory is served as it is
+    if (Files.isRegularFile(source) || PartSet.isPartSet(source)) {
+      if (keys.isEmpty() && !allowUnsigned) {
+        throw new ParameterException(spec.commandLine(), "serving a bundle needs --key PUB (its signature is checked"
+            + " first) or --allow-unsigned");
+      }
+      List<PublicKey> pks = new ArrayList<>();
+      for (Path k : keys) {
+        pks.add(PublicKeys.load(k));
+      }
+      out.println("verified " + source.getFileName() + ": " + ServedBundleCheck.check(source, pks, allowUnsigned));
+      out.flush();
+    }
     ServedContent content = ServedContent.open(source);
     RegistryServer server;
     try {
@@ -41,7 +72,6 @@ final class ServeCommand implements Callable<Integer> {
       content.close();
       throw e;
     }
-    PrintWriter out = spec.commandLine().getOut();
     out.println("serving " + source.toAbsolutePath() + " read-only on http://" + server.hostPort()
         + " (e.g. skopeo inspect --tls-verify=false docker://" + server.hostPort() + "/REPOSITORY:TAG); Ctrl-C stops");
     out.flush();

@@ -22,7 +22,7 @@ import java.util.TreeMap;
 /** The local import history database (schema: {@code catalog/history.sql}). */
 public final class ImportHistory {
   /** The schema version this build writes ({@code PRAGMA user_version}; history.sql says the same). */
-  static final int SCHEMA_VERSION = 4;
+  static final int SCHEMA_VERSION = 5;
 
   private final Path db;
 
@@ -152,6 +152,41 @@ public final class ImportHistory {
     } catch (SQLException e) {
       throw new AirlockException("cannot write import history " + db + ": " + e.getMessage(), e);
     }
+  }
+
+  /** Notes the signed creation time of a bundle that was imported (once per bundle digest). */
+  public void recordBundleCreated(String bundleDigest, String created) {
+    String sql = "INSERT OR IGNORE INTO bundle_created (bundle_digest, created) VALUES (?,?)";
+    try (Connection c = connect(); PreparedStatement s = c.prepareStatement(sql)) {
+      s.setString(1, bundleDigest);
+      s.setString(2, created);
+      s.executeUpdate();
+    } catch (SQLException e) {
+      throw new AirlockException("cannot write import history " + db + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** A bundle imported with status ok, with its signed creation time. */
+  public record ImportedBundle(long importId, String finished, String bundlePath, String bundleDigest, String created) {}
+
+  /** Every import with status ok of a bundle named {@code bundleName} into {@code target} whose creation time is known. */
+  public List<ImportedBundle> importedBundles(String target, String bundleName) {
+    String sql = "SELECT i.id, i.finished, i.bundle_path, i.bundle_digest, b.created FROM imports i"
+        + " JOIN bundle_created b ON b.bundle_digest = i.bundle_digest"
+        + " WHERE i.status = 'ok' AND i.target = ? AND i.bundle_name = ? ORDER BY i.id";
+    List<ImportedBundle> out = new ArrayList<>();
+    try (Connection c = connect(); PreparedStatement s = c.prepareStatement(sql)) {
+      s.setString(1, target);
+      s.setString(2, bundleName);
+      try (ResultSet rs = s.executeQuery()) {
+        while (rs.next()) {
+          out.add(new ImportedBundle(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5)));
+        }
+      }
+    } catch (SQLException e) {
+      throw new AirlockException("cannot read import history " + db + ": " + e.getMessage(), e);
+    }
+    return out;
   }
 
   /** A note of an open upload session: every byte of {@code digest} sent and hashed, not committed. */

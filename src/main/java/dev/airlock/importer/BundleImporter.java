@@ -42,9 +42,15 @@ public final class BundleImporter {
    */
   public record Options(String to, ReferenceMapper mapper, BundleVerifier.Request verify, boolean dryRun,
       int parallelism, ProgressListener progress, Path emitConfig, Path history, PlanListener onPlan,
-      boolean verifyFirst, SparseIndexMode sparseIndex) {
+      boolean verifyFirst, SparseIndexMode sparseIndex, boolean allowOlder) {
     public Options {
       sparseIndex = sparseIndex == null ? SparseIndexMode.AUTO : sparseIndex;
+    }
+
+    public Options(String to, ReferenceMapper mapper, BundleVerifier.Request verify, boolean dryRun, int parallelism,
+        ProgressListener progress, Path emitConfig, Path history, PlanListener onPlan, boolean verifyFirst,
+        SparseIndexMode sparseIndex) {
+      this(to, mapper, verify, dryRun, parallelism, progress, emitConfig, history, onPlan, verifyFirst, sparseIndex, false);
     }
 
     public Options(String to, ReferenceMapper mapper, BundleVerifier.Request verify, boolean dryRun, int parallelism,
@@ -63,17 +69,29 @@ public final class BundleImporter {
      * sessions sooner than the import takes; each layer is then read and hashed twice).
      */
     public Options withVerifyFirst(boolean b) {
-      return new Options(to, mapper, verify, dryRun, parallelism, progress, emitConfig, history, onPlan, b, sparseIndex);
+      return new Options(to, mapper, verify, dryRun, parallelism, progress, emitConfig, history, onPlan, b, sparseIndex,
+          allowOlder);
     }
 
     /** The same options reporting to {@code p}. */
     public Options withProgress(ProgressListener p) {
-      return new Options(to, mapper, verify, dryRun, parallelism, p, emitConfig, history, onPlan, verifyFirst, sparseIndex);
+      return new Options(to, mapper, verify, dryRun, parallelism, p, emitConfig, history, onPlan, verifyFirst, sparseIndex,
+          allowOlder);
     }
 
     /** What becomes of a platform-filtered (sparse) index ({@link SparseIndexMode}; default auto). */
     public Options withSparseIndex(SparseIndexMode m) {
-      return new Options(to, mapper, verify, dryRun, parallelism, progress, emitConfig, history, onPlan, verifyFirst, m);
+      return new Options(to, mapper, verify, dryRun, parallelism, progress, emitConfig, history, onPlan, verifyFirst, m,
+          allowOlder);
+    }
+
+    /**
+     * Import a bundle even when the history holds a newer bundle of the same name imported into the same
+     * target (a deliberate rollback); by default that is refused.
+     */
+    public Options withAllowOlder(boolean b) {
+      return new Options(to, mapper, verify, dryRun, parallelism, progress, emitConfig, history, onPlan, verifyFirst,
+          sparseIndex, b);
     }
   }
 
@@ -143,6 +161,11 @@ public final class BundleImporter {
       }
       Planned planned = ahead ? Futures.join(planning) : plan(bundle, o);
       try (ImportTarget target = planned.target()) {
+        String rollback = o.allowOlder() ? null : RollbackCheck.refusal(o.history(), o.to(), bundle);
+        if (rollback != null) {
+          record(o, started, bundle, null, ImportRecord.VERIFICATION_FAILED, verified.summary(), rollback);
+          throw new VerificationException(rollback);
+        }
         SparseIndexTarget sparse = new SparseIndexTarget(planned.counted(), target.isRegistry() ? target.host() : o.to(),
             planned.plan().items(), o.sparseIndex());
         StagingTarget staging = null;
@@ -502,6 +525,12 @@ public final class BundleImporter {
         ImportRecord.OK.equals(status) ? images(r) : List.of());
     ImportHistory history = ImportHistory.open(o.history());
     long id = history.record(rec);
+    if (ImportRecord.OK.equals(status) && bundle.rootDigest() != null) {
+      java.time.Instant created = RollbackCheck.created(bundle);
+      if (created != null) {
+        history.recordBundleCreated(bundle.rootDigest().toString(), created.toString());
+      }
+    }
     if (ImportRecord.OK.equals(status)) {
       ImportedPackages.record(history, bundle); // what the bundle's SBOMs list, for audit --package
     }

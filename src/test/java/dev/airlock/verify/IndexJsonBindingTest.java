@@ -140,6 +140,16 @@ class IndexJsonBindingTest {
   }
 
   @Test
+  @Order(3)
+  void aFieldBesideTheEntriesFails() throws IOException {
+    Path bad = fixture.write(tmp.resolve("top-level.tar"), i -> i.putObject("annotations")
+        .put("org.opencontainers.image.source", "https://evil.example"));
+    CommandResult v = CommandResult.run("verify", bad.toString(), "--key", KEY.toString());
+    assertThat(v.exitCode()).isEqualTo(3);
+    assertThat(v.err()).contains("index.json has a field 'annotations'");
+  }
+
+  @Test
   @Order(4)
   void theRewrittenBundleUntouchedIsTheFixtureAndImports() throws Exception {
     Path same = fixture.write(tmp.resolve("same.tar"));

@@ -47,6 +47,13 @@ public final class BundleLayoutChecker {
     if (!index.path("manifests").isArray()) {
       throw new VerificationException(where + ": index.json has no 'manifests' array");
     }
+    for (var it = index.fieldNames(); it.hasNext(); ) {
+      String f = it.next();
+      if (!f.equals("schemaVersion") && !f.equals("mediaType") && !f.equals("manifests")) {
+        throw new VerificationException(where + ": index.json has a field '" + f + "', which a bundle's index.json does not"
+            + " have (only schemaVersion, mediaType and manifests; index.json is not signed)");
+      }
+    }
     List<Descriptor> entries = new ArrayList<>();
     List<JsonNode> entryNodes = new ArrayList<>();
     for (JsonNode n : index.path("manifests")) {
