@@ -294,9 +294,17 @@ public final class CanonicalTarReader {
     }
   }
 
+  /**
+   * The first byte of a header record that differs from the canonical one; the checksum field last, since it
+   * differs whenever another field does (-1: none).
+   */
   private static int mismatch(byte[] actual, byte[] canonical, int from) {
     int i = Arrays.mismatch(actual, 0, actual.length, canonical, from, from + actual.length);
-    return i;
+    if (i < 148 || i >= 156 || actual.length != RECORD) {
+      return i;
+    }
+    int rest = Arrays.mismatch(actual, 156, RECORD, canonical, from + 156, from + RECORD);
+    return rest >= 0 ? 156 + rest : i;
   }
 
   private VerificationException notCanonical(String name, String why) {
