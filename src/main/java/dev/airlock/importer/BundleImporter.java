@@ -364,10 +364,16 @@ public final class BundleImporter {
    * inside) fails verification, exit 3, as {@code airlock verify} says of it; a path that is not there stays
    * an input error.
    */
+  /**
+   * Opens the bundle for reading. A bundle that cannot even be opened (damaged headers, an invalid index.json,
+   * a root index whose bytes do not match its digest) fails the verification, exit 3, as {@code verify} says.
+   */
   private static BundleContent openVerifying(Path bundlePath) throws IOException {
     try {
       return BundleContent.open(bundlePath);
-    } catch (dev.airlock.InvalidInputException e) {
+    } catch (VerificationException e) {
+      throw e;
+    } catch (AirlockException | dev.airlock.oci.DigestMismatchException e) {
       if (!java.nio.file.Files.exists(bundlePath)) {
         throw e;
       }

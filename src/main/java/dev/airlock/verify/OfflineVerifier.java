@@ -51,8 +51,8 @@ public final class OfflineVerifier {
     Map<Digest, Long> deferred = Map.of();
     int formatVersion = 0;
     LayoutCheckWarmUp.start();
-    try (BundleScan scan = BundleTarScanner.scan(bundle, options.tempDir(), options.deferHashingFrom())) {
-      BundleContents contents = BundleLayoutChecker.check(scan);
+    try (BundleScan scan = scan(bundle, options)) {
+      BundleContents contents = checkLayout(scan);
       formatVersion = contents.formatVersion();
       deferred = scan.deferred();
       long deferredBytes = deferred.values().stream().mapToLong(Long::longValue).sum();
@@ -92,6 +92,29 @@ public final class OfflineVerifier {
     boolean passed = checks.stream().allMatch(VerificationReport.Check::passed)
         && images.stream().allMatch(ImageResult::passed);
     return new VerificationReport(bundle.toString(), formatVersion, checks, images, passed, deferred);
+  }
+
+  /**
+   * The streaming pass. Whatever is wrong with the bundle's bytes (an invalid, duplicate-key or oversized
+   * index.json or oci-layout, a damaged header) is a failed integrity check, exit 3, in verify and import alike.
+   */
+  private static BundleScan scan(Path bundle, VerifyOptions options) throws IOException {
+    try {
+      return BundleTarScanner.scan(bundle, options.tempDir(), options.deferHashingFrom());
+    } catch (AirlockException e) {
+      throw e instanceof VerificationException v ? v : new VerificationException(e.getMessage(), e);
+    }
+  }
+
+  /** The checks of what the pass found; a malformed or mismatching document is a failed integrity check. */
+  private static BundleContents checkLayout(BundleScan scan) throws IOException {
+    try {
+      return BundleLayoutChecker.check(scan);
+    } catch (AirlockException e) {
+      throw e instanceof VerificationException v ? v : new VerificationException(e.getMessage(), e);
+    } catch (dev.airlock.oci.DigestMismatchException e) {
+      throw new VerificationException(scan.bundle() + ": " + e.getMessage(), e);
+    }
   }
 
   /**

@@ -1,15 +1,12 @@
 package dev.airlock.importer;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
-/** Packs a layout directory into a bundle-shaped tar (docs/bundle-format.md): sorted, mtime 0, uid 0, 0644. */
+/** Packs a layout directory into a bundle-shaped tar (docs/bundle-format.md), in the canonical tar form airlock writes. */
 public final class BundleTarball {
   private BundleTarball() {}
 
@@ -19,20 +16,11 @@ public final class BundleTarball {
       files = s.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().startsWith("."))
           .sorted((a, b) -> layout.relativize(a).toString().compareTo(layout.relativize(b).toString())).toList();
     }
-    try (OutputStream out = Files.newOutputStream(tar); TarArchiveOutputStream t = new TarArchiveOutputStream(out)) {
-      t.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-      t.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
-      for (Path f : files) {
-        TarArchiveEntry e = new TarArchiveEntry(layout.relativize(f).toString().replace('\\', '/'));
-        e.setSize(Files.size(f));
-        e.setMode(0644);
-        e.setModTime(0);
-        t.putArchiveEntry(e);
-        Files.copy(f, t);
-        t.closeArchiveEntry();
-      }
+    java.util.Map<String, Path> entries = new java.util.TreeMap<>();
+    for (Path f : files) {
+      entries.put(layout.relativize(f).toString().replace('\\', '/'), f);
     }
-    return tar;
+    return dev.airlock.testing.CanonicalTar.write(tar, entries);
   }
 
   /** Flips one byte in the middle of a blob's data inside the tar (found through the tar's offset index). */

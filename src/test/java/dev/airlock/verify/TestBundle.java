@@ -29,13 +29,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
 /**
  * Builds a small airlock bundle tarball following docs/bundle-format.md: one image with a keyed cosign
  * {@code .sig} signature, the metadata manifest (catalog, lock, spec), the root index and, when signed,
- * the bundle signature. Deterministic tar written with commons-compress.
+ * the bundle signature. Written in the canonical tar form airlock writes.
  */
 public final class TestBundle {
   static final String IMAGE_REF = "example.test/team/app:1.0";
@@ -182,20 +180,7 @@ public final class TestBundle {
     blobs.forEach((d, bytes) -> entries.put(d.blobPath(), bytes));
     entries.put("index.json", indexJson);
     entries.put("oci-layout", utf8("{\"imageLayoutVersion\":\"1.0.0\"}"));
-    try (OutputStream os = Files.newOutputStream(file); TarArchiveOutputStream tar = new TarArchiveOutputStream(os)) {
-      tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-      dir(tar, "blobs/");
-      dir(tar, "blobs/sha256/");
-      for (var e : entries.entrySet()) {
-        TarArchiveEntry te = new TarArchiveEntry(e.getKey());
-        te.setSize(e.getValue().length);
-        te.setMode(0644);
-        te.setModTime(0);
-        tar.putArchiveEntry(te);
-        tar.write(e.getValue());
-        tar.closeArchiveEntry();
-      }
-    }
+    dev.airlock.testing.CanonicalTar.write(file, entries);
   }
 
   /** Where {@code content} starts in a bundle tar: a file's data begins on a 512-byte record. */
@@ -212,11 +197,4 @@ public final class TestBundle {
     throw new AssertionError("content not found in tar");
   }
 
-  private static void dir(TarArchiveOutputStream tar, String name) throws IOException {
-    TarArchiveEntry te = new TarArchiveEntry(name);
-    te.setMode(040755);
-    te.setModTime(0);
-    tar.putArchiveEntry(te);
-    tar.closeArchiveEntry();
-  }
 }

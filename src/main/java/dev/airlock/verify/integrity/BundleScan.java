@@ -24,6 +24,8 @@ public final class BundleScan implements Closeable {
   final Path spool;
   final Map<Digest, Long> blobs = new HashMap<>();
   final Set<String> names = new HashSet<>();
+  final Set<String> directories = new HashSet<>();
+  final Set<String> blobDirectories = new HashSet<>();
   final Map<Digest, Long> deferred = new HashMap<>();
   byte[] layoutFile;
   byte[] indexBytes;

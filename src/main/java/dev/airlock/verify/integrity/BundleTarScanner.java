@@ -2,14 +2,18 @@ package dev.airlock.verify.integrity;
 
 import com.github.luben.zstd.ZstdInputStream;
 import dev.airlock.VerificationException;
+import dev.airlock.bundle.BundleTarWriter;
+import dev.airlock.bundle.CanonicalTarReader;
 import dev.airlock.bundle.parts.PartSet;
 import dev.airlock.oci.Digest;
 import dev.airlock.oci.Json;
 import dev.airlock.store.LayoutStore;
+import dev.airlock.store.archive.ChannelRangeInputStream;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -17,27 +21,25 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Pattern;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
-import org.apache.commons.compress.archivers.tar.TarFile;
 
 /**
- * One pass over a bundle tarball ({@code .tar} or zstd-compressed): checks entry names and types,
- * hashes every blob exactly once and compares it with its name ({@link BlobCheck}), and spools only
- * small things into a temporary OCI layout directory. Memory stays flat; nothing else is extracted.
+ * One pass over a bundle tarball ({@code .tar} or zstd-compressed): holds it to airlock's canonical tar
+ * form ({@link CanonicalTarReader}: every header, padding and the end of the archive exactly as airlock
+ * writes them, so every byte is either hashed or fixed), checks entry names and types, hashes every blob
+ * exactly once and compares it with its name ({@link BlobCheck}), and spools only small things into a
+ * temporary OCI layout directory. Memory stays flat; nothing else is extracted.
  *
  * <p>An uncompressed tarball in a regular file (the usual case) has its headers walked first (every
- * name, type, link, duplicate and truncation check happens there, before any blob is hashed), then its
- * blobs hashed on every processor with positional reads, the largest first ({@link ParallelChecks});
- * a compressed one is read as one sequential stream. Both report the same errors; when several blobs
- * are corrupted, the first in the tarball is named.
+ * name, type, canonical-form, duplicate and truncation check happens there, before any blob is hashed),
+ * then its blobs hashed on every processor with positional reads, the largest first ({@link ParallelChecks});
+ * a compressed one is read as one sequential stream (the canonical form is that of the decompressed tar).
+ * Both report the same errors; when several blobs are corrupted, the first in the tarball is named.
  */
 public final class BundleTarScanner {
   private BundleTarScanner() {}
 
   private static final byte[] ZSTD_MAGIC = {(byte) 0x28, (byte) 0xb5, (byte) 0x2f, (byte) 0xfd};
   private static final Pattern BLOB = Pattern.compile("blobs/(sha256|sha512)/([0-9a-f]+)");
-  private static final String TRUNCATED = "Truncated TAR archive";
 
   /** Scans {@code bundle}; the spool directory is created under {@code tempParent}. */
   public static BundleScan scan(Path bundle, Path tempParent) throws IOException {
@@ -103,16 +105,18 @@ public final class BundleTarScanner {
 
   /** The sequential pass: one stream (a .tar or .tar.zst), each blob hashed while it flows. */
   private static void scanStream(BundleScan r, InputStream raw) throws IOException {
-    try (InputStream in = maybeZstd(raw); TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
+    try (InputStream in = maybeZstd(raw)) {
+      CanonicalTarReader tar = CanonicalTarReader.over(in, r.bundle.toString(), (n, t) -> name(r, n, t));
       byte[] buf = new byte[ParallelChecks.BUFFER];
-      TarArchiveEntry e;
-      while ((e = tar.getNextEntry()) != null) {
-        Digest blob = entry(r, e, () -> tar);
+      CanonicalTarReader.Entry e;
+      while ((e = tar.next()) != null) {
+        Digest blob = entry(r, e, tar::data);
         if (blob != null) {
-          BlobCheck.check(r, blob, e.getSize(), tar::read, buf);
-          r.blobs.put(blob, e.getSize());
+          BlobCheck.check(r, blob, e.size(), tar::read, buf);
+          r.blobs.put(blob, e.size());
         }
       }
+      checkDirectories(r);
     }
   }
 
@@ -121,36 +125,35 @@ public final class BundleTarScanner {
     // a set of parts (bundle --volume-size) is read as the one tarball it makes up, in place
     try (FileChannel ch = PartSet.isPartSet(r.bundle) ? PartSet.open(r.bundle)
         : FileChannel.open(r.bundle, StandardOpenOption.READ)) {
-      long fileSize = ch.size();
-      List<TarArchiveEntry> blobEntries = new ArrayList<>();
+      List<CanonicalTarReader.Entry> blobEntries = new ArrayList<>();
       List<Digest> digests = new ArrayList<>();
-      // TarFile parses headers exactly as TarArchiveInputStream does; it only reads the channel here
-      TarFile tar = new TarFile(ch);
-      for (TarArchiveEntry e : tar.getEntries()) {
-        if (e.getDataOffset() < 0 || e.getDataOffset() + e.getSize() > fileSize) {
-          throw new VerificationException(r.bundle + " is not a readable bundle tarball: " + TRUNCATED);
-        }
-        Digest blob = entry(r, e, () -> tar.getInputStream(e));
+      // every header, padding and the end are checked against the canonical form before any blob is hashed
+      CanonicalTarReader tar = CanonicalTarReader.over(ch, r.bundle.toString(), (n, t) -> name(r, n, t));
+      CanonicalTarReader.Entry e;
+      while ((e = tar.next()) != null) {
+        CanonicalTarReader.Entry at = e;
+        Digest blob = entry(r, e, () -> new ChannelRangeInputStream(ch, at.dataOffset(), at.size()));
         if (blob != null) {
           blobEntries.add(e);
           digests.add(blob);
         }
       }
+      checkDirectories(r);
       List<ParallelChecks.Job> jobs = new ArrayList<>();
       for (int i = 0; i < blobEntries.size(); i++) {
-        TarArchiveEntry e = blobEntries.get(i);
+        CanonicalTarReader.Entry b = blobEntries.get(i);
         Digest d = digests.get(i);
-        jobs.add(new ParallelChecks.Job(e.getSize(), buf -> {
-          if (!BlobCheck.check(r, d, e.getSize(), BlobCheck.range(ch, e.getDataOffset(), e.getSize()), buf, deferFrom)) {
+        jobs.add(new ParallelChecks.Job(b.size(), buf -> {
+          if (!BlobCheck.check(r, d, b.size(), BlobCheck.range(ch, b.dataOffset(), b.size()), buf, deferFrom)) {
             synchronized (r.deferred) {
-              r.deferred.put(d, e.getSize());
+              r.deferred.put(d, b.size());
             }
           }
         }));
       }
       ParallelChecks.run(jobs, threads);
       for (int i = 0; i < blobEntries.size(); i++) {
-        r.blobs.put(digests.get(i), blobEntries.get(i).getSize());
+        r.blobs.put(digests.get(i), blobEntries.get(i).size());
       }
     }
   }
@@ -159,41 +162,72 @@ public final class BundleTarScanner {
     InputStream open() throws IOException;
   }
 
-  /** Checks one entry; reads oci-layout and index.json; returns the digest of a blob to hash, else null. */
-  private static Digest entry(BundleScan r, TarArchiveEntry e, Data data) throws IOException {
-    String name = e.getName();
+  /** The rules on names, seen before the header is compared with its canonical form. */
+  private static void name(BundleScan r, String name, char type) {
     String shown = printable(name);
     if (name.startsWith("/") || name.contains("..") || name.contains("\\")) {
       throw new VerificationException(r.bundle + ": entry '" + shown + "' has an unsafe path");
     }
-    if (e.isSymbolicLink() || e.isLink()) {
+    if (type == '1' || type == '2') {
       throw new VerificationException(r.bundle + ": entry '" + shown + "' is a link; bundles contain no links");
     }
     if (!r.names.add(name.endsWith("/") ? name.substring(0, name.length() - 1) : name)) {
       throw new VerificationException(r.bundle + ": entry '" + shown + "' appears twice");
     }
-    if (e.isDirectory()) {
-      if (!name.matches("blobs/?|blobs/(sha256|sha512)/?")) {
+    if (type == '5') {
+      if (!name.matches("blobs/|blobs/(sha256|sha512)/")) {
         throw new VerificationException(r.bundle + ": unexpected directory '" + shown + "'");
       }
+    } else if (!name.equals(LayoutStore.LAYOUT_FILE) && !name.equals(LayoutStore.INDEX_FILE)) {
+      var m = BLOB.matcher(name);
+      if (!m.matches() || !Digest.isValid(m.group(1) + ":" + m.group(2))) {
+        throw new VerificationException(r.bundle + ": unexpected entry '" + shown
+            + "' (only oci-layout, index.json and blobs/<alg>/<hex>)");
+      }
+    }
+  }
+
+  /** Checks one entry; reads oci-layout and index.json; returns the digest of a blob to hash, else null. */
+  private static Digest entry(BundleScan r, CanonicalTarReader.Entry e, Data data) throws IOException {
+    String name = e.name();
+    String shown = printable(name);
+    if (e.directory()) {
+      r.directories.add(name);
       return null;
     }
-    if (!e.isFile()) {
-      throw new VerificationException(r.bundle + ": entry '" + shown + "' is not a regular file");
-    }
     switch (name) {
-      case LayoutStore.LAYOUT_FILE -> r.layoutFile = Json.readCapped(data.open(), 4096, "oci-layout in " + r.bundle);
+      case LayoutStore.LAYOUT_FILE -> {
+        r.layoutFile = Json.readCapped(data.open(), 4096, "oci-layout in " + r.bundle);
+        if (!Arrays.equals(r.layoutFile, BundleTarWriter.OCI_LAYOUT_CONTENT.getBytes(StandardCharsets.UTF_8))) {
+          throw new VerificationException(r.bundle + ": entry 'oci-layout' is not in airlock's canonical tar form:"
+              + " its content is not " + BundleTarWriter.OCI_LAYOUT_CONTENT);
+        }
+      }
       case LayoutStore.INDEX_FILE -> r.indexBytes = Json.readCapped(data.open(), Json.MANIFEST_CAP * 4, "index.json in " + r.bundle);
       default -> {
         var m = BLOB.matcher(name);
-        if (!m.matches() || !Digest.isValid(m.group(1) + ":" + m.group(2))) {
-          throw new VerificationException(r.bundle + ": unexpected entry '" + shown
-              + "' (only oci-layout, index.json and blobs/<alg>/<hex>)");
+        if (!m.matches()) {
+          throw new IllegalStateException("checked by name(): " + shown);
         }
+        if (!r.directories.contains("blobs/") || !r.directories.contains("blobs/" + m.group(1) + "/")) {
+          throw new VerificationException(r.bundle + ": entry '" + shown + "' is not in airlock's canonical tar form:"
+              + " the directory entries blobs/ and blobs/" + m.group(1) + "/ do not come before it");
+        }
+        r.blobDirectories.add("blobs/" + m.group(1) + "/");
         return Digest.parse(m.group(1) + ":" + m.group(2));
       }
     }
     return null;
+  }
+
+  /** The canonical form has a directory entry exactly for blobs/ and each blobs/ALG/ that holds blobs. */
+  private static void checkDirectories(BundleScan r) {
+    for (String d : r.directories) {
+      if (d.equals("blobs/") ? r.blobDirectories.isEmpty() : !r.blobDirectories.contains(d)) {
+        throw new VerificationException(r.bundle + ": entry '" + d + "' is not in airlock's canonical tar form:"
+            + " an empty directory");
+      }
+    }
   }
 
   private static boolean startsWith(Path file, byte[] magic) throws IOException {

@@ -107,7 +107,8 @@ class BundleTarScannerTest {
       assertThat(messages).as("cut at " + cut).hasSize(PATHS.length);
       assertThat(messages).allSatisfy(m -> assertThat(m).doesNotContain("\n"));
       if (cut == (int) mid[1] + 1) {
-        assertThat(messages).containsOnly(bad + " is not a readable bundle tarball: Truncated TAR archive");
+        assertThat(messages).containsOnly(bad + ": entry '" + mid[0] + "' is truncated: it declares " + mid[2]
+            + " bytes, the file ends 1 bytes after its header");
       }
     }
   }
@@ -123,6 +124,57 @@ class BundleTarScannerTest {
         .allSatisfy(m -> assertThat(m).contains("is a link"));
     assertThat(messages(withExtra("notes.txt", TarArchiveEntry.LF_NORMAL, null)))
         .allSatisfy(m -> assertThat(m).contains("unexpected entry 'notes.txt'"));
+  }
+
+  @Test
+  void bytesOutsideTheCanonicalFormAreRefusedOnEveryPathNamingEntryAndField() throws Exception {
+    byte[] tar = Files.readAllBytes(bundle);
+    Object[] first = blobs.get(0);
+    int header = (int) first[1] - 512;
+    String name = (String) first[0];
+
+    byte[] uname = tar.clone();
+    uname[header + 265] = 'r';
+    uname[header + 148] = 0; // a checksum that still agrees, so the field itself is named
+    fixChecksum(uname, header);
+    assertThat(messages(write("uname.tar", uname))).allSatisfy(m -> assertThat(m)
+        .contains("entry '" + name + "' is not in airlock's canonical tar form: uname is not the canonical value"));
+
+    byte[] slack = tar.clone();
+    slack[header + 90] = 'x'; // after the NUL that ends the name
+    fixChecksum(slack, header);
+    assertThat(messages(write("slack.tar", slack))).allSatisfy(m -> assertThat(m).contains("entry '" + name + "'")
+        .contains("name is not the canonical value"));
+
+    byte[] checksum = tar.clone();
+    checksum[header + 329] ^= 0x01; // devmajor, checksum left as it was
+    assertThat(messages(write("sum.tar", checksum))).allSatisfy(m -> assertThat(m)
+        .contains("the tar header at byte " + header).contains("is damaged: its checksum says"));
+
+    long size = (long) first[2];
+    byte[] padding = tar.clone();
+    padding[(int) first[1] + (int) size] = 1;
+    assertThat(size % 512).isNotZero();
+    assertThat(messages(write("pad.tar", padding))).allSatisfy(m -> assertThat(m)
+        .contains("entry '" + name + "' is not in airlock's canonical tar form: the padding after its data is not zeros"));
+
+    byte[] trailing = java.util.Arrays.copyOf(tar, tar.length + 512);
+    assertThat(messages(write("trailing.tar", trailing))).allSatisfy(m -> assertThat(m)
+        .contains("data follows the end-of-archive marker at byte " + tar.length));
+    byte[] marker = tar.clone();
+    marker[tar.length - 1] = 1;
+    assertThat(messages(write("marker.tar", marker))).allSatisfy(m -> assertThat(m)
+        .contains("the end-of-archive marker after entry 'oci-layout' is not two zero records"));
+  }
+
+  private static void fixChecksum(byte[] tar, int header) {
+    java.util.Arrays.fill(tar, header + 148, header + 156, (byte) ' ');
+    long sum = 0;
+    for (int i = 0; i < 512; i++) {
+      sum += tar[header + i] & 0xff;
+    }
+    byte[] field = String.format("%06o\0 ", sum).getBytes(StandardCharsets.US_ASCII);
+    System.arraycopy(field, 0, tar, header + 148, 8);
   }
 
   /** The one-line error of each path (scan and layout checks); all must fail. */
