@@ -142,6 +142,7 @@ public final class BundleLayoutChecker {
       Set<Digest> reached = new HashSet<>();
       Set<Digest> content = new HashSet<>();
       int absent = 0;
+      Set<Digest> expectedAtTarget = new HashSet<>();
       Deque<Descriptor[]> todo = new ArrayDeque<>();
       for (Descriptor d : entries) {
         todo.push(new Descriptor[] {d, null});
@@ -168,6 +169,11 @@ public final class BundleLayoutChecker {
             continue;
           }
           if (MediaTypes.DOCKER_FOREIGN_LAYER.equals(d.mediaType()) || !d.urls().isEmpty()) {
+            continue;
+          }
+          if (formatVersion >= BundleFormat.DELTA_FORMAT_VERSION && parent != null
+              && !MediaTypes.isIndex(parent.mediaType()) && cat.expectedAtTarget(d.digest(), d.size())) {
+            expectedAtTarget.add(d.digest()); // a delta: left out, the import checks the target has it
             continue;
           }
           throw new VerificationException(where + ": " + (parent == null ? "index.json" : "manifest " + parent.digest())
@@ -210,7 +216,7 @@ public final class BundleLayoutChecker {
         }
       }
       return new BundleContents(formatVersion, root, catalog, catalogFile, lock, signatures, rootEntries,
-          manifests.size(), scan.blobs.size(), absent, tufRepo, tufFile);
+          manifests.size(), scan.blobs.size(), absent, tufRepo, tufFile, expectedAtTarget.size());
     }
   }
 
