@@ -50,8 +50,15 @@ public final class BundleFormat {
    */
   public static final String ANNOTATION_FORMAT_VERSION = "dev.airlock.bundle.format.version";
 
-  /** The version this airlock writes. */
+  /** The version this airlock writes for a full bundle. */
   public static final int FORMAT_VERSION = 2;
+  /**
+   * The version of a delta bundle ({@code bundle --since}): some blobs its manifests reference are not in it but
+   * expected at the target (docs/deltas.md). A new version because a reader of version 2 would reject it.
+   */
+  public static final int DELTA_FORMAT_VERSION = 3;
+  /** The newest version this airlock reads. */
+  public static final int NEWEST_READABLE_VERSION = 3;
   /** The oldest version this airlock still reads (verify, import, serve, audit). */
   public static final int OLDEST_READABLE_VERSION = 1;
 
@@ -70,9 +77,9 @@ public final class BundleFormat {
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException("bundle format version '" + annotation + "' is not a number");
     }
-    if (v > FORMAT_VERSION) {
+    if (v > NEWEST_READABLE_VERSION) {
       throw new IllegalArgumentException("bundle format version " + v + " is newer than this airlock reads ("
-          + OLDEST_READABLE_VERSION + " to " + FORMAT_VERSION + "); use a newer airlock");
+          + OLDEST_READABLE_VERSION + " to " + NEWEST_READABLE_VERSION + "); use a newer airlock");
     }
     if (v < OLDEST_READABLE_VERSION) {
       throw new IllegalArgumentException("bundle format version " + v + " is not a version airlock ever wrote");

@@ -103,6 +103,26 @@ public final class Bundler {
   private final BundleSignatureHook signer;
   private final ProgressListener progress;
   private final String toolVersion;
+  private dev.airlock.delta.DeltaBases since;
+  private DeltaSelection.Result delta;
+
+  /**
+   * Makes the next bundle a delta (bundle format version 3, docs/deltas.md) against these bases: blobs every base
+   * holds are left out and recorded as expected at the target. The caller closes the bases.
+   */
+  public Bundler since(dev.airlock.delta.DeltaBases bases) {
+    this.since = bases;
+    return this;
+  }
+
+  /** What the last delta bundle left out, or null when it was not a delta. */
+  public Delta delta() {
+    return delta == null ? null : new Delta(delta.leftOut().size(), delta.leftOutBytes(), delta.carriedBlobs(),
+        delta.carriedBytes());
+  }
+
+  /** Blobs left out of a delta (expected at the target) and carried, with their bytes. */
+  public record Delta(int leftOutBlobs, long leftOutBytes, int carriedBlobs, long carriedBytes) {}
 
   public Bundler(SourceStores stores, ChartRepository charts, BundleSignatureHook signer, ProgressListener progress,
       String toolVersion) {
@@ -240,8 +260,15 @@ public final class Bundler {
     Path metaDir = Files.createDirectories(workDir.resolve(".bundle"));
     Path catalogFile = metaDir.resolve(BundleFormat.CATALOG_TITLE);
     BundleCatalog.build(spec, created, toolVersion, entries, content, work).writeTo(catalogFile);
+    delta = since == null ? null : DeltaSelection.select(content, since);
+    if (delta != null) {
+      dev.airlock.delta.DeltaCatalog.record(catalogFile, delta.leftOut(), since.bases());
+    }
 
     Map<Digest, Long> files = new java.util.TreeMap<>(content.files());
+    if (delta != null) {
+      delta.leftOut().forEach(d -> files.remove(d.digest()));
+    }
     Descriptor catalog = Descriptor.of(BundleFormat.CATALOG_MEDIA_TYPE, sha256(catalogFile), Files.size(catalogFile))
         .withAnnotation(Descriptor.TITLE, BundleFormat.CATALOG_TITLE);
     work.putBlob("", catalog, () -> Files.newInputStream(catalogFile));
@@ -285,7 +312,8 @@ public final class Bundler {
     ObjectNode ann = root.putObject("annotations");
     ann.put(BundleFormat.ANNOTATION_BUNDLE_NAME, spec.name());
     ann.put(Descriptor.CREATED, created);
-    ann.put(BundleFormat.ANNOTATION_FORMAT_VERSION, Integer.toString(BundleFormat.FORMAT_VERSION));
+    ann.put(BundleFormat.ANNOTATION_FORMAT_VERSION,
+        Integer.toString(delta != null ? BundleFormat.DELTA_FORMAT_VERSION : BundleFormat.FORMAT_VERSION));
     Descriptor rootDesc = work.putBytes(MediaTypes.OCI_INDEX, Json.write(root))
         .withArtifactType(BundleFormat.ROOT_ARTIFACT_TYPE);
     files.put(rootDesc.digest(), rootDesc.size());

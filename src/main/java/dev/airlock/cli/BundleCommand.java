@@ -75,6 +75,20 @@ final class BundleCommand implements Callable<Integer> {
       + " put only these part numbers in place (re-make a lost or damaged part; the others are left as they are).")
   List<Integer> onlyParts = new ArrayList<>();
 
+  @Option(names = "--since", paramLabel = "RECEIPT", description = "Write a delta: leave out every blob this receipt"
+      + " (airlock import --receipt, airlock receipt) says the target holds; repeatable (several sites: a blob is left"
+      + " out only when every receipt has it). Also a previous bundle's BUNDLE.catalog.db (weaker: what was sent, not"
+      + " what arrived). See docs/deltas.md.")
+  List<Path> since = new ArrayList<>();
+
+  @Option(names = "--receipt-key", paramLabel = "PUB", description = "Public key a --since receipt must be signed"
+      + " with (repeatable).")
+  List<Path> receiptKeys = new ArrayList<>();
+
+  @Option(names = "--allow-unsigned-receipt", description = "Use a --since receipt without checking a signature"
+      + " (an unsigned receipt, or no --receipt-key).")
+  boolean allowUnsignedReceipt;
+
   @Mixin RegistryOptionsMixin registry;
 
   @Override
@@ -106,12 +120,23 @@ final class BundleCommand implements Callable<Integer> {
     Bundler.Result r;
     SigningKey signer = signingKey();
     Path workDir = work != null ? work : Bundler.defaultWorkDir(output);
-    try (OpenedSourceStores stores = new OpenedSourceStores(registry.toOptions(System.in))) {
+    if (since.isEmpty() && (!receiptKeys.isEmpty() || allowUnsignedReceipt)) {
+      throw new InvalidInputException("--receipt-key and --allow-unsigned-receipt go with --since RECEIPT");
+    }
+    Bundler.Delta delta = null;
+    List<dev.airlock.delta.DeltaBases.Base> bases = List.of();
+    try (dev.airlock.delta.DeltaBases sinceBases = since.isEmpty() ? null : deltaBases();
+        OpenedSourceStores stores = new OpenedSourceStores(registry.toOptions(System.in))) {
       Bundler bundler = new Bundler(stores, new ChartRepository(), signer == null ? null : new KeySignatureHook(signer),
           progress, Main.version());
+      if (sinceBases != null) {
+        bundler.since(sinceBases);
+        bases = sinceBases.bases();
+      }
       r = bundler.bundle(new Bundler.Request(bundleSpec, specDir, output, bundleLock, compress.equals("zstd"), work,
           jobs, Bundler.createdFromEnvironment(System.getenv("SOURCE_DATE_EPOCH")), tufRepo, self)
           .withVolumeSize(volume).withOnlyParts(new java.util.TreeSet<>(onlyParts)));
+      delta = bundler.delta();
     } catch (Exception e) {
       progress.finish();
       if (work == null && java.nio.file.Files.isDirectory(workDir)) {
@@ -147,6 +172,18 @@ final class BundleCommand implements Callable<Integer> {
       out.println("signed:  with key " + PublicKeys.keyId(signer.publicKey()).substring(0, 12) + " (" + key + ")");
     } else {
       out.println("signed:  no (no --key): verify and import need --allow-unsigned, and check integrity only");
+    }
+    if (delta != null) {
+      for (dev.airlock.delta.DeltaBases.Base b : bases) {
+        out.println("since:   " + dev.airlock.delta.DeltaCatalog.describe(b) + ", " + b.trust());
+      }
+      // the full bundle would also hold each left-out blob, with its tar header and padding
+      long full = r.size() + delta.leftOutBytes() + 1024L * delta.leftOutBlobs();
+      out.println("delta:   " + delta.leftOutBlobs() + " blobs (" + delta.leftOutBytes() + " bytes, "
+          + TerminalProgress.human(delta.leftOutBytes()) + ") left out as expected at the target, "
+          + delta.carriedBlobs() + " carried (" + TerminalProgress.human(delta.carriedBytes()) + "); " + r.size()
+          + " bytes instead of about " + full + " for the full bundle ("
+          + String.format(java.util.Locale.ROOT, "%.1f", 100.0 * r.size() / Math.max(1, full)) + "%)");
     }
     out.println("lock:    " + r.lockFile());
     out.println("catalog: " + r.catalog());
@@ -195,6 +232,14 @@ final class BundleCommand implements Callable<Integer> {
       out.add(t);
     }
     return out;
+  }
+
+  private dev.airlock.delta.DeltaBases deltaBases() throws java.io.IOException {
+    List<java.security.PublicKey> keys = new ArrayList<>();
+    for (Path k : receiptKeys) {
+      keys.add(PublicKeys.load(k));
+    }
+    return dev.airlock.delta.DeltaBases.open(since, keys, allowUnsignedReceipt);
   }
 
   /** The bundle signer's key for {@code --key}; null without a key. */

@@ -75,6 +75,7 @@ public final class Main implements Runnable {
     m.put("inspect", InspectCommand::new);
     m.put("copy", CopyCommand::new);
     m.put("extract-self", ExtractSelfCommand::new);
+    m.put("receipt", ReceiptCommand::new);
     m.put("help", CommandLine.HelpCommand::new);
     return m;
   }

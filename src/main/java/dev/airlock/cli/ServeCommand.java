@@ -74,6 +74,10 @@ final class ServeCommand implements Callable<Integer> {
     }
     out.println("serving " + source.toAbsolutePath() + " read-only on http://" + server.hostPort()
         + " (e.g. skopeo inspect --tls-verify=false docker://" + server.hostPort() + "/REPOSITORY:TAG); Ctrl-C stops");
+    String delta = dev.airlock.delta.DeltaReport.servedLine(source);
+    if (delta != null) {
+      out.println(delta);
+    }
     out.flush();
     CountDownLatch stopped = new CountDownLatch(1);
     Thread hook = new Thread(() -> {

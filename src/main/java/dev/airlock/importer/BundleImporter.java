@@ -201,6 +201,16 @@ public final class BundleImporter {
           record(o, started, bundle, null, ImportRecord.FAILED, verified.summary(), plan.stopReason());
           throw new AirlockException(plan.stopReason());
         }
+        try { // a delta: every blob it left out must be at the target before anything is pushed
+          DeltaPreflight.Checked delta = DeltaPreflight.check(bundle, plan, counted,
+              dev.airlock.receipt.ReceiptTaker.targetName(target.isRegistry() ? target.host() : null, o.to()));
+          if (delta != null) {
+            progress.info(delta.line());
+          }
+        } catch (VerificationException e) {
+          record(o, started, bundle, null, ImportRecord.VERIFICATION_FAILED, verified.summary(), e.getMessage());
+          throw e;
+        }
         if (o.dryRun()) {
           ImportResult r = new ImportResult(plan, verified, true, 0, 0, 0, 0, plan.existingBlobs(), plan.existingBytes(),
               0, 0, List.of(), List.of(), Duration.between(started, Instant.now()), 0, List.of());

@@ -206,6 +206,11 @@ public final class RegistryStore implements ContentStore {
     }
   }
 
+  /** The registry's repositories ({@code _catalog}), sorted. */
+  public List<String> repositories() throws IOException {
+    return new CatalogLister(http, registry).list();
+  }
+
   @Override
   public List<String> tags(String repository) throws IOException {
     return tagLister.list(repository);

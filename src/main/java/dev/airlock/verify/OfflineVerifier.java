@@ -62,7 +62,13 @@ public final class OfflineVerifier {
               + " MiB) are hashed as they are read")
           + "; references complete"
           + (contents.absentChildren() > 0 ? ", " + contents.absentChildren() + " platform children absent as recorded" : "")
+          + (contents.expectedAtTarget() > 0 ? ", " + contents.expectedAtTarget() + " blobs left out as expected at the"
+              + " target (a delta)" : "")
           + "; catalog agrees"));
+      if (contents.formatVersion() >= dev.airlock.bundle.BundleFormat.DELTA_FORMAT_VERSION) {
+        checks.add(new VerificationReport.Check("delta", true,
+            dev.airlock.delta.DeltaReport.describe(contents.catalogFile())));
+      }
       Instant validationTime = options.clock().instant();
       boolean signatureOk = true;
       try {

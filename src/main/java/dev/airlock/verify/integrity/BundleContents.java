@@ -18,6 +18,8 @@ import java.util.List;
  * @param absentChildren index children deliberately absent (recorded in the catalog with present = 0)
  * @param tufRepo the carried TUF repository archive (a metadata layer), or null
  * @param tufRepoFile its spooled file (valid while the scan is open), or null
+ * @param expectedAtTarget blobs of a delta bundle (format version 3) left out as expected at the target, as the
+ *     catalog's {@code expected_blobs} records them (0 for a full bundle)
  */
 public record BundleContents(
     int formatVersion,
@@ -31,4 +33,5 @@ public record BundleContents(
     int blobs,
     int absentChildren,
     Digest tufRepo,
-    Path tufRepoFile) {}
+    Path tufRepoFile,
+    int expectedAtTarget) {}

@@ -181,6 +181,7 @@ public final class BundleLayoutChecker {
       Set<Digest> reached = new HashSet<>();
       Set<Digest> content = new HashSet<>();
       int absent = 0;
+      Set<Digest> expectedAtTarget = new HashSet<>();
       Deque<Descriptor[]> todo = new ArrayDeque<>();
       for (Descriptor d : entries) {
         todo.push(new Descriptor[] {d, null});
@@ -212,6 +213,11 @@ public final class BundleLayoutChecker {
             continue;
           }
           if (MediaTypes.isForeignLayer(d.mediaType())) {
+            continue;
+          }
+          if (formatVersion >= BundleFormat.DELTA_FORMAT_VERSION && parent != null
+              && !MediaTypes.isIndex(parent.mediaType()) && cat.expectedAtTarget(d.digest(), d.size())) {
+            expectedAtTarget.add(d.digest()); // a delta: left out, the import checks the target has it
             continue;
           }
           throw new VerificationException(where + ": " + (parent == null ? "index.json" : "manifest " + parent.digest())
@@ -254,7 +260,7 @@ public final class BundleLayoutChecker {
         }
       }
       return new BundleContents(formatVersion, root, catalog, catalogFile, lock, signatures, rootEntries,
-          manifests.size(), scan.blobs.size(), absent, tufRepo, tufFile);
+          manifests.size(), scan.blobs.size(), absent, tufRepo, tufFile, expectedAtTarget.size());
     }
   }
 

@@ -57,6 +57,24 @@ final class CatalogView implements AutoCloseable {
   }
 
   /**
+   * True when a delta bundle's catalog records the blob, with this size, as left out and expected at the target
+   * (table {@code expected_blobs}, bundle format version 3; absent from earlier catalogs).
+   */
+  boolean expectedAtTarget(Digest blob, long size) {
+    try (PreparedStatement p = db.prepareStatement("SELECT size FROM expected_blobs WHERE digest = ?")) {
+      p.setString(1, blob.toString());
+      try (ResultSet r = p.executeQuery()) {
+        return r.next() && r.getLong(1) == size;
+      }
+    } catch (SQLException e) {
+      if (e.getMessage() != null && e.getMessage().contains("no such table")) {
+        return false;
+      }
+      throw new VerificationException("catalog " + digest + ": cannot read expected_blobs: " + e.getMessage());
+    }
+  }
+
+  /**
    * Every manifest and blob the catalog lists is in the bundle with that size; every manifest and blob
    * of the content (outside airlock's own metadata and signature) is listed.
    */
