@@ -6,11 +6,9 @@ import dev.airlock.oci.Digest;
 import dev.airlock.oci.Json;
 import dev.airlock.testing.Fuzzing;
 import dev.airlock.verify.dsse.Statement;
+import dev.airlock.verify.keys.PublicKeys;
 import java.nio.charset.StandardCharsets;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.security.PublicKey;
-import java.security.spec.ECGenParameterSpec;
 import java.util.List;
 
 /**
@@ -53,10 +51,10 @@ class SigstoreBundleFuzzTest {
 
   private static synchronized void setUp() throws Exception {
     if (keys == null) {
-      KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
-      g.initialize(new ECGenParameterSpec("secp256r1"));
-      KeyPair k = g.generateKeyPair();
-      keys = List.of(k.getPublic());
+      // the committed inputs dsse-signed.json and message-signed.json are signed with this key's private half
+      try (var in = SigstoreBundleFuzzTest.class.getResourceAsStream("SigstoreBundleFuzzTest-key.pub")) {
+        keys = List.of(PublicKeys.parsePem(new String(in.readAllBytes(), StandardCharsets.US_ASCII), "fuzz key"));
+      }
       root = TrustRoot.of(new TestSigstore("fuzz-fulcio").trustedRootJson(), "test trusted root", null);
     }
   }
