@@ -7,6 +7,7 @@ import dev.airlock.AirlockException;
 import dev.airlock.InvalidInputException;
 import dev.airlock.NotFoundException;
 import dev.airlock.oci.Digest;
+import dev.airlock.oci.Json;
 import dev.airlock.oci.VerifyingInputStream;
 import dev.airlock.store.AtomicFiles;
 import java.io.FilterInputStream;
@@ -51,9 +52,18 @@ public final class ChartRepository {
   /** The versions of {@code chart} listed by the repository at {@code repoUrl}. */
   public List<ChartVersion> versions(String repoUrl, String chart) throws IOException {
     URI index = base(repoUrl).resolve("index.yaml");
+    try (InputStream in = get(index, INDEX_CAP)) {
+      return versions(in, index, repoUrl, chart);
+    }
+  }
+
+  /**
+   * The versions of {@code chart} in an index.yaml read from {@code in} (untrusted: read as a stream,
+   * only the chart's own entries are kept); {@code index} names it in errors.
+   */
+  static List<ChartVersion> versions(InputStream in, URI index, String repoUrl, String chart) throws IOException {
     List<ChartVersion> out = new ArrayList<>();
-    try (InputStream in = get(index, INDEX_CAP);
-        JsonParser p = ChartContents.YAML.getFactory().createParser(in)) {
+    try (JsonParser p = ChartContents.YAML.getFactory().createParser(in)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         throw new InvalidInputException(index + " is not a Helm repository index");
       }
@@ -80,7 +90,14 @@ public final class ChartRepository {
             }
             String dg = v.path("digest").asText(null);
             Digest digest = dg != null && dg.matches("[0-9a-f]{64}") ? Digest.sha256Hex(dg) : null;
-            out.add(new ChartVersion(chart, version, base(repoUrl).resolve(url).toString(), digest));
+            String resolved;
+            try {
+              resolved = base(repoUrl).resolve(url).toString();
+            } catch (IllegalArgumentException e) {
+              throw new InvalidInputException(index + ": chart " + chart + " " + version + " has a malformed URL: "
+                  + Json.firstLine(e.getMessage()));
+            }
+            out.add(new ChartVersion(chart, version, resolved, digest));
           }
         }
       }

@@ -16,15 +16,25 @@ final class RequestHeadReader {
   /** Longest head, request line and fields (431 beyond). */
   static final int MAX_HEAD = 32 * 1024;
 
-  private final Socket socket;
+  /** Sets the read timeout of the connection before each read ({@link Socket#setSoTimeout}). */
+  interface ReadTimeout {
+    void set(int millis) throws IOException;
+  }
+
+  private final ReadTimeout timeout;
   private final InputStream in;
   private final byte[] buf = new byte[MAX_HEAD];
   private int start;
   private int end;
 
   RequestHeadReader(Socket socket) throws IOException {
-    this.socket = socket;
-    this.in = socket.getInputStream();
+    this(socket.getInputStream(), socket::setSoTimeout);
+  }
+
+  /** Reads heads from {@code in}, calling {@code timeout} before each read (tests: any stream). */
+  RequestHeadReader(InputStream in, ReadTimeout timeout) {
+    this.in = in;
+    this.timeout = timeout;
   }
 
   /**
@@ -117,7 +127,7 @@ final class RequestHeadReader {
 
   /** One read with a timeout; false at end of stream. */
   private boolean fill(int millis) throws IOException {
-    socket.setSoTimeout(millis);
+    timeout.set(millis);
     int n = in.read(buf, end, buf.length - end);
     if (n < 0) {
       return false;
