@@ -16,6 +16,7 @@ import dev.airlock.mirror.Mirror;
 import dev.airlock.mirror.MirrorWatch;
 import dev.airlock.progress.TerminalProgress;
 import dev.airlock.registry.RegistryOptions;
+import dev.airlock.transfer.GraphCopier;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -102,7 +103,9 @@ final class MirrorCommand implements Callable<Integer> {
     ReferenceMapper mapper = new ReferenceMapper(prefix, keepHost, flatten);
     BundleVerifier.Request verify = new BundleVerifier.Request(List.of(), policy, true)
         .withAllowUnmatchedRules(allowUnmatchedRules).withNotation(notationTrustPolicy, notationTrustStore);
-    try (OpenedSourceStores stores = new OpenedSourceStores(opts)) {
+    int streams = jobs > 0 ? jobs : GraphCopier.defaultParallelism();
+    RegistryOptions sourceOpts = opts.withDownloadWindow(Mirror.downloadWindow(streams, Runtime.getRuntime().maxMemory()));
+    try (OpenedSourceStores stores = new OpenedSourceStores(sourceOpts)) {
       Mirror mirror = new Mirror(stores, new ChartRepository(), new RegistryImportTargets(opts));
       if (interval != null) {
         MirrorWatch w = new MirrorWatch(mirror, bundleSpec, specFile, interval, line -> {

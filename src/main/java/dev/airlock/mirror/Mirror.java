@@ -38,6 +38,22 @@ public final class Mirror {
   /** One resolved spec entry: its key in the spec, its name and its digest. */
   public record Entry(String kind, String key, String refName, Digest digest) {}
 
+  /** Smallest and largest source download window (see {@link #downloadWindow}). */
+  static final long MIN_WINDOW = 1L << 20;
+  static final long MAX_WINDOW = 64L << 20;
+
+  /**
+   * The {@code Range} window for source blobs ({@link dev.airlock.registry.RegistryOptions#withDownloadWindow}):
+   * a quarter of {@code maxHeap} shared by {@code streams} blobs in flight, between 1 and 64 MiB (4 MiB for
+   * 8 streams in a 128 MiB heap). A source blob's bytes wait for the target's upload (between two chunks,
+   * or while the target writes), and the JDK client reads a response ahead of a paused reader by as much
+   * as it has left, many MiB per connection; one window per request bounds that, whatever the layer size.
+   */
+  public static long downloadWindow(int streams, long maxHeap) {
+    long w = maxHeap / 4 / Math.max(1, streams);
+    return Math.max(MIN_WINDOW, Math.min(MAX_WINDOW, w));
+  }
+
   private final SourceStores stores;
   private final ChartRepository charts;
   private final RegistryTargets targets;

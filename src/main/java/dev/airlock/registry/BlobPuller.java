@@ -14,15 +14,18 @@ import java.util.OptionalLong;
 /**
  * {@code HEAD} and streaming {@code GET /v2/<name>/blobs/<digest>}: redirects to object storage are
  * followed by the transport without credentials; the stream resumes on a cut and is verified (size and
- * digest) at its end.
+ * digest) at its end. With a download window, a large blob is read in consecutive {@code Range} requests
+ * of that size ({@link RegistryOptions#withDownloadWindow}).
  */
 final class BlobPuller {
   private final RegistryHttp http;
   private final String registry;
+  private final long window;
 
-  BlobPuller(RegistryHttp http, String registry) {
+  BlobPuller(RegistryHttp http, String registry, long window) {
     this.http = http;
     this.registry = registry;
+    this.window = window;
   }
 
   OptionalLong size(String repository, Digest digest) throws IOException {
@@ -40,11 +43,9 @@ final class BlobPuller {
 
   InputStream open(String repository, Descriptor blob) throws IOException {
     Call call = call("GET", repository, blob.digest());
-    HttpResponse<InputStream> r = http.send(call);
-    if (r.statusCode() != 200) {
-      throw http.failure(r, call, "cannot get blob");
-    }
-    ResumingBlobStream body = new ResumingBlobStream(http, call, r.body(), blob.size());
+    ResumingBlobStream body = window > 0 && blob.size() > window
+        ? ResumingBlobStream.windowed(http, call, blob.size(), window)
+        : ResumingBlobStream.whole(http, call, blob.size());
     return new VerifyingInputStream(body, blob.digest(), blob.size(),
         "blob " + blob.digest() + " from " + registry + "/" + repository);
   }

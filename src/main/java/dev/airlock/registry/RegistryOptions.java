@@ -22,10 +22,13 @@ import java.util.Set;
  * @param tlsHosts loopback hosts that speak HTTPS (others do anyway)
  * @param readTimeout how long a response (its headers, or the next bytes of its body) may take before
  *     the request is abandoned and retried or resumed
+ * @param downloadWindow when positive, a blob larger than this is read in {@code Range} requests of this
+ *     many bytes, one after the other (see {@link #withDownloadWindow}); 0: one {@code GET} per blob
  */
 public record RegistryOptions(Set<String> plainHttpHosts, Set<String> insecureHosts, Path caFile,
     Credentials credentials, List<Path> authFiles, List<Path> credentialHelperDirs, RetryPolicy retry,
-    long monolithicMax, long chunkSize, String userAgent, Set<String> tlsHosts, Duration readTimeout) {
+    long monolithicMax, long chunkSize, String userAgent, Set<String> tlsHosts, Duration readTimeout,
+    long downloadWindow) {
 
   public static final long DEFAULT_MONOLITHIC_MAX = 16L * 1024 * 1024;
   public static final long DEFAULT_CHUNK_SIZE = 64L * 1024 * 1024;
@@ -42,6 +45,15 @@ public record RegistryOptions(Set<String> plainHttpHosts, Set<String> insecureHo
     userAgent = userAgent == null ? "airlock" : userAgent;
     readTimeout = readTimeout == null || readTimeout.isZero() || readTimeout.isNegative() ? DEFAULT_READ_TIMEOUT
         : readTimeout;
+    downloadWindow = Math.max(0, downloadWindow);
+  }
+
+  /** Without a download window. */
+  public RegistryOptions(Set<String> plainHttpHosts, Set<String> insecureHosts, Path caFile, Credentials credentials,
+      List<Path> authFiles, List<Path> credentialHelperDirs, RetryPolicy retry, long monolithicMax, long chunkSize,
+      String userAgent, Set<String> tlsHosts, Duration readTimeout) {
+    this(plainHttpHosts, insecureHosts, caFile, credentials, authFiles, credentialHelperDirs, retry, monolithicMax,
+        chunkSize, userAgent, tlsHosts, readTimeout, 0);
   }
 
   /** Without TLS hosts, with the default read timeout. */
@@ -65,17 +77,17 @@ public record RegistryOptions(Set<String> plainHttpHosts, Set<String> insecureHo
 
   public RegistryOptions withCredentials(Credentials c) {
     return new RegistryOptions(plainHttpHosts, insecureHosts, caFile, c, authFiles, credentialHelperDirs, retry,
-        monolithicMax, chunkSize, userAgent, tlsHosts, readTimeout);
+        monolithicMax, chunkSize, userAgent, tlsHosts, readTimeout, downloadWindow);
   }
 
   public RegistryOptions withAuthFiles(List<Path> files, List<Path> helperDirs) {
     return new RegistryOptions(plainHttpHosts, insecureHosts, caFile, credentials, files, helperDirs, retry,
-        monolithicMax, chunkSize, userAgent, tlsHosts, readTimeout);
+        monolithicMax, chunkSize, userAgent, tlsHosts, readTimeout, downloadWindow);
   }
 
   public RegistryOptions withRetry(RetryPolicy r) {
     return new RegistryOptions(plainHttpHosts, insecureHosts, caFile, credentials, authFiles, credentialHelperDirs, r,
-        monolithicMax, chunkSize, userAgent, tlsHosts, readTimeout);
+        monolithicMax, chunkSize, userAgent, tlsHosts, readTimeout, downloadWindow);
   }
 
   public RegistryOptions withTls(Set<String> plainHttp, Set<String> insecure, Path ca) {
@@ -85,17 +97,29 @@ public record RegistryOptions(Set<String> plainHttpHosts, Set<String> insecureHo
   /** @param tls loopback hosts to reach over HTTPS (verified, with {@code ca} when given) */
   public RegistryOptions withTls(Set<String> plainHttp, Set<String> tls, Set<String> insecure, Path ca) {
     return new RegistryOptions(plainHttp, insecure, ca, credentials, authFiles, credentialHelperDirs, retry,
-        monolithicMax, chunkSize, userAgent, tls, readTimeout);
+        monolithicMax, chunkSize, userAgent, tls, readTimeout, downloadWindow);
   }
 
   public RegistryOptions withUploadSizes(long monolithic, long chunk) {
     return new RegistryOptions(plainHttpHosts, insecureHosts, caFile, credentials, authFiles, credentialHelperDirs,
-        retry, monolithic, chunk, userAgent, tlsHosts, readTimeout);
+        retry, monolithic, chunk, userAgent, tlsHosts, readTimeout, downloadWindow);
   }
 
   public RegistryOptions withReadTimeout(Duration timeout) {
     return new RegistryOptions(plainHttpHosts, insecureHosts, caFile, credentials, authFiles, credentialHelperDirs,
-        retry, monolithicMax, chunkSize, userAgent, tlsHosts, timeout);
+        retry, monolithicMax, chunkSize, userAgent, tlsHosts, timeout, downloadWindow);
+  }
+
+  /**
+   * Blobs larger than {@code window} bytes read in consecutive {@code Range} requests of that size (a
+   * registry that ignores {@code Range} sends the whole blob in one answer, read as such). A consumer that
+   * pauses (a mirror's upload waiting for the target) must bound what is held for it: the JDK client's
+   * HTTP/1.1 reader keeps taking bytes from the socket beyond what the body's reader asked for (see
+   * docs/mirror.md, "Disk and memory"), so a response's unread bytes are bounded only by what is left of it.
+   */
+  public RegistryOptions withDownloadWindow(long window) {
+    return new RegistryOptions(plainHttpHosts, insecureHosts, caFile, credentials, authFiles, credentialHelperDirs,
+        retry, monolithicMax, chunkSize, userAgent, tlsHosts, readTimeout, window);
   }
 
   TransportSecurity security() {

@@ -45,7 +45,7 @@ public final class RegistryStore implements ContentStore {
         opts.readTimeout());
     this.manifestPuller = new ManifestPuller(http, registry);
     this.manifestPusher = new ManifestPusher(http, registry);
-    this.blobPuller = new BlobPuller(http, registry);
+    this.blobPuller = new BlobPuller(http, registry, opts.downloadWindow());
     this.blobPusher = new BlobPusher(http, registry, opts.monolithicMax(), opts.chunkSize(), blobPuller);
     this.tagLister = new TagLister(http, registry);
     this.referrers = new ReferrersClient(http, registry, manifestPuller);

@@ -178,6 +178,84 @@ class RegistryFaultsTest {
   }
 
   @Test
+  void windowedDownloadAsksForConsecutiveRangesAndResumesACutWithANewWindow() throws Exception {
+    byte[] data = randomBytes(2, 250_000);
+    Digest d = Digest.sha256(data);
+    fake.putBlob(data);
+    AtomicInteger gets = new AtomicInteger();
+    fake.fault = (ex, method, path) -> {
+      if (!path.contains("/blobs/") || !method.equals("GET")) {
+        return false;
+      }
+      String[] r = ex.getRequestHeaders().getFirst("Range").replace("bytes=", "").split("-", -1);
+      int from = Integer.parseInt(r[0]);
+      int to = r[1].isEmpty() ? data.length - 1 : Math.min(data.length - 1, Integer.parseInt(r[1]));
+      ex.getResponseHeaders().add("Content-Range", "bytes " + from + "-" + to + "/" + data.length);
+      ex.sendResponseHeaders(206, to - from + 1);
+      OutputStream out = ex.getResponseBody();
+      if (gets.incrementAndGet() == 2) { // the second window is cut after 30,000 of its bytes
+        out.write(data, from, 30_000);
+        out.flush();
+        throw new java.io.IOException("cut");
+      }
+      out.write(data, from, to - from + 1);
+      out.close();
+      return true;
+    };
+    RegistryStore reg = store(RegistryOptions.anonymous().withDownloadWindow(100_000));
+    try (InputStream in = reg.openBlob("app", Descriptor.of(MediaTypes.OCI_LAYER, d, data.length))) {
+      assertThat(in.readAllBytes()).isEqualTo(data);
+    }
+    assertThat(fake.seen).filteredOn(s -> s.range() != null).extracting(FakeRegistry.Seen::range)
+        .containsExactly("bytes=0-99999", "bytes=100000-199999", "bytes=130000-229999", "bytes=230000-249999");
+  }
+
+  @Test
+  void windowedDownloadFromARegistryThatIgnoresRangesReadsTheWholeAnswer() throws Exception {
+    byte[] data = randomBytes(3, 250_000);
+    Digest d = Digest.sha256(data);
+    fake.putBlob(data);
+    fake.fault = (ex, method, path) -> {
+      if (!path.contains("/blobs/") || !method.equals("GET")) {
+        return false;
+      }
+      ex.sendResponseHeaders(200, data.length);
+      try (OutputStream out = ex.getResponseBody()) {
+        out.write(data);
+      }
+      return true;
+    };
+    RegistryStore reg = store(RegistryOptions.anonymous().withDownloadWindow(100_000));
+    try (InputStream in = reg.openBlob("app", Descriptor.of(MediaTypes.OCI_LAYER, d, data.length))) {
+      assertThat(in.readAllBytes()).isEqualTo(data);
+    }
+    assertThat(fake.seen).filteredOn(s -> s.range() != null).extracting(FakeRegistry.Seen::range)
+        .containsExactly("bytes=0-99999");
+  }
+
+  @Test
+  void windowedDownloadRefusesARangeThatStartsElsewhere() throws Exception {
+    byte[] data = randomBytes(5, 250_000);
+    Digest d = Digest.sha256(data);
+    fake.putBlob(data);
+    fake.fault = (ex, method, path) -> {
+      if (!path.contains("/blobs/") || !method.equals("GET")) {
+        return false;
+      }
+      ex.getResponseHeaders().add("Content-Range", "bytes 0-99999/" + data.length); // always the first window
+      ex.sendResponseHeaders(206, 100_000);
+      try (OutputStream out = ex.getResponseBody()) {
+        out.write(data, 0, 100_000);
+      }
+      return true;
+    };
+    RegistryStore reg = store(RegistryOptions.anonymous().withDownloadWindow(100_000));
+    try (InputStream in = reg.openBlob("app", Descriptor.of(MediaTypes.OCI_LAYER, d, data.length))) {
+      assertThatThrownBy(in::readAllBytes).isInstanceOf(RegistryException.class).hasMessageContaining("another range");
+    }
+  }
+
+  @Test
   void blobThatStallsWithoutDisconnectingResumesAfterTheReadTimeout() throws Exception {
     byte[] data = randomBytes(4, 300_000);
     Digest d = Digest.sha256(data);

@@ -36,15 +36,20 @@ public final class RegistryHttp {
   /** A host that refuses connections or does not resolve is down, not flaky: tried this often at most (~8 s). */
   static final int UNREACHABLE_ATTEMPTS = 5;
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(30);
-  /** Socket reads and request-body chunks of the JDK client; its 16 KiB default caps a blob at ~100 MiB/s. */
-  private static final String CLIENT_BUFFER = Integer.toString(512 * 1024);
+  /**
+   * Socket reads and request-body chunks of the JDK client; its 16 KiB default caps a blob at ~100 MiB/s.
+   * 256 KiB, not more: G1 stores an array of half a region or more (512 KiB in any heap under 2 GiB) as a
+   * humongous object taking a whole 1 MiB region, and a blob in flight holds several of these buffers, so
+   * 512 KiB cost 4 MiB of heap where 256 KiB cost 1 (mirror under -Xmx64m: out of memory, and fine).
+   */
+  private static final String CLIENT_BUFFER = Integer.toString(256 * 1024);
 
   static {
     largeClientBuffers();
   }
 
   /**
-   * Makes the JDK HTTP client read and send in 512 KiB chunks (bounded: one or two per connection). It
+   * Makes the JDK HTTP client read and send in 256 KiB chunks (bounded: one or two per connection). It
    * takes effect only before the first {@link HttpClient} of the JVM is built; call it before building one.
    */
   public static void largeClientBuffers() {
