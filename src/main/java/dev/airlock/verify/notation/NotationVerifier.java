@@ -51,6 +51,18 @@ public final class NotationVerifier {
     return new Run(statement, signatureName).execute(envelopeMediaType, envelope, subject);
   }
 
+  /**
+   * The revocation validation alone, as {@link #verify} runs it last: the chain (leaf first) against this
+   * verifier's offline CRLs at the verification time, under the action {@code statement}'s level gives
+   * revocation. A failed outcome with action {@code enforce} is one that ends verification; {@code log}
+   * only reports it. For chains whose signing key is not at hand (the shared CRL vectors).
+   */
+  NotationResult.Outcome revocation(TrustPolicyStatement statement, List<X509Certificate> chain) {
+    Run run = new Run(statement, "certificate chain");
+    run.step(Check.REVOCATION, () -> run.revocation(chain));
+    return run.outcomes.get(Check.REVOCATION);
+  }
+
   /** One verification's state: the outcomes so far and what the envelope said. */
   private final class Run {
     final TrustPolicyStatement st;
@@ -256,8 +268,12 @@ public final class NotationVerifier {
     }
 
     String revocation() throws NotationCheckException {
-      CrlRevocationChecker.check(env.certificateChain(), crls, verificationTime);
-      boolean any = env.certificateChain().stream().anyMatch(CrlRevocationChecker::namesRevocationSource);
+      return revocation(env.certificateChain());
+    }
+
+    String revocation(List<X509Certificate> chain) throws NotationCheckException {
+      CrlRevocationChecker.check(chain, crls, verificationTime);
+      boolean any = chain.stream().anyMatch(CrlRevocationChecker::namesRevocationSource);
       return any ? "no certificate of the chain is revoked (offline CRLs)"
           : "no certificate of the chain names a CRL or OCSP source";
     }
