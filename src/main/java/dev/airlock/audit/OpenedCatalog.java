@@ -51,7 +51,12 @@ public final class OpenedCatalog implements AutoCloseable {
     String ignored = null;
     if (Files.isRegularFile(beside)) {
       // the copy beside the bundle is a shortcut only when it is the catalog the bundle holds (and signs)
-      Digest held = heldCatalog(file);
+      Digest held;
+      try {
+        held = heldCatalog(file);
+      } catch (IOException e) {
+        throw BundleArchive.unreadable(file, e);
+      }
       Digest copy = sha256(beside);
       if (copy.equals(held)) {
         return new OpenedCatalog(file, true, beside.getFileName() + " beside the bundle", CatalogReader.open(beside), null);
@@ -59,14 +64,18 @@ public final class OpenedCatalog implements AutoCloseable {
       ignored = beside.getFileName() + " beside the bundle is not the catalog the bundle holds (" + copy.shortForm()
           + ", the bundle's is " + held.shortForm() + "): ignored";
     }
-    Path temp = Files.createTempFile("airlock-catalog-", ".db");
+    Path temp = Files.createTempFile(Path.of(System.getProperty("java.io.tmpdir")), "airlock-catalog-", ".db");
     try {
-      BundleArchive.extractCatalog(file, temp);
+      try {
+        BundleArchive.extractCatalog(file, temp);
+      } catch (IOException e) {
+        throw BundleArchive.unreadable(file, e);
+      }
       OpenedCatalog c = new OpenedCatalog(file, true, "the catalog inside the bundle" + (ignored == null ? ""
           : " (" + ignored + ")"), CatalogReader.open(temp), temp);
       c.warning = ignored;
       return c;
-    } catch (IOException | RuntimeException e) {
+    } catch (RuntimeException | Error e) {
       Files.deleteIfExists(temp);
       throw e;
     }

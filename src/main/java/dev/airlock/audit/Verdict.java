@@ -7,8 +7,6 @@ import dev.airlock.verify.ImageResult;
 import dev.airlock.verify.RuleResult;
 import dev.airlock.verify.VerificationReport;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,13 +24,7 @@ public record Verdict(VerificationReport report, String how) {
 
   /** A saved {@code verify -o json} result; it must be about a bundle of the same file name as {@code bundle}. */
   public static Verdict load(Path file, Path bundle) throws IOException {
-    if (!Files.isRegularFile(file)) {
-      throw new InvalidInputException("--verification " + file + " does not exist");
-    }
-    JsonNode n;
-    try (InputStream in = Files.newInputStream(file)) {
-      n = Json.tree(Json.readCapped(in, CAP, "verification " + file), "verification " + file);
-    }
+    JsonNode n = Json.tree(dev.airlock.files.BoundedFile.read(file, (int) CAP, "--verification"), "verification " + file);
     if (!n.path("passed").isBoolean() || !n.path("checks").isArray() || !n.path("bundle").isTextual()) {
       throw new InvalidInputException("--verification " + file + " is not the output of airlock verify -o json"
           + " (it needs bundle, checks and passed)");

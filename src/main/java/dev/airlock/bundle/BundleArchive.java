@@ -120,8 +120,7 @@ public final class BundleArchive {
       return out;
     }
     if (isZstd(bundle)) {
-      try (TarArchiveInputStream tar = new TarArchiveInputStream(new ZstdInputStream(
-          new BufferedInputStream(Files.newInputStream(bundle), 1 << 16)))) {
+      try (TarArchiveInputStream tar = new TarArchiveInputStream(zstd(bundle))) {
         TarArchiveEntry e;
         while (out.size() < names.size() && (e = tar.getNextEntry()) != null) {
           if (names.contains(e.getName())) {
@@ -146,8 +145,7 @@ public final class BundleArchive {
   /** Opens one entry's bytes. */
   public static InputStream open(Path bundle, String name) throws IOException {
     if (isZstd(bundle)) {
-      TarArchiveInputStream tar = new TarArchiveInputStream(new ZstdInputStream(
-          new BufferedInputStream(Files.newInputStream(bundle), 1 << 16)));
+      TarArchiveInputStream tar = new TarArchiveInputStream(zstd(bundle));
       TarArchiveEntry e;
       while ((e = tar.getNextEntry()) != null) {
         if (e.getName().equals(name)) {
@@ -182,6 +180,49 @@ public final class BundleArchive {
     } catch (IOException e) {
       throw new InvalidInputException(bundle + " is not a tar file: " + e.getMessage());
     }
+  }
+
+  /**
+   * A bundle that cannot be read as the tarball it claims to be, in words that name it and what was
+   * expected (the compressor's own "Truncated source" says neither).
+   */
+  public static InvalidInputException unreadable(Path bundle, IOException e) {
+    if (e instanceof java.nio.file.NoSuchFileException) {
+      return new InvalidInputException(bundle + " does not exist");
+    }
+    String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    return new InvalidInputException(bundle + " is not a readable airlock bundle (expected a tar, or a"
+        + " zstd-compressed tar, of an OCI image layout): " + why, e);
+  }
+
+  /** The decompressed bytes of a .tar.zst bundle; a damaged stream is an error naming the file. */
+  private static InputStream zstd(Path bundle) throws IOException {
+    InputStream z = new ZstdInputStream(new BufferedInputStream(Files.newInputStream(bundle), 1 << 16));
+    return new java.io.FilterInputStream(z) {
+      @Override
+      public int read() throws IOException {
+        try {
+          return super.read();
+        } catch (IOException e) {
+          throw damaged(e);
+        }
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        try {
+          return super.read(b, off, len);
+        } catch (IOException e) {
+          throw damaged(e);
+        }
+      }
+
+      private InvalidInputException damaged(IOException e) {
+        String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return new InvalidInputException(bundle + ": the zstd stream is damaged or cut short (" + why
+            + "); expected a complete zstd-compressed tar of an airlock bundle", e);
+      }
+    };
   }
 
   /** Whether the file is one zstd stream (a .tar.zst bundle), by its magic bytes. */

@@ -12,8 +12,6 @@ import dev.airlock.InvalidInputException;
 import dev.airlock.oci.Digest;
 import dev.airlock.oci.Json;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -92,12 +90,8 @@ public record BundleLock(
   }
 
   public static BundleLock read(Path path) throws IOException {
-    byte[] bytes;
-    try (InputStream in = Files.newInputStream(path)) {
-      bytes = Json.readCapped(in, 16 * 1024 * 1024, "lock file " + path);
-    } catch (java.nio.file.NoSuchFileException e) {
-      throw new InvalidInputException("lock file " + path + " does not exist");
-    }
+    byte[] bytes = dev.airlock.files.BoundedFile.read(path, dev.airlock.files.BoundedFile.LARGE_DOCUMENT_CAP, "lock file");
+    dev.airlock.files.BoundedFile.utf8(bytes, "lock file " + path, "YAML");
     BundleLock lock;
     try {
       lock = YAML.readValue(bytes, BundleLock.class);

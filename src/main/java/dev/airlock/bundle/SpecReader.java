@@ -12,9 +12,6 @@ import dev.airlock.oci.Platform;
 import dev.airlock.oci.Reference;
 import dev.airlock.store.Location;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -42,12 +39,7 @@ public final class SpecReader {
   }
 
   public static BundleSpec read(Path path) throws IOException {
-    byte[] bytes;
-    try (InputStream in = Files.newInputStream(path)) {
-      bytes = Json.readCapped(in, SPEC_CAP, "bundle spec " + path);
-    } catch (java.nio.file.NoSuchFileException e) {
-      throw new InvalidInputException("bundle spec " + path + " does not exist");
-    }
+    byte[] bytes = dev.airlock.files.BoundedFile.read(path, SPEC_CAP, "bundle spec");
     return parse(bytes, path.getFileName().toString());
   }
 
@@ -57,9 +49,18 @@ public final class SpecReader {
 
   private BundleSpec parseSpec(byte[] bytes) {
     JsonNode root;
-    try {
+    String text = dev.airlock.files.BoundedFile.utf8(bytes, file, "YAML");
+    if (text.indexOf('\0') >= 0) {
+      throw new InvalidInputException(file + " is not a UTF-8 YAML file (it holds NUL bytes)");
+    }
+    try (JsonParser p = YAML.getFactory().createParser(bytes)) {
       indexLines(bytes);
-      root = YAML.readTree(bytes);
+      root = YAML.readTree(p);
+      JsonToken more = p.nextToken();
+      if (more != null) {
+        throw new InvalidInputException(file + ":" + p.currentLocation().getLineNr()
+            + ": a bundle spec is one YAML document; this file holds more (remove the '---' and what follows)");
+      }
     } catch (IOException e) {
       int line = e instanceof com.fasterxml.jackson.core.JsonProcessingException jp && jp.getLocation() != null
           ? jp.getLocation().getLineNr() : 1;
@@ -107,7 +108,7 @@ public final class SpecReader {
       throw error("/spec", "the spec lists no images, charts or artifacts");
     }
     return new BundleSpec(name, platforms, referrers, images, charts, artifacts,
-        new String(bytes, StandardCharsets.UTF_8), file);
+        text, file);
   }
 
   private BundleSpec.Image image(JsonNode n, String at) {

@@ -57,10 +57,7 @@ final class VerifyBlobCommand implements Callable<Integer> {
     if (!Files.isRegularFile(bundle)) {
       throw new InvalidInputException("bundle " + bundle + " does not exist or is not a file");
     }
-    byte[] bundleBytes;
-    try (InputStream in = Files.newInputStream(bundle)) {
-      bundleBytes = Json.readCapped(in, Json.MANIFEST_CAP, "bundle " + bundle);
-    }
+    byte[] bundleBytes = dev.airlock.files.BoundedFile.read(bundle, Json.MANIFEST_CAP, "Sigstore bundle");
     Digest digest;
     if (key != null) {
       if (identity != null || identityRegexp != null) {

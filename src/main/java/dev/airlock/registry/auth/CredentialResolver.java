@@ -70,10 +70,7 @@ public final class CredentialResolver {
       if (!Files.isRegularFile(f)) {
         continue;
       }
-      byte[] bytes;
-      try (InputStream in = Files.newInputStream(f)) {
-        bytes = Json.readCapped(in, FILE_CAP, f.toString());
-      }
+      byte[] bytes = dev.airlock.files.BoundedFile.read(f, (int) FILE_CAP, "registry credentials file");
       Optional<Credentials> c = fromConfig(Json.tree(bytes, f.toString()), host, f);
       if (c.isPresent()) {
         return c;

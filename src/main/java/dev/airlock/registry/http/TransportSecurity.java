@@ -4,7 +4,6 @@ import dev.airlock.InvalidInputException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
@@ -134,10 +133,7 @@ public final class TransportSecurity {
   }
 
   private static Collection<? extends Certificate> readCertificates(Path file) throws IOException, CertificateException {
-    if (!Files.isRegularFile(file)) {
-      throw new InvalidInputException("CA file " + file + " does not exist");
-    }
-    try (InputStream in = Files.newInputStream(file)) {
+    try (InputStream in = new java.io.ByteArrayInputStream(dev.airlock.files.BoundedFile.read(file, dev.airlock.files.BoundedFile.LARGE_DOCUMENT_CAP, "CA file"))) {
       Collection<? extends Certificate> certs = CertificateFactory.getInstance("X.509").generateCertificates(in);
       if (certs.isEmpty()) {
         throw new InvalidInputException("CA file " + file + " holds no PEM certificate");

@@ -63,7 +63,7 @@ public final class ArchiveFile implements Closeable {
     if (c == Compression.NONE) {
       return new ArchiveFile(p, p, c, FileChannel.open(p, StandardOpenOption.READ));
     }
-    Path tmp = Files.createTempFile("airlock-archive-", ".tar");
+    Path tmp = Files.createTempFile(Path.of(System.getProperty("java.io.tmpdir")), "airlock-archive-", ".tar");
     try {
       try (InputStream raw = new BufferedInputStream(Files.newInputStream(p), 1 << 16);
           InputStream in = c == Compression.ZSTD ? new ZstdInputStream(raw) : new GZIPInputStream(raw, 1 << 16);

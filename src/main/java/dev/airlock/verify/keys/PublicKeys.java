@@ -2,8 +2,6 @@ package dev.airlock.verify.keys;
 
 import dev.airlock.InvalidInputException;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
@@ -21,7 +19,7 @@ public final class PublicKeys {
   public static final String PEM_TYPE = "PUBLIC KEY";
 
   public static PublicKey load(Path file) throws IOException {
-    return parsePem(Files.readString(file, StandardCharsets.UTF_8), file.toString());
+    return parsePem(dev.airlock.files.BoundedFile.utf8(dev.airlock.files.BoundedFile.read(file, dev.airlock.files.BoundedFile.KEY_CAP, "key file"), "key file " + file, "PEM"), file.toString());
   }
 
   public static PublicKey parsePem(String text, String what) {

@@ -3,9 +3,6 @@ package dev.airlock.verify.keys;
 import dev.airlock.InvalidInputException;
 import java.io.IOException;
 import java.math.BigInteger;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
@@ -62,12 +59,7 @@ public final class SigningKey {
 
   /** Reads an encrypted cosign key file ({@code ENCRYPTED SIGSTORE PRIVATE KEY} or the older COSIGN type). */
   public static SigningKey load(Path file, char[] password) throws IOException {
-    String text;
-    try {
-      text = Files.readString(file, StandardCharsets.UTF_8);
-    } catch (NoSuchFileException e) {
-      throw new InvalidInputException("key file " + file + " does not exist");
-    }
+    String text = dev.airlock.files.BoundedFile.utf8(dev.airlock.files.BoundedFile.read(file, dev.airlock.files.BoundedFile.KEY_CAP, "key file"), "key file " + file, "PEM");
     return fromPkcs8(EncryptedKeyFile.decrypt(text, password, "key file " + file), "key file " + file);
   }
 

@@ -6,8 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.airlock.InvalidInputException;
 import dev.airlock.oci.Json;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -42,13 +40,7 @@ public final class TrustPolicyDocument {
   }
 
   public static TrustPolicyDocument load(Path file) throws IOException {
-    if (!Files.isRegularFile(file)) {
-      throw new InvalidInputException("Notation trust policy " + file + " does not exist");
-    }
-    byte[] bytes;
-    try (InputStream in = Files.newInputStream(file)) {
-      bytes = Json.readCapped(in, 1 << 20, "Notation trust policy " + file);
-    }
+    byte[] bytes = dev.airlock.files.BoundedFile.read(file, dev.airlock.files.BoundedFile.DOCUMENT_CAP, "Notation trust policy");
     return parse(bytes, file.toString());
   }
 

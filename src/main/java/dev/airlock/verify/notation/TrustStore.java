@@ -103,10 +103,7 @@ public final class TrustStore {
         if (!Files.isRegularFile(f)) {
           continue;
         }
-        if (Files.size(f) > FILE_CAP) {
-          throw new InvalidInputException("Notation trust store file " + f + " is larger than 1 MiB");
-        }
-        byte[] bytes = Files.readAllBytes(f);
+        byte[] bytes = dev.airlock.files.BoundedFile.read(f, (int) FILE_CAP, "Notation trust store file");
         if (cert) {
           List<X509Certificate> got = parseCertificates(bytes, f.toString());
           if (got.isEmpty()) {

@@ -8,7 +8,6 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.airlock.InvalidInputException;
 import dev.airlock.oci.Json;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -61,10 +60,36 @@ public record Policy(
       if (maxAge == null) {
         return null;
       }
+      Duration d;
       try {
-        return Duration.parse(maxAge.startsWith("P") ? maxAge : "P" + maxAge);
+        d = Duration.parse(maxAge.startsWith("P") ? maxAge : "P" + maxAge);
       } catch (RuntimeException e) {
         throw new InvalidInputException("policy trust.maxAge '" + maxAge + "' is not an ISO-8601 duration (e.g. P30D)");
+      }
+      if (d.isNegative() || d.isZero()) {
+        throw new InvalidInputException("policy trust.maxAge '" + maxAge + "' must be a positive duration (e.g. P30D)");
+      }
+      return d;
+    }
+
+    /** Every field checked when the policy is read, whether or not a keyless rule will need it. */
+    void validate(Path file) {
+      try {
+        maxAgeDuration();
+      } catch (InvalidInputException e) {
+        throw new InvalidInputException("policy " + file + ": " + e.getMessage().substring("policy ".length()));
+      }
+      if (trustedRootSha256 != null) {
+        String pin = trustedRootSha256.startsWith("sha256:") ? trustedRootSha256 : "sha256:" + trustedRootSha256;
+        if (!dev.airlock.oci.Digest.isValid(pin)) {
+          throw new InvalidInputException("policy " + file + ": trust.trustedRootSha256 '" + trustedRootSha256
+              + "' is not a sha256 digest (64 hex digits)");
+        }
+      }
+      for (String[] f : new String[][] {{"tufRepository", tufRepository}, {"tufRoot", tufRoot}, {"trustedRoot", trustedRoot}}) {
+        if (f[1] != null && f[1].isBlank()) {
+          throw new InvalidInputException("policy " + file + ": trust." + f[0] + " is empty");
+        }
       }
     }
   }
@@ -258,12 +283,8 @@ public record Policy(
    * the policy names that does not exist is an error here, not a failed rule.
    */
   public static Policy load(Path file) throws IOException {
-    byte[] bytes;
-    try (InputStream in = Files.newInputStream(file)) {
-      bytes = Json.readCapped(in, 1 << 20, "policy " + file);
-    } catch (java.nio.file.NoSuchFileException e) {
-      throw new InvalidInputException("policy " + file + " does not exist");
-    }
+    byte[] bytes = dev.airlock.files.BoundedFile.read(file, dev.airlock.files.BoundedFile.DOCUMENT_CAP, "policy");
+    dev.airlock.files.BoundedFile.utf8(bytes, "policy " + file, "YAML");
     if (dev.airlock.verify.policy.cluster.ClusterPolicyFiles.isClusterPolicy(bytes)) {
       return dev.airlock.verify.policy.cluster.ClusterPolicyFiles.read(file, bytes);
     }
@@ -293,6 +314,9 @@ public record Policy(
     }
     if (p.matching() != null && !p.matching().equals("first") && !p.matching().equals("all")) {
       throw new InvalidInputException("policy " + file + ": matching must be first or all");
+    }
+    if (p.trust() != null) {
+      p.trust().validate(file);
     }
     if (p.trust() != null && p.trust().notation() != null
         && (p.trust().notation().trustPolicy() == null || p.trust().notation().trustStore() == null)) {
@@ -348,8 +372,12 @@ public record Policy(
         continue;
       }
       Path key = dir.resolve(k);
-      if (!Files.isRegularFile(key)) {
+      if (!Files.exists(key)) {
         throw new InvalidInputException("policy " + file + ": key file " + key + " (rule '" + rule + "') does not exist");
+      }
+      if (!Files.isRegularFile(key)) {
+        throw new InvalidInputException("policy " + file + ": key file " + key + " (rule '" + rule
+            + "') is not a regular file");
       }
     }
   }

@@ -8,7 +8,6 @@ import dev.sigstore.trustroot.SigstoreTrustedRoot;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** A Sigstore {@code trusted_root.json} (Fulcio CAs, Rekor and CT log keys, TSAs) and where it came from. */
@@ -50,10 +49,7 @@ public final class TrustRoot {
   }
 
   public static TrustRoot load(Path file, String pinnedSha256) throws IOException {
-    if (!Files.isRegularFile(file)) {
-      throw new InvalidInputException("trusted root " + file + " does not exist");
-    }
-    return of(Files.readAllBytes(file), file.toString(), pinnedSha256);
+    return of(dev.airlock.files.BoundedFile.read(file, dev.airlock.files.BoundedFile.LARGE_DOCUMENT_CAP, "trusted root"), file.toString(), pinnedSha256);
   }
 
   public SigstoreTrustedRoot sigstore() {

@@ -104,10 +104,11 @@ public final class OfflineTufClient {
       if (!Files.isRegularFile(p)) {
         return null;
       }
-      if (Files.size(p) > maxLength) {
-        throw new IOException("TUF file " + p + " is larger than " + maxLength + " bytes");
+      try {
+        return dev.airlock.files.BoundedFile.read(p, maxLength, "TUF file");
+      } catch (dev.airlock.InvalidInputException e) {
+        throw new IOException(e.getMessage(), e);
       }
-      return Files.readAllBytes(p);
     }
   }
 }
