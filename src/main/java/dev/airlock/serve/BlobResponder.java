@@ -43,9 +43,9 @@ final class BlobResponder {
     long end = length - 1;
     int status = 200;
     String range = ex.request().header("Range");
-    if (range != null) {
-      long[] r = ByteRange.parse(range, length);
-      if (r == null) {
+    long[] r = range == null ? null : ByteRange.parse(range, length);
+    if (r != null) {
+      if (r == ByteRange.UNSATISFIABLE) {
         ex.response().header("Content-Range", "bytes */" + length);
         RegistryHandler.send(ex, new OciError(416, "RANGE_INVALID", "range '" + RegistryHandler.safe(range)
             + "' is not satisfiable for a blob of " + length + " bytes"));

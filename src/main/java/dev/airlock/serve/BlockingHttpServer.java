@@ -19,13 +19,19 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A small blocking HTTP/1.1 server: one accept thread and one pooled thread per open connection, at most
- * {@code maxConnections} at a time. When all are taken, a connection waiting for its next request is
- * closed to make room (clients reopen one, as they do after any idle close); when none is idle, the new
- * connection waits in the accept loop and is answered 503 if no slot frees within
- * {@link #SLOT_WAIT_MS}. Closing stops accepting, closes every open connection and frees the pool.
+ * {@code maxConnections} at a time. When all are taken, a new connection waits (each one on its own
+ * deadline, not behind the others) while room is made: first a connection waiting for its next request is
+ * closed (clients reopen one, as they do after any idle close), then one whose client has not read for
+ * {@link #STALLED_WRITE_MS} (a write to it blocked that long: a client that requests a blob and never
+ * reads cannot hold a slot against newcomers). A connection that gets no slot within {@link #SLOT_WAIT_MS}
+ * is answered 503; more than {@link #MAX_WAITING} waiting are answered 503 at once. Closing stops
+ * accepting, closes every open connection and frees the pool.
  */
 final class BlockingHttpServer implements Closeable {
   static final int SLOT_WAIT_MS = 30_000;
+  /** A write blocked this long, while others wait for a slot, closes its connection. */
+  static final int STALLED_WRITE_MS = 10_000;
+  static final int MAX_WAITING = 1024;
   private static final byte[] BUSY = ("HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\n"
       + "Content-Length: 13\r\nConnection: close\r\n\r\nserver busy\r\n").getBytes(StandardCharsets.US_ASCII);
 
@@ -33,15 +39,23 @@ final class BlockingHttpServer implements Closeable {
   private final InetSocketAddress address;
   private final RequestHandler handler;
   private final int headTimeoutMs;
+  private final int slotWaitMs;
+  private final int stalledWriteMs;
   private final Semaphore slots;
+  private final java.util.concurrent.LinkedBlockingDeque<Waiting> waiting = new java.util.concurrent.LinkedBlockingDeque<>();
   private final ExecutorService pool;
   private final Set<HttpConnection> open = ConcurrentHashMap.newKeySet();
   private final CopyBuffers buffers = new CopyBuffers();
   private volatile boolean closed;
 
+  /** A connection accepted while every slot was taken, until its deadline. */
+  private record Waiting(SocketChannel client, long deadlineNanos) {}
+
   private BlockingHttpServer(ServerSocketChannel listener, RequestHandler handler, int maxConnections,
-      int headTimeoutMs) throws IOException {
+      int headTimeoutMs, int slotWaitMs, int stalledWriteMs) throws IOException {
     this.headTimeoutMs = headTimeoutMs;
+    this.slotWaitMs = slotWaitMs;
+    this.stalledWriteMs = stalledWriteMs;
     this.listener = listener;
     this.address = (InetSocketAddress) listener.getLocalAddress();
     this.handler = handler;
@@ -65,6 +79,12 @@ final class BlockingHttpServer implements Closeable {
   /** As {@link #start(InetSocketAddress, int, RequestHandler)}, with another head timeout (tests). */
   static BlockingHttpServer start(InetSocketAddress addr, int maxConnections, RequestHandler handler, int headTimeoutMs)
       throws IOException {
+    return start(addr, maxConnections, handler, headTimeoutMs, SLOT_WAIT_MS, STALLED_WRITE_MS);
+  }
+
+  /** As above, with other slot-wait and stalled-write times (tests). */
+  static BlockingHttpServer start(InetSocketAddress addr, int maxConnections, RequestHandler handler, int headTimeoutMs,
+      int slotWaitMs, int stalledWriteMs) throws IOException {
     ServerSocketChannel listener = ServerSocketChannel.open();
     try {
       listener.setOption(StandardSocketOptions.SO_REUSEADDR, true);
@@ -79,7 +99,8 @@ final class BlockingHttpServer implements Closeable {
     }
     BlockingHttpServer server;
     try {
-      server = new BlockingHttpServer(listener, handler, Math.max(1, maxConnections), headTimeoutMs);
+      server = new BlockingHttpServer(listener, handler, Math.max(1, maxConnections), headTimeoutMs, slotWaitMs,
+          stalledWriteMs);
     } catch (IOException e) {
       listener.close();
       throw e;
@@ -87,6 +108,9 @@ final class BlockingHttpServer implements Closeable {
     Thread acceptor = new Thread(server::acceptLoop, "airlock-serve-accept");
     acceptor.setDaemon(true);
     acceptor.start();
+    Thread dispatcher = new Thread(server::dispatchLoop, "airlock-serve-wait");
+    dispatcher.setDaemon(true);
+    dispatcher.start();
     return server;
   }
 
@@ -111,48 +135,103 @@ final class BlockingHttpServer implements Closeable {
         }
         continue; // e.g. too many open files for a moment
       }
-      try {
-        if (!takeSlot()) {
-          refuse(client);
-          continue;
-        }
-        HttpConnection[] self = new HttpConnection[1];
-        self[0] = new HttpConnection(client, handler, headTimeoutMs, buffers, () -> {
-          open.remove(self[0]);
-          slots.release();
-        });
-        open.add(self[0]);
-        if (closed) {
-          self[0].close();
-        }
-        pool.execute(self[0]);
-      } catch (InterruptedException e) {
+      if (waiting.isEmpty() && slots.tryAcquire()) {
+        serve(client);
+      } else if (closed || waiting.size() >= MAX_WAITING) {
         refuse(client);
-        return;
-      } catch (RuntimeException e) { // the pool is shut down
-        refuse(client);
+      } else {
+        waiting.addLast(new Waiting(client, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(slotWaitMs)));
       }
     }
   }
 
-  /** A free slot, closing idle kept-alive connections to make one; false when none freed in time. */
-  private boolean takeSlot() throws InterruptedException {
-    if (slots.tryAcquire()) {
-      return true;
-    }
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SLOT_WAIT_MS);
-    do {
-      if (closed || System.nanoTime() > deadline) {
-        return false;
-      }
-      for (HttpConnection c : open) {
-        if (c.idle()) {
-          c.close();
-          break;
+  /**
+   * Gives waiting connections slots in the order they came, making room as they wait; answers 503 to each
+   * whose own deadline passes first.
+   */
+  private void dispatchLoop() {
+    try {
+      while (!closed) {
+        Waiting w = waiting.pollFirst(100, TimeUnit.MILLISECONDS);
+        if (w == null) {
+          continue;
+        }
+        expire();
+        if (System.nanoTime() - w.deadlineNanos() > 0) {
+          refuse(w.client());
+          continue;
+        }
+        if (slots.tryAcquire() || makeRoom() && slots.tryAcquire(20, TimeUnit.MILLISECONDS)
+            || slots.tryAcquire(20, TimeUnit.MILLISECONDS)) {
+          serve(w.client());
+        } else {
+          waiting.addFirst(w);
         }
       }
-    } while (!slots.tryAcquire(20, TimeUnit.MILLISECONDS));
-    return true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      Waiting w;
+      while ((w = waiting.poll()) != null) {
+        refuse(w.client());
+      }
+    }
+  }
+
+  /** 503 to every waiting connection whose deadline has passed. */
+  private void expire() {
+    long now = System.nanoTime();
+    for (java.util.Iterator<Waiting> it = waiting.iterator(); it.hasNext();) {
+      Waiting w = it.next();
+      if (now - w.deadlineNanos() > 0) {
+        it.remove();
+        refuse(w.client());
+      }
+    }
+  }
+
+  /**
+   * Closes one connection to free its slot: an idle kept-alive one, else the one whose client has not read
+   * for longest, if that is at least {@link #stalledWriteMs}. False when none can go.
+   */
+  private boolean makeRoom() {
+    HttpConnection stalled = null;
+    long longest = 0;
+    for (HttpConnection c : open) {
+      if (c.idle()) {
+        c.close();
+        return true;
+      }
+      long blocked = c.writeBlockedMs();
+      if (blocked >= stalledWriteMs && blocked > longest) {
+        stalled = c;
+        longest = blocked;
+      }
+    }
+    if (stalled != null) {
+      stalled.close();
+      return true;
+    }
+    return false;
+  }
+
+  /** Runs the connection on a pool thread; the caller holds a slot for it. */
+  private void serve(SocketChannel client) {
+    try {
+      HttpConnection[] self = new HttpConnection[1];
+      self[0] = new HttpConnection(client, handler, headTimeoutMs, buffers, () -> {
+        open.remove(self[0]);
+        slots.release();
+      });
+      open.add(self[0]);
+      if (closed) {
+        self[0].close();
+      }
+      pool.execute(self[0]);
+    } catch (RuntimeException e) { // the pool is shut down
+      slots.release();
+      refuse(client);
+    }
   }
 
   private static void refuse(SocketChannel client) {

@@ -34,6 +34,7 @@ final class HttpConnection implements Runnable {
   private final CopyBuffers buffers;
   private ByteBuffer copyBuffer; // taken from buffers on the first file body to a loopback client
   private volatile boolean idle;
+  private final WriteWatch writes = new WriteWatch();
 
   /**
    * A connection whose file bodies are copied through one of {@code buffers} when the client is on this
@@ -51,6 +52,11 @@ final class HttpConnection implements Runnable {
   /** True while waiting for the next request of a kept-alive connection (safe to close under load). */
   boolean idle() {
     return idle;
+  }
+
+  /** How long this connection's current write has been blocked by a client that does not read (ms; 0: none). */
+  long writeBlockedMs() {
+    return writes.blockedMs();
   }
 
   /** Closes the socket; the serving thread sees the connection end. */
@@ -114,7 +120,7 @@ final class HttpConnection implements Runnable {
       return false;
     }
     boolean close = !request.keepAlive() || request.hasBody();
-    HttpResponse response = new HttpResponse(channel, close, loopback ? this::copyBuffer : null);
+    HttpResponse response = new HttpResponse(channel, close, loopback ? this::copyBuffer : null, writes);
     try {
       handler.handle(request, response);
     } catch (RuntimeException e) {

@@ -30,10 +30,13 @@ import java.util.function.Supplier;
  */
 final class HttpResponse {
   private static final int STREAM_BUFFER = 256 * 1024;
+  /** The most one sendfile call sends, so that each call's return shows the client still reads. */
+  static final long TRANSFER_CHUNK = 1 << 20;
 
   private final SocketChannel channel;
   private final boolean closeAfter;
   private final Supplier<ByteBuffer> copyBuffer;
+  private final WriteWatch watch;
   private final Map<String, String> headers = new LinkedHashMap<>();
   private boolean committed;
 
@@ -48,9 +51,15 @@ final class HttpResponse {
    * gives null.
    */
   HttpResponse(SocketChannel channel, boolean closeAfter, Supplier<ByteBuffer> copyBuffer) {
+    this(channel, closeAfter, copyBuffer, WriteWatch.NONE);
+  }
+
+  /** As above, each write to the client timed by {@code watch}. */
+  HttpResponse(SocketChannel channel, boolean closeAfter, Supplier<ByteBuffer> copyBuffer, WriteWatch watch) {
     this.channel = channel;
     this.closeAfter = closeAfter;
     this.copyBuffer = copyBuffer;
+    this.watch = watch;
   }
 
   /** Sets a header field (replacing an earlier value); control characters in the value become '?'. */
@@ -107,7 +116,13 @@ final class HttpResponse {
     long pos = position;
     int idle = 0;
     while (pos < end) {
-      long n = file.transferTo(pos, end - pos, channel); // a blocking channel: returns once bytes went out
+      long n;
+      watch.begin();
+      try {
+        n = file.transferTo(pos, Math.min(TRANSFER_CHUNK, end - pos), channel); // blocking: returns once bytes went out
+      } finally {
+        watch.end();
+      }
       if (n > 0) {
         pos += n;
         idle = 0;
@@ -160,7 +175,12 @@ final class HttpResponse {
 
   private void writeFully(ByteBuffer b) throws IOException {
     while (b.hasRemaining()) {
-      channel.write(b);
+      watch.begin();
+      try {
+        channel.write(b);
+      } finally {
+        watch.end();
+      }
     }
   }
 
