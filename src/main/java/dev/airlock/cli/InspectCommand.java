@@ -11,6 +11,7 @@ import dev.airlock.store.archive.ArchiveFile;
 import dev.airlock.store.archive.DockerArchiveStore;
 import dev.airlock.store.archive.TarLayoutStore;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -43,10 +44,24 @@ final class InspectCommand implements Callable<Integer> {
 
   @picocli.CommandLine.Mixin RegistryOptionsMixin registryOptions;
 
+  @Option(names = "--key", paramLabel = "PUB", description = "A compressed bundle (.tar.zst) is decompressed to a"
+      + " temporary file: only once its signature verifies with this key (repeatable), and no larger than its"
+      + " signed content declares.")
+  List<Path> keys = new ArrayList<>();
+
+  @Option(names = "--allow-unsigned", description = "Decompress a compressed archive without checking a signature"
+      + " (its blobs are still hashed from the stream first, and it decompresses no larger than they need).")
+  boolean allowUnsigned;
+
   @Override
   public Integer call() throws Exception {
     Location loc = Location.parse(location);
-    try (Locations.OpenedLocation opened = Locations.open(loc, Locations.Mode.READ, registryOptions.toOptions(System.in))) {
+    long bound = Long.MAX_VALUE;
+    if (loc.kind() == Location.Kind.OCI_ARCHIVE && ArchiveFile.isCompressed(loc.path())) {
+      bound = expansionBound(loc.path());
+    }
+    try (Locations.OpenedLocation opened = Locations.open(loc, Locations.Mode.READ, registryOptions.toOptions(System.in),
+        bound)) {
       List<String> refs = new ArrayList<>();
       if (opened.hasReference()) {
         refs.add(opened.reference());
@@ -70,6 +85,22 @@ final class InspectCommand implements Callable<Integer> {
       out.flush();
       return ExitCodes.OK;
     }
+  }
+
+  /** A compressed archive is read as a stream first (verified with --key, else scanned with --allow-unsigned). */
+  private long expansionBound(Path archive) throws java.io.IOException {
+    if (!keys.isEmpty()) {
+      List<java.security.PublicKey> pks = new ArrayList<>();
+      for (Path k : keys) {
+        pks.add(dev.airlock.verify.keys.PublicKeys.load(k));
+      }
+      return dev.airlock.verify.CompressedBundles.verifiedBound(archive, pks);
+    }
+    if (!allowUnsigned) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), archive + " is compressed: inspecting it"
+          + " decompresses it to a temporary file, so give --key PUB (its signature is checked first) or --allow-unsigned");
+    }
+    return dev.airlock.verify.CompressedBundles.scannedBound(archive);
   }
 
   private static String note(Locations.OpenedLocation opened) {

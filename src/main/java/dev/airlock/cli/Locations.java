@@ -58,6 +58,12 @@ public final class Locations {
   }
 
   public static OpenedLocation open(Location loc, Mode mode, RegistryOptions registryOptions) throws IOException {
+    return open(loc, mode, registryOptions, Long.MAX_VALUE);
+  }
+
+  /** As above; a compressed archive decompresses to at most {@code maxExpanded} bytes. */
+  public static OpenedLocation open(Location loc, Mode mode, RegistryOptions registryOptions, long maxExpanded)
+      throws IOException {
     if (mode == Mode.WRITE && loc.kind() != Location.Kind.OCI && loc.kind() != Location.Kind.REGISTRY) {
       throw new InvalidInputException(loc + ": " + kindName(loc) + " locations can only be read, not written");
     }
@@ -69,7 +75,7 @@ public final class Locations {
         ContentStore s = mode == Mode.WRITE ? LayoutStore.openOrCreate(loc.path()) : LayoutStore.open(loc.path());
         yield new OpenedLocation(loc, s, "", reference(loc.refName()));
       }
-      case OCI_ARCHIVE -> new OpenedLocation(loc, TarLayoutStore.open(loc.path()), "", reference(loc.refName()));
+      case OCI_ARCHIVE -> new OpenedLocation(loc, TarLayoutStore.open(loc.path(), maxExpanded), "", reference(loc.refName()));
       case DOCKER_ARCHIVE -> new OpenedLocation(loc, DockerArchiveStore.open(loc.path()), "", loc.refName());
       case REGISTRY -> {
         Reference ref = loc.reference();

@@ -39,6 +39,29 @@ public record BundleContent(Path path, ContentStore store, List<Descriptor> entr
     throw new InvalidInputException("bundle " + path + " does not exist");
   }
 
+  /** Opens a bundle tarball whose decompression (when it is compressed) stops at {@code maxExpanded} bytes. */
+  public static BundleContent open(Path path, long maxExpanded) throws IOException {
+    if (!Files.isRegularFile(path)) {
+      return open(path);
+    }
+    TarLayoutStore store = TarLayoutStore.open(path, maxExpanded);
+    try {
+      return of(path, store, store.index());
+    } catch (IOException | RuntimeException e) {
+      store.close();
+      throw e;
+    }
+  }
+
+  /**
+   * A bundle file not opened yet: its path and file name only, no store. A compressed bundle is verified
+   * from its file like this (reading the stream, nothing decompressed to disk) before it is opened.
+   */
+  static BundleContent unopened(Path path) {
+    return new BundleContent(path, null, List.of(), null, path.getFileName() == null ? path.toString()
+        : path.getFileName().toString());
+  }
+
   static BundleContent of(Path path, ContentStore store, List<Descriptor> entries) throws IOException {
     Digest root = null;
     String name = path.getFileName() == null ? path.toString() : path.getFileName().toString();
@@ -57,6 +80,8 @@ public record BundleContent(Path path, ContentStore store, List<Descriptor> entr
 
   @Override
   public void close() throws IOException {
-    store.close();
+    if (store != null) {
+      store.close();
+    }
   }
 }

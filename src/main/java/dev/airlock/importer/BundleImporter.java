@@ -116,8 +116,35 @@ public final class BundleImporter {
   }
 
   public ImportResult run(Path bundlePath, Options o) throws IOException {
-    try (BundleContent bundle = openVerifying(bundlePath)) {
+    if (dev.airlock.store.archive.ArchiveFile.isCompressed(bundlePath)) {
+      return runCompressed(bundlePath, o);
+    }
+    try (BundleContent bundle = openVerifying(bundlePath, Long.MAX_VALUE)) {
       return run(bundle, o);
+    }
+  }
+
+  /**
+   * A compressed bundle (.tar.zst) is verified from its stream first (signature, integrity, policy: nothing
+   * is decompressed to disk), and only then decompressed, to no more than its verified content declares (a
+   * decompression bomb fills no disk; an unsigned bundle gets this far only with --allow-unsigned); the
+   * import then goes on with that verification's outcome.
+   */
+  private ImportResult runCompressed(Path bundlePath, Options o) throws IOException {
+    Instant started = Instant.now();
+    BundleContent pending = BundleContent.unopened(bundlePath);
+    BundleVerifier.Outcome verified;
+    try {
+      (o.progress() == null ? ProgressListener.NONE : o.progress()).phase("verify", -1, -1);
+      verified = verifier.verify(pending, o.verify());
+    } catch (VerificationException e) {
+      record(o, started, pending, null, ImportRecord.VERIFICATION_FAILED, e.getMessage(), e.getMessage());
+      throw e;
+    }
+    long bound = verified.expandedBound() >= 0 ? verified.expandedBound() : Long.MAX_VALUE;
+    BundleVerifier.Outcome done = verified;
+    try (BundleContent bundle = openVerifying(bundlePath, bound)) {
+      return new BundleImporter((b, r) -> done, registries).run(bundle, o);
     }
   }
 
@@ -378,9 +405,9 @@ public final class BundleImporter {
    * Opens the bundle for reading. A bundle that cannot even be opened (damaged headers, an invalid index.json,
    * a root index whose bytes do not match its digest) fails the verification, exit 3, as {@code verify} says.
    */
-  private static BundleContent openVerifying(Path bundlePath) throws IOException {
+  private static BundleContent openVerifying(Path bundlePath, long maxExpanded) throws IOException {
     try {
-      return BundleContent.open(bundlePath);
+      return BundleContent.open(bundlePath, maxExpanded);
     } catch (VerificationException e) {
       throw e;
     } catch (AirlockException | dev.airlock.oci.DigestMismatchException e) {

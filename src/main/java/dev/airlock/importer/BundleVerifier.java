@@ -51,9 +51,18 @@ public interface BundleVerifier {
    * layers (digest to size) it did not hash, as the request allowed; empty when it hashed everything.
    * {@code afterPush}: how the import accounted for those layers once it had pushed them (null before).
    */
-  record Outcome(boolean signatureVerified, String summary, Map<Digest, Long> deferred, String afterPush) {
+  record Outcome(boolean signatureVerified, String summary, Map<Digest, Long> deferred, String afterPush,
+      long expandedBound) {
     public Outcome {
       deferred = deferred == null ? Map.of() : Map.copyOf(deferred);
+    }
+
+    /**
+     * {@code expandedBound}: the most bytes a compressed bundle may decompress to, as its verified content
+     * declares (-1: not known; see {@link dev.airlock.store.archive.ExpansionBound}).
+     */
+    public Outcome(boolean signatureVerified, String summary, Map<Digest, Long> deferred, String afterPush) {
+      this(signatureVerified, summary, deferred, afterPush, -1);
     }
 
     public Outcome(boolean signatureVerified, String summary, Map<Digest, Long> deferred) {
@@ -66,7 +75,7 @@ public interface BundleVerifier {
 
     /** The same outcome, with what the push established about the deferred layers. */
     public Outcome afterPush(String note) {
-      return new Outcome(signatureVerified, summary, deferred, note);
+      return new Outcome(signatureVerified, summary, deferred, note, expandedBound);
     }
 
     /** The verification's line, with the push's note when there is one (for the history). */

@@ -14,7 +14,10 @@ final class BundleTarballs {
   private BundleTarballs() {}
 
   static ServedContent served(Path tarball) throws IOException {
-    TarLayoutStore store = TarLayoutStore.open(tarball);
+    // a compressed bundle is read once as a stream first: decompressed only up to what its blobs need
+    long bound = dev.airlock.store.archive.ArchiveFile.isCompressed(tarball)
+        ? dev.airlock.verify.CompressedBundles.scannedBound(tarball) : Long.MAX_VALUE;
+    TarLayoutStore store = TarLayoutStore.open(tarball, bound);
     return new ServedContent() {
       @Override
       public ContentStore store() {

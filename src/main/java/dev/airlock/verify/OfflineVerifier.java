@@ -50,11 +50,13 @@ public final class OfflineVerifier {
     List<ImageResult> images = new ArrayList<>();
     Map<Digest, Long> deferred = Map.of();
     int formatVersion = 0;
+    long expandedBound = -1;
     LayoutCheckWarmUp.start();
     try (BundleScan scan = scan(bundle, options)) {
       BundleContents contents = checkLayout(scan);
       formatVersion = contents.formatVersion();
       deferred = scan.deferred();
+      expandedBound = dev.airlock.store.archive.ExpansionBound.of(scan.blobs());
       long deferredBytes = deferred.values().stream().mapToLong(Long::longValue).sum();
       checks.add(new VerificationReport.Check("integrity", true, (contents.blobs() - deferred.size()) + " blobs ("
           + contents.manifests() + " manifests) match their digests"
@@ -97,7 +99,7 @@ public final class OfflineVerifier {
     }
     boolean passed = checks.stream().allMatch(VerificationReport.Check::passed)
         && images.stream().allMatch(ImageResult::passed);
-    return new VerificationReport(bundle.toString(), formatVersion, checks, images, passed, deferred);
+    return new VerificationReport(bundle.toString(), formatVersion, checks, images, passed, deferred, expandedBound);
   }
 
   /**

@@ -12,9 +12,19 @@ import java.util.Map;
  * says nothing about them, their reader must hash them.
  */
 public record VerificationReport(String bundle, int formatVersion, List<Check> checks, List<ImageResult> images,
-    boolean passed, @JsonIgnore Map<Digest, Long> deferred) {
+    boolean passed, @JsonIgnore Map<Digest, Long> deferred, @JsonIgnore long expandedBound) {
   public VerificationReport {
     deferred = deferred == null ? Map.of() : Map.copyOf(deferred);
+  }
+
+  /**
+   * A report that says nothing of the tarball's size. {@code expandedBound}, when known (else -1): the most
+   * bytes the bundle's tarball may hold as its verified content declares it (every blob hashed to its name
+   * and, signed, reachable from the signed root), for a compressed bundle's decompression to stop at.
+   */
+  public VerificationReport(String bundle, int formatVersion, List<Check> checks, List<ImageResult> images,
+      boolean passed, Map<Digest, Long> deferred) {
+    this(bundle, formatVersion, checks, images, passed, deferred, -1);
   }
 
   public VerificationReport(String bundle, List<Check> checks, List<ImageResult> images, boolean passed) {

@@ -38,6 +38,37 @@ public final class ArchiveFile implements Closeable {
   }
 
   public static ArchiveFile open(Path file) throws IOException {
+    return open(file, Long.MAX_VALUE);
+  }
+
+  /** Whether the file starts as a zstd or gzip stream (so opening it decompresses it to a temp file). */
+  public static boolean isCompressed(Path file) throws IOException {
+    if (!Files.isRegularFile(file)) {
+      return false;
+    }
+    byte[] magic = new byte[4];
+    int n;
+    try (InputStream in = Files.newInputStream(file)) {
+      n = in.readNBytes(magic, 0, 4);
+    }
+    return compression(magic, n) != Compression.NONE;
+  }
+
+  private static Compression compression(byte[] magic, int n) {
+    if (n == 4 && (magic[0] & 0xff) == 0x28 && (magic[1] & 0xff) == 0xb5 && (magic[2] & 0xff) == 0x2f
+        && (magic[3] & 0xff) == 0xfd) {
+      return Compression.ZSTD;
+    } else if (n >= 2 && (magic[0] & 0xff) == 0x1f && (magic[1] & 0xff) == 0x8b) {
+      return Compression.GZIP;
+    }
+    return Compression.NONE;
+  }
+
+  /**
+   * As {@link #open(Path)}; a compressed archive is decompressed to at most {@code maxExpanded} bytes (see
+   * {@link ExpansionBound}), else refused and its temporary copy deleted: a decompression bomb fills no disk.
+   */
+  public static ArchiveFile open(Path file, long maxExpanded) throws IOException {
     Path p = file.toAbsolutePath().normalize();
     if (dev.airlock.bundle.parts.PartSet.isPartSet(p)) {
       // a set of parts (bundle --volume-size): the tarball they make up, read in place across them
@@ -53,13 +84,7 @@ public final class ArchiveFile implements Closeable {
     } catch (NoSuchFileException e) {
       throw new NotFoundException("no such file: " + p);
     }
-    Compression c = Compression.NONE;
-    if (n == 4 && (magic[0] & 0xff) == 0x28 && (magic[1] & 0xff) == 0xb5 && (magic[2] & 0xff) == 0x2f
-        && (magic[3] & 0xff) == 0xfd) {
-      c = Compression.ZSTD;
-    } else if (n >= 2 && (magic[0] & 0xff) == 0x1f && (magic[1] & 0xff) == 0x8b) {
-      c = Compression.GZIP;
-    }
+    Compression c = compression(magic, n);
     if (c == Compression.NONE) {
       return new ArchiveFile(p, p, c, FileChannel.open(p, StandardOpenOption.READ));
     }
@@ -68,7 +93,17 @@ public final class ArchiveFile implements Closeable {
       try (InputStream raw = new BufferedInputStream(Files.newInputStream(p), 1 << 16);
           InputStream in = c == Compression.ZSTD ? new ZstdInputStream(raw) : new GZIPInputStream(raw, 1 << 16);
           OutputStream out = Files.newOutputStream(tmp)) {
-        in.transferTo(out);
+        byte[] buf = new byte[1 << 16];
+        long total = 0;
+        int r;
+        while ((r = in.read(buf)) >= 0) {
+          total += r;
+          if (total > maxExpanded) {
+            throw new InvalidInputException(p + ": decompresses to more than " + maxExpanded + " bytes, more than"
+                + " the blobs its verified content declares need; refused before it fills the disk");
+          }
+          out.write(buf, 0, r);
+        }
       } catch (IOException e) {
         throw new InvalidInputException(p + ": cannot decompress " + c.name().toLowerCase() + " archive: "
             + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));

@@ -52,7 +52,12 @@ public final class TarLayoutStore implements ContentStore {
 
   /** Opens an {@code oci-archive}: only {@code oci-layout}, {@code index.json} and {@code blobs/} are allowed. */
   public static TarLayoutStore open(Path path) throws IOException {
-    ArchiveFile f = ArchiveFile.open(path);
+    return open(path, Long.MAX_VALUE);
+  }
+
+  /** As {@link #open(Path)}; a compressed archive expands to at most {@code maxExpanded} bytes. */
+  public static TarLayoutStore open(Path path, long maxExpanded) throws IOException {
+    ArchiveFile f = ArchiveFile.open(path, maxExpanded);
     try {
       return open(f, "oci-archive:" + f.original(), name -> false);
     } catch (RuntimeException | IOException e) {
