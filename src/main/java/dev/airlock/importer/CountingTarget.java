@@ -55,11 +55,16 @@ final class CountingTarget extends ForwardingStore {
     return holders.get(digest);
   }
 
-  /** A blob uploaded around this store ({@link StagingTarget}) is now in {@code repository}: counted as pushed. */
-  void committed(String repository, Descriptor blob) {
+  /**
+   * A blob uploaded around this store ({@link StagingTarget}) is now in {@code repository}: counted as pushed;
+   * its bytes count only when {@code sentByThisRun} (a session an earlier run left open sent none now).
+   */
+  void committed(String repository, Descriptor blob, boolean sentByThisRun) {
     uploadedHere.add(blob.digest());
     uploaded.incrementAndGet();
-    uploadedBytes.addAndGet(blob.size());
+    if (sentByThisRun) {
+      uploadedBytes.addAndGet(blob.size());
+    }
     holders.putIfAbsent(blob.digest(), repository);
   }
 

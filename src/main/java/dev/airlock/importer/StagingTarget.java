@@ -288,7 +288,7 @@ final class StagingTarget extends ForwardingStore {
             staged.remove(u);
           }
           committed.add(u);
-          counted.committed(u.repository(), u.blob());
+          counted.committed(u.repository(), u.blob(), hashed.contains(u.blob().digest())); // hashed: sent now
           for (BlobPut p : after.get(u.blob().digest())) {
             counted.putBlob(p.repository(), p.blob(), p.content());
           }

@@ -183,6 +183,7 @@ class HashWhileUploadingTest {
     child.destroyForcibly();
     child.waitFor(30, TimeUnit.SECONDS);
     long left = openSessions(history);
+    long leftBytes = openSessionBytes(history);
     assertThat(left).as(Files.readString(tmp.resolve("killed.log"))).isBetween(4L, layers.length - 1L);
     try (RegistryStore reg = RegistryStore.open(registry.hostPort(), RegistryOptions.anonymous())) {
       assertThat(reg.resolve("resume/team/many", "1")).as("the first run must have been cut short").isEmpty();
@@ -200,6 +201,30 @@ class HashWhileUploadingTest {
         + " before any was committed");
     assertThat(again.out()).contains("resume/team/many:1 -> " + many.digest());
     assertThat(openSessions(history)).isZero();
+    // the summary counts the bytes this run sent: not those of the sessions it only committed
+    long allBlobs = 0;
+    for (byte[] layer : layers) {
+      allBlobs += layer.length;
+    }
+    allBlobs += l.blobSize("", many.config().digest()).orElseThrow();
+    long pushed = lastBytesPushed(history);
+    assertThat(pushed).as(again.out()).isEqualTo(allBlobs - leftBytes);
+    assertThat(again.out()).contains("blobs pushed " + (layers.length + 1) + " (" + dev.airlock.progress.ByteSize.human(pushed) + ")");
+  }
+
+  private static long openSessionBytes(Path history) throws Exception {
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + history); Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT coalesce(sum(size), 0) FROM staged_uploads")) {
+      return rs.next() ? rs.getLong(1) : 0;
+    }
+  }
+
+  private static long lastBytesPushed(Path history) throws Exception {
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + history); Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT bytes_pushed FROM imports ORDER BY id DESC LIMIT 1")) {
+      assertThat(rs.next()).isTrue();
+      return rs.getLong(1);
+    }
   }
 
   /** The upload sessions an import noted in its history as complete and not yet committed. */
