@@ -166,9 +166,31 @@ public final class Bundler {
     return Instant.now().truncatedTo(ChronoUnit.SECONDS);
   }
 
+  /**
+   * Called before each file of the finished set is moved into place (beside files first, the tarball last):
+   * tests stop there as a kill would.
+   */
+  interface PublishStep {
+    void moving(Path target) throws IOException;
+  }
+
+  static volatile PublishStep publishing = target -> { };
+
+  private static void publish(Path tmp, Path target) throws IOException {
+    publishing.moving(target);
+    AtomicFiles.moveIntoPlace(tmp, target);
+  }
+
   public Result bundle(Request req) throws IOException {
     Path out = req.output().toAbsolutePath().normalize();
     Path workDir = req.workDir() != null ? req.workDir().toAbsolutePath().normalize() : defaultWorkDir(out);
+    // one run per working directory (the second says who holds it); a default one left by a killed run is recovered
+    try (WorkDirectory held = WorkDirectory.claim(workDir, req.workDir() == null, "airlock bundle -o " + out)) {
+      return bundle(req, out, workDir, held);
+    }
+  }
+
+  private Result bundle(Request req, Path out, Path workDir, WorkDirectory held) throws IOException {
     removeStaleTemps(out);
     if (!req.onlyParts().isEmpty() && req.volumeSize() <= 0) {
       throw new dev.airlock.InvalidInputException("--only-parts needs --volume-size (the size the set was cut to)");
@@ -183,6 +205,7 @@ public final class Bundler {
     boolean freshWork = !Files.exists(workDir);
     long runStart = System.currentTimeMillis();
     LayoutStore work = LayoutStore.openOrCreate(workDir);
+    held.mark();
     // large blobs go straight into the tarball, unless the working layout is the user's (a cache to keep
     // whole) or the tarball is compressed (written as one stream)
     DeferringStore deferring = req.workDir() == null && !req.zstd() ? new DeferringStore(work) : null;
@@ -194,7 +217,7 @@ public final class Bundler {
       entries = new SpecResolver(spec, req.specDir(), req.lock(), stores, charts, work, progress).resolve();
     } catch (IOException | RuntimeException e) {
       if (freshWork && req.workDir() == null) {
-        deleteTree(workDir); // nothing was fetched yet: no working directory is left behind
+        held.delete(); // nothing was fetched yet: no working directory is left behind
       }
       throw e;
     }
@@ -204,16 +227,21 @@ public final class Bundler {
     byte[] lockBytes = lock.toYaml();
     Path lockFile = lockFileFor(out);
     boolean lockExisted = Files.exists(lockFile);
-    AtomicFiles.write(lockFile, lockBytes);
-    readableByAll(lockFile);
+    // a first bundle to this path gets its lock now (a killed run is resumed with --lock); over an existing
+    // bundle, the new lock is moved into place with the new tarball, so the old one keeps its own
+    boolean lockNow = !Files.exists(out) && req.volumeSize() <= 0;
+    if (lockNow) {
+      AtomicFiles.write(lockFile, lockBytes);
+      readableByAll(lockFile);
+    }
 
     long toFetch = FetchEstimate.bytesToFetch(entries, work, deferring != null ? DeferringStore.DEFER_ABOVE : Long.MAX_VALUE);
     try {
       DiskSpace.require(workDir, toFetch, "the working directory");
     } catch (IOException | RuntimeException e) {
       if (freshWork && req.workDir() == null) {
-        deleteTree(workDir); // nothing fetched: neither the working directory nor a new lock file stays
-        if (!lockExisted) {
+        held.delete(); // nothing fetched: neither the working directory nor a new lock file stays
+        if (!lockExisted && lockNow) {
           Files.deleteIfExists(lockFile);
         }
       }
@@ -367,6 +395,7 @@ public final class Bundler {
       } finally {
         Files.deleteIfExists(catalogTmp);
       }
+      AtomicFiles.write(lockFile, lockBytes, "rw-r--r--");
     } else {
       // the tarball: every file and a header (and padding) of at most 1.5 KiB each, with the index
       long partial = deferring != null && Files.exists(metaDir.resolve(PARTIAL)) ? Files.size(metaDir.resolve(PARTIAL)) : 0;
@@ -374,6 +403,9 @@ public final class Bundler {
           "the bundle tarball");
       Path tmp = deferring != null ? metaDir.resolve(PARTIAL) : AtomicFiles.tempBeside(out);
       Path catalogTmp = null;
+      Path sumsTmp = null;
+      Path lockTmp = null;
+      Path oldTarball = null;
       boolean done = false;
       try {
         if (deferring != null) {
@@ -394,28 +426,46 @@ public final class Bundler {
           written = BundleTarWriter.write(tmp, files, work::blobPath, work::verifiedHere, Json.write(indexJson),
               req.zstd(), progress);
         }
+        // every file beside the bundle is complete before any moves; an old tarball is moved away first, then
+        // they move, the new tarball last: whenever a tarball is at the path, the files beside it are its own
         Path catalogBeside = catalogFor(out);
         catalogTmp = AtomicFiles.tempBeside(catalogBeside);
         Files.copy(catalogFile, catalogTmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         readableByAll(catalogTmp);
+        Path sums = out.resolveSibling(out.getFileName() + ".sha256");
+        sumsTmp = AtomicFiles.tempBeside(sums);
+        Files.write(sumsTmp, (written.digest().hex() + "  " + out.getFileName() + "\n").getBytes(StandardCharsets.UTF_8));
+        readableByAll(sumsTmp);
+        if (!lockNow) {
+          lockTmp = AtomicFiles.tempBeside(lockFile);
+          Files.write(lockTmp, lockBytes);
+          readableByAll(lockTmp);
+        }
         readableByAll(tmp);
-        AtomicFiles.moveIntoPlace(catalogTmp, catalogBeside);
-        AtomicFiles.moveIntoPlace(tmp, out);
+        if (Files.exists(out)) {
+          oldTarball = AtomicFiles.tempBeside(out); // a temp name: a killed run's is removed by the next
+          publish(out, oldTarball);
+        }
+        publish(sumsTmp, sums);
+        publish(catalogTmp, catalogBeside);
+        if (lockTmp != null) {
+          publish(lockTmp, lockFile);
+        }
+        publish(tmp, out);
         done = true;
       } finally {
         if (deferring == null || done) {
           Files.deleteIfExists(tmp); // a partial tarball in the working directory stays for the next run
         }
-        if (catalogTmp != null) {
-          Files.deleteIfExists(catalogTmp);
+        for (Path p : new Path[] {catalogTmp, sumsTmp, lockTmp, oldTarball}) {
+          if (p != null) {
+            Files.deleteIfExists(p);
+          }
         }
       }
-      Path sums = out.resolveSibling(out.getFileName() + ".sha256");
-      AtomicFiles.write(sums, (written.digest().hex() + "  " + out.getFileName() + "\n").getBytes(StandardCharsets.UTF_8));
-      readableByAll(sums);
     }
     if (req.workDir() == null) {
-      deleteTree(workDir); // a directory the user named is theirs: it stays, as a cache for the next bundle
+      held.delete(); // a directory the user named is theirs: it stays, as a cache for the next bundle
     }
     long referenced = content.manifests.values().stream()
         .flatMap(m -> m.blobs().stream()).mapToLong(Descriptor::size).sum();

@@ -22,11 +22,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
-import java.util.stream.Stream;
 
 /**
  * The front door of offline bundle verification, for the CLI and the importer: integrity in one
@@ -196,18 +194,14 @@ public final class OfflineVerifier {
 
   /** Extracts the bundle's TUF archive to a temporary directory and walks it from the pinned root. */
   private static byte[] carriedTrustedRoot(Path archive, Path pinnedRoot, Instant at, Path tempParent) throws IOException {
-    Path repo = Files.createTempDirectory(tempParent, "airlock-tuf-repo-");
+    Path repo = dev.airlock.files.OwnedTempDirs.create(tempParent, "airlock-tuf-repo-");
     try {
       try (InputStream in = Files.newInputStream(archive)) {
         TufRepoArchive.extract(in, repo);
       }
       return OfflineTufClient.trustedRoot(repo, pinnedRoot, at);
     } finally {
-      try (Stream<Path> s = Files.walk(repo)) {
-        for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-          Files.deleteIfExists(p);
-        }
-      }
+      dev.airlock.files.OwnedTempDirs.delete(repo);
     }
   }
 

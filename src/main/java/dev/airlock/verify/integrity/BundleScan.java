@@ -7,12 +7,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Stream;
 
 /**
  * What one pass over a bundle tarball found: every blob with its (verified) size, and a temporary OCI
@@ -69,13 +67,6 @@ public final class BundleScan implements Closeable {
 
   @Override
   public void close() throws IOException {
-    if (!Files.exists(spool)) {
-      return;
-    }
-    try (Stream<Path> s = Files.walk(spool)) {
-      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    }
+    dev.airlock.files.OwnedTempDirs.delete(spool);
   }
 }

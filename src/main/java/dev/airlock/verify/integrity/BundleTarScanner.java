@@ -64,7 +64,8 @@ public final class BundleTarScanner {
   }
 
   private static BundleScan scan(Path bundle, Path tempParent, int threads, long deferFrom) throws IOException {
-    Path spool = Files.createTempDirectory(tempParent, "airlock-verify-");
+    // named for this process: deleted at exit, or by a later run once this process is gone (kill -9)
+    Path spool = dev.airlock.files.OwnedTempDirs.create(tempParent, "airlock-verify-");
     BundleScan result = new BundleScan(bundle, spool);
     boolean ok = false;
     try {
