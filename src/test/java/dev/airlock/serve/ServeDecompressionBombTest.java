@@ -34,7 +34,9 @@ class ServeDecompressionBombTest {
     String saved = System.getProperty("java.io.tmpdir");
     System.setProperty("java.io.tmpdir", scratch.toString());
     try {
-      assertThatThrownBy(() -> ServedContent.open(bomb)).hasMessageContaining(bomb + ": decompresses to more than");
+      // refused by the stream scan (data after the end of the archive) or at the bound, before it fills the disk
+      assertThatThrownBy(() -> ServedContent.open(bomb)).hasMessageContaining(bomb.toString())
+          .message().containsAnyOf("decompresses to more than", "end-of-archive");
       try (Stream<Path> s = Files.list(scratch)) {
         assertThat(s.toList()).isEmpty();
       }
