@@ -97,7 +97,8 @@ final class ReceiptCommand implements Callable<Integer> {
     List<String> all;
     if (repos != null) {
       all = new ArrayList<>();
-      for (String line : java.nio.file.Files.readAllLines(repos)) {
+      for (String line : dev.airlock.files.BoundedFile.readUtf8(repos, dev.airlock.files.BoundedFile.LARGE_DOCUMENT_CAP,
+          "--repos file").split("\n")) {
         String r = line.strip();
         if (!r.isEmpty() && !r.startsWith("#")) {
           all.add(r);

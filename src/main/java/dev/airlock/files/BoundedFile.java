@@ -32,6 +32,15 @@ public final class BoundedFile {
 
   /** The bytes of {@code file}, at most {@code cap}; {@code what} names it in errors ("key file", "policy"). */
   public static byte[] read(Path file, int cap, String what) throws IOException {
+    BasicFileAttributes a = regularFile(file, cap, what);
+    return readChecked(file, a, cap, what);
+  }
+
+  /**
+   * Checks that {@code file} is a regular file of at most {@code cap} bytes, for a reader that streams it
+   * (a receipt): the same one-line errors as {@link #read}. Returns its attributes.
+   */
+  public static BasicFileAttributes regularFile(Path file, long cap, String what) throws IOException {
     BasicFileAttributes a;
     try {
       a = Files.readAttributes(file, BasicFileAttributes.class);
@@ -48,6 +57,10 @@ public final class BoundedFile {
       throw new InvalidInputException(what + " " + file + " is " + a.size() + " bytes, more than the " + cap
           + " byte limit");
     }
+    return a;
+  }
+
+  private static byte[] readChecked(Path file, BasicFileAttributes a, int cap, String what) throws IOException {
     try (InputStream in = Files.newInputStream(file)) {
       ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(cap, Math.max(a.size(), 256)));
       byte[] buf = new byte[16 * 1024];

@@ -12,7 +12,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
@@ -115,15 +114,8 @@ public final class Receipt implements Closeable {
   /** Reads and checks the structure of a receipt file (signatures are checked by {@link ReceiptTrust}). */
   public static Receipt read(Path file) throws IOException {
     String what = "receipt " + file;
-    long size;
-    try {
-      size = Files.size(file);
-    } catch (NoSuchFileException e) {
-      throw new InvalidInputException(what + " does not exist");
-    }
-    if (size > ReceiptFormat.MAX_FILE_BYTES) {
-      throw new InvalidInputException(what + " is larger than " + ReceiptFormat.MAX_FILE_BYTES + " bytes");
-    }
+    // a regular file (never a device or a pipe) of at most the cap, then streamed
+    dev.airlock.files.BoundedFile.regularFile(file, ReceiptFormat.MAX_FILE_BYTES, "receipt");
     Path payload = Files.createTempFile("airlock-receipt-", ".json");
     DigestInventory inv = null;
     try {

@@ -35,7 +35,8 @@ class BoundedFileTest {
       SpecReader::read,
       BundleLock::read,
       p -> TrustRoot.load(p, null),
-      TrustPolicyDocument::load);
+      TrustPolicyDocument::load,
+      dev.airlock.receipt.Receipt::read);
 
   @Test
   void aDeviceIsRefusedByEveryReaderInOneLine() {
