@@ -289,6 +289,80 @@ if [ -z "$VOLUMES_NA" ]; then
   done
 fi
 
+# --- delta --------------------------------------------------------------------------------------------
+# Week 1: the full corpus bundled, imported with --receipt. Week 2: one image gains one small layer; the delta
+# (bundle --since the receipt) against the full week-2 bundle, then its import onto the week-1 registry against
+# the full week-2 import into a fresh one. Both airlock, the same run, alternating; the bytes are the bundle's.
+DELTA_NA="${EXPORT_NA:+no bundle: airlock bundle n/a}${IMPORT_NA:+no import: airlock import n/a}"
+if [ -z "$DELTA_NA" ]; then
+  D="$TMP/delta"
+  rm -rf "$D"; mkdir -p "$D"
+  registry_start WEEK1
+  "$AIRLOCK" import "$A_BUNDLE" --to "127.0.0.1:$WEEK1_PORT/imported" --catalog "$D/history.db" $IMPORT_ARGS     --receipt "$D/week1.receipt.json" >"$D/week1.out" 2>"$D/week1.err" || {
+      registry_stop WEEK1
+      if unavailable "$D/week1.err"; then DELTA_NA="$NA_REASON"; else cat "$D/week1.err" >&2; die "airlock import --receipt failed"; fi; }
+fi
+if [ -z "$DELTA_NA" ]; then
+  read -r CHANGED_REF CHANGED_DIGEST CHANGED_BYTES < <(python3 "$BENCH/lib/change-image.py" "$CORPUS/layout" "$D/changed")
+  skopeo copy -q --preserve-digests --dest-tls-verify=false "oci:$D/changed:$CHANGED_REF" \
+    "docker://127.0.0.1:$SRC_PORT/$CHANGED_REF" || die "pushing the changed $CHANGED_REF failed"
+  WEEK1_DIGEST_OF_CHANGED="${DIGEST[$CHANGED_REF]}"
+  DIGEST[$CHANGED_REF]=$CHANGED_DIGEST
+  log "delta: $CHANGED_REF gained a $CHANGED_BYTES-byte layer ($CHANGED_DIGEST, was $WEEK1_DIGEST_OF_CHANGED)"
+  D_BUNDLE="" F_BUNDLE=""
+  delta_export() {
+    local i="$1" what="$2" d="$D/export-$2-$1"
+    rm -rf "$d"; mkdir -p "$d/out"
+    if [ "$what" = delta ]; then
+      # shellcheck disable=SC2086
+      measured "$d/cmd" "$AIRLOCK" bundle "$SPEC" -o "$d/out/bundle.tar" --since "$D/week1.receipt.json" \
+        --allow-unsigned-receipt $BUNDLE_ARGS
+    else
+      # shellcheck disable=SC2086
+      measured "$d/cmd" "$AIRLOCK" bundle "$SPEC" -o "$d/out/bundle.tar" $BUNDLE_ARGS
+    fi
+    [ "$M_RC" = 0 ] || fail_run "airlock bundle ($what, delta run $i)" "$d/cmd"
+    check_bundle "$d/out/bundle.tar"
+    record delta-export "$([ "$what" = delta ] && echo airlock || echo full)" "$i" "$M_SECS" "$M_RSS_KB" \
+      "$(bytes_of "$d/out/bundle.tar")" ok "$([ "$what" = delta ] && grep -o '^delta: .*' "$d/cmd.out" | cut -c1-160 || echo "full week-2 bundle")"
+    if [ "$what" = delta ]; then D_BUNDLE="$d/out/bundle.tar"; else F_BUNDLE="$d/out/bundle.tar"; fi
+  }
+  delta_import() {
+    local i="$1" what="$2" d="$D/import-$2-$1"
+    rm -rf "$d"; mkdir -p "$d"
+    if [ "$what" = delta ]; then
+      # onto a copy of the week-1 registry's storage, at its address (the receipt names the target by host:port)
+      cp -a "$WEEK1_STORAGE" "$d/storage"
+      registry_start DST "$d/storage" "$WEEK1_PORT"
+      # shellcheck disable=SC2086
+      measured "$d/cmd" "$AIRLOCK" import "$D_BUNDLE" --to "127.0.0.1:$DST_PORT/imported" --catalog "$d/history.db" $IMPORT_ARGS
+    else
+      registry_start DST
+      # shellcheck disable=SC2086
+      measured "$d/cmd" "$AIRLOCK" import "$F_BUNDLE" --to "127.0.0.1:$DST_PORT/imported" --catalog "$d/history.db" $IMPORT_ARGS
+    fi
+    [ "$M_RC" = 0 ] || { registry_stop DST; fail_run "airlock import ($what, delta run $i)" "$d/cmd"; }
+    check_imported "airlock import of the $what" "127.0.0.1:$DST_PORT/imported"
+    record delta-import "$([ "$what" = delta ] && echo airlock || echo full)" "$i" "$M_SECS" "$M_RSS_KB" \
+      "$(bytes_of "$([ "$what" = delta ] && echo "$D_BUNDLE" || echo "$F_BUNDLE")")" ok \
+      "$([ "$what" = delta ] && echo "onto the week-1 registry" || echo "the full week-2 bundle into a fresh registry")"
+    registry_stop DST
+    rm -rf "$d/storage"
+  }
+  registry_stop WEEK1 keep # its storage is the starting point of every delta import
+  log "delta: airlock bundle --since the week-1 receipt vs the full week-2 bundle, then their imports, $RUNS runs"
+  for i in $(seq 1 "$RUNS"); do
+    if airlock_first "$i"; then delta_export "$i" delta; delta_export "$i" full; else delta_export "$i" full; delta_export "$i" delta; fi
+    if airlock_first "$i"; then delta_import "$i" delta; delta_import "$i" full; else delta_import "$i" full; delta_import "$i" delta; fi
+  done
+  DIGEST[$CHANGED_REF]=$WEEK1_DIGEST_OF_CHANGED
+  # the source goes back to week 1 for the scenarios after this one
+  skopeo copy -q --all --preserve-digests --dest-tls-verify=false "oci:$CORPUS/layout:$CHANGED_REF" \
+    "docker://127.0.0.1:$SRC_PORT/$CHANGED_REF" || die "restoring $CHANGED_REF failed"
+else
+  record delta-export airlock - - - - n/a "$DELTA_NA"
+fi
+
 # --- verify -------------------------------------------------------------------------------------------
 # The peers hash the blobs of the same bundle, extracted once outside the timing.
 VERIFY_SRC="${A_BUNDLE:-$P_TAR}"

@@ -43,14 +43,14 @@ wait_http() {
   return 1
 }
 
-# registry_start VAR [STORAGE]: a docker-registry on 127.0.0.1 with a free port and temp storage (or the
-# given storage directory). Sets VAR_PORT, VAR_PID, VAR_DIR (config, log) and VAR_STORAGE.
+# registry_start VAR [STORAGE [PORT]]: a docker-registry on 127.0.0.1 with a free port (or PORT) and temp storage (or
+# the given storage directory). Sets VAR_PORT, VAR_PID, VAR_DIR (config, log) and VAR_STORAGE.
 registry_start() {
   local var="$1" dir port storage pid
   dir=$(mktemp -d "$TMP/registry.XXXXXX")
   storage="${2:-$dir/storage}"
   mkdir -p "$storage"
-  port=$(free_port)
+  port="${3:-$(free_port)}"
   cat >"$dir/config.yml" <<YAML
 version: 0.1
 log:

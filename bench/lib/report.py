@@ -15,6 +15,9 @@ SCENARIOS = [
     ("serve", "skopeo pulls from airlock serve", [("docker-registry", "skopeo pulls from docker-registry", 1.0)]),
     ("volumes-export", "airlock bundle --volume-size", [("single-tar", "airlock bundle (one tarball)", 1.1)]),
     ("volumes-import", "airlock import of the parts", [("single-tar", "airlock import of the tarball", 1.1)]),
+    ("delta-export", "airlock bundle --since RECEIPT (week 2: one image + one small layer)",
+     [("full", "airlock bundle (the full week-2 bundle)", None)]),
+    ("delta-import", "airlock import of the delta onto week 1", [("full", "airlock import of the full week-2 bundle", None)]),
 ]
 RSS_TARGET_MB = 300
 

@@ -103,6 +103,11 @@ final class ImportCommand implements Callable<Integer> {
       + " (password from AIRLOCK_PASSWORD/COSIGN_PASSWORD or a prompt); bundle --since checks it with --receipt-key.")
   Path receiptKey;
 
+  @Option(names = "--receipt-target", paramLabel = "NAME", description = "Importing a delta: the name its receipts"
+      + " give this target, when it is reached under another one (an alias, another port, a moved oci: directory)."
+      + " The blobs the delta left out are checked at the target all the same.")
+  String receiptTarget;
+
   @Mixin RegistryOptionsMixin registry = new RegistryOptionsMixin();
 
   @Option(names = {"-j", "--jobs"}, paramLabel = "N", defaultValue = "0", description = "Blobs pushed in parallel (default: automatic).")
@@ -129,7 +134,8 @@ final class ImportCommand implements Callable<Integer> {
           out.println("plan:");
           plan.describe().forEach(l -> out.println("  " + l));
           out.flush();
-        }).withVerifyFirst(verifyFirst).withSparseIndex(mode).withAllowOlder(allowOlder));
+        }).withVerifyFirst(verifyFirst).withSparseIndex(mode).withAllowOlder(allowOlder)
+            .withReceiptTarget(receiptTarget));
     progress.finish();
     if (!r.dryRun()) {
       if (r.verification().afterPush() != null) {

@@ -42,7 +42,7 @@ public final class BundleImporter {
    */
   public record Options(String to, ReferenceMapper mapper, BundleVerifier.Request verify, boolean dryRun,
       int parallelism, ProgressListener progress, Path emitConfig, Path history, PlanListener onPlan,
-      boolean verifyFirst, SparseIndexMode sparseIndex, boolean allowOlder) {
+      boolean verifyFirst, SparseIndexMode sparseIndex, boolean allowOlder, String receiptTarget) {
     public Options {
       sparseIndex = sparseIndex == null ? SparseIndexMode.AUTO : sparseIndex;
     }
@@ -50,12 +50,29 @@ public final class BundleImporter {
     public Options(String to, ReferenceMapper mapper, BundleVerifier.Request verify, boolean dryRun, int parallelism,
         ProgressListener progress, Path emitConfig, Path history, PlanListener onPlan, boolean verifyFirst,
         SparseIndexMode sparseIndex) {
-      this(to, mapper, verify, dryRun, parallelism, progress, emitConfig, history, onPlan, verifyFirst, sparseIndex, false);
+      this(to, mapper, verify, dryRun, parallelism, progress, emitConfig, history, onPlan, verifyFirst, sparseIndex, false,
+          null);
+    }
+
+    public Options(String to, ReferenceMapper mapper, BundleVerifier.Request verify, boolean dryRun, int parallelism,
+        ProgressListener progress, Path emitConfig, Path history, PlanListener onPlan, boolean verifyFirst,
+        SparseIndexMode sparseIndex, boolean allowOlder) {
+      this(to, mapper, verify, dryRun, parallelism, progress, emitConfig, history, onPlan, verifyFirst, sparseIndex,
+          allowOlder, null);
     }
 
     public Options(String to, ReferenceMapper mapper, BundleVerifier.Request verify, boolean dryRun, int parallelism,
         ProgressListener progress, Path emitConfig, Path history, PlanListener onPlan) {
       this(to, mapper, verify, dryRun, parallelism, progress, emitConfig, history, onPlan, false, SparseIndexMode.AUTO);
+    }
+
+    /**
+     * The name a delta's receipts give this target when it is reached under another one (an alias, another port,
+     * a moved layout directory); null: its own name. The left-out blobs are checked at the target all the same.
+     */
+    public Options withReceiptTarget(String name) {
+      return new Options(to, mapper, verify, dryRun, parallelism, progress, emitConfig, history, onPlan, verifyFirst,
+          sparseIndex, allowOlder, name);
     }
 
     public Options(String to, ReferenceMapper mapper, BundleVerifier.Request verify, boolean dryRun, int parallelism,
@@ -70,19 +87,19 @@ public final class BundleImporter {
      */
     public Options withVerifyFirst(boolean b) {
       return new Options(to, mapper, verify, dryRun, parallelism, progress, emitConfig, history, onPlan, b, sparseIndex,
-          allowOlder);
+          allowOlder, receiptTarget);
     }
 
     /** The same options reporting to {@code p}. */
     public Options withProgress(ProgressListener p) {
       return new Options(to, mapper, verify, dryRun, parallelism, p, emitConfig, history, onPlan, verifyFirst, sparseIndex,
-          allowOlder);
+          allowOlder, receiptTarget);
     }
 
     /** What becomes of a platform-filtered (sparse) index ({@link SparseIndexMode}; default auto). */
     public Options withSparseIndex(SparseIndexMode m) {
       return new Options(to, mapper, verify, dryRun, parallelism, progress, emitConfig, history, onPlan, verifyFirst, m,
-          allowOlder);
+          allowOlder, receiptTarget);
     }
 
     /**
@@ -91,7 +108,7 @@ public final class BundleImporter {
      */
     public Options withAllowOlder(boolean b) {
       return new Options(to, mapper, verify, dryRun, parallelism, progress, emitConfig, history, onPlan, verifyFirst,
-          sparseIndex, b);
+          sparseIndex, b, receiptTarget);
     }
   }
 
@@ -229,8 +246,9 @@ public final class BundleImporter {
           throw new AirlockException(plan.stopReason());
         }
         try { // a delta: every blob it left out must be at the target before anything is pushed
-          DeltaPreflight.Checked delta = DeltaPreflight.check(bundle, plan, counted,
-              dev.airlock.receipt.ReceiptTaker.targetName(target.isRegistry() ? target.host() : null, o.to()));
+          String here = dev.airlock.receipt.ReceiptTaker.targetName(target.isRegistry() ? target.host() : null, o.to());
+          DeltaPreflight.Checked delta = DeltaPreflight.check(bundle, plan, counted, here,
+              o.receiptTarget() != null ? o.receiptTarget() : here);
           if (delta != null) {
             progress.info(delta.line());
           }

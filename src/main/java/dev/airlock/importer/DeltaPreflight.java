@@ -47,8 +47,12 @@ final class DeltaPreflight {
     }
   }
 
-  static Checked check(BundleContent bundle, ImportPlan plan, CountingTarget target, String targetName)
-      throws IOException {
+  /**
+   * @param targetName the target as messages name it
+   * @param receiptName the name the delta's receipts must give it (its own name, or --receipt-target)
+   */
+  static Checked check(BundleContent bundle, ImportPlan plan, CountingTarget target, String targetName,
+      String receiptName) throws IOException {
     ContentStore src = bundle.store();
     Path catalog = deltaCatalog(bundle);
     if (catalog == null) {
@@ -62,10 +66,11 @@ final class DeltaPreflight {
       List<DeltaBases.Base> bases = delta.bases();
       String basesText = String.join(", ", bases.stream().map(DeltaCatalog::describe).toList());
       List<String> receiptTargets = bases.stream().filter(b -> b.target() != null).map(DeltaBases.Base::target).toList();
-      if (!receiptTargets.isEmpty() && !receiptTargets.contains(targetName)) {
+      if (!receiptTargets.isEmpty() && !receiptTargets.contains(receiptName)) {
         throw new VerificationException("delta bundle " + bundle.path() + " was computed against " + basesText
-            + ", not a receipt of " + targetName + "; nothing was imported (import it where the receipt was taken, or"
-            + " bundle again --since a receipt of " + targetName + ")");
+            + ", not a receipt of " + receiptName + "; nothing was imported (import it where the receipt was taken, give"
+            + " --receipt-target NAME when this is that target under another name, or bundle again --since a receipt of "
+            + targetName + ")");
       }
       // (repository, blob) -> the images that need it
       Map<String, Need> needs = new LinkedHashMap<>();
@@ -79,17 +84,24 @@ final class DeltaPreflight {
         asks.add(() -> where(target, n, repositories));
       }
       List<String> found = ask(asks);
-      List<String> missing = new ArrayList<>();
+      // each missing blob once, with every image that needs it
+      Map<Digest, List<String>> missingFor = new LinkedHashMap<>();
+      Map<Digest, Long> missingSize = new LinkedHashMap<>();
       int elsewhere = 0;
       int k = 0;
       for (Need n : needs.values()) {
         String at = found.get(k++);
         if (at == null) {
-          missing.add(n.blob().digest() + " (" + n.blob().size() + " bytes, " + (delta.expected(n.blob().digest())
-              .isPresent() ? "expected at the target" : "not carried") + ") for " + String.join(", ", n.images()));
+          missingFor.computeIfAbsent(n.blob().digest(), d -> new ArrayList<>()).addAll(n.images());
+          missingSize.put(n.blob().digest(), n.blob().size());
         } else if (!at.equals(n.repository())) {
           elsewhere++;
         }
+      }
+      List<String> missing = new ArrayList<>();
+      for (var e : missingFor.entrySet()) {
+        missing.add(e.getKey() + " (" + missingSize.get(e.getKey()) + " bytes, " + (delta.expected(e.getKey())
+            .isPresent() ? "expected at the target" : "not carried") + ") for " + String.join(", ", e.getValue()));
       }
       if (!missing.isEmpty()) {
         throw new VerificationException("delta bundle " + bundle.path() + " needs " + missing.size() + " blob"

@@ -327,6 +327,13 @@ class DeltaCycleTest {
         "--catalog", tmp.resolve("history.db").toString());
     assertThat(elsewhere.exitCode()).isEqualTo(3);
     assertThat(elsewhere.err()).contains("not a receipt of oci:" + other.toAbsolutePath().normalize());
+    // named as the receipt's target, the other layout is checked for the blobs: it lacks both, nothing is written
+    CommandResult renamed = CommandResult.run("import", week2.toString(), "--to", "oci:" + other, "--allow-unsigned",
+        "--catalog", tmp.resolve("history.db").toString(), "--receipt-target", "oci:" + layout.toAbsolutePath().normalize());
+    assertThat(renamed.exitCode()).isEqualTo(3);
+    assertThat(renamed.err()).contains("needs 2 blobs that oci:").contains(w.app1.layers().get(0).digest().toString());
+    assertThat(other.resolve("index.json")).satisfiesAnyOf(p -> assertThat(p).doesNotExist(),
+        p -> assertThat(Files.readString(p)).doesNotContain("layout/app"));
 
     // served alone: the left-out blobs are 404 BLOB_UNKNOWN, and the start-up line counts them
     assertThat(dev.airlock.delta.DeltaReport.servedLine(week2)).startsWith("delta bundle: 2 blobs (")
@@ -344,6 +351,44 @@ class DeltaCycleTest {
           java.net.http.HttpResponse.BodyHandlers.ofString());
       assertThat(carried.statusCode()).isEqualTo(200);
     }
+  }
+
+  @Test
+  void aDeltaSinceAnEarlierBundlesCatalogLeavesOutWhatThatBundleCarried() throws Exception {
+    Weeks w = new Weeks(tmp.resolve("src"));
+    push(w.l, w.app1, "cat/app", "1.0");
+    Path week1 = bundle("cat1", "cat/app:1.0");
+    importOk(week1, lostSite, tmp.resolve("r1.json"));
+    push(w.l, w.app2, "cat/app", "1.0");
+    Path week2 = tmp.resolve("cat2.tar");
+    CommandResult b = CommandResult.run("bundle", spec("cat2", "cat/app:1.0").toString(), "-o", week2.toString(),
+        "--since", dev.airlock.bundler.Bundler.catalogFor(week1).toString());
+    assertThat(b.exitCode()).as(b.err()).isZero();
+    assertThat(b.out()).contains("since:   catalog sha256:").contains("weaker than a receipt")
+        .contains("delta:   2 blobs");
+    assertThat(catalogDigests(week2, "SELECT digest FROM expected_blobs"))
+        .containsExactlyInAnyOrder(w.app1.layers().get(0).digest(), w.app1.layers().get(1).digest());
+    // no receipt names a target: the blobs alone are checked
+    CommandResult i = importOk(week2, lostSite, tmp.resolve("r2.json"));
+    assertThat(i.err()).contains("delta: 2 blobs left out of the bundle are at the target");
+    assertThat(skopeoDigest(dev.airlock.testing.Peers.skopeo(), lostSite.hostPort() + "/cat/app:1.0"))
+        .isEqualTo(w.app2.digest());
+    // an earlier delta's catalog: what it carried and what it expected both count
+    RawManifest app3 = TestImages.image(w.l, AMD64, w.base, w.appLayer, TestImages.layer("patch", "1.0.3"));
+    push(w.l, app3, "cat/app", "1.0");
+    Path week3 = tmp.resolve("cat3.tar");
+    CommandResult b3 = CommandResult.run("bundle", spec("cat3", "cat/app:1.0").toString(), "-o", week3.toString(),
+        "--since", dev.airlock.bundler.Bundler.catalogFor(week2).toString());
+    assertThat(b3.exitCode()).as(b3.err()).isZero();
+    assertThat(catalogDigests(week3, "SELECT digest FROM expected_blobs"))
+        .containsExactlyInAnyOrder(w.app1.layers().get(0).digest(), w.app1.layers().get(1).digest());
+    // a file that is neither: one line
+    Path junk = tmp.resolve("junk.txt");
+    Files.writeString(junk, "hello");
+    CommandResult bad = CommandResult.run("bundle", spec("cat4", "cat/app:1.0").toString(), "-o",
+        tmp.resolve("x.tar").toString(), "--since", junk.toString());
+    assertThat(bad.exitCode()).isEqualTo(1);
+    assertThat(bad.err()).contains("is neither a receipt").contains("nor a bundle catalog");
   }
 
   Path bundle(String name, String... refs) throws Exception {
