@@ -162,12 +162,15 @@ final class BundleCommand implements Callable<Integer> {
       out.println("size:    " + r.size() + " bytes (" + TerminalProgress.human(r.size()) + ")");
     }
     // "blobs stored" as audit counts them: every manifest, config and layer of the content, each once
-    out.println("content: " + r.entries() + " entries, " + (r.blobs() + r.manifests()) + " blobs stored (" + r.manifests()
-        + " manifests, " + r.blobs() + " configs and layers; " + r.files() + " files with the bundle's own metadata)");
+    int leftOut = delta == null ? 0 : delta.leftOutBlobs();
+    out.println("content: " + r.entries() + " entries, " + (r.blobs() - leftOut + r.manifests()) + " blobs stored ("
+        + r.manifests() + " manifests, " + (r.blobs() - leftOut) + " configs and layers; " + r.files()
+        + " files with the bundle's own metadata)" + (leftOut == 0 ? "" : "; " + leftOut + " more left out (delta)"));
     out.println("fetched: " + r.blobsFetched() + " blobs (" + r.bytesFetched() + " bytes), " + r.blobsReused()
         + " already in the working directory" + (r.blobsReused() > 0 ? " (left by an earlier run)" : "")
         + (r.blobsMadeHere() > 0 ? ", " + r.blobsMadeHere() + " packed here (charts and files)" : ""));
-    out.println("dedup:   " + r.bytesReferenced() + " bytes referenced, " + r.bytesStored() + " bytes stored");
+    out.println("dedup:   " + r.bytesReferenced() + " bytes referenced, "
+        + (r.bytesStored() - (delta == null ? 0 : delta.leftOutBytes())) + " bytes stored");
     if (signer != null) {
       out.println("signed:  with key " + PublicKeys.keyId(signer.publicKey()).substring(0, 12) + " (" + key + ")");
     } else {

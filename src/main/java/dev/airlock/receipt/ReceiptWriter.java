@@ -75,6 +75,11 @@ public final class ReceiptWriter {
         o.write("]}\n".getBytes(StandardCharsets.UTF_8));
       }
       long size = Files.size(envelope);
+      try { // temp files are owner-only; a receipt is published like any written file
+        Files.setPosixFilePermissions(envelope, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+      } catch (UnsupportedOperationException e) {
+        // not a POSIX file system
+      }
       Files.move(envelope, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       return new Written(out, Digest.of(Digest.Algorithm.SHA256, sha.digest()), size, inv.repositoryCount(),
           inv.tagCount(), inv.manifestCount(), inv.blobCount(), inv.blobBytes(), keyId);
