@@ -135,6 +135,7 @@ check_bundle() {
     || die "airlock bundle: $1 has no index.json"
   local ref
   for ref in "${REFS[@]}"; do
+    [ "${DIGEST[$ref]}" != - ] || continue
     python3 -c '
 import json, sys
 want_name, want_digest = sys.argv[1], sys.argv[2]
@@ -201,6 +202,7 @@ import_skopeo() {
 check_imported() {
   local ref got
   for ref in "${REFS[@]}"; do
+    [ "${DIGEST[$ref]}" != - ] || continue # not expected there (the delta scenario's signature of a replaced image)
     got=$(skopeo inspect --raw --tls-verify=false "docker://$2/$ref" 2>/dev/null | sha256sum | cut -c1-64)
     [ "sha256:$got" = "${DIGEST[$ref]}" ] || die "$1: $2/$ref is missing or has another digest than the source"
   done
@@ -308,6 +310,10 @@ if [ -z "$DELTA_NA" ]; then
     "docker://127.0.0.1:$SRC_PORT/$CHANGED_REF" || die "pushing the changed $CHANGED_REF failed"
   WEEK1_DIGEST_OF_CHANGED="${DIGEST[$CHANGED_REF]}"
   DIGEST[$CHANGED_REF]=$CHANGED_DIGEST
+  # a cosign tag of the replaced image stays in the spec but has no subject in week 2: not imported, not checked
+  OLD_SIG_REF="${CHANGED_REF%:*}:sha256-${WEEK1_DIGEST_OF_CHANGED#sha256:}.sig"
+  OLD_SIG_DIGEST="${DIGEST[$OLD_SIG_REF]:-}"
+  [ -z "$OLD_SIG_DIGEST" ] || DIGEST[$OLD_SIG_REF]=-
   log "delta: $CHANGED_REF gained a $CHANGED_BYTES-byte layer ($CHANGED_DIGEST, was $WEEK1_DIGEST_OF_CHANGED)"
   D_BUNDLE="" F_BUNDLE=""
   delta_export() {
@@ -356,6 +362,7 @@ if [ -z "$DELTA_NA" ]; then
     if airlock_first "$i"; then delta_import "$i" delta; delta_import "$i" full; else delta_import "$i" full; delta_import "$i" delta; fi
   done
   DIGEST[$CHANGED_REF]=$WEEK1_DIGEST_OF_CHANGED
+  [ -z "$OLD_SIG_DIGEST" ] || DIGEST[$OLD_SIG_REF]=$OLD_SIG_DIGEST
   # the source goes back to week 1 for the scenarios after this one
   skopeo copy -q --all --preserve-digests --dest-tls-verify=false "oci:$CORPUS/layout:$CHANGED_REF" \
     "docker://127.0.0.1:$SRC_PORT/$CHANGED_REF" || die "restoring $CHANGED_REF failed"
