@@ -16,8 +16,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.Comparator;
-import java.util.stream.Stream;
 
 /**
  * A TUF client over a local repository directory in the consistent-snapshot layout
@@ -50,7 +48,7 @@ public final class OfflineTufClient {
     if (pinnedRoot != null && !Files.isRegularFile(pinnedRoot)) {
       throw new InvalidInputException("pinned TUF root " + pinnedRoot + " does not exist");
     }
-    Path cache = Files.createTempDirectory("airlock-tuf-");
+    Path cache = dev.airlock.files.OwnedTempDirs.create(Path.of(System.getProperty("java.io.tmpdir")), "airlock-tuf-");
     try {
       FileSystemTufStore store = FileSystemTufStore.newFileSystemStore(cache);
       Updater updater = Updater.builder()
@@ -73,11 +71,7 @@ public final class OfflineTufClient {
       }
       return store.readTarget(target);
     } finally {
-      try (Stream<Path> s = Files.walk(cache)) {
-        for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-          Files.deleteIfExists(p);
-        }
-      }
+      dev.airlock.files.OwnedTempDirs.delete(cache);
     }
   }
 
