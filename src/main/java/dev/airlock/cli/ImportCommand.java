@@ -1,11 +1,9 @@
 package dev.airlock.cli;
 
-import dev.airlock.history.ImportHistory;
 import dev.airlock.importer.BundleImporter;
 import dev.airlock.importer.BundleVerifier;
 import dev.airlock.importer.ImportResult;
 import dev.airlock.importer.OfflineBundleVerifier;
-import dev.airlock.importer.ReferenceMapper;
 import dev.airlock.importer.RegistryImportTargets;
 import dev.airlock.importer.SparseIndexMode;
 import dev.airlock.progress.TerminalProgress;
@@ -32,22 +30,8 @@ final class ImportCommand implements Callable<Integer> {
   @Parameters(index = "0", converter = BundlePathConverter.class, paramLabel = "BUNDLE", description = "The bundle (tarball, or its OCI layout directory).")
   Path bundle;
 
-  @Option(names = "--to", required = true, paramLabel = "TARGET", description = "host:port[/prefix] or oci:DIR.")
-  String to;
-
   @Option(names = "--key", paramLabel = "PUB", description = "Public key the bundle must be signed with (repeatable).")
   List<Path> keys = new ArrayList<>();
-
-  @Option(names = "--policy", paramLabel = "P", description = "Image policy to enforce while verifying.")
-  Path policy;
-
-  @Option(names = "--notation-trust-policy", paramLabel = "FILE",
-      description = "Notation trust policy (trustpolicy.json / trustpolicy.oci.json) every image must satisfy.")
-  Path notationTrustPolicy;
-
-  @Option(names = "--notation-trust-store", paramLabel = "DIR",
-      description = "Notation trust store directory (x509/{ca,signingAuthority,tsa}/NAME/), with --notation-trust-policy.")
-  Path notationTrustStore;
 
   @Option(names = "--allow-unsigned", description = "Accept a bundle without a signature (integrity is still checked).")
   boolean allowUnsigned;
@@ -57,27 +41,8 @@ final class ImportCommand implements Callable<Integer> {
       + " that rollback is refused.")
   boolean allowOlder;
 
-  @Option(names = "--allow-unmatched-rules", description = "A policy entry whose match selects no image is reported"
-      + " but does not fail the verification (default: it fails).")
-  boolean allowUnmatchedRules;
-
   @Option(names = "--dry-run", description = "Verify, probe and print the plan; push nothing.")
   boolean dryRun;
-
-  @Option(names = "--keep-host", description = "Keep the source host as the first path component (TARGET/docker.io/library/alpine).")
-  boolean keepHost;
-
-  @Option(names = "--flatten", description = "Flatten repository paths to one component, reversibly (a/b-c/d -> a-b--c-d).")
-  boolean flatten;
-
-  @Option(names = "--prefix", paramLabel = "P", description = "Path prefix under the target for every repository.")
-  String prefix;
-
-  @Option(names = "--emit-config", paramLabel = "DIR", description = "Write containerd hosts.toml, registries.conf, ImageDigestMirrorSet/ImageTagMirrorSet and mapping.json into DIR.")
-  Path emitConfig;
-
-  @Option(names = "--catalog", paramLabel = "DB", description = "Import history database (default: ${XDG_DATA_HOME:-~/.local/share}/airlock/history.db).")
-  Path catalog;
 
   @Option(names = "--sparse-index", paramLabel = "MODE", defaultValue = "auto", description = "What a"
       + " platform-filtered index becomes: auto (default: the original byte-for-byte where the target accepts an index"
@@ -108,16 +73,16 @@ final class ImportCommand implements Callable<Integer> {
       + " The blobs the delta left out are checked at the target all the same.")
   String receiptTarget;
 
-  @Mixin RegistryOptionsMixin registry = new RegistryOptionsMixin();
+  @Mixin ImportTargetMixin target = new ImportTargetMixin();
 
-  @Option(names = {"-j", "--jobs"}, paramLabel = "N", defaultValue = "0", description = "Blobs pushed in parallel (default: automatic).")
-  int jobs;
+  @Mixin RegistryOptionsMixin registry = new RegistryOptionsMixin();
 
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    Path history = catalog != null ? catalog : ImportHistory.defaultPath();
+    Path history = target.history();
+    String to = target.target();
     if (receiptKey != null && receipt == null) {
       throw new dev.airlock.InvalidInputException("--sign-receipt needs --receipt FILE");
     }
@@ -126,9 +91,8 @@ final class ImportCommand implements Callable<Integer> {
     BundleImporter importer = new BundleImporter(verifier(), targets);
     SparseIndexMode mode = keepSparseIndex ? SparseIndexMode.KEEP : SparseIndexMode.parse(sparseIndex);
     TerminalProgress progress = TerminalProgress.forConsole(err);
-    ImportResult r = importer.run(bundle, new BundleImporter.Options(to, new ReferenceMapper(prefix, keepHost, flatten),
-        new BundleVerifier.Request(keys, policy, allowUnsigned).withAllowUnmatchedRules(allowUnmatchedRules)
-            .withNotation(notationTrustPolicy, notationTrustStore), dryRun, jobs, progress, emitConfig, history,
+    ImportResult r = importer.run(bundle, new BundleImporter.Options(to, target.mapper(),
+        target.verification(keys, allowUnsigned), dryRun, target.jobs, progress, target.emitConfig, history,
         (verified, plan) -> {
           out.println("verification: " + verified.summary());
           out.println("plan:");

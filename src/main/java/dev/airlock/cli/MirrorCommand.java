@@ -1,11 +1,9 @@
 package dev.airlock.cli;
 
-import dev.airlock.InvalidInputException;
 import dev.airlock.bundle.BundleSpec;
 import dev.airlock.bundle.SpecReader;
 import dev.airlock.bundler.OpenedSourceStores;
 import dev.airlock.charts.ChartRepository;
-import dev.airlock.history.ImportHistory;
 import dev.airlock.importer.BundleImporter;
 import dev.airlock.importer.BundleVerifier;
 import dev.airlock.importer.ImportResult;
@@ -16,7 +14,6 @@ import dev.airlock.mirror.Mirror;
 import dev.airlock.mirror.MirrorWatch;
 import dev.airlock.progress.TerminalProgress;
 import dev.airlock.registry.RegistryOptions;
-import dev.airlock.transfer.GraphCopier;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -41,42 +38,8 @@ final class MirrorCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "SPEC", description = "The bundle spec (YAML), see docs/bundle-spec.md.")
   Path specFile;
 
-  @Option(names = "--to", required = true, paramLabel = "TARGET", description = "host:port[/prefix] or oci:DIR.")
-  String to;
-
-  @Option(names = "--policy", paramLabel = "P", description = "Image policy the source content must satisfy.")
-  Path policy;
-
-  @Option(names = "--notation-trust-policy", paramLabel = "FILE",
-      description = "Notation trust policy every image must satisfy.")
-  Path notationTrustPolicy;
-
-  @Option(names = "--notation-trust-store", paramLabel = "DIR",
-      description = "Notation trust store directory, with --notation-trust-policy.")
-  Path notationTrustStore;
-
-  @Option(names = "--allow-unmatched-rules", description = "A policy entry whose match selects no image is reported"
-      + " but does not fail (default: it fails).")
-  boolean allowUnmatchedRules;
-
   @Option(names = "--dry-run", description = "Resolve, check the policy and print the plan; push nothing.")
   boolean dryRun;
-
-  @Option(names = "--keep-host", description = "Keep the source host as the first path component (TARGET/docker.io/library/alpine).")
-  boolean keepHost;
-
-  @Option(names = "--flatten", description = "Flatten repository paths to one component, reversibly (a/b-c/d -> a-b--c-d).")
-  boolean flatten;
-
-  @Option(names = "--prefix", paramLabel = "P", description = "Path prefix under the target for every repository.")
-  String prefix;
-
-  @Option(names = "--emit-config", paramLabel = "DIR", description = "Write containerd hosts.toml, registries.conf,"
-      + " ImageDigestMirrorSet/ImageTagMirrorSet and mapping.json into DIR.")
-  Path emitConfig;
-
-  @Option(names = "--catalog", paramLabel = "DB", description = "History database (default: ${XDG_DATA_HOME:-~/.local/share}/airlock/history.db).")
-  Path catalog;
 
   @Option(names = "--sparse-index", paramLabel = "MODE", defaultValue = "auto", description = "What a platform-filtered"
       + " index becomes at the target: auto (default), keep, filter, platform-tags, fail (as import).")
@@ -86,8 +49,7 @@ final class MirrorCommand implements Callable<Integer> {
       + " interrupted, printing one line per change; a failed round is reported and the next one runs.")
   String watch;
 
-  @Option(names = {"-j", "--jobs"}, paramLabel = "N", defaultValue = "0", description = "Blobs in flight (default: automatic).")
-  int jobs;
+  @Mixin ImportTargetMixin target = new ImportTargetMixin();
 
   @Mixin RegistryOptionsMixin registry = new RegistryOptionsMixin();
 
@@ -97,14 +59,12 @@ final class MirrorCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     Duration interval = watch == null ? null : MirrorWatch.parseInterval(watch);
     BundleSpec bundleSpec = SpecReader.read(specFile);
-    Path history = catalog != null ? catalog : ImportHistory.defaultPath();
+    Path history = target.history();
     RegistryOptions opts = registry.toOptions(System.in);
     SparseIndexMode mode = SparseIndexMode.parse(sparseIndex);
-    ReferenceMapper mapper = new ReferenceMapper(prefix, keepHost, flatten);
-    BundleVerifier.Request verify = new BundleVerifier.Request(List.of(), policy, true)
-        .withAllowUnmatchedRules(allowUnmatchedRules).withNotation(notationTrustPolicy, notationTrustStore);
-    int streams = jobs > 0 ? jobs : GraphCopier.defaultParallelism();
-    RegistryOptions sourceOpts = opts.withDownloadWindow(Mirror.downloadWindow(streams, Runtime.getRuntime().maxMemory()));
+    ReferenceMapper mapper = target.mapper();
+    BundleVerifier.Request verify = target.verification(List.of(), true);
+    RegistryOptions sourceOpts = opts.withDownloadWindow(Mirror.downloadWindow(target.streams(), Runtime.getRuntime().maxMemory()));
     try (OpenedSourceStores stores = new OpenedSourceStores(sourceOpts)) {
       Mirror mirror = new Mirror(stores, new ChartRepository(), new RegistryImportTargets(opts));
       if (interval != null) {
@@ -145,10 +105,8 @@ final class MirrorCommand implements Callable<Integer> {
 
   private BundleImporter.Options options(BundleVerifier.Request verify, ReferenceMapper mapper, Path history,
       SparseIndexMode mode, dev.airlock.progress.ProgressListener progress, BundleImporter.PlanListener onPlan) {
-    if (to == null || to.isBlank()) {
-      throw new InvalidInputException("--to is empty; give a registry (host:port[/prefix]) or oci:DIR");
-    }
-    return new BundleImporter.Options(to, mapper, verify, dryRun, jobs, progress, emitConfig, history, onPlan)
+    return new BundleImporter.Options(target.target(), mapper, verify, dryRun, target.jobs, progress, target.emitConfig,
+        history, onPlan)
         .withSparseIndex(mode);
   }
 }
