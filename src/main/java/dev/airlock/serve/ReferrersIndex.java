@@ -15,8 +15,8 @@ import java.util.Set;
 
 /**
  * Subject -> referrers of served content, built once (the content is read-only): every index.json
- * entry whose manifest has a {@code subject}. Descriptors carry artifactType and annotations, as the
- * referrers API wants them.
+ * entry whose manifest has a {@code subject}. Descriptors carry artifactType (the config media type when
+ * the manifest has none) and annotations, as the referrers API wants them.
  */
 final class ReferrersIndex {
   private final Map<Digest, List<Descriptor>> bySubject;
@@ -41,10 +41,22 @@ final class ReferrersIndex {
       Descriptor subject = m.subject();
       if (subject != null) {
         out.computeIfAbsent(subject.digest(), k -> new ArrayList<>())
-            .add(new Descriptor(m.mediaType(), m.digest(), m.size(), null, m.annotations(), null, m.artifactType()));
+            .add(new Descriptor(m.mediaType(), m.digest(), m.size(), null, m.annotations(), null, artifactType(m)));
       }
     }
     return new ReferrersIndex(out);
+  }
+
+  /**
+   * A referrer's artifact type as the distribution spec gives it: the manifest's {@code artifactType}, else
+   * its config's media type (an image manifest used as an artifact, as cosign and older ORAS push them).
+   */
+  static String artifactType(RawManifest m) {
+    if (m.artifactType() != null) {
+      return m.artifactType();
+    }
+    Descriptor config = m.isIndex() ? null : m.config();
+    return config == null ? null : config.mediaType();
   }
 
   /** Referrers of {@code subject}, optionally only those of {@code artifactType}. */

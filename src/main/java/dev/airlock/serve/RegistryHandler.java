@@ -93,7 +93,12 @@ final class RegistryHandler implements RequestHandler {
       withName(ex, rest.substring(0, at), repo -> blob(ex, ref, head));
     } else if ((at = rest.lastIndexOf("/referrers/")) > 0) {
       String ref = rest.substring(at + "/referrers/".length());
-      withName(ex, rest.substring(0, at), repo -> referrers(ex, ref, head));
+      String name = rest.substring(0, at);
+      if (validName(name) && names.lookup(name).isEmpty()) {
+        referrers(ex, ref, false, head); // nothing refers to anything in a repository that does not exist
+        return;
+      }
+      withName(ex, name, repo -> referrers(ex, ref, true, head));
     } else {
       send(ex, OciError.notFound(safe(path)));
     }
@@ -105,8 +110,12 @@ final class RegistryHandler implements RequestHandler {
     void run(Repo repo) throws IOException;
   }
 
+  private static boolean validName(String name) {
+    return RepositoryNames.NAME.matcher(name).matches() && name.length() <= 255;
+  }
+
   private void withName(Exchange ex, String name, RepoAction action) throws IOException {
-    if (!RepositoryNames.NAME.matcher(name).matches() || name.length() > 255) {
+    if (!validName(name)) {
       send(ex, OciError.nameInvalid("'" + safe(name) + "'"));
       return;
     }
@@ -118,15 +127,37 @@ final class RegistryHandler implements RequestHandler {
     action.run(new Repo(name, store.get()));
   }
 
+  /**
+   * The repository's tags in lexical order; {@code n} at most, those after {@code last} (distribution
+   * spec, content discovery), with a {@code Link} header to the next page when tags are left.
+   */
   private void tags(Exchange ex, String served, String storeRepo, boolean head) throws IOException {
     List<String> tags = content.store().tags(storeRepo);
     if (storeRepo.isEmpty()) {
       tags = tags.stream().filter(t -> t.indexOf('/') < 0 && t.indexOf(':') < 0).toList();
     }
+    String nParam = queryParameter(ex, "n");
+    String last = queryParameter(ex, "last");
+    int n;
+    try {
+      n = nParam == null ? Integer.MAX_VALUE : Integer.parseInt(nParam);
+    } catch (NumberFormatException e) {
+      n = -1;
+    }
+    if (n < 0) {
+      send(ex, new OciError(400, "PAGINATION_NUMBER_INVALID", "invalid number of results requested: '" + safe(nParam) + "'"));
+      return;
+    }
+    List<String> sorted = tags.stream().sorted().filter(t -> last == null || t.compareTo(last) > 0).toList();
+    List<String> page = sorted.size() > n ? sorted.subList(0, n) : sorted;
+    if (page.size() < sorted.size() && !page.isEmpty()) {
+      String enc = java.net.URLEncoder.encode(page.get(page.size() - 1), java.nio.charset.StandardCharsets.UTF_8);
+      ex.response().header("Link", "</v2/" + served + "/tags/list?n=" + n + "&last=" + enc + ">; rel=\"next\"");
+    }
     ObjectNode body = Json.MAPPER.createObjectNode();
     body.put("name", served);
     ArrayNode arr = body.putArray("tags");
-    tags.forEach(arr::add);
+    page.forEach(arr::add);
     sendJson(ex, 200, body, null, head);
   }
 
@@ -137,7 +168,7 @@ final class RegistryHandler implements RequestHandler {
         return;
       }
     } else if (!TAG.matcher(ref).matches()) {
-      send(ex, new OciError(400, "TAG_INVALID", "invalid tag '" + safe(ref) + "'"));
+      send(ex, OciError.manifestUnknown(safe(ref))); // as registries answer a pull of a tag that cannot exist
       return;
     }
     RawManifest m;
@@ -176,7 +207,8 @@ final class RegistryHandler implements RequestHandler {
     }
   }
 
-  private void referrers(Exchange ex, String ref, boolean head) throws IOException {
+  /** The referrers index of {@code ref}; empty for a repository that does not exist ({@code known} false). */
+  private void referrers(Exchange ex, String ref, boolean known, boolean head) throws IOException {
     if (!Digest.isValid(ref)) {
       send(ex, OciError.digestInvalid("invalid digest '" + safe(ref) + "'"));
       return;
@@ -186,7 +218,7 @@ final class RegistryHandler implements RequestHandler {
     body.put("schemaVersion", 2);
     body.put("mediaType", MediaTypes.OCI_INDEX);
     ArrayNode arr = body.putArray("manifests");
-    for (Descriptor d : referrersIndex().of(Digest.parse(ref), artifactType)) {
+    for (Descriptor d : known ? referrersIndex().of(Digest.parse(ref), artifactType) : List.<Descriptor>of()) {
       arr.add(Json.MAPPER.valueToTree(d));
     }
     if (artifactType != null) {
