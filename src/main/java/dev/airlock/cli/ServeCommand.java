@@ -1,6 +1,7 @@
 package dev.airlock.cli;
 
 import dev.airlock.bundle.parts.PartSet;
+import dev.airlock.serve.Htpasswd;
 import dev.airlock.serve.RegistryServer;
 import dev.airlock.serve.ServedBundleCheck;
 import dev.airlock.serve.ServedContent;
@@ -48,9 +49,16 @@ final class ServeCommand implements Callable<Integer> {
       + " --key); its integrity and the binding of index.json to its root are still checked.")
   boolean allowUnsigned;
 
+  @Option(names = "--htpasswd", paramLabel = "FILE", description = "Require HTTP Basic authentication by a user of"
+      + " FILE (bcrypt entries, as htpasswd -B writes them); failed logins are rate-limited and logged without the"
+      + " password. Loopback addresses only until serve speaks TLS.")
+  Path htpasswd;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    Htpasswd users = htpasswd == null ? null : Htpasswd.read(htpasswd);
     // a bundle (tarball or set of parts) is verified first; a layout directory is served as it is
     if (Files.isRegularFile(source) || PartSet.isPartSet(source)) {
       if (keys.isEmpty() && !allowUnsigned) {
@@ -67,12 +75,18 @@ final class ServeCommand implements Callable<Integer> {
     ServedContent content = ServedContent.open(source);
     RegistryServer server;
     try {
-      server = RegistryServer.start(content, addr, allowRemote, threads, true);
+      server = RegistryServer.start(content, addr, allowRemote, threads, true, users, line -> {
+        synchronized (err) {
+          err.println(line);
+          err.flush();
+        }
+      });
     } catch (RuntimeException | java.io.IOException e) {
       content.close();
       throw e;
     }
     out.println("serving " + source.toAbsolutePath() + " read-only on http://" + server.hostPort()
+        + (users != null ? " for the users of " + htpasswd : "")
         + " (e.g. skopeo inspect --tls-verify=false docker://" + server.hostPort() + "/REPOSITORY:TAG); Ctrl-C stops");
     String delta = dev.airlock.delta.DeltaReport.servedLine(source);
     if (delta != null) {

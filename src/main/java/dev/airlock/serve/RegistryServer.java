@@ -41,16 +41,32 @@ public final class RegistryServer implements Closeable {
    */
   public static RegistryServer start(ServedContent content, String addr, boolean allowRemote, int threads,
       boolean warmUp) throws IOException {
+    return start(content, addr, allowRemote, threads, warmUp, null, m -> { });
+  }
+
+  /**
+   * As {@link #start(ServedContent, String, boolean, int, boolean)}, every request needing a user of
+   * {@code users} when it is not null (HTTP Basic, {@link BasicAuthHandler}; failed logins told to
+   * {@code log} without the password). Passwords in Basic auth travel as they are, so until serve speaks
+   * TLS an htpasswd file is for a loopback address only.
+   */
+  public static RegistryServer start(ServedContent content, String addr, boolean allowRemote, int threads,
+      boolean warmUp, Htpasswd users, java.util.function.Consumer<String> log) throws IOException {
     InetSocketAddress sa = parseAddress(addr);
     if (!sa.getAddress().isLoopbackAddress() && !allowRemote) {
       throw new InvalidInputException("--addr " + addr + " is not a loopback address; serving to other machines"
           + " must be asked for with --allow-remote");
     }
+    if (users != null && !sa.getAddress().isLoopbackAddress()) {
+      throw new InvalidInputException("--htpasswd over plain HTTP would send passwords in the clear to other machines;"
+          + " serve it on a loopback --addr (behind a TLS-terminating proxy) until serve speaks TLS itself");
+    }
     RegistryHandler handler = new RegistryHandler(content);
     if (warmUp) {
       WarmUp.run(handler, content);
     }
-    return new RegistryServer(BlockingHttpServer.start(sa, Math.max(2, threads), handler), content);
+    RequestHandler front = users == null ? handler : new BasicAuthHandler(handler, users, log);
+    return new RegistryServer(BlockingHttpServer.start(sa, Math.max(2, threads), front), content);
   }
 
   static InetSocketAddress parseAddress(String addr) throws UnknownHostException {
