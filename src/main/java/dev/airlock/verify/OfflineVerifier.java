@@ -50,7 +50,12 @@ public final class OfflineVerifier {
     int formatVersion = 0;
     long expandedBound = -1;
     LayoutCheckWarmUp.start();
-    try (BundleScan scan = scan(bundle, options)) {
+    Path sums = checksumFile(bundle);
+    boolean hashFile = sums != null && options.deferHashingFrom() == Long.MAX_VALUE;
+    try (BundleScan scan = scan(bundle, options, hashFile)) {
+      if (hashFile) {
+        checkChecksumFile(sums, bundle, scan.fileDigest());
+      }
       BundleContents contents = checkLayout(scan);
       formatVersion = contents.formatVersion();
       deferred = scan.deferred();
@@ -104,11 +109,47 @@ public final class OfflineVerifier {
    * The streaming pass. Whatever is wrong with the bundle's bytes (an invalid, duplicate-key or oversized
    * index.json or oci-layout, a damaged header) is a failed integrity check, exit 3, in verify and import alike.
    */
-  private static BundleScan scan(Path bundle, VerifyOptions options) throws IOException {
+  private static BundleScan scan(Path bundle, VerifyOptions options, boolean hashFile) throws IOException {
     try {
-      return BundleTarScanner.scan(bundle, options.tempDir(), options.deferHashingFrom());
+      return BundleTarScanner.scan(bundle, options.tempDir(), options.deferHashingFrom(), hashFile);
     } catch (AirlockException e) {
       throw e instanceof VerificationException v ? v : new VerificationException(e.getMessage(), e);
+    }
+  }
+
+  /**
+   * {@code BUNDLE.sha256} beside a bundle file ({@code bundle} writes it), or null: it is checked when present
+   * (by {@code verify}, and by {@code import} whenever it hashes every byte before pushing). A set of parts has
+   * its own per-part lines, checked by the parts' signed manifests instead.
+   */
+  private static Path checksumFile(Path bundle) {
+    if (!Files.isRegularFile(bundle) || bundle.getFileName() == null) {
+      return null;
+    }
+    Path p = bundle.resolveSibling(bundle.getFileName() + ".sha256");
+    return Files.isRegularFile(p) && !dev.airlock.bundle.parts.PartSet.isPartSet(bundle) ? p : null;
+  }
+
+  /** The bundle's digest must be the one its {@code .sha256} names for it (sha256sum's format). */
+  private static void checkChecksumFile(Path sums, Path bundle, Digest actual) throws IOException {
+    byte[] bytes = dev.airlock.oci.Json.readCapped(Files.newInputStream(sums), 64 * 1024, sums.toString());
+    String name = bundle.getFileName().toString();
+    String expected = null;
+    List<String> lines = new String(bytes, java.nio.charset.StandardCharsets.UTF_8).lines()
+        .filter(l -> !l.isBlank()).toList();
+    for (String line : lines) {
+      String[] f = line.strip().split("\\s+\\*?", 2);
+      // the line naming this file; a one-line file names the bundle whatever the name (it may have been renamed)
+      if (f.length >= 1 && f[0].matches("[0-9a-f]{64}") && (f.length == 2 && f[1].equals(name) || lines.size() == 1)) {
+        expected = f[0];
+      }
+    }
+    if (expected == null) {
+      throw new VerificationException(sums + " has no sha256 line for " + name);
+    }
+    if (!expected.equals(actual.hex())) {
+      throw new VerificationException(sums + " disagrees with the bundle: it says sha256:" + expected + ", "
+          + name + " hashes to " + actual + " (the file was changed or replaced after it was written)");
     }
   }
 

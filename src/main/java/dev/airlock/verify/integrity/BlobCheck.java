@@ -56,8 +56,8 @@ final class BlobCheck {
       return false;
     }
     MessageDigest md = expected.newMessageDigest();
-    Path target = r.spool.resolve(expected.blobPath());
-    Path tmp = (json || sqlite || tuf) ? target.resolveSibling(".tmp-" + expected.hex()) : null;
+    Path target = (json || sqlite || tuf) ? r.spool().resolve(expected.blobPath()) : null;
+    Path tmp = target != null ? target.resolveSibling(".tmp-" + expected.hex()) : null;
     long total = 0;
     try (OutputStream out = tmp == null ? OutputStream.nullOutputStream() : Files.newOutputStream(tmp)) {
       int n = head;

@@ -19,7 +19,8 @@ import java.util.Set;
  */
 public final class BundleScan implements Closeable {
   final Path bundle;
-  final Path spool;
+  private final Path tempParent;
+  private Path spool;
   final Map<Digest, Long> blobs = new HashMap<>();
   final Set<String> names = new HashSet<>();
   final Set<String> directories = new HashSet<>();
@@ -27,11 +28,32 @@ public final class BundleScan implements Closeable {
   final Map<Digest, Long> deferred = new HashMap<>();
   byte[] layoutFile;
   byte[] indexBytes;
+  Digest fileDigest;
   private LayoutStore store;
 
-  BundleScan(Path bundle, Path spool) {
+  BundleScan(Path bundle, Path tempParent) {
     this.bundle = bundle;
-    this.spool = spool;
+    this.tempParent = tempParent;
+  }
+
+  /**
+   * The temporary layout directory, created when first needed: a bundle refused by its header walk never
+   * touches the disk.
+   */
+  synchronized Path spool() throws IOException {
+    if (spool == null) {
+      // named for this process: deleted at exit, or by a later run once this process is gone (kill -9)
+      Path dir = dev.airlock.files.OwnedTempDirs.create(tempParent, "airlock-verify-");
+      spool = dir;
+      Files.createDirectories(dir.resolve("blobs/sha256"));
+      Files.createDirectories(dir.resolve("blobs/sha512"));
+    }
+    return spool;
+  }
+
+  /** The temporary layout directory if it was created, else null. */
+  synchronized Path spoolIfCreated() {
+    return spool;
   }
 
   public Path bundle() {
@@ -51,22 +73,34 @@ public final class BundleScan implements Closeable {
     return Collections.unmodifiableMap(deferred);
   }
 
+  /** The SHA-256 of the whole bundle file as read (compressed, when it is), or null when it was not asked for. */
+  public Digest fileDigest() {
+    return fileDigest;
+  }
+
   /** The spooled file of a small blob (a manifest, JSON, the catalog), or null when it was not kept. */
   public Path spooled(Digest d) {
-    Path p = spool.resolve(d.blobPath());
+    Path dir = spoolIfCreated();
+    if (dir == null) {
+      return null;
+    }
+    Path p = dir.resolve(d.blobPath());
     return Files.isRegularFile(p) ? p : null;
   }
 
   /** The temporary layout as a content store (manifests and small blobs only; layers are absent). */
   public synchronized LayoutStore store() throws IOException {
     if (store == null) {
-      store = LayoutStore.open(spool);
+      store = LayoutStore.open(spool());
     }
     return store;
   }
 
   @Override
   public void close() throws IOException {
-    dev.airlock.files.OwnedTempDirs.delete(spool);
+    Path dir = spoolIfCreated();
+    if (dir != null) {
+      dev.airlock.files.OwnedTempDirs.delete(dir);
+    }
   }
 }

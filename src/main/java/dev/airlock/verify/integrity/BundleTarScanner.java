@@ -14,6 +14,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -56,29 +59,47 @@ public final class BundleTarScanner {
   }
 
   /**
+   * As {@link #scan(Path, Path, long)}; {@code hashFile}: also compute the SHA-256 of the whole file as it is
+   * read ({@link BundleScan#fileDigest()}, for the {@code .sha256} beside it), on one more thread.
+   */
+  public static BundleScan scan(Path bundle, Path tempParent, long deferFrom, boolean hashFile) throws IOException {
+    return scan(bundle, tempParent, ParallelChecks.defaultThreads(), deferFrom, hashFile);
+  }
+
+  /**
    * As {@link #scan(Path, Path)}, hashing a seekable tarball on up to {@code threads} threads; 0 reads
    * every bundle as one sequential stream (the path of compressed bundles).
    */
   static BundleScan scan(Path bundle, Path tempParent, int threads) throws IOException {
-    return scan(bundle, tempParent, threads, Long.MAX_VALUE);
+    return scan(bundle, tempParent, threads, Long.MAX_VALUE, false);
+  }
+
+  static BundleScan scan(Path bundle, Path tempParent, int threads, boolean hashFile) throws IOException {
+    return scan(bundle, tempParent, threads, Long.MAX_VALUE, hashFile);
   }
 
   private static BundleScan scan(Path bundle, Path tempParent, int threads, long deferFrom) throws IOException {
-    // named for this process: deleted at exit, or by a later run once this process is gone (kill -9)
-    Path spool = dev.airlock.files.OwnedTempDirs.create(tempParent, "airlock-verify-");
-    BundleScan result = new BundleScan(bundle, spool);
+    return scan(bundle, tempParent, threads, deferFrom, false);
+  }
+
+  private static BundleScan scan(Path bundle, Path tempParent, int threads, long deferFrom, boolean hashFile)
+      throws IOException {
+    BundleScan result = new BundleScan(bundle, tempParent);
     boolean ok = false;
     try {
-      Files.createDirectories(spool.resolve("blobs/sha256"));
-      Files.createDirectories(spool.resolve("blobs/sha512"));
       try {
         boolean parts = PartSet.isPartSet(bundle);
         if (threads > 0 && (parts || Files.isRegularFile(bundle) && !startsWith(bundle, ZSTD_MAGIC))) {
-          scanFile(result, threads, deferFrom);
+          scanFile(result, threads, deferFrom, hashFile);
         } else {
-          try (InputStream raw = new BufferedInputStream(parts ? java.nio.channels.Channels.newInputStream(
-              PartSet.open(bundle)) : Files.newInputStream(bundle), 1 << 16)) {
-            scanStream(result, raw);
+          MessageDigest md = hashFile ? Digest.Algorithm.SHA256.newMessageDigest() : null;
+          InputStream file = parts ? java.nio.channels.Channels.newInputStream(PartSet.open(bundle))
+              : Files.newInputStream(bundle);
+          try (InputStream raw = new BufferedInputStream(md == null ? file : new DigestInputStream(file, md), 1 << 16)) {
+            scanStream(result, raw, md != null);
+            if (md != null) {
+              result.fileDigest = Digest.of(Digest.Algorithm.SHA256, md.digest());
+            }
           }
         }
       } catch (IOException | IllegalArgumentException e) {
@@ -93,6 +114,7 @@ public final class BundleTarScanner {
       if (result.indexBytes == null) {
         throw new VerificationException(bundle + ": no index.json entry");
       }
+      Path spool = result.spool();
       Files.write(spool.resolve(LayoutStore.LAYOUT_FILE), result.layoutFile);
       Files.write(spool.resolve(LayoutStore.INDEX_FILE), result.indexBytes);
       ok = true;
@@ -105,7 +127,7 @@ public final class BundleTarScanner {
   }
 
   /** The sequential pass: one stream (a .tar or .tar.zst), each blob hashed while it flows. */
-  private static void scanStream(BundleScan r, InputStream raw) throws IOException {
+  private static void scanStream(BundleScan r, InputStream raw, boolean toTheEnd) throws IOException {
     try (InputStream in = maybeZstd(raw)) {
       CanonicalTarReader tar = CanonicalTarReader.over(in, r.bundle.toString(), (n, t) -> name(r, n, t));
       byte[] buf = new byte[ParallelChecks.BUFFER];
@@ -118,11 +140,14 @@ public final class BundleTarScanner {
         }
       }
       checkDirectories(r);
+      if (toTheEnd) {
+        raw.transferTo(OutputStream.nullOutputStream()); // what the decompressor left unread, for the file's digest
+      }
     }
   }
 
   /** Headers first, then every blob hashed with positional reads on up to {@code threads} threads. */
-  private static void scanFile(BundleScan r, int threads, long deferFrom) throws IOException {
+  private static void scanFile(BundleScan r, int threads, long deferFrom, boolean hashFile) throws IOException {
     // a set of parts (bundle --volume-size) is read as the one tarball it makes up, in place
     try (FileChannel ch = PartSet.isPartSet(r.bundle) ? PartSet.open(r.bundle)
         : FileChannel.open(r.bundle, StandardOpenOption.READ)) {
@@ -152,7 +177,21 @@ public final class BundleTarScanner {
           }
         }));
       }
+      MessageDigest whole = hashFile ? Digest.Algorithm.SHA256.newMessageDigest() : null;
+      if (whole != null) { // the largest job: it starts first, beside the blobs
+        long size = ch.size();
+        jobs.add(new ParallelChecks.Job(size, buf -> {
+          BlobCheck.Source in = BlobCheck.range(ch, 0, size);
+          int n;
+          while ((n = in.read(buf, 0, buf.length)) > 0) {
+            whole.update(buf, 0, n);
+          }
+        }));
+      }
       ParallelChecks.run(jobs, threads);
+      if (whole != null) {
+        r.fileDigest = Digest.of(Digest.Algorithm.SHA256, whole.digest());
+      }
       for (int i = 0; i < blobEntries.size(); i++) {
         r.blobs.put(digests.get(i), blobEntries.get(i).size());
       }
@@ -204,7 +243,10 @@ public final class BundleTarScanner {
               + " its content is not " + BundleTarWriter.OCI_LAYOUT_CONTENT);
         }
       }
-      case LayoutStore.INDEX_FILE -> r.indexBytes = Json.readCapped(data.open(), Json.MANIFEST_CAP * 4, "index.json in " + r.bundle);
+      case LayoutStore.INDEX_FILE -> {
+        r.indexBytes = Json.readCapped(data.open(), Json.MANIFEST_CAP * 4, "index.json in " + r.bundle);
+        canonicalIndex(r);
+      }
       default -> {
         var m = BLOB.matcher(name);
         if (!m.matches()) {
@@ -219,6 +261,31 @@ public final class BundleTarScanner {
       }
     }
     return null;
+  }
+
+  /**
+   * index.json is JSON as airlock writes it: exactly {@code schemaVersion} 2, the OCI index media type and
+   * {@code manifests}, in that order, serialized compactly as {@link Json#write} does (no other spacing, key
+   * order or escapes). What its entries may say is the layout check's (each must be its signed descriptor).
+   */
+  private static void canonicalIndex(BundleScan r) {
+    com.fasterxml.jackson.databind.JsonNode index = Json.tree(r.indexBytes, "index.json in " + r.bundle);
+    List<String> keys = new ArrayList<>();
+    index.fieldNames().forEachRemaining(keys::add);
+    String why = null;
+    if (!keys.equals(List.of("schemaVersion", "mediaType", "manifests"))) {
+      why = "its fields are " + keys + ", airlock writes [schemaVersion, mediaType, manifests]";
+    } else if (!index.get("schemaVersion").isInt() || index.get("schemaVersion").intValue() != 2) {
+      why = "its schemaVersion is " + Json.firstLine(index.get("schemaVersion").toString()) + ", not 2";
+    } else if (!dev.airlock.oci.MediaTypes.OCI_INDEX.equals(index.get("mediaType").asText(null))) {
+      why = "its mediaType is not " + dev.airlock.oci.MediaTypes.OCI_INDEX;
+    } else if (!Arrays.equals(Json.write(index), r.indexBytes)) {
+      int at = Arrays.mismatch(Json.write(index), r.indexBytes);
+      why = "it is not serialized as airlock writes JSON (compact, no escapes it does not need; byte " + at + ")";
+    }
+    if (why != null) {
+      throw new VerificationException(r.bundle + ": index.json is not in airlock's canonical form: " + why);
+    }
   }
 
   /** The canonical form has a directory entry exactly for blobs/ and each blobs/ALG/ that holds blobs. */

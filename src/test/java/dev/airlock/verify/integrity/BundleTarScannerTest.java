@@ -55,7 +55,7 @@ class BundleTarScannerTest {
     for (int threads : PATHS) {
       Path spool;
       try (BundleScan scan = BundleTarScanner.scan(bundle, tmp, threads)) {
-        spool = scan.spool;
+        spool = scan.spool();
         if (expected == null) {
           expected = scan.blobs();
         }
