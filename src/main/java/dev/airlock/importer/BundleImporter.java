@@ -262,6 +262,9 @@ public final class BundleImporter {
           long id = record(o, started, bundle, r, ImportRecord.DRY_RUN, verified.summary(), null);
           return withId(r, id);
         }
+        if (!target.isRegistry()) {
+          requireLayoutSpace(o, started, bundle, verified, plan);
+        }
         counted.startCounting();
         List<List<GraphRecord>> copiedRecords = new ArrayList<>();
         GraphCopier.Options copy;
@@ -419,6 +422,21 @@ public final class BundleImporter {
    * inside) fails verification, exit 3, as {@code airlock verify} says of it; a path that is not there stays
    * an input error.
    */
+  /**
+   * An OCI layout target must have room for what the plan writes there (the blobs it lacks, the manifests and
+   * index.json) before the first byte is written: a full disk is one clear line, nothing half-written.
+   */
+  private static void requireLayoutSpace(Options o, Instant started, BundleContent bundle, BundleVerifier.Outcome verified,
+      ImportPlan plan) throws IOException {
+    long needed = plan.uploadBytes() + plan.manifests() * 16L * 1024 + 1024L * 1024;
+    try {
+      dev.airlock.store.DiskSpace.require(Path.of(o.to().substring("oci:".length())), needed, "the import into " + o.to());
+    } catch (AirlockException e) {
+      record(o, started, bundle, null, ImportRecord.FAILED, verified.summary(), e.getMessage() + "; nothing was imported");
+      throw new AirlockException(e.getMessage() + "; nothing was imported", e);
+    }
+  }
+
   /**
    * Opens the bundle for reading. A bundle that cannot even be opened (damaged headers, an invalid index.json,
    * a root index whose bytes do not match its digest) fails the verification, exit 3, as {@code verify} says.

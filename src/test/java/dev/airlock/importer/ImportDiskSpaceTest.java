@@ -1,0 +1,60 @@
+package dev.airlock.importer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.airlock.bundle.SpecReader;
+import dev.airlock.bundler.Bundler;
+import dev.airlock.bundler.OpenedSourceStores;
+import dev.airlock.charts.ChartRepository;
+import dev.airlock.oci.Platform;
+import dev.airlock.oci.RawManifest;
+import dev.airlock.registry.RegistryOptions;
+import dev.airlock.store.LayoutStore;
+import dev.airlock.testing.CommandResult;
+import dev.airlock.testing.Peers;
+import dev.airlock.testing.ProcessRunner;
+import dev.airlock.testing.TestImages;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Issue 21: an import into an OCI layout on a disk too small says so before it writes anything. */
+class ImportDiskSpaceTest {
+  @TempDir Path tmp;
+
+  @Test
+  void anOciTargetTooSmallIsSaidBeforeWritingWithBytesNeededAndFree() throws Exception {
+    Peers.requireRoot("mounting a small tmpfs");
+    LayoutStore layout = LayoutStore.openOrCreate(tmp.resolve("layout"));
+    RawManifest img = TestImages.image(layout, Platform.parse("linux/amd64"), TestImages.randomLayer(9, 3 << 20));
+    layout.putManifest("", img, "example.test/big:1");
+    Path spec = tmp.resolve("spec.yaml");
+    Files.writeString(spec, "apiVersion: airlock.dev/v1\nkind: Bundle\nmetadata: {name: big}\n"
+        + "spec:\n  images:\n    - layout: ./layout:example.test/big:1\n");
+    Path bundle = tmp.resolve("big.tar");
+    try (OpenedSourceStores stores = new OpenedSourceStores(RegistryOptions.defaults())) {
+      new Bundler(stores, new ChartRepository(), null, null, "test")
+          .bundle(new Bundler.Request(SpecReader.read(spec), tmp, bundle, null, false, null, 2,
+              Instant.parse("2026-12-01T00:00:00Z")));
+    }
+    Path small = Files.createDirectories(tmp.resolve("small"));
+    ProcessRunner.run(List.of("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", small.toString())).assertOk();
+    try {
+      Path target = small.resolve("layout");
+      CommandResult r = CommandResult.run("import", bundle.toString(), "--to", "oci:" + target, "--allow-unsigned",
+          "--catalog", tmp.resolve("history.db").toString());
+      assertThat(r.exitCode()).as(r.err()).isEqualTo(1);
+      assertThat(r.err()).containsPattern("not enough space for the import into oci:" + target + " in " + target
+          + ": it needs about \\d+(\\.\\d)? MiB \\(\\d+ bytes\\), \\d+(\\.\\d)? (KiB|MiB) \\(\\d+ bytes\\) are free on .*;"
+          + " nothing was imported").doesNotContain("No space left on device");
+      try (var blobs = Files.walk(small)) {
+        assertThat(blobs.filter(Files::isRegularFile).filter(p -> p.toString().contains("/blobs/"))).isEmpty();
+      }
+    } finally {
+      ProcessRunner.run(List.of("umount", small.toString())).assertOk();
+    }
+  }
+}
