@@ -272,6 +272,12 @@ public final class BundleTarScanner {
     com.fasterxml.jackson.databind.JsonNode index = Json.tree(r.indexBytes, "index.json in " + r.bundle);
     List<String> keys = new ArrayList<>();
     index.fieldNames().forEachRemaining(keys::add);
+    for (String f : keys) {
+      if (!f.equals("schemaVersion") && !f.equals("mediaType") && !f.equals("manifests")) {
+        throw new VerificationException(r.bundle + ": index.json has a field '" + printable(f) + "', which a bundle's"
+            + " index.json does not have (only schemaVersion, mediaType and manifests; index.json is not signed)");
+      }
+    }
     String why = null;
     if (!keys.equals(List.of("schemaVersion", "mediaType", "manifests"))) {
       why = "its fields are " + keys + ", airlock writes [schemaVersion, mediaType, manifests]";
