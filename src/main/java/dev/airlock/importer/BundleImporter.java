@@ -159,6 +159,10 @@ public final class BundleImporter {
       throw e;
     }
     long bound = verified.expandedBound() >= 0 ? verified.expandedBound() : Long.MAX_VALUE;
+    if (bound != Long.MAX_VALUE) { // the room the decompressed copy takes, before a byte of it is written
+      dev.airlock.store.DiskSpace.require(Path.of(System.getProperty("java.io.tmpdir")), bound,
+          "the decompressed copy of " + bundlePath.getFileName() + " (its verified content plus tar headers)");
+    }
     BundleVerifier.Outcome done = verified;
     try (BundleContent bundle = openVerifying(bundlePath, bound)) {
       return new BundleImporter((b, r) -> done, registries).run(bundle, o);

@@ -17,29 +17,22 @@ import dev.airlock.testing.TestImages;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Issue 21: an import into an OCI layout on a disk too small says so before it writes anything. */
+/**
+ * Issue 21: an import says so before it writes anything when the disk is too small, for an OCI layout target
+ * and for the temporary copy a .tar.zst is decompressed into.
+ */
 class ImportDiskSpaceTest {
   @TempDir Path tmp;
 
   @Test
   void anOciTargetTooSmallIsSaidBeforeWritingWithBytesNeededAndFree() throws Exception {
     Peers.requireRoot("mounting a small tmpfs");
-    LayoutStore layout = LayoutStore.openOrCreate(tmp.resolve("layout"));
-    RawManifest img = TestImages.image(layout, Platform.parse("linux/amd64"), TestImages.randomLayer(9, 3 << 20));
-    layout.putManifest("", img, "example.test/big:1");
-    Path spec = tmp.resolve("spec.yaml");
-    Files.writeString(spec, "apiVersion: airlock.dev/v1\nkind: Bundle\nmetadata: {name: big}\n"
-        + "spec:\n  images:\n    - layout: ./layout:example.test/big:1\n");
-    Path bundle = tmp.resolve("big.tar");
-    try (OpenedSourceStores stores = new OpenedSourceStores(RegistryOptions.defaults())) {
-      new Bundler(stores, new ChartRepository(), null, null, "test")
-          .bundle(new Bundler.Request(SpecReader.read(spec), tmp, bundle, null, false, null, 2,
-              Instant.parse("2026-12-01T00:00:00Z")));
-    }
+    Path bundle = bigBundle("big.tar", false);
     Path small = Files.createDirectories(tmp.resolve("small"));
     ProcessRunner.run(List.of("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", small.toString())).assertOk();
     try {
@@ -56,5 +49,46 @@ class ImportDiskSpaceTest {
     } finally {
       ProcessRunner.run(List.of("umount", small.toString())).assertOk();
     }
+  }
+
+  @Test
+  void aTempDirectoryTooSmallForTheDecompressedCopyIsSaidBeforeExpanding() throws Exception {
+    Peers.requireRoot("mounting a small tmpfs");
+    Path bundle = bigBundle("big.tar.zst", true);
+    Path small = Files.createDirectories(tmp.resolve("smalltmp"));
+    ProcessRunner.run(List.of("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", small.toString())).assertOk();
+    try {
+      List<String> cmd = new ArrayList<>(ProcessRunner.airlockJvm("256m", "import", bundle.toString(), "--to",
+          "oci:" + tmp.resolve("target"), "--allow-unsigned", "--catalog", tmp.resolve("history.db").toString()));
+      cmd.add(1, "-Djava.io.tmpdir=" + small);
+      ProcessRunner.Result r = ProcessRunner.run(cmd, 300);
+      assertThat(r.exitCode()).as(r.err()).isEqualTo(1);
+      assertThat(r.err()).containsPattern("not enough space for the decompressed copy of big.tar.zst \\(its verified"
+          + " content plus tar headers\\) in " + small + ": it needs about \\d+(\\.\\d)? MiB \\(\\d+ bytes\\),"
+          + " \\d+(\\.\\d)? (KiB|MiB) \\(\\d+ bytes\\) are free").doesNotContain("No space left on device");
+      try (var left = Files.list(small)) {
+        assertThat(left).isEmpty();
+      }
+      assertThat(tmp.resolve("target")).doesNotExist();
+    } finally {
+      ProcessRunner.run(List.of("umount", small.toString())).assertOk();
+    }
+  }
+
+  /** A bundle holding one incompressible 3 MiB layer. */
+  private Path bigBundle(String name, boolean zstd) throws Exception {
+    LayoutStore layout = LayoutStore.openOrCreate(tmp.resolve("layout"));
+    RawManifest img = TestImages.image(layout, Platform.parse("linux/amd64"), TestImages.randomLayer(9, 3 << 20));
+    layout.putManifest("", img, "example.test/big:1");
+    Path spec = tmp.resolve("spec.yaml");
+    Files.writeString(spec, "apiVersion: airlock.dev/v1\nkind: Bundle\nmetadata: {name: big}\n"
+        + "spec:\n  images:\n    - layout: ./layout:example.test/big:1\n");
+    Path bundle = tmp.resolve(name);
+    try (OpenedSourceStores stores = new OpenedSourceStores(RegistryOptions.defaults())) {
+      new Bundler(stores, new ChartRepository(), null, null, "test")
+          .bundle(new Bundler.Request(SpecReader.read(spec), tmp, bundle, null, zstd, null, 2,
+              Instant.parse("2026-12-01T00:00:00Z")));
+    }
+    return bundle;
   }
 }
