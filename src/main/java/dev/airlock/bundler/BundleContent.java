@@ -122,6 +122,11 @@ final class BundleContent {
         }
       } else {
         for (Descriptor b : m.children()) {
+          if (!b.urls().isEmpty() && !MediaTypes.isForeignLayer(b.mediaType())) {
+            // verify refuses urls on anything else: say so here, not after the bundle is written
+            throw new InvalidInputException("manifest " + d + " gives urls for " + b.digest() + " ('" + b.mediaType()
+                + "'): urls are allowed only on foreign (non-distributable) layers, so this cannot be bundled");
+          }
           if (MediaTypes.DOCKER_FOREIGN_LAYER.equals(b.mediaType()) || !b.urls().isEmpty()) {
             continue;
           }
