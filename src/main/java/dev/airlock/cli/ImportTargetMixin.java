@@ -7,6 +7,7 @@ import dev.airlock.importer.ReferenceMapper;
 import dev.airlock.transfer.GraphCopier;
 import java.nio.file.Path;
 import java.util.List;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -21,13 +22,7 @@ final class ImportTargetMixin {
   @Option(names = "--policy", paramLabel = "P", description = "Image policy the content must satisfy before anything is pushed.")
   Path policy;
 
-  @Option(names = "--notation-trust-policy", paramLabel = "FILE",
-      description = "Notation trust policy (trustpolicy.json / trustpolicy.oci.json) every image must satisfy.")
-  Path notationTrustPolicy;
-
-  @Option(names = "--notation-trust-store", paramLabel = "DIR",
-      description = "Notation trust store directory (x509/{ca,signingAuthority,tsa}/NAME/), with --notation-trust-policy.")
-  Path notationTrustStore;
+  @Mixin NotationTrustMixin notation = new NotationTrustMixin();
 
   @Option(names = "--allow-unmatched-rules", description = "A policy entry whose match selects no image is reported"
       + " but does not fail the verification (default: it fails).")
@@ -76,6 +71,6 @@ final class ImportTargetMixin {
   /** The verification request: {@code keys} (none for a mirror), these policies. */
   BundleVerifier.Request verification(List<Path> keys, boolean allowUnsigned) {
     return new BundleVerifier.Request(keys, policy, allowUnsigned).withAllowUnmatchedRules(allowUnmatchedRules)
-        .withNotation(notationTrustPolicy, notationTrustStore);
+        .withNotation(notation.trustPolicy, notation.trustStore);
   }
 }

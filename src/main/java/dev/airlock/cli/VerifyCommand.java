@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -36,13 +37,7 @@ final class VerifyCommand implements Callable<Integer> {
   @Option(names = "--policy", paramLabel = "POLICY.yaml", description = "Image policy to enforce.")
   Path policy;
 
-  @Option(names = "--notation-trust-policy", paramLabel = "FILE",
-      description = "Notation trust policy (trustpolicy.json / trustpolicy.oci.json) every image must satisfy.")
-  Path notationTrustPolicy;
-
-  @Option(names = "--notation-trust-store", paramLabel = "DIR",
-      description = "Notation trust store directory (x509/{ca,signingAuthority,tsa}/NAME/), with --notation-trust-policy.")
-  Path notationTrustStore;
+  @Mixin NotationTrustMixin notation = new NotationTrustMixin();
 
   @Option(names = "--allow-unsigned", description = "Accept a bundle without signature (or without --key).")
   boolean allowUnsigned;
@@ -79,7 +74,7 @@ final class VerifyCommand implements Callable<Integer> {
     }
     VerifyOptions opts = VerifyOptions.withKeys(pks).withAllowUnsigned(allowUnsigned).withTuf(tufRepo, tufRoot)
         .withTrustedRoot(trustedRoot).withAllowUnmatchedRules(allowUnmatchedRules);
-    PolicySources.Loaded loaded = PolicySources.load(policy, notationTrustPolicy, notationTrustStore);
+    PolicySources.Loaded loaded = PolicySources.load(policy, notation.trustPolicy, notation.trustStore);
     if (loaded.policy() != null) {
       opts = opts.withPolicy(loaded.policy(), loaded.dir());
     }

@@ -2,6 +2,7 @@ package dev.airlock.receipt;
 
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.airlock.files.NonClosingOutputStream;
 import dev.airlock.oci.Digest;
 import dev.airlock.oci.Json;
 import dev.airlock.verify.dsse.Dsse;
@@ -64,7 +65,7 @@ public final class ReceiptWriter {
           OutputStream o = new DigestOutputStream(new java.io.BufferedOutputStream(fileOut, 64 * 1024), sha)) {
         o.write(("{\"payloadType\":\"" + ReceiptFormat.PAYLOAD_TYPE + "\",\"payload\":\"")
             .getBytes(StandardCharsets.UTF_8));
-        OutputStream b64 = Base64.getEncoder().wrap(new NonClosing(o));
+        OutputStream b64 = Base64.getEncoder().wrap(new NonClosingOutputStream(o));
         Files.copy(payload, b64);
         b64.close(); // writes the final padding, leaves o open
         o.write("\",\"signatures\":[".getBytes(StandardCharsets.UTF_8));
@@ -149,22 +150,5 @@ public final class ReceiptWriter {
     g.writeString(e.digest().toString());
     g.writeNumber(e.size());
     g.writeEndArray();
-  }
-
-  /** Lets the base64 encoder's close flush its padding without closing the file. */
-  private static final class NonClosing extends java.io.FilterOutputStream {
-    NonClosing(OutputStream o) {
-      super(o);
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws IOException {
-      out.write(b, off, len);
-    }
-
-    @Override
-    public void close() throws IOException {
-      flush();
-    }
   }
 }

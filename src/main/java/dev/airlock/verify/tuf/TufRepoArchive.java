@@ -2,6 +2,7 @@ package dev.airlock.verify.tuf;
 
 import dev.airlock.InvalidInputException;
 import dev.airlock.VerificationException;
+import dev.airlock.files.NonClosingOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -54,7 +55,7 @@ public final class TufRepoArchive {
       throw new InvalidInputException("TUF repository " + dir + " has more than " + MAX_ENTRIES + " files");
     }
     long total = 0;
-    TarArchiveOutputStream tar = new TarArchiveOutputStream(new NonClosing(out));
+    TarArchiveOutputStream tar = new TarArchiveOutputStream(new NonClosingOutputStream(out));
     tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
     tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
     try (tar) {
@@ -161,22 +162,6 @@ public final class TufRepoArchive {
       b.append(c < 0x20 || c == 0x7f ? '?' : c);
     }
     return b.toString();
-  }
-
-  private static final class NonClosing extends java.io.FilterOutputStream {
-    NonClosing(OutputStream out) {
-      super(out);
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws IOException {
-      out.write(b, off, len);
-    }
-
-    @Override
-    public void close() throws IOException {
-      flush();
-    }
   }
 
   private static final class NonClosingInput extends java.io.FilterInputStream {
