@@ -9,11 +9,13 @@ import dev.airlock.store.ContentStore;
 import java.io.IOException;
 import java.util.Collection;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * Takes the inventory of repositories of a target (a registry or an OCI layout): for each repository its tags,
  * every manifest reached from them (an index's children that are there, and each manifest's referrers), and
- * every blob those manifests reference, with the size the manifest gives. The same walk describes a target
+ * every blob those manifests reference that the target holds (asked of it: a HEAD on a registry), with the size
+ * the manifest gives. The same walk describes a target
  * after an import and a target airlock did not fill ({@code airlock receipt --from}), so the two receipts are
  * equal for equal content. Manifests are read one at a time; what was seen lives in the {@link DigestInventory}.
  */
@@ -69,7 +71,15 @@ public final class TargetInventory {
         if (MediaTypes.DOCKER_FOREIGN_LAYER.equals(b.mediaType()) || !b.urls().isEmpty()) {
           continue; // never stored by a registry
         }
-        into.addBlob(b.digest(), b.size());
+        if (into.blobSize(b.digest()).isPresent()) {
+          continue;
+        }
+        // listed only when the target really holds it, at the size the manifest gives: a blob lost to a
+        // garbage collection (or never uploaded) must not reach a receipt, or a delta would leave it out
+        OptionalLong held = store.blobSize(repo, b.digest());
+        if (held.isPresent() && held.getAsLong() == b.size()) {
+          into.addBlob(b.digest(), b.size());
+        }
       }
     }
     for (Descriptor r : store.referrers(repo, digest, null)) {

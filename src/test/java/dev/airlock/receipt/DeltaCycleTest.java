@@ -193,6 +193,21 @@ class DeltaCycleTest {
         .contains("expected there by receipt sha256:");
     assertThat(storageFiles(gcSite.storage())).isEqualTo(before);
     assertThat(tmp.resolve("r2.json")).doesNotExist();
+    // a fresh inventory of that target does not list the lost blob, so a delta since it carries the blob again
+    Path fresh = tmp.resolve("fresh.json");
+    CommandResult inv = CommandResult.run("receipt", "--from", gcSite.hostPort(), "--prefix", "gc", "-o",
+        fresh.toString());
+    assertThat(inv.exitCode()).as(inv.err()).isZero();
+    try (Receipt r = Receipt.read(fresh)) {
+      assertThat(lists(r)).noneMatch(line -> line.contains(base.toString()));
+      assertThat(r.inventory().blobCount()).isPositive();
+    }
+    Path week2again = tmp.resolve("gc2-again.tar");
+    assertThat(CommandResult.run("bundle", spec("gc2", "gc/app:1.0").toString(), "-o", week2again.toString(),
+        "--since", fresh.toString(), "--allow-unsigned-receipt").exitCode()).isZero();
+    CommandResult again = CommandResult.run("import", week2again.toString(), "--to", gcSite.hostPort(),
+        "--allow-unsigned", "--catalog", tmp.resolve("history.db").toString());
+    assertThat(again.exitCode()).as(again.err() + again.out()).isZero();
   }
 
   @Test
