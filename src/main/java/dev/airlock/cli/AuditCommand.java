@@ -167,9 +167,19 @@ final class AuditCommand implements Callable<Integer> {
     }
   }
 
+  /**
+   * A compressed bundle is read once as a stream first (nothing written but its small entries) and then expands
+   * only to what its blobs need, as import, inspect and serve do: a decompression bomb fills no disk.
+   */
+  private static long expansionBound(Path bundlePath) throws java.io.IOException {
+    return dev.airlock.bundle.BundleArchive.isZstd(bundlePath)
+        ? dev.airlock.verify.CompressedBundles.scannedBound(bundlePath) : Long.MAX_VALUE;
+  }
+
   private Signature signature(Path bundlePath) throws java.io.IOException {
     java.util.List<dev.airlock.verify.BundleSignatures.Claimed> claimed;
-    try (dev.airlock.store.archive.TarLayoutStore store = dev.airlock.store.archive.TarLayoutStore.open(bundlePath)) {
+    try (dev.airlock.store.archive.TarLayoutStore store = dev.airlock.store.archive.TarLayoutStore.open(bundlePath,
+        expansionBound(bundlePath))) {
       claimed = dev.airlock.verify.BundleSignatures.of(store, store.index());
     } catch (dev.airlock.AirlockException e) {
       return new Signature(java.util.List.of(), null, "its signature could not be read: " + e.getMessage());

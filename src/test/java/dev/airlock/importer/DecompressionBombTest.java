@@ -126,6 +126,19 @@ class DecompressionBombTest {
   }
 
   @Test
+  void auditOfABombStaysWithinTheBound() throws Exception {
+    Path z = bomb(key);
+    for (java.util.List<String> args : java.util.List.of(java.util.List.of("audit", z.toString()),
+        java.util.List.of("audit", z.toString(), "--key", pub.toString()))) {
+      CommandResult[] r = new CommandResult[1];
+      long peak = peakTmpWhile(() -> r[0] = CommandResult.run(args.toArray(String[]::new)));
+      assertThat(r[0].err()).as(args.toString()).doesNotContain("No space left").doesNotContain("\tat ");
+      assertThat(peak).as("peak bytes in java.io.tmpdir for " + args).isLessThan(TMP_LIMIT);
+      assertNothingLeft();
+    }
+  }
+
+  @Test
   void importWithoutAKeyOrAllowUnsignedDecompressesNothing() throws Exception {
     Path z = bomb(null);
     CommandResult[] r = new CommandResult[1];
