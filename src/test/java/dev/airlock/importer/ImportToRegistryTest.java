@@ -14,16 +14,14 @@ import dev.airlock.testing.CommandResult;
 import dev.airlock.testing.Peers;
 import dev.airlock.testing.ProcessRunner;
 import dev.airlock.testing.RealRegistry;
+import dev.airlock.testing.TreeHash;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -66,12 +64,12 @@ class ImportToRegistryTest {
     byte[] b = Files.readAllBytes(layer);
     b[b.length / 2] ^= 1;
     Files.write(layer, b);
-    String before = treeHash(registry.storage());
+    String before = TreeHash.of(registry.storage());
     CommandResult r = CommandResult.run("import", bad.toString(), "--to", registry.hostPort(), "--allow-unsigned",
         "--catalog", history.toString());
     assertThat(r.exitCode()).as(r.err()).isEqualTo(3);
     assertThat(r.err()).contains(sample.sharedLayer.toString());
-    assertThat(treeHash(registry.storage())).isEqualTo(before);
+    assertThat(TreeHash.of(registry.storage())).isEqualTo(before);
   }
 
   @Test
@@ -201,11 +199,11 @@ class ImportToRegistryTest {
         .hasMessageContaining("HTTP 400 MANIFEST_BLOB_UNKNOWN").hasMessageContaining("--sparse-index=auto");
     assertThat(get("/v2/keep/library/demo/manifests/1.0").statusCode()).isEqualTo(404);
 
-    String before = treeHash(registry.storage());
+    String before = TreeHash.of(registry.storage());
     assertThatThrownBy(() -> importSparse("fail", SparseIndexMode.FAIL, false))
         .hasMessageContaining("--sparse-index=fail: 1 platform-filtered index (" + SampleContent.MULTI + ")")
         .hasMessageContaining("nothing was pushed");
-    assertThat(treeHash(registry.storage())).isEqualTo(before);
+    assertThat(TreeHash.of(registry.storage())).isEqualTo(before);
     CommandResult cli = CommandResult.run("import", tmp.resolve("sparse").toString(), "--to", registry.hostPort() + "/fail",
         "--allow-unsigned", "--sparse-index", "fail", "--catalog", history.toString());
     assertThat(cli.exitCode()).as(cli.err()).isEqualTo(1);
@@ -242,23 +240,5 @@ class ImportToRegistryTest {
     return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(registry.url() + path))
         .header("Accept", "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json").build(),
         HttpResponse.BodyHandlers.ofByteArray());
-  }
-
-  /** A hash over every file's path and bytes under {@code dir}. */
-  static String treeHash(Path dir) throws IOException {
-    MessageDigest md = Digest.Algorithm.SHA256.newMessageDigest();
-    List<Path> files;
-    try (Stream<Path> s = Files.walk(dir)) {
-      files = s.sorted().toList();
-    }
-    for (Path f : files) {
-      md.update(dir.relativize(f).toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-      if (Files.isRegularFile(f)) {
-        try (InputStream in = Files.newInputStream(f)) {
-          md.update(in.readAllBytes());
-        }
-      }
-    }
-    return HexFormat.of().formatHex(md.digest());
   }
 }

@@ -46,7 +46,7 @@ class RollbackTest {
 
     CommandResult first = importInto(march, "site");
     assertThat(first.exitCode()).as(first.out() + first.err()).isZero();
-    String layoutBefore = ImportToRegistryTest.treeHash(tmp.resolve("site"));
+    String layoutBefore = dev.airlock.testing.TreeHash.of(tmp.resolve("site"));
 
     CommandResult old = importInto(january, "site");
     assertThat(old.exitCode()).as(old.out() + old.err()).isEqualTo(3);
@@ -56,7 +56,7 @@ class RollbackTest {
     assertThat(line).contains("bundle 'test' january.tar").contains("created " + JANUARY)
         .contains("before bundle 'test' march.tar").contains("created " + MARCH)
         .contains("imported into oci:" + tmp.resolve("site")).contains("refusing to roll back").contains("--allow-older");
-    assertThat(ImportToRegistryTest.treeHash(tmp.resolve("site"))).isEqualTo(layoutBefore);
+    assertThat(dev.airlock.testing.TreeHash.of(tmp.resolve("site"))).isEqualTo(layoutBefore);
     // the refusal is in the history
     List<ImportRecord> records = ImportHistory.list(tmp.resolve("history.db"));
     assertThat(records.get(records.size() - 1).status()).isEqualTo(ImportRecord.VERIFICATION_FAILED);

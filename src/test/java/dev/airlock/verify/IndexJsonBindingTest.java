@@ -3,17 +3,13 @@ package dev.airlock.verify;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.airlock.oci.Digest;
 import dev.airlock.oci.MediaTypes;
 import dev.airlock.testing.CommandResult;
 import dev.airlock.testing.RealRegistry;
+import dev.airlock.testing.TreeHash;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.util.HexFormat;
-import java.util.List;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
@@ -101,12 +97,12 @@ class IndexJsonBindingTest {
     assertThat(line.lines()).hasSize(1);
     assertThat(line).contains("index.json entry " + entry + " ").contains(field);
 
-    String before = treeHash(registry.storage());
+    String before = TreeHash.of(registry.storage());
     CommandResult im = CommandResult.run("import", bad.toString(), "--to", registry.hostPort(), "--key", KEY.toString(),
         "--catalog", tmp.resolve("history.db").toString());
     assertThat(im.exitCode()).as(im.out() + im.err()).isEqualTo(v.exitCode());
     assertThat(im.err()).contains("index.json entry " + entry + " ").contains(field).contains("nothing was imported");
-    assertThat(treeHash(registry.storage())).isEqualTo(before);
+    assertThat(TreeHash.of(registry.storage())).isEqualTo(before);
   }
 
   @Test
@@ -123,11 +119,11 @@ class IndexJsonBindingTest {
     CommandResult v = CommandResult.run("verify", bad.toString(), "--key", KEY.toString());
     assertThat(v.exitCode()).isEqualTo(3);
     assertThat(v.err()).contains("index.json does not match the bundle root");
-    String before = treeHash(registry.storage());
+    String before = TreeHash.of(registry.storage());
     CommandResult im = CommandResult.run("import", bad.toString(), "--to", registry.hostPort(), "--key", KEY.toString(),
         "--catalog", tmp.resolve("history.db").toString());
     assertThat(im.exitCode()).isEqualTo(3);
-    assertThat(treeHash(registry.storage())).isEqualTo(before);
+    assertThat(TreeHash.of(registry.storage())).isEqualTo(before);
   }
 
   @Test
@@ -157,25 +153,5 @@ class IndexJsonBindingTest {
     CommandResult im = CommandResult.run("import", same.toString(), "--to", registry.hostPort(), "--key", KEY.toString(),
         "--catalog", tmp.resolve("history.db").toString());
     assertThat(im.exitCode()).as(im.out() + im.err()).isZero();
-  }
-
-  static String treeHash(Path dir) throws IOException {
-    MessageDigest md = Digest.Algorithm.SHA256.newMessageDigest();
-    if (!Files.exists(dir)) {
-      return "absent";
-    }
-    List<Path> files;
-    try (Stream<Path> s = Files.walk(dir)) {
-      files = s.sorted().toList();
-    }
-    for (Path f : files) {
-      md.update(dir.relativize(f).toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-      if (Files.isRegularFile(f)) {
-        try (InputStream in = Files.newInputStream(f)) {
-          md.update(in.readAllBytes());
-        }
-      }
-    }
-    return HexFormat.of().formatHex(md.digest());
   }
 }
