@@ -60,6 +60,7 @@ final class ServeCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     Htpasswd users = htpasswd == null ? null : Htpasswd.read(htpasswd);
     // a bundle (tarball or set of parts) is verified first; a layout directory is served as it is
+    long expandedBound = -1;
     if (Files.isRegularFile(source) || PartSet.isPartSet(source)) {
       if (keys.isEmpty() && !allowUnsigned) {
         throw new ParameterException(spec.commandLine(), "serving a bundle needs --key PUB (its signature is checked"
@@ -69,10 +70,12 @@ final class ServeCommand implements Callable<Integer> {
       for (Path k : keys) {
         pks.add(PublicKeys.load(k));
       }
-      out.println("verified " + source.getFileName() + ": " + ServedBundleCheck.check(source, pks, allowUnsigned));
+      ServedBundleCheck.Checked checked = ServedBundleCheck.check(source, pks, allowUnsigned);
+      out.println("verified " + source.getFileName() + ": " + checked.summary());
       out.flush();
+      expandedBound = checked.expandedBound();
     }
-    ServedContent content = ServedContent.open(source);
+    ServedContent content = ServedContent.open(source, expandedBound);
     RegistryServer server;
     try {
       server = RegistryServer.start(content, addr, allowRemote, threads, true, users, line -> {

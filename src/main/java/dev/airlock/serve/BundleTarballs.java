@@ -13,10 +13,11 @@ import java.util.Optional;
 final class BundleTarballs {
   private BundleTarballs() {}
 
-  static ServedContent served(Path tarball) throws IOException {
+  /** {@code knownBound}: the bound a verification of {@code tarball} found (-1: none ran, so it is scanned for). */
+  static ServedContent served(Path tarball, long knownBound) throws IOException {
     // a compressed bundle is read once as a stream first: decompressed only up to what its blobs need
-    long bound = dev.airlock.store.archive.ArchiveFile.isCompressed(tarball)
-        ? dev.airlock.verify.CompressedBundles.scannedBound(tarball) : Long.MAX_VALUE;
+    long bound = !dev.airlock.store.archive.ArchiveFile.isCompressed(tarball) ? Long.MAX_VALUE
+        : knownBound >= 0 ? knownBound : dev.airlock.verify.CompressedBundles.scannedBound(tarball);
     TarLayoutStore store = TarLayoutStore.open(tarball, bound);
     return new ServedContent() {
       @Override

@@ -22,12 +22,12 @@ public final class ServedBundleCheck {
   private ServedBundleCheck() {}
 
   /**
-   * Verifies {@code bundle} (a tarball or a set of parts); returns the verification's summary in one line.
+   * Verifies {@code bundle} (a tarball or a set of parts); returns the verification's summary and bound.
    *
    * @throws InvalidInputException when neither a key nor {@code allowUnsigned} is given
    * @throws VerificationException when the bundle fails verification (nothing is served)
    */
-  public static String check(Path bundle, List<PublicKey> keys, boolean allowUnsigned) throws IOException {
+  public static Checked check(Path bundle, List<PublicKey> keys, boolean allowUnsigned) throws IOException {
     if (keys.isEmpty() && !allowUnsigned) {
       throw new InvalidInputException("serve: give --key PUB to check the bundle signature before serving " + bundle
           + ", or --allow-unsigned to serve it without (integrity and the index.json binding are still checked)");
@@ -36,6 +36,13 @@ public final class ServedBundleCheck {
     if (!report.passed()) {
       throw new VerificationException("bundle " + bundle + " failed verification, not served: " + report.firstFailure());
     }
-    return report.checks().stream().map(c -> c.name() + ": " + c.detail()).collect(Collectors.joining("; "));
+    return new Checked(report.checks().stream().map(c -> c.name() + ": " + c.detail()).collect(Collectors.joining("; ")),
+        report.expandedBound());
   }
+
+  /**
+   * What the check found: its summary in one line, and the most bytes the verified tarball may hold (-1: not
+   * known), so a compressed bundle is decompressed within it without another pass over its stream.
+   */
+  public record Checked(String summary, long expandedBound) {}
 }

@@ -58,11 +58,19 @@ public interface ServedContent extends Closeable {
    * @throws InvalidInputException when {@code path} is neither
    */
   static ServedContent open(Path path) throws IOException {
+    return open(path, -1);
+  }
+
+  /**
+   * As {@link #open(Path)}, for a bundle already verified: {@code expandedBound} is the verification's bound of
+   * its tarball (-1: not known, so a compressed bundle is scanned for it first).
+   */
+  static ServedContent open(Path path, long expandedBound) throws IOException {
     if (Files.isDirectory(path) && !dev.airlock.bundle.parts.PartSet.isPartSet(path)) {
       return layout(LayoutStore.open(path));
     }
     if (Files.isRegularFile(path) || dev.airlock.bundle.parts.PartSet.isPartSet(path)) { // a tarball, or a set of parts read in place
-      return BundleTarballs.served(path);
+      return BundleTarballs.served(path, expandedBound);
     }
     throw new InvalidInputException(path + " does not exist (expected a bundle tarball or an OCI layout directory)");
   }
