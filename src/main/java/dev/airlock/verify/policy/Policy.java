@@ -289,8 +289,12 @@ public record Policy(
       return dev.airlock.verify.policy.cluster.ClusterPolicyFiles.read(file, bytes);
     }
     Policy p;
-    try {
-      p = YAML.readValue(bytes, Policy.class);
+    try (com.fasterxml.jackson.core.JsonParser parser = YAML.getFactory().createParser(bytes)) {
+      p = YAML.readValue(parser, Policy.class);
+      if (parser.nextToken() != null) { // as the spec reader: a second document would be silently ignored
+        throw new InvalidInputException(file + ":" + parser.currentLocation().getLineNr()
+            + ": a policy is one YAML document; this file holds more (remove the '---' and what follows)");
+      }
     } catch (com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException e) {
       List<com.fasterxml.jackson.databind.JsonMappingException.Reference> path = e.getPath();
       String where = path(path.subList(0, Math.max(0, path.size() - 1)));

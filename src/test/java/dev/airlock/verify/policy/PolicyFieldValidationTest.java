@@ -8,6 +8,10 @@ import dev.airlock.verify.keys.PublicKeys;
 import dev.airlock.verify.keys.SigningKey;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import dev.airlock.cli.ExitCodes;
+import dev.airlock.testing.CommandResult;
+import dev.airlock.verify.TestBundle;
+import java.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -46,5 +50,27 @@ class PolicyFieldValidationTest {
   void validTrustFieldsStillRead(@TempDir Path tmp) throws Exception {
     Path p = policy(tmp, "trust:\n  maxAge: P30D\n  trustedRootSha256: " + "ab".repeat(32) + "\n");
     assertThat(Policy.load(p).trust().maxAgeDuration()).hasDays(30);
+  }
+
+  /** Issue 22: a second YAML document was silently ignored (its rules never applied); refused as the spec reader does. */
+  @Test
+  void aPolicyOfSeveralDocumentsIsRefusedNamingTheLine(@TempDir Path tmp) throws Exception {
+    Path p = policy(tmp, "");
+    String one = Files.readString(p); // 6 lines
+    Files.writeString(p, one + "---\n" + one.replace("\"**\"", "\"docker.io/**\""));
+    assertThatThrownBy(() -> Policy.load(p)).isInstanceOf(InvalidInputException.class)
+        .hasMessage(p + ":7: a policy is one YAML document; this file holds more (remove the '---' and what follows)");
+
+    Path bundle = TestBundle.build(Files.createDirectories(tmp.resolve("b")), null, null, Instant.parse("2026-08-22T00:00:00Z"));
+    CommandResult r = CommandResult.run("verify", bundle.toString(), "--allow-unsigned", "--policy", p.toString());
+    assertThat(r.exitCode()).isEqualTo(ExitCodes.ERROR);
+    assertThat(r.err().strip()).isEqualTo("airlock: " + p + ":7: a policy is one YAML document; this file holds more"
+        + " (remove the '---' and what follows)");
+
+    // one document, with or without a leading '---' (or a trailing comment), still reads
+    Files.writeString(p, "---\n" + one + "# end\n");
+    assertThat(Policy.load(p).images()).hasSize(1);
+    Files.writeString(p, one);
+    assertThat(Policy.load(p).images()).hasSize(1);
   }
 }
