@@ -68,6 +68,11 @@ final class ImportCommand implements Callable<Integer> {
       + " (password from AIRLOCK_PASSWORD/COSIGN_PASSWORD or a prompt); bundle --since checks it with --receipt-key.")
   Path receiptKey;
 
+  @Option(names = "--receipt-created", paramLabel = "TIME", description = "The receipt's created time (e.g."
+      + " 2026-12-02T10:00:00Z; default: SOURCE_DATE_EPOCH when set, else when it is taken): the same target then"
+      + " gives a byte-identical receipt.")
+  String receiptCreated;
+
   @Option(names = "--receipt-target", paramLabel = "NAME", description = "Importing a delta: the name its receipts"
       + " give this target, when it is reached under another one (an alias, another port, a moved oci: directory)."
       + " The blobs the delta left out are checked at the target all the same.")
@@ -86,6 +91,11 @@ final class ImportCommand implements Callable<Integer> {
     if (receiptKey != null && receipt == null) {
       throw new dev.airlock.InvalidInputException("--sign-receipt needs --receipt FILE");
     }
+    if (receiptCreated != null && receipt == null) {
+      throw new dev.airlock.InvalidInputException("--receipt-created needs --receipt FILE");
+    }
+    java.time.Instant receiptAt = receipt == null ? null
+        : dev.airlock.receipt.ReceiptTaker.created("--receipt-created", receiptCreated, System.getenv("SOURCE_DATE_EPOCH"));
     dev.airlock.verify.keys.SigningKey receiptSigner = receiptKey == null ? null : ReceiptCommand.signingKey(receiptKey);
     RegistryImportTargets targets = new RegistryImportTargets(registry.toOptions(System.in));
     BundleImporter importer = new BundleImporter(verifier(), targets);
@@ -112,7 +122,9 @@ final class ImportCommand implements Callable<Integer> {
     r.configNotes().forEach(l -> out.println("config: " + l));
     out.println(r.summary());
     if (receipt != null && !r.dryRun()) {
-      out.println("receipt: " + ReceiptCommand.afterImport(to, targets, r, receiptSigner, receipt).summary()
+      out.println("receipt: " + ReceiptCommand.afterImport(to, targets, r,
+          receiptCreated == null && System.getenv("SOURCE_DATE_EPOCH") == null ? java.time.Instant.now() : receiptAt,
+          receiptSigner, receipt).summary()
           + " -> " + receipt);
     }
     out.println("history: " + history.toAbsolutePath() + (r.historyId() > 0 ? " (import #" + r.historyId() + ")" : ""));

@@ -54,10 +54,16 @@ final class ReceiptCommand implements Callable<Integer> {
   @Option(names = "--key", paramLabel = "KEY", description = "Sign the receipt with this cosign private key.")
   Path key;
 
+  @Option(names = "--created", paramLabel = "TIME", description = "The receipt's created time (e.g."
+      + " 2026-12-02T10:00:00Z; default: SOURCE_DATE_EPOCH when set, else now): the same target then gives a"
+      + " byte-identical receipt.")
+  String created;
+
   @Mixin RegistryOptionsMixin registry = new RegistryOptionsMixin();
 
   @Override
   public Integer call() throws Exception {
+    java.time.Instant at = ReceiptTaker.created("--created", created, System.getenv("SOURCE_DATE_EPOCH"));
     SigningKey signer = key == null ? null : signingKey(key);
     PrintWriter out = spec.commandLine().getOut();
     TerminalProgress progress = TerminalProgress.forConsole(spec.commandLine().getErr());
@@ -69,7 +75,7 @@ final class ReceiptCommand implements Callable<Integer> {
             + " to take a receipt of");
       }
       String target = ReceiptTaker.targetName(from.startsWith("oci:") ? null : from, from);
-      w = ReceiptTaker.take(store, target, names, signer, output, "airlock " + Main.version(),
+      w = ReceiptTaker.take(store, target, names, at, signer, output, "airlock " + Main.version(),
           (repo, tags) -> progress.info("inventory of " + repo + " (" + tags + " tags)"));
     } finally {
       progress.finish();
@@ -125,14 +131,14 @@ final class ReceiptCommand implements Callable<Integer> {
   }
 
   /** The receipt of the repositories an import wrote, re-read from its target once the import is proven. */
-  static ReceiptWriter.Written afterImport(String to, RegistryTargets targets, ImportResult r, SigningKey key, Path out)
-      throws IOException {
+  static ReceiptWriter.Written afterImport(String to, RegistryTargets targets, ImportResult r, java.time.Instant created,
+      SigningKey key, Path out) throws IOException {
     TreeSet<String> repos = new TreeSet<>();
     for (ImportItem i : r.plan().items()) {
       repos.add(i.targetRepository());
     }
     try (ImportTarget t = ImportTarget.open(to, targets)) {
-      return ReceiptTaker.take(t.store(), ReceiptTaker.targetName(t.host(), to), repos, key, out,
+      return ReceiptTaker.take(t.store(), ReceiptTaker.targetName(t.host(), to), repos, created, key, out,
           "airlock " + Main.version(), TargetInventory.Listener.NONE);
     }
   }
