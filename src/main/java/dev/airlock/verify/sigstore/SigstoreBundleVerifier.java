@@ -50,6 +50,8 @@ public final class SigstoreBundleVerifier {
   /** As above; {@code now} bounds the integrated times (an entry from the future is refused). */
   public static Statement verifyKeyless(Digest artifactDigest, byte[] bundleJson, TrustRoot root,
       CertificateIdentity identity, Instant now) {
+    JsonNode tree = Json.tree(bundleJson, "Sigstore bundle");
+    TlogEntryRules.requireSignedTime(tree);
     Bundle bundle = parse(bundleJson);
     try {
       KeylessVerifier v = KeylessVerifier.builder().trustedRootProvider(root::sigstore).build();
@@ -58,7 +60,7 @@ public final class SigstoreBundleVerifier {
     } catch (Exception e) {
       throw new VerificationException("keyless verification failed: " + Json.firstLine(e.getMessage()), e);
     }
-    TlogEntryRules.check(Json.tree(bundleJson, "Sigstore bundle"), rawDigest(artifactDigest), root, now);
+    TlogEntryRules.check(tree, rawDigest(artifactDigest), root, now);
     return bundle.getDsseEnvelope().isPresent()
         ? Statement.parse(bundle.getDsseEnvelope().get().getPayload(), "DSSE payload") : null;
   }

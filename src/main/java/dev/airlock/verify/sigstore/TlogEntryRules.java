@@ -21,8 +21,10 @@ import java.util.List;
  * in airlock's own code on top of sigstore-java: the entry's log must be one of the trusted root's and the
  * entry must have been integrated within that log key's validity window; it must not be integrated in
  * the future (beyond a small clock skew); and the integrated time must lie within the signing
- * certificate's validity. Rekor v2 entries carry no integrated time (0): their time comes from a signed
- * timestamp, which sigstore-java checks against the trusted TSAs.
+ * certificate's validity. An integrated time counts only when the log signed it (an inclusion promise);
+ * Rekor v2 entries carry none (integratedTime 0), so their time must come from an RFC 3161 signed
+ * timestamp verified against the trusted root's TSAs ({@link SignedTimestamps}); an entry with neither
+ * is refused. Every signed timestamp obeys the same rules as an integrated time.
  */
 public final class TlogEntryRules {
   /** Clock skew allowed between the log and this machine. */
@@ -44,6 +46,7 @@ public final class TlogEntryRules {
       throw new VerificationException("the bundle has no transparency log entry");
     }
     TlogEntryBodies.Content content = TlogEntryBodies.content(bundle, artifactSha256, leaf);
+    List<Instant> stamps = null; // verified once the first entry's log is known to be the root's
     for (JsonNode e : entries) {
       String keyId = e.path("logId").path("keyId").asText("");
       String kindName = e.path("kindVersion").path("kind").asText("?");
@@ -54,6 +57,9 @@ public final class TlogEntryRules {
         throw new VerificationException("the " + kind + " log entry is in log " + keyId + ", which the trusted root "
             + root.source() + " does not list");
       }
+      if (stamps == null) {
+        stamps = SignedTimestamps.verified(bundle, root);
+      }
       byte[] body = decode(e.path("canonicalizedBody").asText(null), "the " + kind + " log entry's body");
       TlogEntryBodies.check(kindName, version, body, content);
       JsonNode proof = e.path("inclusionProof");
@@ -63,11 +69,41 @@ public final class TlogEntryRules {
         throw new VerificationException("the " + kind + " log entry has neither an inclusion proof nor an inclusion promise");
       }
       long seconds = e.path("integratedTime").asLong(0);
-      if (seconds == 0) {
-        continue;
+      boolean promised = e.path("inclusionPromise").path("signedEntryTimestamp").isTextual();
+      if (seconds != 0 && promised) {
+        // the integrated time is signed by the log (the promise sigstore-java has verified with the log's key)
+        checkTime(Instant.ofEpochSecond(seconds), w, keyId, leaf, now);
+      } else if (stamps.isEmpty()) {
+        unsignedTime(e, kind);
       }
-      Instant t = Instant.ofEpochSecond(seconds);
-      checkTime(t, w, keyId, leaf, now);
+      for (Instant t : stamps) {
+        checkTime("signed timestamp", t, w, keyId, leaf, now);
+      }
+    }
+  }
+
+  /**
+   * The first, structural, part of the time rule, checked before anything else: every entry has a time the
+   * log signed (an integrated time with its inclusion promise), or the bundle carries at least one signed
+   * timestamp (whose verification {@link #check} does). A Rekor v2 entry (integratedTime 0) in a bundle
+   * without timestamp is refused here, as a verification failure with one line saying why.
+   */
+  public static void requireSignedTime(JsonNode bundle) {
+    JsonNode stamps = bundle.path("verificationMaterial").path("timestampVerificationData").path("rfc3161Timestamps");
+    if (stamps.isArray() && !stamps.isEmpty()) {
+      return;
+    }
+    for (JsonNode e : bundle.path("verificationMaterial").path("tlogEntries")) {
+      unsignedTime(e, e.path("kindVersion").path("kind").asText("?") + " " + e.path("kindVersion").path("version").asText("?"));
+    }
+  }
+
+  private static void unsignedTime(JsonNode e, String kind) {
+    long seconds = e.path("integratedTime").asLong(0);
+    if (seconds == 0 || !e.path("inclusionPromise").path("signedEntryTimestamp").isTextual()) {
+      throw new VerificationException("the " + kind + " log entry has no signed integrated time ("
+          + (seconds == 0 ? "integratedTime 0, as Rekor v2 entries have" : "no inclusion promise signs it")
+          + ") and the bundle carries no signed timestamp: nothing authenticates when it was signed");
     }
   }
 
@@ -130,16 +166,22 @@ public final class TlogEntryRules {
 
   /** The rules for one integrated time {@code t} in the log whose window is {@code w}. */
   public static void checkTime(Instant t, TrustedRootWindows.Window w, String logName, X509Certificate leaf, Instant now) {
+    checkTime("integrated time", t, w, logName, leaf, now);
+  }
+
+  /** As above for a time of kind {@code what} ("integrated time", "signed timestamp"). */
+  static void checkTime(String what, Instant t, TrustedRootWindows.Window w, String logName, X509Certificate leaf,
+      Instant now) {
+    String at = "the log entry's " + what + " " + t;
     if (t.isAfter(now.plus(SKEW))) {
-      throw new VerificationException("the log entry was integrated at " + t + ", in the future (now " + now + ")");
+      throw new VerificationException(at + " is in the future (now " + now + ")");
     }
     if (w != null && !w.contains(t)) {
-      throw new VerificationException("the log entry was integrated at " + t + ", outside the validity " + w
-          + " of log " + logName + " in the trusted root");
+      throw new VerificationException(at + " is outside the validity " + w + " of log " + logName + " in the trusted root");
     }
     if (leaf != null && (t.isBefore(leaf.getNotBefore().toInstant()) || t.isAfter(leaf.getNotAfter().toInstant()))) {
-      throw new VerificationException("the log entry was integrated at " + t + ", outside the signing certificate's"
-          + " validity [" + leaf.getNotBefore().toInstant() + ", " + leaf.getNotAfter().toInstant() + "]");
+      throw new VerificationException(at + " is outside the signing certificate's validity ["
+          + leaf.getNotBefore().toInstant() + ", " + leaf.getNotAfter().toInstant() + "]");
     }
   }
 

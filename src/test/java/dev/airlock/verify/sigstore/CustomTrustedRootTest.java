@@ -1,40 +1,38 @@
 package dev.airlock.verify.sigstore;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.airlock.VerificationException;
 import dev.airlock.oci.Digest;
 import dev.airlock.oci.Json;
+import dev.airlock.testing.CommandResult;
 import dev.airlock.testing.SharedTestData;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.MessageDigest;
 import java.security.cert.X509Certificate;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.Date;
 import java.util.HexFormat;
-import org.bouncycastle.asn1.nist.NISTObjectIdentifiers;
 import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
-import org.bouncycastle.cert.jcajce.JcaCertStore;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
-import org.bouncycastle.cms.jcajce.JcaSimpleSignerInfoGeneratorBuilder;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
-import org.bouncycastle.operator.jcajce.JcaDigestCalculatorProviderBuilder;
-import org.bouncycastle.tsp.TimeStampRequestGenerator;
-import org.bouncycastle.tsp.TimeStampTokenGenerator;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A private Sigstore deployment, as a site runs one: its own Fulcio CA, Rekor log key and timestamp
@@ -49,53 +47,6 @@ class CustomTrustedRootTest {
   private static final Instant NOW = TestSigstore.INTEGRATED.plusSeconds(3600);
   private static final byte[] ARTIFACT = "site artifact".getBytes(StandardCharsets.UTF_8);
   private static final CertificateIdentity WHO = new CertificateIdentity("builder@site.example", null, "https://sso.site.example");
-
-  /** The site's TSA: a root and a timestamping leaf. */
-  private static final class Tsa {
-    final KeyPair rootKey;
-    final KeyPair leafKey;
-    final X509Certificate root;
-    final X509Certificate leaf;
-
-    Tsa() throws Exception {
-      rootKey = TestSigstore.ecKey();
-      leafKey = TestSigstore.ecKey();
-      Instant from = Instant.parse("2020-01-01T00:00:00Z");
-      X500Name rn = new X500Name("O=site,CN=site TSA root");
-      JcaX509v3CertificateBuilder r = new JcaX509v3CertificateBuilder(rn, BigInteger.valueOf(7001), Date.from(from),
-          Date.from(from.plus(Duration.ofDays(5000))), rn, rootKey.getPublic());
-      r.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
-      r.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
-      root = cert(r, rootKey);
-      JcaX509v3CertificateBuilder l = new JcaX509v3CertificateBuilder(rn, BigInteger.valueOf(7002), Date.from(from),
-          Date.from(from.plus(Duration.ofDays(4000))), new X500Name("O=site,CN=site TSA"), leafKey.getPublic());
-      l.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
-      l.addExtension(Extension.extendedKeyUsage, true, new ExtendedKeyUsage(KeyPurposeId.id_kp_timeStamping));
-      leaf = cert(l, rootKey);
-    }
-
-    private static X509Certificate cert(JcaX509v3CertificateBuilder b, KeyPair signer) throws Exception {
-      return new JcaX509CertificateConverter().getCertificate(
-          b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(signer.getPrivate())));
-    }
-
-    /** An RFC 3161 response granting a token over SHA-256 of {@code signature}, stamped at {@code at}. */
-    byte[] stamp(byte[] signature, Instant at) throws Exception {
-      var signer = new JcaSimpleSignerInfoGeneratorBuilder().build("SHA256withECDSA", leafKey.getPrivate(), leaf);
-      TimeStampTokenGenerator g = new TimeStampTokenGenerator(signer,
-          new JcaDigestCalculatorProviderBuilder().build().get(
-              new org.bouncycastle.operator.DefaultDigestAlgorithmIdentifierFinder().find("SHA-256")),
-          new org.bouncycastle.asn1.ASN1ObjectIdentifier("1.3.6.1.4.1.57264.2"));
-      g.addCertificates(new JcaCertStore(java.util.List.of(leaf)));
-      TimeStampRequestGenerator rq = new TimeStampRequestGenerator();
-      rq.setCertReq(true);
-      var request = rq.generate(NISTObjectIdentifiers.id_sha256, MessageDigest.getInstance("SHA-256").digest(signature),
-          BigInteger.valueOf(42));
-      // the bundle's signedTimestamp is the DER TimeStampResp (RFC 3161 section 2.4.2), as a TSA answers
-      return new org.bouncycastle.tsp.TimeStampResponseGenerator(g, org.bouncycastle.tsp.TSPAlgorithms.ALLOWED)
-          .generate(request, BigInteger.valueOf(at.toEpochMilli()), Date.from(at)).getEncoded();
-    }
-  }
 
   private static final org.bouncycastle.asn1.ASN1ObjectIdentifier SCT_LIST =
       new org.bouncycastle.asn1.ASN1ObjectIdentifier("1.3.6.1.4.1.11129.2.4.2");
@@ -162,7 +113,7 @@ class CustomTrustedRootTest {
   }
 
   /** The private deployment's trusted_root.json: its Fulcio CA, Rekor key and CT log, plus (optionally) its TSA. */
-  private static byte[] trustedRoot(TestSigstore sigstore, KeyPair ctKey, Tsa tsa) throws Exception {
+  private static byte[] trustedRoot(TestSigstore sigstore, KeyPair ctKey, TestTsa tsa) throws Exception {
     ObjectNode root = (ObjectNode) Json.tree(sigstore.trustedRootJson(), "root");
     // the log's checkpoints are signed under its host name, as rekor.sigstore.dev's are
     ((ObjectNode) root.path("tlogs").get(0)).put("baseUrl", "https://rekor.site.example");
@@ -176,21 +127,15 @@ class CustomTrustedRootTest {
     pk.putObject("validFor").put("start", "2020-01-01T00:00:00Z");
     ct.putObject("logId").put("keyId",
         B64.encodeToString(MessageDigest.getInstance("SHA-256").digest(ctKey.getPublic().getEncoded())));
-    ArrayNode tsas = root.putArray("timestampAuthorities");
+    root.putArray("timestampAuthorities");
     if (tsa != null) {
-      ObjectNode t = tsas.addObject();
-      t.putObject("subject").put("organization", "site").put("commonName", "site TSA");
-      t.put("uri", "https://tsa.site.example");
-      ArrayNode certs = t.putObject("certChain").putArray("certificates");
-      certs.addObject().put("rawBytes", B64.encodeToString(tsa.leaf.getEncoded()));
-      certs.addObject().put("rawBytes", B64.encodeToString(tsa.root.getEncoded()));
-      t.putObject("validFor").put("start", "2020-01-01T00:00:00Z");
+      tsa.addTo(root);
     }
     return Json.write(root);
   }
 
   /** A v0.3 bundle over {@link #ARTIFACT}: message signature, Fulcio leaf, hashedrekord 0.0.1 entry, RFC 3161 token. */
-  private static byte[] bundle(TestSigstore sigstore, Leaf leaf, TestLog log, Tsa tsa) throws Exception {
+  private static byte[] bundle(TestSigstore sigstore, Leaf leaf, TestLog log, TestTsa tsa) throws Exception {
     byte[] digest = MessageDigest.getInstance("SHA-256").digest(ARTIFACT);
     byte[] sig = TestSigstore.sign(leaf.key().getPrivate(), ARTIFACT);
     ObjectNode body = Json.MAPPER.createObjectNode();
@@ -233,6 +178,165 @@ class CustomTrustedRootTest {
     return Json.write(b);
   }
 
+  /**
+   * A v0.3 bundle with a Rekor v2 entry, as clients write against a tile-based Rekor v2 log: a {@code hashedrekord
+   * 0.0.2} entry (message signature over {@link #ARTIFACT}) or a {@code dsse 0.0.2} entry (DSSE statement naming
+   * it), the body in the v2 {@code Entry} form (DER certificate as verifier), no integrated time (the field is
+   * absent, as protobuf JSON omits a 0), no inclusion promise, an inclusion proof with a checkpoint signed by
+   * the log, and, unless {@code stampAt} is null, an RFC 3161 timestamp over the signature at {@code stampAt}.
+   */
+  private static byte[] bundleV2(Site site, String kind, Instant stampAt) throws Exception {
+    byte[] digest = MessageDigest.getInstance("SHA-256").digest(ARTIFACT);
+    String certDer = B64.encodeToString(site.leaf.cert().getEncoded());
+    ObjectNode b = Json.MAPPER.createObjectNode();
+    b.put("mediaType", "application/vnd.dev.sigstore.bundle.v0.3+json");
+    ObjectNode body = Json.MAPPER.createObjectNode();
+    body.put("kind", kind.split(" ")[0]);
+    body.put("apiVersion", "0.0.2");
+    byte[] sig;
+    if (kind.startsWith("hashedrekord")) {
+      sig = TestSigstore.sign(site.leaf.key().getPrivate(), ARTIFACT);
+      ObjectNode v2 = body.putObject("spec").putObject("hashedRekordV002");
+      v2.putObject("data").put("algorithm", "SHA2_256").put("digest", B64.encodeToString(digest));
+      ObjectNode s = v2.putObject("signature");
+      s.put("content", B64.encodeToString(sig));
+      s.putObject("verifier").put("keyDetails", "PKIX_ECDSA_P256_SHA_256").putObject("x509Certificate").put("rawBytes", certDer);
+      ObjectNode ms = b.putObject("messageSignature");
+      ms.putObject("messageDigest").put("algorithm", "SHA2_256").put("digest", B64.encodeToString(digest));
+      ms.put("signature", B64.encodeToString(sig));
+    } else {
+      byte[] payload = ("{\"_type\":\"https://in-toto.io/Statement/v1\",\"subject\":[{\"name\":\"artifact\",\"digest\":{\"sha256\":\""
+          + HexFormat.of().formatHex(digest) + "\"}}],\"predicateType\":\"https://slsa.dev/provenance/v1\",\"predicate\":{}}")
+          .getBytes(StandardCharsets.UTF_8);
+      String type = "application/vnd.in-toto+json";
+      sig = TestSigstore.sign(site.leaf.key().getPrivate(), dev.airlock.verify.dsse.Dsse.pae(type, payload));
+      b.set("dsseEnvelope", new dev.airlock.verify.dsse.Dsse(type, payload,
+          java.util.List.of(new dev.airlock.verify.dsse.Dsse.Signature("", sig))).toJson());
+      ObjectNode v2 = body.putObject("spec").putObject("dsseV002");
+      v2.putObject("payloadHash").put("algorithm", "SHA2_256")
+          .put("digest", B64.encodeToString(MessageDigest.getInstance("SHA-256").digest(payload)));
+      ObjectNode s = v2.putArray("signatures").addObject();
+      s.put("content", B64.encodeToString(sig));
+      s.putObject("verifier").put("keyDetails", "PKIX_ECDSA_P256_SHA_256").putObject("x509Certificate").put("rawBytes", certDer);
+    }
+    byte[] bodyBytes = Json.write(body);
+    long index = site.log.append(bodyBytes);
+    site.log.fill(2);
+    ObjectNode vm = b.putObject("verificationMaterial");
+    vm.putObject("certificate").put("rawBytes", certDer);
+    ObjectNode entry = vm.putArray("tlogEntries").addObject();
+    entry.put("logIndex", Long.toString(index));
+    entry.putObject("logId").put("keyId", B64.encodeToString(
+        MessageDigest.getInstance("SHA-256").digest(site.sigstore.rekorKey().getPublic().getEncoded())));
+    entry.putObject("kindVersion").put("kind", kind.split(" ")[0]).put("version", "0.0.2");
+    entry.set("inclusionProof", site.log.inclusionProof(index));
+    entry.put("canonicalizedBody", B64.encodeToString(bodyBytes));
+    ObjectNode tvd = vm.putObject("timestampVerificationData");
+    if (stampAt != null) {
+      tvd.putArray("rfc3161Timestamps").addObject().put("signedTimestamp", B64.encodeToString(site.tsa.stamp(sig, stampAt)));
+    }
+    return Json.write(b);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"hashedrekord 0.0.2", "dsse 0.0.2"})
+  void aRekorV2BundleWithASignedTimestampVerifiesThroughTheKeylessPath(String kind) throws Exception {
+    Site site = new Site();
+    TrustRoot root = TrustRoot.of(trustedRoot(site.sigstore, site.ctKey, site.tsa), "site trusted_root.json", null);
+    byte[] good = bundleV2(site, kind, TestSigstore.INTEGRATED.plusSeconds(2));
+    assertThat(Json.tree(good, "b").path("verificationMaterial").path("tlogEntries").get(0).has("integratedTime")).isFalse();
+    assertThatCode(() -> SigstoreBundleVerifier.verifyKeyless(Digest.sha256(ARTIFACT), good, root, WHO, NOW))
+        .doesNotThrowAnyException();
+    // another identity, another artifact: refused
+    assertThatThrownBy(() -> SigstoreBundleVerifier.verifyKeyless(Digest.sha256(ARTIFACT), good, root,
+        new CertificateIdentity("someone@else.example", null, WHO.issuer()), NOW)).isInstanceOf(VerificationException.class);
+    assertThatThrownBy(() -> SigstoreBundleVerifier.verifyKeyless(Digest.sha256("other".getBytes(StandardCharsets.UTF_8)),
+        good, root, WHO, NOW)).isInstanceOf(VerificationException.class);
+    // the checkpoint signed by another key: refused
+    ObjectNode forged = (ObjectNode) Json.tree(good, "b");
+    ObjectNode cp = (ObjectNode) forged.path("verificationMaterial").path("tlogEntries").get(0).path("inclusionProof").path("checkpoint");
+    TestLog fake = new TestLog(site.log.origin, TestSigstore.ecKey());
+    cp.put("envelope", fake.checkpoint(site.log.leaves.size(), site.log.root(), fake.key));
+    assertThatThrownBy(() -> SigstoreBundleVerifier.verifyKeyless(Digest.sha256(ARTIFACT), Json.write(forged), root, WHO, NOW))
+        .isInstanceOf(VerificationException.class);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"hashedrekord 0.0.2", "dsse 0.0.2"})
+  void aRekorV2EntryWithoutASignedTimestampIsRefused(String kind) throws Exception {
+    Site site = new Site();
+    TrustRoot root = TrustRoot.of(trustedRoot(site.sigstore, site.ctKey, site.tsa), "site trusted_root.json", null);
+    byte[] unstamped = bundleV2(site, kind, null);
+    assertThatThrownBy(() -> SigstoreBundleVerifier.verifyKeyless(Digest.sha256(ARTIFACT), unstamped, root, WHO, NOW))
+        .isInstanceOf(VerificationException.class)
+        .hasMessageContaining("has no signed integrated time (integratedTime 0, as Rekor v2 entries have)")
+        .hasMessageContaining("no signed timestamp")
+        .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+    // an explicit "integratedTime": "0" is the same
+    ObjectNode zero = (ObjectNode) Json.tree(unstamped, "b");
+    ((ObjectNode) zero.path("verificationMaterial").path("tlogEntries").get(0)).put("integratedTime", "0");
+    assertThatThrownBy(() -> SigstoreBundleVerifier.verifyKeyless(Digest.sha256(ARTIFACT), Json.write(zero), root, WHO, NOW))
+        .hasMessageContaining("has no signed integrated time");
+    // a timestamp from a TSA the root does not list authenticates nothing
+    Site other = new Site();
+    ObjectNode foreign = (ObjectNode) Json.tree(unstamped, "b");
+    byte[] sig = kind.startsWith("hashedrekord")
+        ? java.util.Base64.getDecoder().decode(foreign.path("messageSignature").path("signature").asText())
+        : java.util.Base64.getDecoder().decode(foreign.path("dsseEnvelope").path("signatures").get(0).path("sig").asText());
+    ((ObjectNode) foreign.path("verificationMaterial").path("timestampVerificationData")).putArray("rfc3161Timestamps")
+        .addObject().put("signedTimestamp", B64.encodeToString(other.tsa.stamp(sig, TestSigstore.INTEGRATED.plusSeconds(2))));
+    assertThatThrownBy(() -> SigstoreBundleVerifier.verifyKeyless(Digest.sha256(ARTIFACT), Json.write(foreign), root, WHO, NOW))
+        .isInstanceOf(VerificationException.class).hasMessageContaining("timestamp");
+  }
+
+  @Test
+  void aSignedTimestampOutsideTheSigningCertificatesValidityIsRefused() throws Exception {
+    Site site = new Site();
+    TrustRoot root = TrustRoot.of(trustedRoot(site.sigstore, site.ctKey, site.tsa), "site trusted_root.json", null);
+    Instant notAfter = site.leaf.cert().getNotAfter().toInstant();
+    Instant notBefore = site.leaf.cert().getNotBefore().toInstant();
+    Instant later = notAfter.plusSeconds(3600);
+    for (Instant at : new Instant[] {notAfter.plusSeconds(1), notBefore.minusSeconds(1)}) {
+      byte[] b = bundleV2(site, "hashedrekord 0.0.2", at);
+      assertThatThrownBy(() -> SigstoreBundleVerifier.verifyKeyless(Digest.sha256(ARTIFACT), b, root, WHO, later))
+          .as(at.toString()).isInstanceOf(VerificationException.class);
+      // airlock's own rule, apart from sigstore-java's check of the token's time
+      assertThatThrownBy(() -> TlogEntryRules.check(Json.tree(b, "b"), MessageDigest.getInstance("SHA-256").digest(ARTIFACT),
+          root, later)).as(at.toString()).hasMessageContaining("signed timestamp").hasMessageContaining("outside the signing certificate's validity");
+    }
+    // a v1 entry whose signed integrated time is fine is still refused when its timestamp is outside the certificate
+    byte[] v1 = bundle(site.sigstore, site.leaf, site.log, site.tsa);
+    ObjectNode late = (ObjectNode) Json.tree(v1, "b");
+    ((ObjectNode) late.path("verificationMaterial").path("timestampVerificationData").path("rfc3161Timestamps").get(0))
+        .put("signedTimestamp", B64.encodeToString(site.tsa.stamp(
+            java.util.Base64.getDecoder().decode(late.path("messageSignature").path("signature").asText()), notAfter.plusSeconds(5))));
+    assertThatThrownBy(() -> SigstoreBundleVerifier.verifyKeyless(Digest.sha256(ARTIFACT), Json.write(late), root, WHO, later))
+        .isInstanceOf(VerificationException.class);
+    // and a timestamp in the future is refused
+    byte[] future = bundleV2(site, "hashedrekord 0.0.2", TestSigstore.INTEGRATED.plusSeconds(2));
+    assertThatThrownBy(() -> TlogEntryRules.check(Json.tree(future, "b"), MessageDigest.getInstance("SHA-256").digest(ARTIFACT),
+        root, TestSigstore.INTEGRATED.minusSeconds(3600))).hasMessageContaining("is in the future");
+  }
+
+  /** verify-blob, as a user runs it against a private deployment's trusted root and a Rekor v2 bundle. */
+  @Test
+  void verifyBlobAcceptsARekorV2BundleAndRefusesOneWithoutTimestamp(@TempDir Path tmp) throws Exception {
+    Site site = new Site();
+    Path artifact = Files.write(tmp.resolve("artifact.txt"), ARTIFACT);
+    Path root = Files.write(tmp.resolve("trusted_root.json"), trustedRoot(site.sigstore, site.ctKey, site.tsa));
+    Path good = Files.write(tmp.resolve("v2.sigstore.json"), bundleV2(site, "hashedrekord 0.0.2", TestSigstore.INTEGRATED.plusSeconds(2)));
+    Path bad = Files.write(tmp.resolve("v2-unstamped.sigstore.json"), bundleV2(site, "hashedrekord 0.0.2", null));
+    CommandResult ok = CommandResult.run("verify-blob", artifact.toString(), "--bundle", good.toString(), "--trusted-root",
+        root.toString(), "--certificate-identity", WHO.identity(), "--certificate-oidc-issuer", WHO.issuer());
+    assertThat(ok.exitCode()).as(ok.err()).isZero();
+    assertThat(ok.out()).contains("Verified OK");
+    CommandResult refused = CommandResult.run("verify-blob", artifact.toString(), "--bundle", bad.toString(), "--trusted-root",
+        root.toString(), "--certificate-identity", WHO.identity(), "--certificate-oidc-issuer", WHO.issuer());
+    assertThat(refused.exitCode()).isEqualTo(3);
+    assertThat(refused.err().strip()).contains("has no signed integrated time").doesNotContain("\n");
+    assertThat(refused.out()).doesNotContain("Verified OK");
+  }
+
   private record Leaf(KeyPair key, X509Certificate cert) {}
 
   private static final class Site {
@@ -240,7 +344,7 @@ class CustomTrustedRootTest {
     final KeyPair ctKey;
     final Leaf leaf;
     final TestLog log;
-    final Tsa tsa;
+    final TestTsa tsa;
 
     Site() throws Exception {
       sigstore = new TestSigstore("site-fulcio");
@@ -249,7 +353,7 @@ class CustomTrustedRootTest {
       leaf = new Leaf(leafKey, leafWithSct(sigstore, ctKey, leafKey, WHO.identity(), WHO.issuer()));
       log = new TestLog("rekor.site.example - 7", sigstore.rekorKey());
       log.fill(5);
-      tsa = new Tsa();
+      tsa = new TestTsa("site");
     }
   }
 

@@ -108,10 +108,13 @@ class TransparencyLogEntriesTest {
     final TrustRoot root;
     final TestSigstore.Leaf leaf;
     final TestLog log;
+    final TestTsa tsa;
 
     Deployment() throws Exception {
       sigstore = new TestSigstore("private-fulcio");
-      root = TrustRoot.of(sigstore.trustedRootJson(), "private trusted_root.json", null);
+      tsa = new TestTsa("private");
+      root = TrustRoot.of(Json.write(tsa.addTo((ObjectNode) Json.tree(sigstore.trustedRootJson(), "root"))),
+          "private trusted_root.json", null);
       leaf = sigstore.issue("builder@acme.example", "https://issuer.acme.example");
       log = new TestLog("rekor.test.invalid - 42", sigstore.rekorKey());
       log.fill(11);
@@ -208,9 +211,23 @@ class TransparencyLogEntriesTest {
     entry.putObject("logId").put("keyId", B64.encodeToString(
         MessageDigest.getInstance("SHA-256").digest(d.sigstore.rekorKey().getPublic().getEncoded())));
     entry.putObject("kindVersion").put("kind", kv[0]).put("version", kv[1]);
-    entry.put("integratedTime", kv[1].equals("0.0.2") ? "0" : Long.toString(TestSigstore.INTEGRATED.getEpochSecond()));
     entry.set("inclusionProof", d.log.inclusionProof(index));
     entry.put("canonicalizedBody", B64.encodeToString(bodyBytes));
+    if (kv[1].equals("0.0.2")) {
+      // Rekor v2: no integrated time (protobuf JSON omits the 0), no promise; the time comes from a TSA
+      vm.putObject("timestampVerificationData").putArray("rfc3161Timestamps").addObject()
+          .put("signedTimestamp", B64.encodeToString(d.tsa.stamp(sig, TestSigstore.INTEGRATED.plusSeconds(1))));
+    } else {
+      // Rekor v1: the integrated time, signed by the log in the inclusion promise (SignedEntryTimestamp)
+      long integrated = TestSigstore.INTEGRATED.getEpochSecond();
+      entry.put("integratedTime", Long.toString(integrated));
+      String logIdHex = HexFormat.of().formatHex(
+          MessageDigest.getInstance("SHA-256").digest(d.sigstore.rekorKey().getPublic().getEncoded()));
+      byte[] canonical = ("{\"body\":\"" + B64.encodeToString(bodyBytes) + "\",\"integratedTime\":" + integrated
+          + ",\"logID\":\"" + logIdHex + "\",\"logIndex\":" + index + "}").getBytes(StandardCharsets.UTF_8);
+      entry.putObject("inclusionPromise").put("signedEntryTimestamp",
+          B64.encodeToString(TestSigstore.sign(d.sigstore.rekorKey().getPrivate(), canonical)));
+    }
     return b;
   }
 
@@ -274,7 +291,31 @@ class TransparencyLogEntriesTest {
 
     ObjectNode noProof = good.deepCopy();
     entry(noProof).remove("inclusionProof");
+    entry(noProof).remove("inclusionPromise");
     assertThatThrownBy(() -> check(noProof, d)).hasMessageContaining("neither an inclusion proof nor an inclusion promise");
+
+    // nothing authenticates the time: a v2 entry without its signed timestamp, a v1 entry without its promise
+    ObjectNode untimed = good.deepCopy();
+    ((ObjectNode) untimed.path("verificationMaterial")).remove("timestampVerificationData");
+    entry(untimed).remove("inclusionPromise");
+    assertThatThrownBy(() -> check(untimed, d)).isInstanceOf(VerificationException.class)
+        .hasMessageContaining("has no signed integrated time")
+        .hasMessageContaining(kind.contains("0.0.2") ? "integratedTime 0" : "no inclusion promise signs it");
+    // the signed timestamp of another signature, or from a TSA the root does not list
+    if (kind.contains("0.0.2")) {
+      ObjectNode otherStamp = good.deepCopy();
+      ((ObjectNode) otherStamp.path("verificationMaterial").path("timestampVerificationData").path("rfc3161Timestamps").get(0))
+          .put("signedTimestamp", B64.encodeToString(d.tsa.stamp(new byte[] {1, 2, 3}, TestSigstore.INTEGRATED)));
+      assertThatThrownBy(() -> check(otherStamp, d)).hasMessageContaining("signed timestamp 1 of the bundle does not verify");
+      ObjectNode foreign = good.deepCopy();
+      TestTsa stranger = new TestTsa("stranger");
+      byte[] sig = Base64.getDecoder().decode(foreign.has("messageSignature")
+          ? foreign.path("messageSignature").path("signature").asText()
+          : foreign.path("dsseEnvelope").path("signatures").get(0).path("sig").asText());
+      ((ObjectNode) foreign.path("verificationMaterial").path("timestampVerificationData").path("rfc3161Timestamps").get(0))
+          .put("signedTimestamp", B64.encodeToString(stranger.stamp(sig, TestSigstore.INTEGRATED)));
+      assertThatThrownBy(() -> check(foreign, d)).hasMessageContaining("does not verify against the timestamp authorities");
+    }
   }
 
   @Test
