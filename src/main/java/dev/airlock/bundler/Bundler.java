@@ -208,7 +208,15 @@ public final class Bundler {
     held.mark();
     // large blobs go straight into the tarball, unless the working layout is the user's (a cache to keep
     // whole) or the tarball is compressed (written as one stream)
-    DeferringStore deferring = req.workDir() == null && !req.zstd() ? new DeferringStore(work) : null;
+    // a delta notes the blobs every base holds instead of fetching them: only those it carries all the same
+    // (a referrer's) are fetched, once the selection is known
+    DeferringStore.LeaveOut leaveOut = since == null ? DeferringStore.LeaveOut.NEVER
+        : b -> !b.digest().equals(dev.airlock.verify.BundleSigner.EMPTY_DESCRIPTOR.digest())
+            && since.everyHas(b.digest(), b.size());
+    DeferringStore deferring = req.workDir() == null && !req.zstd()
+        ? new DeferringStore(work, DeferringStore.DEFER_ABOVE, leaveOut) : null;
+    DeferringStore deltaOnly = deferring == null && since != null
+        ? new DeferringStore(work, Long.MAX_VALUE, leaveOut) : null;
     BundleSpec spec = req.spec();
 
     progress.phase("resolve", spec.images().size() + spec.charts().size() + spec.artifacts().size(), -1);
@@ -252,7 +260,8 @@ public final class Bundler {
     boolean referrers = spec.referrers().any();
     List<GraphCopier.Job> jobs = entries.stream().map(e -> new GraphCopier.Job(e.store(), e.repository(),
         e.digest().toString(), e.refRepository(), e.refTag(), e.platforms())).toList();
-    try (GraphCopier copier = new GraphCopier(deferring != null ? deferring : work, new GraphCopier.Options(List.of(), referrers,
+    try (GraphCopier copier = new GraphCopier(deferring != null ? deferring : deltaOnly != null ? deltaOnly : work,
+        new GraphCopier.Options(List.of(), referrers,
         referrers && spec.referrers().cosignTags(), req.parallelism(), progress))) {
       List<GraphRecord> records = copier.copyAll(jobs, (job, r) ->
           progress.info("fetched " + job.dstRepo() + (job.dstTag() == null ? "" : ":" + job.dstTag())
@@ -285,10 +294,18 @@ public final class Bundler {
         .mapToLong(e -> sizes.get(e.getKey())).sum();
 
     BundleContent content = BundleContent.of(work, copies, spec.referrers());
+    delta = since == null ? null : DeltaSelection.select(content, since);
+    if (delta != null) {
+      // before the catalog reads the referrers' blobs: those every base holds were noted, not fetched
+      java.util.Set<Digest> leftOutDigests = new java.util.HashSet<>();
+      delta.leftOut().forEach(d -> leftOutDigests.add(d.digest()));
+      DeferringStore.Settled settled = (deferring != null ? deferring : deltaOnly).settle(leftOutDigests);
+      transferredCount -= settled.leftOutUnfetched();
+      transferredBytes -= settled.leftOutUnfetchedBytes();
+    }
     Path metaDir = Files.createDirectories(workDir.resolve(".bundle"));
     Path catalogFile = metaDir.resolve(BundleFormat.CATALOG_TITLE);
     BundleCatalog.build(spec, created, toolVersion, entries, content, work).writeTo(catalogFile);
-    delta = since == null ? null : DeltaSelection.select(content, since);
     if (delta != null) {
       dev.airlock.delta.DeltaCatalog.record(catalogFile, delta.leftOut(), since.bases());
     }
