@@ -50,8 +50,12 @@ final class BundleCommand implements Callable<Integer> {
   @Option(names = {"-j", "--jobs"}, paramLabel = "N", description = "Blobs fetched in parallel (default: ${DEFAULT-VALUE}).")
   int jobs = GraphCopier.defaultParallelism();
 
-  @Option(names = "--key", paramLabel = "KEY", description = "Sign the bundle with this cosign private key.")
+  @Option(names = "--key", paramLabel = "KEY", description = "Sign the bundle with this cosign private key, or the"
+      + " key a pkcs11: URI names (RFC 7512; PIN from AIRLOCK_PKCS11_PIN, pin-source or a prompt).")
   Path key;
+
+  @Option(names = "--pkcs11-module", paramLabel = "SO", description = "The PKCS#11 module for a pkcs11: key.")
+  Path pkcs11Module;
 
   @Option(names = "--tuf-repo", paramLabel = "DIR", description = "Carry this Sigstore TUF repository (a local "
       + "consistent-snapshot copy) in the bundle, for offline keyless verification.")
@@ -250,11 +254,6 @@ final class BundleCommand implements Callable<Integer> {
     if (key == null) {
       return null;
     }
-    char[] pw = KeyPassword.resolve(System.getenv(), System.console(), "Enter password for private key " + key + ": ", false);
-    try {
-      return SigningKey.load(key, pw);
-    } finally {
-      java.util.Arrays.fill(pw, '\0');
-    }
+    return KeySources.load(key.toString(), pkcs11Module);
   }
 }

@@ -78,6 +78,20 @@ final class ImportCommand implements Callable<Integer> {
       + " The blobs the delta left out are checked at the target all the same.")
   String receiptTarget;
 
+  @Option(names = "--sign-with", paramLabel = "KEY", description = "Once the bundle is verified, imported and proven"
+      + " at the target, sign every image it wrote with this site key (a cosign key file, password from"
+      + " AIRLOCK_PASSWORD/COSIGN_PASSWORD or a prompt; or a pkcs11: URI): a Sigstore bundle referrer as cosign v3"
+      + " writes it, recording the bundle and the verification that admitted the image. airlock verify-image checks it.")
+  String signWith;
+
+  @Option(names = "--sign-legacy-tag", description = "With --sign-with: also write cosign's legacy sha256-<hex>.sig"
+      + " tag, for verifiers that predate Sigstore bundles.")
+  boolean signLegacyTag;
+
+  @Option(names = "--pkcs11-module", paramLabel = "SO", description = "The PKCS#11 module for pkcs11: keys (instead of"
+      + " the URI's module-path), e.g. /usr/lib/softhsm/libsofthsm2.so.")
+  Path pkcs11Module;
+
   @Mixin ImportTargetMixin target = new ImportTargetMixin();
 
   @Mixin RegistryOptionsMixin registry = new RegistryOptionsMixin();
@@ -96,9 +110,16 @@ final class ImportCommand implements Callable<Integer> {
     }
     java.time.Instant receiptAt = receipt == null ? null
         : dev.airlock.receipt.ReceiptTaker.created("--receipt-created", receiptCreated, System.getenv("SOURCE_DATE_EPOCH"));
-    dev.airlock.verify.keys.SigningKey receiptSigner = receiptKey == null ? null : ReceiptCommand.signingKey(receiptKey);
+    if (signLegacyTag && signWith == null) {
+      throw new dev.airlock.InvalidInputException("--sign-legacy-tag needs --sign-with KEY");
+    }
+    dev.airlock.verify.keys.SigningKey receiptSigner = receiptKey == null ? null
+        : KeySources.load(receiptKey.toString(), pkcs11Module);
+    // the site key is opened before anything is read or pushed: a wrong password or PIN stops here
+    dev.airlock.sitesign.ImportSigning signing = signWith == null ? null : new dev.airlock.sitesign.ImportSigning(
+        KeySources.load(signWith, pkcs11Module), signLegacyTag, "airlock " + Main.version(), java.time.Clock.systemUTC());
     RegistryImportTargets targets = new RegistryImportTargets(registry.toOptions(System.in));
-    BundleImporter importer = new BundleImporter(verifier(), targets);
+    BundleImporter importer = new BundleImporter(verifier(), targets).afterProof(signing);
     SparseIndexMode mode = keepSparseIndex ? SparseIndexMode.KEEP : SparseIndexMode.parse(sparseIndex);
     TerminalProgress progress = TerminalProgress.forConsole(err);
     ImportResult r = importer.run(bundle, new BundleImporter.Options(to, target.mapper(),
@@ -118,6 +139,9 @@ final class ImportCommand implements Callable<Integer> {
       r.indexLines().forEach(l -> out.println("index: " + l));
       out.println("check after import:");
       r.proof().forEach(l -> out.println("  " + l));
+      if (signing != null) {
+        signing.lines().forEach(l -> out.println("site signature: " + l));
+      }
     }
     r.configNotes().forEach(l -> out.println("config: " + l));
     out.println(r.summary());

@@ -72,6 +72,7 @@ public final class Main implements Runnable {
     m.put("serve", ServeCommand::new);
     m.put("key", KeyCommand::new);
     m.put("verify-blob", VerifyBlobCommand::new);
+    m.put("verify-image", VerifyImageCommand::new);
     m.put("inspect", InspectCommand::new);
     m.put("copy", CopyCommand::new);
     m.put("extract-self", ExtractSelfCommand::new);

@@ -51,7 +51,8 @@ final class ReceiptCommand implements Callable<Integer> {
   @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE", description = "The receipt to write.")
   Path output;
 
-  @Option(names = "--key", paramLabel = "KEY", description = "Sign the receipt with this cosign private key.")
+  @Option(names = "--key", paramLabel = "KEY", description = "Sign the receipt with this cosign private key, or the"
+      + " key a pkcs11: URI names (RFC 7512; PIN from AIRLOCK_PKCS11_PIN, pin-source or a prompt).")
   Path key;
 
   @Option(names = "--created", paramLabel = "TIME", description = "The receipt's created time (e.g."
@@ -59,12 +60,15 @@ final class ReceiptCommand implements Callable<Integer> {
       + " byte-identical receipt.")
   String created;
 
+  @Option(names = "--pkcs11-module", paramLabel = "SO", description = "The PKCS#11 module for a pkcs11: key.")
+  Path pkcs11Module;
+
   @Mixin RegistryOptionsMixin registry = new RegistryOptionsMixin();
 
   @Override
   public Integer call() throws Exception {
     java.time.Instant at = ReceiptTaker.created("--created", created, System.getenv("SOURCE_DATE_EPOCH"));
-    SigningKey signer = key == null ? null : signingKey(key);
+    SigningKey signer = key == null ? null : KeySources.load(key.toString(), pkcs11Module);
     PrintWriter out = spec.commandLine().getOut();
     TerminalProgress progress = TerminalProgress.forConsole(spec.commandLine().getErr());
     ReceiptWriter.Written w;
@@ -145,14 +149,6 @@ final class ReceiptCommand implements Callable<Integer> {
 
   /** A cosign private key, the password from the environment or a prompt. */
   static SigningKey signingKey(Path key) throws IOException {
-    if (!java.nio.file.Files.isRegularFile(key)) {
-      throw new InvalidInputException("key file " + key + " does not exist");
-    }
-    char[] pw = KeyPassword.resolve(System.getenv(), System.console(), "Enter password for private key " + key + ": ", false);
-    try {
-      return SigningKey.load(key, pw);
-    } finally {
-      java.util.Arrays.fill(pw, '\0');
-    }
+    return KeySources.load(key.toString(), null);
   }
 }

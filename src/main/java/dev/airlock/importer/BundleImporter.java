@@ -124,12 +124,35 @@ public final class BundleImporter {
    */
   static final long HASH_WHILE_UPLOADING_FROM = 1L << 20;
 
+  /**
+   * What an import has proven at its target, handed to an {@link AfterProof} step: the target (still open), its
+   * name, the bundle, the plan, what stands for each sparse index, and the verification that admitted the bundle.
+   */
+  public record Proven(ContentStore target, String targetName, BundleContent bundle, ImportPlan plan,
+      List<IndexPlacement> placements, BundleVerifier.Outcome verification, BundleVerifier.Request request) {}
+
+  /**
+   * A step run once the check after import has passed, before the import is recorded (a site signing the images
+   * it admitted): it runs only when everything before it succeeded, and its failure fails the import.
+   */
+  @FunctionalInterface
+  public interface AfterProof {
+    void proven(Proven p) throws IOException;
+  }
+
   private final BundleVerifier verifier;
   private final RegistryTargets registries;
+  private AfterProof afterProof;
 
   public BundleImporter(BundleVerifier verifier, RegistryTargets registries) {
     this.verifier = verifier;
     this.registries = registries;
+  }
+
+  /** Runs {@code step} after the check after import of every (non dry) run; see {@link AfterProof}. */
+  public BundleImporter afterProof(AfterProof step) {
+    this.afterProof = step;
+    return this;
   }
 
   public ImportResult run(Path bundlePath, Options o) throws IOException {
@@ -165,7 +188,7 @@ public final class BundleImporter {
     }
     BundleVerifier.Outcome done = verified;
     try (BundleContent bundle = openVerifying(bundlePath, bound)) {
-      return new BundleImporter((b, r) -> done, registries).run(bundle, o);
+      return new BundleImporter((b, r) -> done, registries).afterProof(afterProof).run(bundle, o);
     }
   }
 
@@ -323,6 +346,10 @@ public final class BundleImporter {
           PostImportCheck.Proof proof = PostImportCheck.check(target.store(), target.isRegistry() ? target.host() : o.to(), copied);
           if (!proof.ok()) {
             throw new AirlockException("the check after import failed: " + String.join("; ", proof.failures()));
+          }
+          if (afterProof != null) {
+            afterProof.proven(new Proven(target.store(), target.isRegistry() ? target.host() : o.to(), bundle, plan,
+                List.copyOf(placements), verified, o.verify()));
           }
           List<String> notes = List.of();
           if (o.emitConfig() != null) {

@@ -39,10 +39,30 @@ import org.bouncycastle.math.ec.ECPoint;
 public final class SigningKey {
   private final PrivateKey privateKey;
   private final PublicKey publicKey;
+  /** The provider holding a key that never leaves its device (a PKCS#11 token); null for a key in memory. */
+  private final java.security.Provider device;
 
   private SigningKey(PrivateKey privateKey, PublicKey publicKey) {
+    this(privateKey, publicKey, null);
+  }
+
+  private SigningKey(PrivateKey privateKey, PublicKey publicKey, java.security.Provider device) {
     this.privateKey = privateKey;
     this.publicKey = publicKey;
+    this.device = device;
+  }
+
+  /**
+   * A key held by a device ({@code provider}, e.g. SunPKCS11 configured for a token): every signature is made by
+   * the device through the provider; {@code publicKey} is its public half (ECDSA P-256 or RSA).
+   */
+  public static SigningKey onDevice(PrivateKey privateKey, PublicKey publicKey, java.security.Provider provider) {
+    return new SigningKey(privateKey, publicKey, java.util.Objects.requireNonNull(provider));
+  }
+
+  /** The device provider's name, or null for a key in memory. */
+  public String device() {
+    return device == null ? null : device.getName();
   }
 
   /** A fresh ECDSA P-256 key (what {@code cosign generate-key-pair} makes). */
@@ -132,6 +152,9 @@ public final class SigningKey {
 
   /** Signs {@code data} the way cosign does for this key type. */
   public byte[] sign(byte[] data) {
+    if (device != null) {
+      return signOnDevice(new java.io.ByteArrayInputStream(data));
+    }
     if (privateKey instanceof ECPrivateKey ec) {
       return deterministicEcdsa(ec, data);
     }
@@ -150,6 +173,9 @@ public final class SigningKey {
    * they come; RSA and Ed25519 go through the JCA signature's update), for documents too large to hold (receipts).
    */
   public byte[] sign(java.io.InputStream data) throws IOException {
+    if (device != null) {
+      return signOnDevice(data);
+    }
     byte[] buf = new byte[64 * 1024];
     int n;
     try {
@@ -168,6 +194,23 @@ public final class SigningKey {
       return s.sign();
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("signing failed: " + e.getMessage(), e);
+    }
+  }
+
+  /** The device signs (the JCA algorithm chosen by the public key: SHA256withECDSA, SHA256withRSA). */
+  private byte[] signOnDevice(java.io.InputStream data) {
+    try {
+      Signature s = Signature.getInstance(PublicKeys.signatureAlgorithm(publicKey), device);
+      s.initSign(privateKey);
+      byte[] buf = new byte[64 * 1024];
+      int n;
+      while ((n = data.read(buf)) >= 0) {
+        s.update(buf, 0, n);
+      }
+      return s.sign();
+    } catch (GeneralSecurityException | IOException e) {
+      throw new dev.airlock.AirlockException("signing with the key on " + device.getName() + " failed: "
+          + e.getMessage(), e);
     }
   }
 
