@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 
 /** The command line adds only the subcommand a run names; help still lists them all. */
 class MainTest {
-  static final String[] ALL = {"bundle", "verify", "import", "mirror", "audit", "diff", "serve", "key", "verify-blob", "inspect", "copy",
+  static final String[] ALL = {"bundle", "verify", "import", "mirror", "audit", "diff", "serve", "key", "verify-blob", "verify-image", "inspect", "copy",
       "extract-self", "receipt", "help"};
 
   @Test
