@@ -283,6 +283,13 @@ public final class BundleImporter {
           record(o, started, bundle, null, ImportRecord.VERIFICATION_FAILED, verified.summary(), e.getMessage());
           throw e;
         }
+        dev.airlock.clusterpolicy.ClusterPolicyEmitter.Emission clusterPolicies;
+        try { // the cluster policies to hand over are rewritten and checked before anything is pushed
+          clusterPolicies = clusterPolicies(o, bundle, plan, target, verified);
+        } catch (dev.airlock.InvalidInputException e) {
+          record(o, started, bundle, null, ImportRecord.FAILED, verified.summary(), e.getMessage());
+          throw e;
+        }
         if (o.dryRun()) {
           ImportResult r = new ImportResult(plan, verified, true, 0, 0, 0, 0, plan.existingBlobs(), plan.existingBytes(),
               0, 0, List.of(), List.of(), Duration.between(started, Instant.now()), 0, List.of());
@@ -357,8 +364,11 @@ public final class BundleImporter {
               notes = List.of("--emit-config skipped: mirror configuration needs a registry target (serve the layout"
                   + " with airlock serve, or import into a registry)");
             } else {
-              notes = MirrorConfigWriter.write(o.emitConfig(), bundle.name(), plan.mapping(), target.plainHttp(),
-                  images(plan, placements));
+              notes = new ArrayList<>(MirrorConfigWriter.write(o.emitConfig(), bundle.name(), plan.mapping(),
+                  target.plainHttp(), images(plan, placements)));
+              if (clusterPolicies != null) {
+                notes.addAll(clusterPolicies.write(o.emitConfig()));
+              }
             }
           }
           ImportResult r = new ImportResult(plan, verified, false, counted.uploaded.get(), counted.uploadedBytes.get(),
@@ -570,6 +580,24 @@ public final class BundleImporter {
     try (GraphCopier copier = new GraphCopier(target, options.withReferrers(false))) {
       copier.copyAll(jobs, null);
     }
+  }
+
+  /**
+   * The policy file's cluster policies rewritten for the target ({@code --emit-config} with {@code --policy}
+   * into a registry), checked to give the gate's verdicts; null when there is nothing to emit.
+   */
+  private static dev.airlock.clusterpolicy.ClusterPolicyEmitter.Emission clusterPolicies(Options o, BundleContent bundle,
+      ImportPlan plan, ImportTarget target, BundleVerifier.Outcome verified) throws IOException {
+    if (o.emitConfig() == null || !target.isRegistry() || o.verify() == null || o.verify().policy() == null) {
+      return null;
+    }
+    List<dev.airlock.clusterpolicy.ClusterPolicyEmitter.Image> images = new ArrayList<>();
+    for (ImportItem i : plan.items()) {
+      images.add(new dev.airlock.clusterpolicy.ClusterPolicyEmitter.Image(i.sourceRef(), targetRef(plan, i)));
+    }
+    return dev.airlock.clusterpolicy.ClusterPolicyEmitter.prepare(o.verify().policy(), images, plan.mapping(),
+        dev.airlock.clusterpolicy.CarriedTrustRoot.of(bundle.store(), bundle.rootDigest(), verified.validationTime()),
+        target.plainHttp(), bundle.name());
   }
 
   /** What each item's target reference resolves to, for the mirror configuration. */

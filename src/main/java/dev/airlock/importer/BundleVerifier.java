@@ -52,7 +52,13 @@ public interface BundleVerifier {
    * {@code afterPush}: how the import accounted for those layers once it had pushed them (null before).
    */
   record Outcome(boolean signatureVerified, String summary, Map<Digest, Long> deferred, String afterPush,
-      long expandedBound) {
+      long expandedBound, java.time.Instant validationTime) {
+    /** {@code validationTime}: when certificates and trust roots were checked (null: not known). */
+    public Outcome(boolean signatureVerified, String summary, Map<Digest, Long> deferred, String afterPush,
+        long expandedBound) {
+      this(signatureVerified, summary, deferred, afterPush, expandedBound, null);
+    }
+
     public Outcome {
       deferred = deferred == null ? Map.of() : Map.copyOf(deferred);
     }
@@ -75,7 +81,7 @@ public interface BundleVerifier {
 
     /** The same outcome, with what the push established about the deferred layers. */
     public Outcome afterPush(String note) {
-      return new Outcome(signatureVerified, summary, deferred, note, expandedBound);
+      return new Outcome(signatureVerified, summary, deferred, note, expandedBound, validationTime);
     }
 
     /** The verification's line, with the push's note when there is one (for the history). */

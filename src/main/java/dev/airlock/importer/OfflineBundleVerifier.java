@@ -43,6 +43,7 @@ public final class OfflineBundleVerifier implements BundleVerifier {
     }
     String summary = report.checks().stream().map(c -> c.name() + ": " + c.detail()).collect(Collectors.joining("; "))
         + (report.images().isEmpty() ? "" : "; policy: " + report.images().size() + " images passed");
-    return new Outcome(!keys.isEmpty(), summary, report.deferred(), null, report.expandedBound());
+    return new Outcome(!keys.isEmpty(), summary, report.deferred(), null, report.expandedBound(),
+        report.validationTime());
   }
 }

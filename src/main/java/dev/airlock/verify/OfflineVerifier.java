@@ -49,6 +49,7 @@ public final class OfflineVerifier {
     Map<Digest, Long> deferred = Map.of();
     int formatVersion = 0;
     long expandedBound = -1;
+    Instant validationTime = null;
     LayoutCheckWarmUp.start();
     Path sums = checksumFile(bundle);
     boolean hashFile = sums != null && options.deferHashingFrom() == Long.MAX_VALUE;
@@ -74,7 +75,7 @@ public final class OfflineVerifier {
         checks.add(new VerificationReport.Check("delta", true,
             dev.airlock.delta.DeltaReport.describe(contents.catalogFile())));
       }
-      Instant validationTime = options.clock().instant();
+      validationTime = options.clock().instant();
       boolean signatureOk = true;
       try {
         if (contents.signatures().isEmpty() && options.allowUnsigned()) {
@@ -102,7 +103,8 @@ public final class OfflineVerifier {
     }
     boolean passed = checks.stream().allMatch(VerificationReport.Check::passed)
         && images.stream().allMatch(ImageResult::passed);
-    return new VerificationReport(bundle.toString(), formatVersion, checks, images, passed, deferred, expandedBound);
+    return new VerificationReport(bundle.toString(), formatVersion, checks, images, passed, deferred, expandedBound,
+        validationTime);
   }
 
   /**

@@ -12,9 +12,19 @@ import java.util.Map;
  * says nothing about them, their reader must hash them.
  */
 public record VerificationReport(String bundle, int formatVersion, List<Check> checks, List<ImageResult> images,
-    boolean passed, @JsonIgnore Map<Digest, Long> deferred, @JsonIgnore long expandedBound) {
+    boolean passed, @JsonIgnore Map<Digest, Long> deferred, @JsonIgnore long expandedBound,
+    @JsonIgnore java.time.Instant validationTime) {
   public VerificationReport {
     deferred = deferred == null ? Map.of() : Map.copyOf(deferred);
+  }
+
+  /**
+   * {@code validationTime}: the time certificates and trust roots were checked at (the bundle signature's
+   * creation time when it was verified, else the clock); null when not known.
+   */
+  public VerificationReport(String bundle, int formatVersion, List<Check> checks, List<ImageResult> images,
+      boolean passed, Map<Digest, Long> deferred, long expandedBound) {
+    this(bundle, formatVersion, checks, images, passed, deferred, expandedBound, null);
   }
 
   /**

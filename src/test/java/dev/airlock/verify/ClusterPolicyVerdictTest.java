@@ -378,6 +378,111 @@ class ClusterPolicyVerdictTest {
         .hasMessageContaining("unsupported field 'spec.authorities[0].attestations[0].policy'");
   }
 
+  /** PEM of a base64 DER value of a trusted_root.json. */
+  private static String pem(String type, String b64) {
+    return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+        .encodeToString(Base64.getDecoder().decode(b64)) + "\n-----END " + type + "-----\n";
+  }
+
+  /** The Fulcio CA certificate and Rekor key of a test Sigstore, as PEM. */
+  private static String[] material(TestSigstore s) throws Exception {
+    var root = Json.tree(s.trustedRootJson(), "trusted root");
+    return new String[] {
+        pem("CERTIFICATE", root.path("certificateAuthorities").get(0).path("certChain").path("certificates").get(0)
+            .path("rawBytes").asText()),
+        pem("PUBLIC KEY", root.path("tlogs").get(0).path("publicKey").path("rawBytes").asText())};
+  }
+
+  @Test
+  void kyvernoKeylessRootsAndRekorKeyPinTheTrustRoot() throws Exception {
+    String[] own = material(sigstore);
+    String[] other = material(new TestSigstore("other-fulcio"));
+    String policy = kyvernoKeys("""
+                - entries:
+                  - keyless:
+                      subject: "%s"
+                      issuer: "%s"
+                      roots: |-
+        %s              rekor:
+                        url: https://rekor.test.invalid
+                        pubkey: |-
+        %s""");
+    Path pinned = write("kyverno-pinned.yaml", policy.formatted(ID, ISSUER, indent(own[0], 16), indent(own[1], 18)));
+    Path airlock = write("airlock-pinned.yaml", "apiVersion: airlock.dev/v1\nimages:\n- match: 'example.test/team/**'\n"
+        + "  rules:\n  - keyless:\n      identity: '" + ID + "'\n      issuer: '" + ISSUER + "'\n      trust:\n"
+        + "        fulcioRoots:\n        - |\n" + indent(own[0], 10) + "        rekorKeys:\n        - |\n" + indent(own[1], 10));
+    sameVerdict(keyless, pinned, airlock, true);
+    sameVerdict(keylessOtherId, pinned, airlock, false);
+
+    Path otherRoots = write("kyverno-other-roots.yaml", policy.formatted(ID, ISSUER, indent(other[0], 16), indent(own[1], 18)));
+    Path airlockOther = write("airlock-other-roots.yaml", Files.readString(airlock).replace(indent(own[0], 10), indent(other[0], 10)));
+    VerificationReport refused = sameVerdict(keyless, otherRoots, airlockOther, false);
+    assertThat(refused.firstFailure()).contains("no Fulcio CA whose chain holds one of the policy's roots");
+    Path otherRekor = write("kyverno-other-rekor.yaml", policy.formatted(ID, ISSUER, indent(own[0], 16), indent(other[1], 18)));
+    assertThat(verify(keyless, otherRekor).firstFailure()).contains("no Rekor log with one of the policy's Rekor keys");
+
+    Path notPem = write("kyverno-bad-roots.yaml", policy.formatted(ID, ISSUER, "                not a certificate\n",
+        indent(own[1], 18)));
+    assertThatThrownBy(() -> Policy.load(notPem)).isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("entries[0].keyless: roots holds an entry with no PEM certificate");
+  }
+
+  @Test
+  void policyControllerTrustRootRefReadsTheTrustRootsSigstoreKeys() throws Exception {
+    String[] own = material(sigstore);
+    String[] other = material(new TestSigstore("other-fulcio"));
+    Base64.Encoder b64 = Base64.getEncoder();
+    String policy = """
+        apiVersion: policy.sigstore.dev/v1beta1
+        kind: ClusterImagePolicy
+        metadata:
+          name: keyless-own-sigstore
+        spec:
+          images:
+          - glob: "example.test/team/**"
+          authorities:
+          - keyless:
+              url: https://fulcio.test.invalid
+              trustRootRef: site-sigstore
+              identities:
+              - issuer: %s
+                subject: %s
+        ---
+        apiVersion: policy.sigstore.dev/v1alpha1
+        kind: TrustRoot
+        metadata:
+          name: site-sigstore
+        spec:
+          sigstoreKeys:
+            certificateAuthorities:
+            - subject: {organization: airlock-test, commonName: test-fulcio}
+              uri: https://fulcio.test.invalid
+              certChain: %s
+            tLogs:
+            - baseURL: https://rekor.test.invalid
+              hashAlgorithm: sha-256
+              publicKey: %s
+        """;
+    Path cluster = write("cip-trustroot.yaml", policy.formatted(ISSUER, ID,
+        b64.encodeToString(own[0].getBytes(StandardCharsets.UTF_8)), b64.encodeToString(own[1].getBytes(StandardCharsets.UTF_8))));
+    Path airlock = write("airlock-cip-trustroot.yaml", "apiVersion: airlock.dev/v1\nimages:\n- match: 'example.test/team/**'\n"
+        + "  rules:\n  - keyless:\n      identity: '" + ID + "'\n      issuer: '" + ISSUER + "'\n      trust:\n"
+        + "        fulcioRoots:\n        - |\n" + indent(own[0], 10) + "        rekorKeys:\n        - |\n" + indent(own[1], 10));
+    sameVerdict(keyless, cluster, airlock, true);
+    sameVerdict(keylessOtherId, cluster, airlock, false);
+    Path otherCa = write("cip-trustroot-other.yaml", policy.formatted(ISSUER, ID,
+        b64.encodeToString(other[0].getBytes(StandardCharsets.UTF_8)), b64.encodeToString(own[1].getBytes(StandardCharsets.UTF_8))));
+    assertThat(verify(keyless, otherCa).passed()).isFalse();
+
+    Path missing = write("cip-no-trustroot.yaml", Files.readString(cluster).substring(0, Files.readString(cluster).indexOf("---")));
+    assertThatThrownBy(() -> Policy.load(missing)).isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("references TrustRoot site-sigstore, which is not in");
+    Path remote = write("cip-trustroot-remote.yaml", Files.readString(cluster).replaceFirst("(?s)  sigstoreKeys:.*",
+        "  remote:\n    mirror: https://tuf.example\n    root: e30=\n"));
+    assertThatThrownBy(() -> Policy.load(remote)).isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("unsupported field 'spec.remote' (airlock reads a TrustRoot's spec.sigstoreKeys)");
+  }
+
   @Test
   void fluxOciRepositoryVerify() throws Exception {
     Path cluster = write("flux.yaml", """

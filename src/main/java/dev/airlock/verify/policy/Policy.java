@@ -175,13 +175,46 @@ public record Policy(
       @JsonProperty("identity") String identity,
       @JsonProperty("identityRegexp") String identityRegexp,
       @JsonProperty("issuer") String issuer,
-      @JsonProperty("issuerRegexp") String issuerRegexp) {
+      @JsonProperty("issuerRegexp") String issuerRegexp,
+      @JsonProperty("trust") KeylessTrust trust) {
+    public Keyless(String identity, String identityRegexp, String issuer, String issuerRegexp) {
+      this(identity, identityRegexp, issuer, issuerRegexp, null);
+    }
+
     public Keyless(String identity, String identityRegexp, String issuer) {
       this(identity, identityRegexp, issuer, null);
     }
 
+    /** The same identity, checked against the trust root restricted to {@code t} (null: the whole trust root). */
+    public Keyless withTrust(KeylessTrust t) {
+      return new Keyless(identity, identityRegexp, issuer, issuerRegexp, t);
+    }
+
     public dev.airlock.verify.sigstore.CertificateIdentity toIdentity() {
       return new dev.airlock.verify.sigstore.CertificateIdentity(identity, identityRegexp, issuer, issuerRegexp);
+    }
+  }
+
+  /**
+   * What a keyless rule trusts of the trust root, as cluster policies pin it (Kyverno's {@code roots},
+   * {@code rekor.pubkey}, {@code ctlog.pubkey}; a policy-controller {@code TrustRoot}'s {@code sigstoreKeys}):
+   * only the Fulcio CAs whose chain holds one of {@code fulcioRoots} (PEM certificates), the Rekor logs whose
+   * key is one of {@code rekorKeys} and the CT logs whose key is one of {@code ctlogKeys} (PEM public keys).
+   * A list left out does not restrict; one that leaves nothing of the trust root fails the rule.
+   */
+  public record KeylessTrust(
+      @JsonProperty("fulcioRoots") List<String> fulcioRoots,
+      @JsonProperty("rekorKeys") List<String> rekorKeys,
+      @JsonProperty("ctlogKeys") List<String> ctlogKeys) {
+
+    /** Every entry is inline PEM that parses (certificates for fulcioRoots, public keys for the others). */
+    public void validate(String where) {
+      if (fulcioRoots == null && rekorKeys == null && ctlogKeys == null) {
+        throw new InvalidInputException(where + "keyless trust names none of fulcioRoots, rekorKeys, ctlogKeys");
+      }
+      dev.airlock.verify.sigstore.TrustRootRestriction.certificates(fulcioRoots, where + "keyless trust.fulcioRoots");
+      dev.airlock.verify.sigstore.TrustRootRestriction.keys(rekorKeys, where + "keyless trust.rekorKeys");
+      dev.airlock.verify.sigstore.TrustRootRestriction.keys(ctlogKeys, where + "keyless trust.ctlogKeys");
     }
   }
 
@@ -346,6 +379,9 @@ public record Policy(
         }
         if (r.keyless() != null) {
           r.keyless().toIdentity();
+          if (r.keyless().trust() != null) {
+            r.keyless().trust().validate("policy " + file + ": rule '" + r.describe() + "': ");
+          }
         }
         requireKeyFiles(file, r.signedBy(), r.describe());
         Attestation a = r.attestation();
@@ -355,6 +391,9 @@ public record Policy(
         }
         if (a != null && a.keyless() != null) {
           a.keyless().toIdentity();
+          if (a.keyless().trust() != null) {
+            a.keyless().trust().validate("policy " + file + ": rule '" + r.describe() + "': ");
+          }
         }
         if (a != null) {
           requireKeyFiles(file, a.signedBy(), r.describe());

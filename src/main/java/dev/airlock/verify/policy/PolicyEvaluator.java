@@ -40,6 +40,7 @@ public final class PolicyEvaluator {
   private final Policy policy;
   private final Path policyDir;
   private final Supplier<TrustRoot> trustRoot;
+  private final java.util.Map<Policy.KeylessTrust, TrustRoot> restricted = new java.util.concurrent.ConcurrentHashMap<>();
   private final Map<String, PublicKey> keyCache = new HashMap<>();
   private boolean allowUnmatched;
   private final Instant verificationTime;
@@ -199,7 +200,7 @@ public final class PolicyEvaluator {
         return signedBy(ev, r, keys(r.signedBy()));
       }
       if (r.keyless() != null) {
-        return keyless(ev, r, r.keyless().toIdentity());
+        return keyless(ev, r, r.keyless());
       }
       if (r.attestation() != null) {
         return attestation(ev, r);
@@ -224,8 +225,17 @@ public final class PolicyEvaluator {
     }, "signature");
   }
 
-  private RuleResult keyless(ImageEvidence ev, Policy.Rule r, CertificateIdentity id) throws IOException {
-    TrustRoot root = trustRoot.get();
+  /** The trust root a keyless rule checks against: the whole one, or what the rule pins of it. */
+  private TrustRoot trustFor(Policy.Keyless k) {
+    if (k.trust() == null) {
+      return trustRoot.get();
+    }
+    return restricted.computeIfAbsent(k.trust(), t -> dev.airlock.verify.sigstore.TrustRootRestriction.restrict(trustRoot.get(), t));
+  }
+
+  private RuleResult keyless(ImageEvidence ev, Policy.Rule r, Policy.Keyless k) throws IOException {
+    TrustRoot root = trustFor(k);
+    CertificateIdentity id = k.toIdentity();
     return firstVerified(ev, r, new ArrayList<>(), ev.sigTag, "cosign keyless signature", l -> {
       CosignSignatureVerifier.verifyKeyless(ev.small(l), l.annotations(), ev.digest, root, id);
       return true;
@@ -242,7 +252,7 @@ public final class PolicyEvaluator {
     return firstVerified(ev, r, problems, ev.attTag, "cosign " + (a.keyless() != null ? "keyless " : "") + "attestation", l -> {
       Dsse env;
       if (a.keyless() != null) {
-        env = CosignSignatureVerifier.verifyKeylessAttestation(ev.small(l), l.annotations(), trustRoot.get(),
+        env = CosignSignatureVerifier.verifyKeylessAttestation(ev.small(l), l.annotations(), trustFor(a.keyless()),
             a.keyless().toIdentity());
       } else {
         env = Dsse.fromJson(dev.airlock.oci.Json.tree(ev.small(l), "attestation " + l.digest()), "attestation");
@@ -254,7 +264,7 @@ public final class PolicyEvaluator {
       return accept(Statement.parse(env.payload(), "attestation"), a, ev.digest, problems);
     }, "attestation bundle", l -> {
       Statement st = a.keyless() != null
-          ? SigstoreBundleVerifier.verifyKeyless(ev.digest, ev.small(l), trustRoot.get(), a.keyless().toIdentity())
+          ? SigstoreBundleVerifier.verifyKeyless(ev.digest, ev.small(l), trustFor(a.keyless()), a.keyless().toIdentity())
           : SigstoreBundleVerifier.verifyKeyed(ev.digest, null, ev.small(l), keys);
       return st != null && accept(st, a, ev.digest, problems);
     }, "verified attestation of type " + a.predicateType());

@@ -16,8 +16,10 @@ public final class TrustRoot {
   private final Digest digest;
   private final String source;
   private final TrustedRootWindows windows;
+  private final byte[] json;
 
-  private TrustRoot(SigstoreTrustedRoot root, Digest digest, String source, TrustedRootWindows windows) {
+  private TrustRoot(SigstoreTrustedRoot root, Digest digest, String source, TrustedRootWindows windows, byte[] json) {
+    this.json = json;
     this.root = root;
     this.digest = digest;
     this.source = source;
@@ -42,7 +44,7 @@ public final class TrustRoot {
     }
     TrustedRootWindows windows = TrustedRootWindows.read(dev.airlock.oci.Json.tree(bytes, source), source);
     try (InputStream in = new ByteArrayInputStream(bytes)) {
-      return new TrustRoot(SigstoreTrustedRoot.from(in), d, source, windows);
+      return new TrustRoot(SigstoreTrustedRoot.from(in), d, source, windows, bytes.clone());
     } catch (SigstoreConfigurationException | IOException | RuntimeException e) {
       throw new InvalidInputException(source + " is not a valid Sigstore trusted root: " + e.getMessage());
     }
@@ -50,6 +52,11 @@ public final class TrustRoot {
 
   public static TrustRoot load(Path file, String pinnedSha256) throws IOException {
     return of(dev.airlock.files.BoundedFile.read(file, dev.airlock.files.BoundedFile.LARGE_DOCUMENT_CAP, "trusted root"), file.toString(), pinnedSha256);
+  }
+
+  /** The trusted_root.json bytes this was read from (a few KiB). */
+  public byte[] json() {
+    return json.clone();
   }
 
   public SigstoreTrustedRoot sigstore() {

@@ -62,16 +62,17 @@ public final class ClusterPolicyFiles {
       } else if (api.startsWith("source.toolkit.fluxcd.io/") && kind.equals("OCIRepository")) {
         images.addAll(FluxOciRepository.map(source, name, d, objects));
         policies++;
-      } else if (api.equals("v1") && (kind.equals("Secret") || kind.equals("ConfigMap"))) {
+      } else if (api.equals("v1") && (kind.equals("Secret") || kind.equals("ConfigMap"))
+          || api.startsWith("policy.sigstore.dev/") && kind.equals("TrustRoot")) {
         continue;
       } else {
         throw new InvalidInputException(file + ": document " + (i + 1) + " is " + api + " " + kind
             + ", not a policy airlock reads (Kyverno ClusterPolicy/Policy, policy-controller ClusterImagePolicy,"
-            + " Flux OCIRepository, or a Secret/ConfigMap they reference)");
+            + " Flux OCIRepository, or a Secret/ConfigMap/TrustRoot they reference)");
       }
     }
     if (policies == 0) {
-      throw new InvalidInputException(file + " holds no cluster policy (only Secret/ConfigMap manifests)");
+      throw new InvalidInputException(file + " holds no cluster policy (only Secret/ConfigMap/TrustRoot manifests)");
     }
     if (images.isEmpty()) {
       throw new InvalidInputException(file + ": its policies verify no image");
@@ -79,7 +80,8 @@ public final class ClusterPolicyFiles {
     return new Policy(Policy.API_VERSION, "ClusterPolicies", null, images, "all");
   }
 
-  private static List<JsonNode> documents(Path file, byte[] yaml) {
+  /** The documents of a cluster policy file, each a Kubernetes object, parsed as {@link #read} parses them. */
+  public static List<JsonNode> documents(Path file, byte[] yaml) {
     List<JsonNode> out = new ArrayList<>();
     try (MappingIterator<JsonNode> it = YAML.readerFor(JsonNode.class).readValues(yaml)) {
       while (it.hasNextValue()) {
@@ -102,6 +104,16 @@ public final class ClusterPolicyFiles {
       throw new InvalidInputException(file + ":" + line + ": not valid YAML: " + dev.airlock.oci.Json.firstLine(m));
     }
     return out;
+  }
+
+  /** Whether a Kyverno {@code imageReferences} pattern selects {@code ref}, as the gate reads it. */
+  public static boolean kyvernoSelects(String pattern, String ref) {
+    return new Policy.ImagePolicy(anySegments(pattern), "all", List.of()).matches(ref);
+  }
+
+  /** Whether a policy-controller {@code images[].glob} selects {@code ref}, as the gate reads it. */
+  public static boolean clusterImagePolicySelects(String glob, String ref) {
+    return new Policy.ImagePolicy(SigstoreClusterImagePolicy.glob(glob), "all", List.of()).matches(ref);
   }
 
   /** A Kubernetes glob of an image reference ({@code *} matches across '/', as Kyverno's wildcards do) in airlock's form. */

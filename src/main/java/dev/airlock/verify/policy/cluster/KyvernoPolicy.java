@@ -170,16 +170,17 @@ final class KyvernoPolicy {
   }
 
   private static Policy.Keyless keyless(Fields k) {
-    k.only("subject", "issuer", "subjectRegExp", "issuerRegExp", "rekor", "ctlog");
+    k.only("subject", "issuer", "subjectRegExp", "issuerRegExp", "roots", "rekor", "ctlog");
     rekor(k);
     ctlog(k);
+    Policy.KeylessTrust trust = trust(k);
     String subject = k.text("subject");
     String subjectRe = k.text("subjectRegExp");
     String issuer = k.text("issuer");
     String issuerRe = k.text("issuerRegExp");
     if ((subject == null) == (subjectRe == null) || (issuer == null) == (issuerRe == null)) {
       throw k.error(k.path() + " needs exactly one of subject, subjectRegExp and one of issuer, issuerRegExp"
-          + " (roots and additionalExtensions are not supported)");
+          + " (additionalExtensions is not supported)");
     }
     String identity = subject != null && !subject.contains("*") && !subject.contains("?") ? subject : null;
     String identityRe = identity != null ? null
@@ -187,7 +188,31 @@ final class KyvernoPolicy {
     String iss = issuer != null && !issuer.contains("*") && !issuer.contains("?") ? issuer : null;
     String issRe = iss != null ? null
         : issuer != null ? ClusterPolicyFiles.wildcardRegexp(issuer) : ClusterPolicyFiles.unanchored(issuerRe);
-    return new Policy.Keyless(identity, identityRe, iss, issRe);
+    return new Policy.Keyless(identity, identityRe, iss, issRe).withTrust(trust);
+  }
+
+  /**
+   * A keyless entry's own trust material ({@code roots}: PEM Fulcio certificates; {@code rekor.pubkey},
+   * {@code ctlog.pubkey}: PEM keys), which Kyverno uses instead of Sigstore's TUF root: the gate checks the
+   * signature against its trust root restricted to them; null when the entry names none.
+   */
+  private static Policy.KeylessTrust trust(Fields k) {
+    String roots = k.text("roots");
+    String rekorKey = k.object("rekor") == null ? null : k.object("rekor").text("pubkey");
+    String ctKey = k.object("ctlog") == null ? null : k.object("ctlog").text("pubkey");
+    if (roots == null && rekorKey == null && ctKey == null) {
+      return null;
+    }
+    Policy.KeylessTrust t = new Policy.KeylessTrust(roots == null ? null : List.of(roots),
+        rekorKey == null ? null : List.of(rekorKey), ctKey == null ? null : List.of(ctKey));
+    try {
+      t.validate("");
+    } catch (dev.airlock.InvalidInputException e) {
+      throw k.error(k.path() + ": " + e.getMessage()
+          .replace("keyless trust.fulcioRoots", "roots").replace("keyless trust.rekorKeys", "rekor.pubkey")
+          .replace("keyless trust.ctlogKeys", "ctlog.pubkey"));
+    }
+    return t;
   }
 
   /** {@code rekor}: the log the trust root names is the one checked; ignoring it or another key is not supported. */
@@ -196,7 +221,10 @@ final class KyvernoPolicy {
     if (r == null) {
       return;
     }
-    r.only("url", "ignoreTlog");
+    r.only("url", "ignoreTlog", "pubkey");
+    if (r.has("pubkey") && !k.path().endsWith("keyless")) {
+      throw r.error("unsupported field '" + r.at("pubkey") + "' for a key (the gate checks key-signed signatures by the key alone)");
+    }
     if (Boolean.TRUE.equals(r.bool("ignoreTlog")) && k.path().endsWith("keyless")) {
       throw r.error("unsupported value 'true' of '" + r.at("ignoreTlog") + "' (keyless signatures are checked against the log)");
     }
@@ -207,7 +235,10 @@ final class KyvernoPolicy {
     if (c == null) {
       return;
     }
-    c.only("ignoreSCT");
+    c.only("ignoreSCT", "pubkey");
+    if (c.has("pubkey") && !k.path().endsWith("keyless")) {
+      throw c.error("unsupported field '" + c.at("pubkey") + "' for a key (the gate checks key-signed signatures by the key alone)");
+    }
     if (Boolean.TRUE.equals(c.bool("ignoreSCT")) && k.path().endsWith("keyless")) {
       throw c.error("unsupported value 'true' of '" + c.at("ignoreSCT") + "' (certificates are checked for their SCT)");
     }

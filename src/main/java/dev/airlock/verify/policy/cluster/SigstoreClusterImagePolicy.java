@@ -59,7 +59,7 @@ final class SigstoreClusterImagePolicy {
       if (key != null) {
         keys = key(key, objects);
       } else {
-        identities = identities(keyless);
+        identities = identities(keyless, objects);
       }
       List<Fields> attestations = a.objects("attestations");
       if (attestations.isEmpty()) {
@@ -144,12 +144,13 @@ final class SigstoreClusterImagePolicy {
     return ClusterPolicyFiles.pemKeys(ref, "name", data.values().iterator().next());
   }
 
-  private static List<Policy.Keyless> identities(Fields k) {
+  private static List<Policy.Keyless> identities(Fields k, KubeObjects objects) {
     k.only("url", "identities", "trustRootRef", "ca-cert", "insecureIgnoreSCT");
-    if (k.has("trustRootRef") || k.has("ca-cert")) {
-      throw k.error("unsupported field '" + k.at(k.has("trustRootRef") ? "trustRootRef" : "ca-cert")
-          + "' (keyless signatures are checked against the bundle's Sigstore trust root)");
+    if (k.has("ca-cert")) {
+      throw k.error("unsupported field '" + k.at("ca-cert") + "' (keyless signatures are checked against the bundle's"
+          + " Sigstore trust root, or a TrustRoot's sigstoreKeys)");
     }
+    Policy.KeylessTrust trust = k.has("trustRootRef") ? objects.trustRoot(k.at("trustRootRef"), k.text("trustRootRef")) : null;
     if (Boolean.TRUE.equals(k.bool("insecureIgnoreSCT"))) {
       throw k.error("unsupported value 'true' of '" + k.at("insecureIgnoreSCT") + "'");
     }
@@ -161,7 +162,8 @@ final class SigstoreClusterImagePolicy {
       }
       out.add(new Policy.Keyless(id.text("subject"),
           id.has("subjectRegExp") ? ClusterPolicyFiles.unanchored(id.text("subjectRegExp")) : null,
-          id.text("issuer"), id.has("issuerRegExp") ? ClusterPolicyFiles.unanchored(id.text("issuerRegExp")) : null));
+          id.text("issuer"), id.has("issuerRegExp") ? ClusterPolicyFiles.unanchored(id.text("issuerRegExp")) : null)
+          .withTrust(trust));
     }
     if (out.isEmpty()) {
       throw k.error(k.at("identities") + " is required (airlock does not accept any keyless signer)");
