@@ -10,6 +10,7 @@ import dev.airlock.verify.sigstore.CertificateIdentity;
 import dev.airlock.verify.sigstore.TestSigstore;
 import dev.airlock.verify.sigstore.TrustRoot;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
@@ -90,5 +91,27 @@ class CosignKeylessSignatureTest {
     byte[] other = new String(PAYLOAD, StandardCharsets.UTF_8).replace("team/app", "team/evil").getBytes(StandardCharsets.UTF_8);
     assertThatThrownBy(() -> CosignSignatureVerifier.verifyKeyless(other, a, IMAGE, root, WHO))
         .isInstanceOf(VerificationException.class).hasMessageContaining("not about this payload");
+  }
+
+  /**
+   * The Sigstore time rules on the image-policy path: the Rekor integrated time (signed by the log in the
+   * SignedEntryTimestamp, so nothing but the time is wrong) must lie within the Fulcio certificate's validity
+   * and must not be in the future.
+   */
+  @Test
+  void anIntegratedTimeOutsideTheCertificateOrInTheFutureFails() throws Exception {
+    TestSigstore.Leaf leaf = sigstore.issue(ID, ISSUER);
+    Instant notBefore = leaf.cert().getNotBefore().toInstant();
+    Instant notAfter = leaf.cert().getNotAfter().toInstant();
+    assertThatCode(() -> CosignSignatureVerifier.verifyKeyless(PAYLOAD,
+        leaf.signCosign(PAYLOAD, sigstore, sigstore.rekorKey(), notAfter), IMAGE, root, WHO)).doesNotThrowAnyException();
+    for (Instant outside : new Instant[] {notAfter.plusSeconds(1), notBefore.minusSeconds(1)}) {
+      Map<String, String> a = leaf.signCosign(PAYLOAD, sigstore, sigstore.rekorKey(), outside);
+      assertThatThrownBy(() -> CosignSignatureVerifier.verifyKeyless(PAYLOAD, a, IMAGE, root, WHO)).as(outside.toString())
+          .isInstanceOf(VerificationException.class).hasMessageContaining("outside the signing certificate's validity");
+    }
+    Map<String, String> future = leaf.signCosign(PAYLOAD, sigstore, sigstore.rekorKey(), Instant.now().plusSeconds(86400));
+    assertThatThrownBy(() -> CosignSignatureVerifier.verifyKeyless(PAYLOAD, future, IMAGE, root, WHO))
+        .isInstanceOf(VerificationException.class).hasMessageContaining("is in the future");
   }
 }

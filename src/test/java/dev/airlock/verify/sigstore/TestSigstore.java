@@ -131,6 +131,12 @@ public final class TestSigstore {
 
     /** As above, but the SignedEntryTimestamp is made with {@code setKey} (a forged one when it is not the log's). */
     public Map<String, String> signCosign(byte[] payload, TestSigstore log, KeyPair setKey) throws Exception {
+      return signCosign(payload, log, setKey, INTEGRATED);
+    }
+
+    /** As above, logged (and its SignedEntryTimestamp signed) with the integrated time {@code integrated}. */
+    public Map<String, String> signCosign(byte[] payload, TestSigstore log, KeyPair setKey, Instant integrated)
+        throws Exception {
       Base64.Encoder b64 = Base64.getEncoder();
       byte[] sig = sign(key.getPrivate(), payload);
       String certPem = pem(cert);
@@ -144,7 +150,7 @@ public final class TestSigstore {
       s.putObject("publicKey").put("content", b64.encodeToString(certPem.getBytes(StandardCharsets.UTF_8)));
       Map<String, String> annotations = new LinkedHashMap<>();
       annotations.put(CosignSignatureVerifier.SIGNATURE_ANNOTATION, b64.encodeToString(sig));
-      annotations.putAll(logged(body, log, setKey));
+      annotations.putAll(logged(body, log, setKey, integrated));
       return annotations;
     }
 
@@ -195,21 +201,22 @@ public final class TestSigstore {
         }
         default -> throw new IllegalArgumentException(kind);
       }
-      return new Attestation(envelope, logged(body, log, setKey));
+      return new Attestation(envelope, logged(body, log, setKey, INTEGRATED));
     }
 
     /** The certificate, chain and Rekor bundle annotations for an entry {@code body} in {@code log}. */
-    private Map<String, String> logged(ObjectNode body, TestSigstore log, KeyPair setKey) throws Exception {
+    private Map<String, String> logged(ObjectNode body, TestSigstore log, KeyPair setKey, Instant integrated)
+        throws Exception {
       Base64.Encoder b64 = Base64.getEncoder();
       String bodyB64 = b64.encodeToString(Json.write(body));
       String logId = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(log.rekorKey.getPublic().getEncoded()));
       Map<String, Object> entry = new TreeMap<>();
       entry.put("body", bodyB64);
-      entry.put("integratedTime", INTEGRATED.getEpochSecond());
+      entry.put("integratedTime", integrated.getEpochSecond());
       entry.put("logID", logId);
       entry.put("logIndex", 4242L);
       // RFC 8785 canonical JSON, as cosign's VerifySET computes it: sorted keys, no whitespace
-      byte[] canonical = ("{\"body\":\"" + bodyB64 + "\",\"integratedTime\":" + INTEGRATED.getEpochSecond()
+      byte[] canonical = ("{\"body\":\"" + bodyB64 + "\",\"integratedTime\":" + integrated.getEpochSecond()
           + ",\"logID\":\"" + logId + "\",\"logIndex\":4242}").getBytes(StandardCharsets.UTF_8);
       ObjectNode bundle = Json.MAPPER.createObjectNode();
       bundle.put("SignedEntryTimestamp", b64.encodeToString(sign(setKey.getPrivate(), canonical)));
