@@ -71,6 +71,8 @@ public final class NotationVerifier {
     SignatureEnvelope env;
     Instant validationTime;
     boolean authenticated;
+    /** The latest the signature can have been made, when authenticated (timestamp's upper limit, or authenticSigningTime). */
+    Instant signedBy;
 
     Run(TrustPolicyStatement st, String name) {
       this.st = st;
@@ -224,6 +226,7 @@ public final class NotationVerifier {
           }
         }
         validationTime = t;
+        signedBy = t;
         authenticated = true;
         return "the chain is valid at the authentic signing time " + t;
       }
@@ -262,6 +265,7 @@ public final class NotationVerifier {
         }
       }
       validationTime = stamp.genTime();
+      signedBy = stamp.upper();
       authenticated = true;
       return "timestamped at " + stamp.genTime() + " by " + CertificateChains.subject(stamp.tsa())
           + "; the chain is valid over [" + stamp.lower() + ", " + stamp.upper() + "]";
@@ -272,7 +276,8 @@ public final class NotationVerifier {
     }
 
     String revocation(List<X509Certificate> chain) throws NotationCheckException {
-      CrlRevocationChecker.check(chain, crls, verificationTime);
+      // a listed certificate whose invalidity date is after the authenticated signing time did not revoke this signature
+      CrlRevocationChecker.check(chain, crls, verificationTime, signedBy);
       boolean any = chain.stream().anyMatch(CrlRevocationChecker::namesRevocationSource);
       return any ? "no certificate of the chain is revoked (offline CRLs)"
           : "no certificate of the chain names a CRL or OCSP source";

@@ -127,6 +127,30 @@ final class NotationTestPki {
     return new JcaX509CRLConverter().getCRL(b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(issuer.key())));
   }
 
+  /** One CRL entry: the certificate, its CRLReason code (RFC 5280 5.3.1), and an invalidity date (null for none). */
+  record Revoked(X509Certificate cert, int reason, Instant invalidSince) {}
+
+  /**
+   * A CRL of {@code issuer} listing {@code entries} with their reason codes and invalidity dates; a delta CRL
+   * (deltaCRLIndicator naming base CRL number 1) when {@code delta}.
+   */
+  static X509CRL crl(Cert issuer, Instant thisUpdate, Instant nextUpdate, boolean delta, Revoked... entries) throws Exception {
+    var b = new X509v2CRLBuilder(X500Name.getInstance(issuer.cert().getSubjectX500Principal().getEncoded()), Date.from(thisUpdate));
+    b.setNextUpdate(Date.from(nextUpdate));
+    b.addExtension(Extension.cRLNumber, false, new org.bouncycastle.asn1.x509.CRLNumber(BigInteger.valueOf(delta ? 2 : 1)));
+    if (delta) {
+      b.addExtension(Extension.deltaCRLIndicator, true, new org.bouncycastle.asn1.x509.CRLNumber(BigInteger.ONE));
+    }
+    for (Revoked r : entries) {
+      if (r.invalidSince() == null) {
+        b.addCRLEntry(r.cert().getSerialNumber(), Date.from(thisUpdate), r.reason());
+      } else {
+        b.addCRLEntry(r.cert().getSerialNumber(), Date.from(thisUpdate), r.reason(), Date.from(r.invalidSince()));
+      }
+    }
+    return new JcaX509CRLConverter().getCRL(b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(issuer.key())));
+  }
+
   /** What to sign and how. */
   record Options(String scheme, Instant signingTime, Instant expiry, boolean timestamp, Instant genTime) {
     static Options x509(Instant signingTime) {

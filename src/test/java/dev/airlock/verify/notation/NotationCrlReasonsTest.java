@@ -1,0 +1,159 @@
+package dev.airlock.verify.notation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.airlock.oci.Descriptor;
+import dev.airlock.oci.Platform;
+import dev.airlock.oci.RawManifest;
+import dev.airlock.store.LayoutStore;
+import dev.airlock.testing.TestImages;
+import java.nio.file.Path;
+import java.security.cert.CRLReason;
+import java.security.cert.X509CRL;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A CRL entry's invalidityDate against the signing time, and the certificateHold reason, as the Notary Project
+ * trust store and trust policy specification ("Revocation Checking with CRL") says: a certificate listed
+ * with an invalidity date after an authenticated (timestamped, or authenticSigningTime) signing time did not
+ * revoke that signature; listed without one, or with no authenticated time, it did. A hold is a revocation
+ * until a current delta CRL says removeFromCRL; an expired CRL still revokes for a permanent reason. Every
+ * case runs through {@link NotationVerifier} with envelopes and CRLs made by {@link NotationTestPki}.
+ */
+class NotationCrlReasonsTest {
+  static final Instant SIGNED = NotationTestPki.T0.plusSeconds(86400);
+  /** Still within the leaf's life and the CRLs' currency. */
+  static final Instant NOW = NotationTestPki.T0.plusSeconds(3 * 86400);
+  static final int KEY_COMPROMISE = 1;
+  static final int CERTIFICATE_HOLD = 6;
+  static final int REMOVE_FROM_CRL = 8;
+
+  @TempDir static Path tmp;
+  static NotationTestPki pki;
+  static Descriptor subject;
+  static byte[] stamped;
+  static byte[] plain;
+  static byte[] signingAuthority;
+  static X509CRL rootCrl;
+
+  @BeforeAll
+  static void setUp() throws Exception {
+    pki = new NotationTestPki(true);
+    LayoutStore layout = LayoutStore.openOrCreate(tmp.resolve("layout"));
+    RawManifest image = TestImages.image(layout, Platform.parse("linux/amd64"), TestImages.layer("a", "app"));
+    subject = image.descriptor();
+    stamped = pki.jws(subject, NotationTestPki.Options.x509(SIGNED).timestamped(SIGNED));
+    plain = pki.jws(subject, NotationTestPki.Options.x509(SIGNED));
+    signingAuthority = pki.jws(subject, NotationTestPki.Options.x509(SIGNED).signingAuthority());
+    rootCrl = NotationTestPki.crl(pki.root, from(), to());
+  }
+
+  static Instant from() {
+    return NotationTestPki.T0.minusSeconds(3600);
+  }
+
+  static Instant to() {
+    return NotationTestPki.T0.plusSeconds(10 * 86400);
+  }
+
+  private static NotationResult verify(byte[] envelope, String type, X509CRL... intermediateCrls) throws Exception {
+    return verify(envelope, type, List.of(type + ":acme", "tsa:acme"), intermediateCrls);
+  }
+
+  private static NotationResult verify(byte[] envelope, String type, List<String> stores, X509CRL... intermediateCrls)
+      throws Exception {
+    List<X509CRL> crls = new ArrayList<>(List.of(rootCrl));
+    crls.addAll(List.of(intermediateCrls));
+    TrustPolicyStatement st = new TrustPolicyStatement("t", List.of("*"), VerificationLevel.of("strict", null),
+        TrustPolicyStatement.ALWAYS, stores, true, List.of());
+    return new NotationVerifier(TrustStore.load(pki.store(tmp, type, crls)), List.of(), NOW)
+        .verify(st, "sig", SignatureEnvelope.JWS, envelope, subject);
+  }
+
+  private static X509CRL leafCrl(boolean delta, int reason, Instant invalidSince) throws Exception {
+    return NotationTestPki.crl(pki.intermediate, from(), to(), delta, new NotationTestPki.Revoked(pki.leaf.cert(), reason,
+        invalidSince));
+  }
+
+  private static X509CRL emptyLeafCrl() throws Exception {
+    return NotationTestPki.crl(pki.intermediate, from(), to(), false);
+  }
+
+  @Test
+  void anInvalidityDateAfterTheTimestampDoesNotRevokeThatSignature() throws Exception {
+    X509CRL later = leafCrl(false, KEY_COMPROMISE, SIGNED.plusSeconds(3600));
+    NotationResult r = verify(stamped, "ca", later);
+    assertThat(r.passed()).as(r.summary()).isTrue();
+    assertThat(r.authenticated()).isTrue();
+    // the timestamp's upper limit (genTime + 1 s accuracy) must be before the invalidity date
+    NotationResult justAfter = verify(stamped, "ca", leafCrl(false, KEY_COMPROMISE, SIGNED.plusMillis(500)));
+    assertThat(justAfter.failure()).isEqualTo(Check.REVOCATION);
+    // the key was already compromised when the signature was stamped
+    NotationResult before = verify(stamped, "ca", leafCrl(false, KEY_COMPROMISE, SIGNED.minusSeconds(3600)));
+    assertThat(before.passed()).isFalse();
+    assertThat(before.failure()).isEqualTo(Check.REVOCATION);
+    assertThat(before.failureMessage()).contains("is revoked").contains("KEY_COMPROMISE")
+        .contains("invalid since " + SIGNED.minusSeconds(3600));
+  }
+
+  @Test
+  void withoutAnInvalidityDateOrAnAuthenticatedTimeAListedCertificateIsRevoked() throws Exception {
+    NotationResult noDate = verify(stamped, "ca", leafCrl(false, KEY_COMPROMISE, null));
+    assertThat(noDate.failure()).isEqualTo(Check.REVOCATION);
+    assertThat(noDate.failureMessage()).contains("is revoked");
+    // the signingTime of an untimestamped notary.x509 signature is the signer's claim, not an authenticated time
+    NotationResult unstamped = verify(plain, "ca", List.of("ca:acme"), leafCrl(false, KEY_COMPROMISE, SIGNED.plusSeconds(3600)));
+    assertThat(unstamped.authenticated()).isFalse();
+    assertThat(unstamped.failure()).isEqualTo(Check.REVOCATION);
+    assertThat(unstamped.failureMessage()).contains("is revoked");
+  }
+
+  @Test
+  void theAuthenticSigningTimeOfTheSigningAuthoritySchemeCountsLikeATimestamp() throws Exception {
+    NotationResult after = verify(signingAuthority, "signingAuthority", leafCrl(false, KEY_COMPROMISE, SIGNED.plusSeconds(60)));
+    assertThat(after.passed()).as(after.summary()).isTrue();
+    NotationResult before = verify(signingAuthority, "signingAuthority", leafCrl(false, KEY_COMPROMISE, SIGNED.minusSeconds(60)));
+    assertThat(before.failure()).isEqualTo(Check.REVOCATION);
+  }
+
+  @Test
+  void aCertificateOnHoldIsRevokedUntilADeltaCrlRemovesIt() throws Exception {
+    NotationResult held = verify(stamped, "ca", leafCrl(false, CERTIFICATE_HOLD, null));
+    assertThat(held.failure()).isEqualTo(Check.REVOCATION);
+    assertThat(held.failureMessage()).contains("is on hold, so revoked").contains(CRLReason.CERTIFICATE_HOLD.name());
+    NotationResult released = verify(stamped, "ca", leafCrl(false, CERTIFICATE_HOLD, null),
+        leafCrl(true, REMOVE_FROM_CRL, null));
+    assertThat(released.passed()).as(released.summary()).isTrue();
+    // a delta CRL that puts it on hold revokes it too; a delta that revokes it for good as well
+    NotationResult heldByDelta = verify(stamped, "ca", emptyLeafCrl(), leafCrl(true, CERTIFICATE_HOLD, null));
+    assertThat(heldByDelta.failure()).isEqualTo(Check.REVOCATION);
+    assertThat(heldByDelta.failureMessage()).contains("on hold");
+    NotationResult revokedByDelta = verify(stamped, "ca", emptyLeafCrl(), leafCrl(true, KEY_COMPROMISE, null));
+    assertThat(revokedByDelta.failureMessage()).contains("is revoked (delta CRL)");
+    // a delta CRL that has expired releases nothing
+    X509CRL staleDelta = NotationTestPki.crl(pki.intermediate, from(), NotationTestPki.T0.plusSeconds(86400), true,
+        new NotationTestPki.Revoked(pki.leaf.cert(), REMOVE_FROM_CRL, null));
+    NotationResult stillHeld = verify(stamped, "ca", leafCrl(false, CERTIFICATE_HOLD, null), staleDelta);
+    assertThat(stillHeld.failure()).isEqualTo(Check.REVOCATION);
+  }
+
+  @Test
+  void anExpiredCrlStillRevokesForAPermanentReasonButAHoldInItIsUnknown() throws Exception {
+    Instant expired = NotationTestPki.T0.plusSeconds(86400);
+    X509CRL revokedExpired = NotationTestPki.crl(pki.intermediate, from(), expired, false,
+        new NotationTestPki.Revoked(pki.leaf.cert(), KEY_COMPROMISE, null));
+    NotationResult r = verify(stamped, "ca", revokedExpired);
+    assertThat(r.failure()).isEqualTo(Check.REVOCATION);
+    assertThat(r.failureMessage()).contains("is revoked").doesNotContain("unknown");
+    X509CRL heldExpired = NotationTestPki.crl(pki.intermediate, from(), expired, false,
+        new NotationTestPki.Revoked(pki.leaf.cert(), CERTIFICATE_HOLD, null));
+    NotationResult hold = verify(stamped, "ca", heldExpired);
+    assertThat(hold.failure()).isEqualTo(Check.REVOCATION);
+    assertThat(hold.failureMessage()).contains("unknown").contains("not current").contains("on hold");
+  }
+}
