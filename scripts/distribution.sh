@@ -37,7 +37,8 @@ esac
 # HttpClient) are only named by code airlock never runs, and DistributionIT runs every command without
 # them. jdk.crypto.ec is a service provider jdeps cannot see: it holds ECDSA, EdDSA and the EC TLS key
 # exchanges. java.sql brings java.logging and java.xml.
-modules="java.base,java.net.http,java.sql,jdk.crypto.ec,jdk.unsupported"
+# jdk.crypto.cryptoki is the SunPKCS11 provider, for keys on PKCS#11 tokens (pkcs11: URIs, issue 17).
+modules="java.base,java.net.http,java.sql,jdk.crypto.cryptoki,jdk.crypto.ec,jdk.unsupported"
 
 name="airlock-$version-linux-$arch"
 dist="$target/dist"

@@ -13,6 +13,9 @@ command -v unzip >/dev/null 2>&1 || need_apt+=(unzip)
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 command -v /usr/bin/time >/dev/null 2>&1 || need_apt+=(time)
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+# PKCS#11: a software token (SoftHSM2) and pkcs11-tool (OpenSC) to make keys on it (issue 17)
+command -v softhsm2-util >/dev/null 2>&1 || need_apt+=(softhsm2)
+command -v pkcs11-tool >/dev/null 2>&1 || need_apt+=(opensc)
 if [ ${#need_apt[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
@@ -26,4 +29,5 @@ if ! command -v helm >/dev/null 2>&1; then
   rm -rf "$work"
 fi
 echo "peers: $(docker-registry --version 2>&1 | head -1); $(skopeo --version); $(containerd --version | cut -d' ' -f1,3);" \
-  "$(podman --version); helm $(helm version --short 2>/dev/null); $(chromium --version 2>/dev/null | head -1)"
+  "$(podman --version); helm $(helm version --short 2>/dev/null); $(chromium --version 2>/dev/null | head -1);" \
+  "softhsm2 $(softhsm2-util --version 2>/dev/null); $(pkcs11-tool --version 2>&1 | head -1)"

@@ -64,6 +64,28 @@ public final class Peers {
     return require("chromium", "apt-get install -y chromium");
   }
 
+  /** softhsm2-util, from Debian's softhsm2 (a software PKCS#11 token; scripts/install-peers.sh installs it). */
+  public static Path softhsm2Util() {
+    return require("softhsm2-util", "apt-get install -y softhsm2");
+  }
+
+  /** SoftHSM2's PKCS#11 module. */
+  public static Path softhsm2Module() {
+    softhsm2Util();
+    for (String m : new String[] {"/usr/lib/softhsm/libsofthsm2.so", "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so",
+        "/usr/lib/aarch64-linux-gnu/softhsm/libsofthsm2.so"}) {
+      if (Files.isRegularFile(Path.of(m))) {
+        return Path.of(m);
+      }
+    }
+    return require("libsofthsm2.so", "apt-get install -y softhsm2");
+  }
+
+  /** pkcs11-tool, from Debian's opensc. */
+  public static Path pkcs11Tool() {
+    return require("pkcs11-tool", "apt-get install -y opensc");
+  }
+
   public static boolean peersRequired() {
     return "1".equals(System.getenv("AIRLOCK_REQUIRE_PEERS"));
   }

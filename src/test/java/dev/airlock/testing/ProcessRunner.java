@@ -53,6 +53,8 @@ public final class ProcessRunner {
     if (maxHeap != null) {
       cmd.add("-Xmx" + maxHeap);
     }
+    cmd.add("--add-exports"); // as bin/airlock and the jar manifest do: pkcs11: URIs list tokens through it
+    cmd.add("jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED");
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     cmd.add("dev.airlock.cli.Main");
