@@ -38,8 +38,9 @@ import java.util.function.Supplier;
  * </ul>
  * Before anything is written the result is read back through the gate's own reader
  * ({@link ClusterPolicyFiles#read}) and must give, for every imported image under its internal name, the
- * rules the original gave it under its source name ({@link Verdicts}). An airlock-format policy file gets
- * nothing (the notes say so).
+ * rules the original gave it under its source name ({@link Verdicts}), and every document must match the
+ * JSON Schema written from its CRD ({@link CrdSchemas}). An airlock-format policy file gets nothing (the notes
+ * say so).
  */
 public final class ClusterPolicyEmitter {
   public static final String DIR = "cluster-policies";
@@ -97,6 +98,12 @@ public final class ClusterPolicyEmitter {
         + ": image references rewritten to the internal registry\n");
     Path emitted = policyFile.resolveSibling(DIR + "/" + fileName);
     Verdicts.requireSame(policyFile, bytes, emitted, yaml, images, r.root());
+    try {
+      CrdSchemas.check(emitted, ClusterPolicyFiles.documents(emitted, yaml));
+    } catch (InvalidInputException e) {
+      throw new InvalidInputException("--emit-config: the rewritten " + fileName + " is not what the cluster accepts: "
+          + e.getMessage() + "; nothing was imported");
+    }
     return new Emission(fileName, yaml, r.notes());
   }
 

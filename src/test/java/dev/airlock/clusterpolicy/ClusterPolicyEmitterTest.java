@@ -323,4 +323,50 @@ class ClusterPolicyEmitterTest {
     assertThat(none.patterns()).containsExactly("quay.io/*");
     assertThat(none.note()).isEqualTo("'quay.io/*' selects no imported image: left as it is");
   }
+
+  @Test
+  void emittedDocumentsAreCheckedAgainstTheCrdSchemas() throws Exception {
+    // what a cluster would not accept stops the emission: Flux requires spec.interval
+    Path flux = write("flux-no-interval.yaml", """
+        apiVersion: source.toolkit.fluxcd.io/v1
+        kind: OCIRepository
+        metadata: {name: app, namespace: flux-system}
+        spec:
+          url: oci://registry.example/team/app
+          verify:
+            provider: cosign
+            secretRef: {name: cosign-pub}
+        ---
+        apiVersion: v1
+        kind: Secret
+        metadata: {name: cosign-pub, namespace: flux-system}
+        stringData:
+          cosign.pub: |
+        """ + indent(key.publicKeyPem(), 4));
+    assertThatThrownBy(() -> ClusterPolicyEmitter.prepare(flux, IMAGES, MAPPING, () -> root, false, "b"))
+        .isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("--emit-config: the rewritten flux-no-interval.yaml is not what the cluster accepts:")
+        .hasMessageContaining("OCIRepository app does not match its CRD schema (source.toolkit.fluxcd.io-ocirepository.json):"
+            + " spec.interval: is required; nothing was imported");
+
+    JsonNode kyvernoSchema = CrdSchemas.schema("kyverno.io-policy.json");
+    JsonNode doc = ClusterPolicyFiles.documents(tmp.resolve("x"), kyverno().getBytes(StandardCharsets.UTF_8)).get(0);
+    assertThat(CrdSchemas.violation(kyvernoSchema, doc, "")).isNull();
+    com.fasterxml.jackson.databind.node.ObjectNode keyless = (com.fasterxml.jackson.databind.node.ObjectNode) doc.path("spec")
+        .path("rules").get(1).path("verifyImages").get(0).path("attestors").get(0).path("entries").get(0).path("keyless");
+    keyless.put("rootz", "x");
+    assertThat(CrdSchemas.violation(kyvernoSchema, doc, "")).isEqualTo("spec.rules[1].verifyImages[0].attestors[0].entries[0]"
+        + ".keyless.rootz: not a field of this kind (the API server would drop it)");
+    keyless.remove("rootz");
+    keyless.putObject("rekor").put("ignoreTlog", "yes");
+    assertThat(CrdSchemas.violation(kyvernoSchema, doc, "")).isEqualTo("spec.rules[1].verifyImages[0].attestors[0].entries[0]"
+        + ".keyless.rekor.ignoreTlog: must be a boolean, is string");
+    ((com.fasterxml.jackson.databind.node.ObjectNode) doc.path("spec")).put("validationFailureAction", "Deny");
+    assertThat(CrdSchemas.violation(kyvernoSchema, doc, "")).startsWith("spec.validationFailureAction: 'Deny' is not one of");
+    for (String s : List.of("policy.sigstore.dev-clusterimagepolicy.json", "policy.sigstore.dev-trustroot.json",
+        "source.toolkit.fluxcd.io-ocirepository.json")) {
+      assertThat(CrdSchemas.schema(s).path("$comment").asText()).as(s + " cites its upstream CRD").contains(" at ");
+    }
+    assertThat(CrdSchemas.schema("v1-configmap-secret.json").path("$comment").asText()).contains("core/v1");
+  }
 }
