@@ -55,6 +55,11 @@ final class VerifyCommand implements Callable<Integer> {
   @Option(names = "--trusted-root", paramLabel = "T.json", description = "Use this trusted_root.json instead of TUF.")
   Path trustedRoot;
 
+  @Option(names = "--at", paramLabel = "TIME", description = "Verify as of TIME (RFC 3339, e.g. 2023-06-27T05:21:00Z;"
+      + " default now): signature expiry, certificate validity without an authenticated time, and CRL currency are"
+      + " judged at it. For audits of what held then; import always verifies at now.")
+  String at;
+
   @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "table", description = "table or json.")
   String output;
 
@@ -74,6 +79,15 @@ final class VerifyCommand implements Callable<Integer> {
     }
     VerifyOptions opts = VerifyOptions.withKeys(pks).withAllowUnsigned(allowUnsigned).withTuf(tufRepo, tufRoot)
         .withTrustedRoot(trustedRoot).withAllowUnmatchedRules(allowUnmatchedRules);
+    if (at != null) {
+      java.time.Instant when;
+      try {
+        when = java.time.OffsetDateTime.parse(at).toInstant();
+      } catch (java.time.format.DateTimeParseException e) {
+        throw new dev.airlock.InvalidInputException("--at '" + at + "' is not an RFC 3339 time (like 2023-06-27T05:21:00Z)");
+      }
+      opts = opts.withClock(java.time.Clock.fixed(when, java.time.ZoneOffset.UTC));
+    }
     PolicySources.Loaded loaded = PolicySources.load(policy, notation.trustPolicy, notation.trustStore);
     if (loaded.policy() != null) {
       opts = opts.withPolicy(loaded.policy(), loaded.dir());

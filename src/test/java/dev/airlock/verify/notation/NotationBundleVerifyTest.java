@@ -71,6 +71,53 @@ class NotationBundleVerifyTest {
     assertThat(mismatches).isEmpty();
   }
 
+  /**
+   * The README's "Now versus signing time" table through {@code airlock verify --at}: each row at a time within
+   * its signing window and at now (no --at; the README's date is 2026-12-02), with the README's result and
+   * exit code.
+   */
+  @Test
+  void theNowVersusSigningTimeTableThroughAirlockVerify() throws Exception {
+    record Row(String layout, String policy, String store, String at, String atSigning, String now) {}
+    List<Row> rows = List.of(
+        new Row("e2e-valid-signature", "trustpolicy", "A", "2023-06-27T05:30:40Z", "pass", "pass"),
+        new Row("e2e-invalid-signature", "trustpolicy", "A", "2023-06-27T05:30:40Z", "fail:integrity", "fail:integrity"),
+        new Row("e2e-expired-signature", "trustpolicy", "A", "2023-06-27T05:20:50Z", "pass", "fail:expiry"),
+        new Row("e2e-with-timestamped-signature", "trustpolicy", "C", "2025-01-21T10:00:00Z", "pass", "fail:expiry"),
+        new Row("e2e-with-timestamped-signature", "timestamp_trustpolicy", "C+T", "2025-01-21T10:00:00Z",
+            "fail:authentic timestamp", "fail:expiry"));
+    List<String> mismatches = new ArrayList<>();
+    for (Row row : rows) {
+      for (String at : new String[] {row.at(), null}) {
+        List<String> args = new ArrayList<>(List.of("verify", bundle(row.layout()).toString(), "--allow-unsigned",
+            "--notation-trust-policy", NotationVectors.policy(row.policy()).toString(),
+            "--notation-trust-store", NotationVectors.store(tmp, row.store()).toString(), "-o", "json"));
+        if (at != null) {
+          args.addAll(List.of("--at", at));
+        }
+        CommandResult r = CommandResult.run(args.toArray(String[]::new));
+        String want = at == null ? row.now() : row.atSigning();
+        String got = outcome(r, "registry.example/notation/" + row.layout() + ":v1");
+        int exit = want.equals("pass") ? 0 : 3;
+        if (!got.equals(want) || r.exitCode() != exit) {
+          mismatches.add(row.layout() + " " + row.policy() + " " + row.store() + " at " + (at == null ? "now" : at)
+              + ": want " + want + " (exit " + exit + "), got " + got + " (exit " + r.exitCode() + ")");
+        }
+      }
+    }
+    assertThat(mismatches).isEmpty();
+    // the expired signature, 1 s past its expiry: refused with the reason on one line
+    CommandResult late = CommandResult.run("verify", bundle("e2e-expired-signature").toString(), "--allow-unsigned",
+        "--notation-trust-policy", NotationVectors.policy("trustpolicy").toString(),
+        "--notation-trust-store", NotationVectors.store(tmp, "A").toString(), "--at", "2023-06-27T05:21:22Z");
+    assertThat(late.exitCode()).isEqualTo(3);
+    assertThat(late.err()).contains("expiry failed").doesNotContain("\n\t");
+    CommandResult bad = CommandResult.run("verify", bundle("e2e-valid-signature").toString(), "--allow-unsigned", "--at",
+        "yesterday");
+    assertThat(bad.exitCode()).isEqualTo(1);
+    assertThat(bad.err().strip()).contains("--at 'yesterday' is not an RFC 3339 time").doesNotContain("\n");
+  }
+
   @Test
   void anImageNoStatementCoversFailsAndTheTableNamesTheSigner() throws Exception {
     Path policy = tmp.resolve("scoped.json");

@@ -156,4 +156,70 @@ class NotationCrlReasonsTest {
     assertThat(hold.failure()).isEqualTo(Check.REVOCATION);
     assertThat(hold.failureMessage()).contains("unknown").contains("not current").contains("on hold");
   }
+
+  /**
+   * The shared README's CRL table through {@code airlock verify}, with a chain of the same shape made here (its
+   * leaf and intermediate name CRL distribution points; the shared chain's key is not there to sign with):
+   * good CRLs pass; a CRL revoking the leaf or the intermediate, an expired CRL, a CRL signed by another key,
+   * or none fail (exit 3, revocation), an expired CRL beside a fresh one leaves the fresh one to decide.
+   */
+  @Test
+  void theCrlTableThroughAirlockVerify() throws Exception {
+    Instant now = Instant.now();
+    NotationTestPki live = new NotationTestPki(true, now.minusSeconds(86400));
+    LayoutStore src = LayoutStore.openOrCreate(tmp.resolve("crl-src"));
+    RawManifest img = TestImages.image(src, Platform.parse("linux/amd64"), TestImages.layer("a", "crl app"));
+    TestImages.tag(src, img, "v1");
+    NotationTestPki.storeSignature(src, img, SignatureEnvelope.JWS,
+        live.jws(img.descriptor(), NotationTestPki.Options.x509(now.minusSeconds(600))));
+    java.nio.file.Files.writeString(tmp.resolve("crl.yaml"), """
+        apiVersion: airlock.dev/v1
+        kind: Bundle
+        metadata: {name: crl}
+        spec:
+          images:
+            - layout: %s:v1
+              name: registry.example/crl/app:v1
+        """.formatted(tmp.resolve("crl-src")));
+    Path bundle = tmp.resolve("crl.tar");
+    var made = dev.airlock.testing.CommandResult.run("bundle", tmp.resolve("crl.yaml").toString(), "-o", bundle.toString());
+    assertThat(made.exitCode()).as(made.err()).isZero();
+    Instant from = now.minusSeconds(7200);
+    Instant to = now.plusSeconds(10 * 86400);
+    X509CRL leafGood = NotationTestPki.crl(live.intermediate, from, to);
+    X509CRL leafRevoked = NotationTestPki.crl(live.intermediate, from, to, live.leaf.cert());
+    X509CRL intGood = NotationTestPki.crl(live.root, from, to);
+    X509CRL intRevoked = NotationTestPki.crl(live.root, from, to, live.intermediate.cert());
+    X509CRL leafExpired = NotationTestPki.crl(live.intermediate, from, now.minusSeconds(3600));
+    X509CRL otherKey = NotationTestPki.crl(new NotationTestPki.Cert(live.intermediate.cert(), live.leaf.key()), from, to);
+    record Row(String name, List<X509CRL> crls, String expected) {}
+    List<Row> rows = List.of(
+        new Row("leaf.crl + intermediate.crl", List.of(leafGood, intGood), "pass"),
+        new Row("leaf_revoked.crl", List.of(leafRevoked, intGood), "is revoked"),
+        new Row("intermediate_revoked.crl", List.of(leafGood, intRevoked), "is revoked"),
+        new Row("leaf_expired.crl", List.of(leafExpired, intGood), "is not current"),
+        new Row("signed by another key", List.of(otherKey, intGood), "is not signed by its key"),
+        new Row("no leaf CRL", List.of(intGood), "no CRL of its issuer is available offline"),
+        new Row("leaf_expired.crl + leaf.crl", List.of(leafExpired, leafGood, intGood), "pass"));
+    List<String> mismatches = new ArrayList<>();
+    for (Row row : rows) {
+      Path store = live.store(tmp, "ca", row.crls());
+      Path policy = tmp.resolve("crl-policy-" + System.nanoTime() + ".yaml");
+      java.nio.file.Files.writeString(policy, """
+          apiVersion: airlock.dev/v1
+          images:
+            - match: "registry.example/crl/**"
+              rules:
+                - notation: {trustStore: %s, trustStores: ["ca:acme"], identities: ["x509.subject: C=US, ST=WA, O=Acme, CN=builder"]}
+          """.formatted(store));
+      var r = dev.airlock.testing.CommandResult.run("verify", bundle.toString(), "--allow-unsigned", "--policy", policy.toString());
+      boolean ok = row.expected().equals("pass")
+          ? r.exitCode() == 0
+          : r.exitCode() == 3 && r.err().contains("revocation failed") && (r.out() + r.err()).contains(row.expected());
+      if (!ok) {
+        mismatches.add(row.name() + ": want " + row.expected() + ", got exit " + r.exitCode() + ": " + r.err().strip());
+      }
+    }
+    assertThat(mismatches).isEmpty();
+  }
 }
