@@ -48,8 +48,16 @@ final class VerifyImageCommand implements Callable<Integer> {
       if (!opened.hasReference()) {
         throw new dev.airlock.InvalidInputException(ref + " names no image: add :TAG or @DIGEST");
       }
-      SiteSignatureVerifier.Result r = SiteSignatureVerifier.verify(opened.store(), opened.repository(),
-          opened.reference(), pubs, legacy);
+      String repository = opened.repository();
+      String reference = opened.reference();
+      int colon = reference.lastIndexOf(':');
+      if (loc.kind() != Location.Kind.REGISTRY && repository.isEmpty() && !dev.airlock.oci.Digest.isValid(reference)
+          && colon > 0 && !reference.substring(colon).contains("/")) {
+        // a layout airlock imported into names images REPO:TAG: the repository is what its .sig tag is under
+        repository = reference.substring(0, colon);
+        reference = reference.substring(colon + 1);
+      }
+      SiteSignatureVerifier.Result r = SiteSignatureVerifier.verify(opened.store(), repository, reference, pubs, legacy);
       PrintWriter out = spec.commandLine().getOut();
       for (SiteSignatureVerifier.Verified v : r.verified()) {
         Admission a = v.admission();
