@@ -116,11 +116,31 @@ public final class DeltaCatalog implements AutoCloseable {
     }
   }
 
+  /** How many blobs are expected at the target, and their bytes. */
+  public synchronized long[] expectedTotals() {
+    try (Statement s = db.createStatement();
+        ResultSet r = s.executeQuery("SELECT count(*), coalesce(sum(size), 0) FROM " + EXPECTED)) {
+      r.next();
+      return new long[] {r.getLong(1), r.getLong(2)};
+    } catch (SQLException e) {
+      throw new IllegalStateException("catalog: " + EXPECTED + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The first {@code limit} expected blobs, sorted by digest (a page, not the whole table). */
+  public synchronized List<Descriptor> expectedBlobs(int limit) {
+    return expectedBlobs(" LIMIT " + Math.max(0, limit));
+  }
+
   /** Every expected blob, sorted by digest. */
   public synchronized List<Descriptor> expectedBlobs() {
+    return expectedBlobs("");
+  }
+
+  private List<Descriptor> expectedBlobs(String limit) {
     List<Descriptor> out = new ArrayList<>();
     try (Statement s = db.createStatement();
-        ResultSet r = s.executeQuery("SELECT digest, size, media_type FROM " + EXPECTED + " ORDER BY digest")) {
+        ResultSet r = s.executeQuery("SELECT digest, size, media_type FROM " + EXPECTED + " ORDER BY digest" + limit)) {
       while (r.next()) {
         String d = r.getString(1);
         if (!Digest.isValid(d)) {

@@ -9,6 +9,9 @@ import java.util.List;
 public final class DeltaReport {
   private DeltaReport() {}
 
+  /** Expected blobs verify lists one a line; a larger delta says how many more and where they are listed. */
+  static final int LISTED = 1000;
+
   /**
    * The start-up line of {@code serve} for a delta bundle (null for any other): how many blobs it does not carry
    * (answered 404 BLOB_UNKNOWN) because they are expected at the import target.
@@ -28,9 +31,8 @@ public final class DeltaReport {
         if (d == null) {
           return null;
         }
-        List<Descriptor> expected = d.expectedBlobs();
-        long bytes = expected.stream().mapToLong(Descriptor::size).sum();
-        return "delta bundle: " + expected.size() + " blobs (" + bytes + " bytes) are expected elsewhere (at the import"
+        long[] totals = d.expectedTotals();
+        return "delta bundle: " + totals[0] + " blobs (" + totals[1] + " bytes) are expected elsewhere (at the import"
             + " target of " + String.join(", ", d.bases().stream().map(DeltaCatalog::describe).toList())
             + ") and answered 404 BLOB_UNKNOWN; pull only what the delta carries, or import it where its base is";
       }
@@ -44,14 +46,17 @@ public final class DeltaReport {
       if (d == null) {
         return "format version 3 without delta tables in its catalog";
       }
-      List<Descriptor> expected = d.expectedBlobs();
-      long bytes = expected.stream().mapToLong(Descriptor::size).sum();
+      long[] totals = d.expectedTotals();
       StringBuilder sb = new StringBuilder("computed against ");
       sb.append(String.join(", ", d.bases().stream().map(DeltaCatalog::describe).toList()));
-      sb.append("; ").append(expected.size()).append(" blobs (").append(bytes)
+      sb.append("; ").append(totals[0]).append(" blobs (").append(totals[1])
           .append(" bytes) expected at the target, checked by import before it pushes anything");
-      for (Descriptor e : expected) {
+      for (Descriptor e : d.expectedBlobs(LISTED)) {
         sb.append("\n    expected at target: ").append(e.digest()).append(" ").append(e.size()).append(" bytes");
+      }
+      if (totals[0] > LISTED) {
+        sb.append("\n    and ").append(totals[0] - LISTED).append(" more (every one: sqlite3 BUNDLE.catalog.db"
+            + " 'SELECT digest, size FROM expected_blobs ORDER BY digest')");
       }
       return sb.toString();
     }

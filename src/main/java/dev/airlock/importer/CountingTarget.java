@@ -68,6 +68,16 @@ final class CountingTarget extends ForwardingStore {
     holders.putIfAbsent(blob.digest(), repository);
   }
 
+  /** The target's answer, not noted (a delta's pre-check of blobs in the repository that needs them). */
+  OptionalLong blobSizeUnnoted(String repository, Digest digest) throws IOException {
+    return delegate.blobSize(repository, digest);
+  }
+
+  /** {@code repository} of the target was found to hold {@code digest}: a push to another mounts it from there. */
+  void holderFound(Digest digest, String repository) {
+    holders.putIfAbsent(digest, repository);
+  }
+
   @Override
   public OptionalLong blobSize(String repository, Digest digest) throws IOException {
     OptionalLong s = delegate.blobSize(repository, digest);

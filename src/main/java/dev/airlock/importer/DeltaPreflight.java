@@ -16,9 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
@@ -72,55 +70,70 @@ final class DeltaPreflight {
             + " --receipt-target NAME when this is that target under another name, or bundle again --since a receipt of "
             + targetName + ")");
       }
-      // (repository, blob) -> the images that need it
-      Map<String, Need> needs = new LinkedHashMap<>();
-      for (ImportItem i : plan.items()) {
-        walk(src, i, i.digest(), needs, new java.util.HashSet<>());
-      }
-      TreeSet<String> repositories = new TreeSet<>();
-      plan.items().forEach(i -> repositories.add(i.targetRepository()));
-      List<Callable<String>> asks = new ArrayList<>();
-      for (Need n : needs.values()) {
-        asks.add(() -> where(target, n, repositories));
-      }
-      List<String> found = ask(asks);
-      // each missing blob once, with every image that needs it
-      Map<Digest, List<String>> missingFor = new LinkedHashMap<>();
-      Map<Digest, Long> missingSize = new LinkedHashMap<>();
-      int elsewhere = 0;
-      int k = 0;
-      for (Need n : needs.values()) {
-        String at = found.get(k++);
-        if (at == null) {
-          missingFor.computeIfAbsent(n.blob().digest(), d -> new ArrayList<>()).addAll(n.images());
-          missingSize.put(n.blob().digest(), n.blob().size());
-        } else if (!at.equals(n.repository())) {
-          elsewhere++;
+      try (Needs needs = Needs.create()) {
+        for (ImportItem i : plan.items()) {
+          walk(src, i, i.digest(), needs, new java.util.HashSet<>());
         }
+        needs.flush();
+        TreeSet<String> repositories = new TreeSet<>();
+        plan.items().forEach(i -> repositories.add(i.targetRepository()));
+        // asked a page at a time: the heap holds a page of needs, never all of them
+        ExecutorService pool = Executors.newFixedThreadPool(QUERIES, Futures.daemon("airlock-delta"));
+        try {
+          String[] after = {"", ""};
+          while (true) {
+            List<Need> page = needs.page(after[0], after[1], PAGE);
+            if (page.isEmpty()) {
+              break;
+            }
+            List<Callable<String>> asks = new ArrayList<>();
+            for (Need n : page) {
+              asks.add(() -> where(target, n, repositories));
+            }
+            List<String> found = ask(pool, asks);
+            for (int k = 0; k < page.size(); k++) {
+              if (found.get(k) != null) {
+                needs.found(page.get(k), found.get(k));
+              }
+            }
+            needs.flush();
+            Need last = page.get(page.size() - 1);
+            after[0] = last.repository();
+            after[1] = last.blob().digest().toString();
+          }
+        } finally {
+          pool.shutdownNow();
+        }
+        long missingCount = needs.missingCount();
+        if (missingCount > 0) {
+          List<String> missing = new ArrayList<>();
+          for (Descriptor b : needs.missing(20)) {
+            List<String> images = needs.imagesOf(b.digest(), 10);
+            long more = needs.imageCount(b.digest()) - images.size();
+            missing.add(b.digest() + " (" + b.size() + " bytes, " + (delta.expected(b.digest()).isPresent()
+                ? "expected at the target" : "not carried") + ") for " + String.join(", ", images)
+                + (more > 0 ? " and " + more + " more images" : ""));
+          }
+          throw new VerificationException("delta bundle " + bundle.path() + " needs " + missingCount + " blob"
+              + (missingCount == 1 ? "" : "s") + " that " + targetName + " does not have, nothing was pushed: "
+              + String.join("; ", missing) + (missingCount > 20 ? "; and " + (missingCount - 20) + " more" : "")
+              + "; expected there by " + basesText + " (the target lost them, e.g. garbage-collected: take a fresh"
+              + " receipt with airlock receipt --from and bundle again --since it, or bundle without --since)");
+        }
+        long[] c = needs.counts();
+        return new Checked((int) c[0], (int) c[1], (int) c[2], basesText);
       }
-      List<String> missing = new ArrayList<>();
-      for (var e : missingFor.entrySet()) {
-        missing.add(e.getKey() + " (" + missingSize.get(e.getKey()) + " bytes, " + (delta.expected(e.getKey())
-            .isPresent() ? "expected at the target" : "not carried") + ") for " + String.join(", ", e.getValue()));
-      }
-      if (!missing.isEmpty()) {
-        throw new VerificationException("delta bundle " + bundle.path() + " needs " + missing.size() + " blob"
-            + (missing.size() == 1 ? "" : "s") + " that " + targetName + " does not have, nothing was pushed: "
-            + String.join("; ", missing.subList(0, Math.min(20, missing.size())))
-            + (missing.size() > 20 ? "; and " + (missing.size() - 20) + " more" : "") + "; expected there by "
-            + basesText + " (the target lost them, e.g. garbage-collected: take a fresh receipt with airlock receipt"
-            + " --from and bundle again --since it, or bundle without --since)");
-      }
-      long distinct = needs.values().stream().map(n -> n.blob().digest()).distinct().count();
-      return new Checked((int) distinct, needs.size(), elsewhere, basesText);
     } finally {
       Files.deleteIfExists(catalog);
     }
   }
 
-  private record Need(String repository, Descriptor blob, List<String> images) {}
+  /** Needs asked of the target at once (and held in the heap). */
+  private static final int PAGE = 1024;
 
-  private static void walk(ContentStore src, ImportItem item, Digest d, Map<String, Need> needs,
+  private record Need(String repository, Descriptor blob) {}
+
+  private static void walk(ContentStore src, ImportItem item, Digest d, Needs needs,
       java.util.Set<Digest> seen) throws IOException {
     if (!seen.add(d) || !src.hasBlob(item.sourceRepository(), d)) {
       return; // an index child left out by the platform filter
@@ -137,34 +150,220 @@ final class DeltaPreflight {
           || src.hasBlob(item.sourceRepository(), b.digest())) {
         continue;
       }
-      needs.computeIfAbsent(item.targetRepository() + "@" + b.digest(),
-          k -> new Need(item.targetRepository(), b, new ArrayList<>())).images().add(item.sourceRef());
+      needs.add(item.targetRepository(), b, item.sourceRef());
+    }
+  }
+
+  /**
+   * The blobs the import needs and the bundle does not carry, per repository of the target, with the images that
+   * need them and where the target was found to hold them: a temporary SQLite database, so 100,000 needed blobs
+   * cost a file, not 100,000 objects in the heap. Deleted when closed. Thread-confined (the asks run on a pool,
+   * their answers are recorded by the calling thread).
+   */
+  private static final class Needs implements java.io.Closeable {
+    private final Path file;
+    private final java.sql.Connection db;
+    private final java.sql.PreparedStatement addNeed;
+    private final java.sql.PreparedStatement addImage;
+    private final java.sql.PreparedStatement setFound;
+    private int pending;
+
+    private Needs(Path file) throws java.sql.SQLException {
+      this.file = file;
+      dev.airlock.catalog.SqliteNativeLibrary.prepare();
+      db = java.sql.DriverManager.getConnection("jdbc:sqlite:" + file);
+      try (java.sql.Statement s = db.createStatement()) {
+        s.execute("PRAGMA journal_mode = OFF");
+        s.execute("PRAGMA synchronous = OFF");
+        s.execute("PRAGMA cache_size = -4096"); // 4 MiB of pages at most
+        s.execute("CREATE TABLE needs (repository TEXT NOT NULL, digest TEXT NOT NULL, size INTEGER NOT NULL,"
+            + " media_type TEXT, found TEXT, PRIMARY KEY (repository, digest)) WITHOUT ROWID");
+        s.execute("CREATE TABLE images (digest TEXT NOT NULL, image TEXT NOT NULL, PRIMARY KEY (digest, image))"
+            + " WITHOUT ROWID");
+      }
+      db.setAutoCommit(false);
+      addNeed = db.prepareStatement("INSERT OR IGNORE INTO needs (repository, digest, size, media_type)"
+          + " VALUES (?, ?, ?, ?)");
+      addImage = db.prepareStatement("INSERT OR IGNORE INTO images (digest, image) VALUES (?, ?)");
+      setFound = db.prepareStatement("UPDATE needs SET found = ? WHERE repository = ? AND digest = ?");
+    }
+
+    static Needs create() throws IOException {
+      Path f = Files.createTempFile("airlock-delta-needs-", ".db");
+      try {
+        return new Needs(f);
+      } catch (java.sql.SQLException e) {
+        Files.deleteIfExists(f);
+        throw new IOException("cannot create a temporary database of the delta's needs: " + e.getMessage(), e);
+      }
+    }
+
+    void add(String repository, Descriptor blob, String image) throws IOException {
+      try {
+        addNeed.setString(1, repository);
+        addNeed.setString(2, blob.digest().toString());
+        addNeed.setLong(3, blob.size());
+        addNeed.setString(4, blob.mediaType());
+        addNeed.executeUpdate();
+        addImage.setString(1, blob.digest().toString());
+        addImage.setString(2, image);
+        addImage.executeUpdate();
+        batch();
+      } catch (java.sql.SQLException e) {
+        throw failed(e);
+      }
+    }
+
+    void found(Need n, String at) throws IOException {
+      try {
+        setFound.setString(1, at);
+        setFound.setString(2, n.repository());
+        setFound.setString(3, n.blob().digest().toString());
+        setFound.executeUpdate();
+        batch();
+      } catch (java.sql.SQLException e) {
+        throw failed(e);
+      }
+    }
+
+    private void batch() throws java.sql.SQLException {
+      if (++pending >= 10_000) {
+        db.commit();
+        pending = 0;
+      }
+    }
+
+    void flush() throws IOException {
+      try {
+        db.commit();
+        pending = 0;
+      } catch (java.sql.SQLException e) {
+        throw failed(e);
+      }
+    }
+
+    /** The next {@code limit} needs after (repository, digest), in that order. */
+    List<Need> page(String repository, String digest, int limit) throws IOException {
+      List<Need> out = new ArrayList<>();
+      try (java.sql.PreparedStatement p = db.prepareStatement("SELECT repository, digest, size, media_type FROM needs"
+          + " WHERE (repository, digest) > (?, ?) ORDER BY repository, digest LIMIT ?")) {
+        p.setString(1, repository);
+        p.setString(2, digest);
+        p.setInt(3, limit);
+        try (java.sql.ResultSet r = p.executeQuery()) {
+          while (r.next()) {
+            out.add(new Need(r.getString(1), Descriptor.of(r.getString(4) == null ? "application/octet-stream"
+                : r.getString(4), Digest.parse(r.getString(2)), r.getLong(3))));
+          }
+        }
+      } catch (java.sql.SQLException e) {
+        throw failed(e);
+      }
+      return out;
+    }
+
+    long missingCount() throws IOException {
+      return single("SELECT count(DISTINCT digest) FROM needs WHERE found IS NULL");
+    }
+
+    /** The first {@code limit} missing blobs, by digest. */
+    List<Descriptor> missing(int limit) throws IOException {
+      List<Descriptor> out = new ArrayList<>();
+      try (java.sql.PreparedStatement p = db.prepareStatement("SELECT digest, min(size), min(media_type) FROM needs"
+          + " WHERE found IS NULL GROUP BY digest ORDER BY digest LIMIT ?")) {
+        p.setInt(1, limit);
+        try (java.sql.ResultSet r = p.executeQuery()) {
+          while (r.next()) {
+            out.add(Descriptor.of(r.getString(3) == null ? "application/octet-stream" : r.getString(3),
+                Digest.parse(r.getString(1)), r.getLong(2)));
+          }
+        }
+      } catch (java.sql.SQLException e) {
+        throw failed(e);
+      }
+      return out;
+    }
+
+    List<String> imagesOf(Digest d, int limit) throws IOException {
+      List<String> out = new ArrayList<>();
+      try (java.sql.PreparedStatement p = db.prepareStatement("SELECT image FROM images WHERE digest = ? ORDER BY image"
+          + " LIMIT ?")) {
+        p.setString(1, d.toString());
+        p.setInt(2, limit);
+        try (java.sql.ResultSet r = p.executeQuery()) {
+          while (r.next()) {
+            out.add(r.getString(1));
+          }
+        }
+      } catch (java.sql.SQLException e) {
+        throw failed(e);
+      }
+      return out;
+    }
+
+    long imageCount(Digest d) throws IOException {
+      try (java.sql.PreparedStatement p = db.prepareStatement("SELECT count(*) FROM images WHERE digest = ?")) {
+        p.setString(1, d.toString());
+        try (java.sql.ResultSet r = p.executeQuery()) {
+          return r.next() ? r.getLong(1) : 0;
+        }
+      } catch (java.sql.SQLException e) {
+        throw failed(e);
+      }
+    }
+
+    /** Distinct blobs, uses (repository, blob), and uses found in another repository than the one needing it. */
+    long[] counts() throws IOException {
+      return new long[] {single("SELECT count(DISTINCT digest) FROM needs"), single("SELECT count(*) FROM needs"),
+          single("SELECT count(*) FROM needs WHERE found IS NOT NULL AND found <> repository")};
+    }
+
+    private long single(String sql) throws IOException {
+      try (java.sql.Statement s = db.createStatement(); java.sql.ResultSet r = s.executeQuery(sql)) {
+        return r.next() ? r.getLong(1) : 0;
+      } catch (java.sql.SQLException e) {
+        throw failed(e);
+      }
+    }
+
+    private IOException failed(java.sql.SQLException e) {
+      return new IOException("the delta's needs database " + file + ": " + e.getMessage(), e);
+    }
+
+    @Override
+    public void close() throws IOException {
+      try {
+        db.close();
+      } catch (java.sql.SQLException e) {
+        // deleted below
+      }
+      Files.deleteIfExists(file);
     }
   }
 
   /** The repository of the target holding the blob: the one that needs it first, then the import's others. */
   private static String where(CountingTarget target, Need n, TreeSet<String> repositories) throws IOException {
     if (present(target, n.repository(), n.blob())) {
-      return n.repository();
+      return n.repository(); // not noted: the push asks again, and a heap of 100,000 holders is what this avoids
     }
     for (String r : repositories) {
       if (!r.equals(n.repository()) && present(target, r, n.blob())) {
-        return r; // noted as its holder: the push mounts it from there
+        target.holderFound(n.blob().digest(), r); // the push mounts it from there
+        return r;
       }
     }
     return null;
   }
 
   private static boolean present(CountingTarget target, String repo, Descriptor blob) throws IOException {
-    var s = target.blobSize(repo, blob.digest());
+    var s = target.blobSizeUnnoted(repo, blob.digest());
     return s.isPresent() && s.getAsLong() == blob.size();
   }
 
-  private static List<String> ask(List<Callable<String>> asks) throws IOException {
+  private static List<String> ask(ExecutorService pool, List<Callable<String>> asks) throws IOException {
     if (asks.isEmpty()) {
       return List.of();
     }
-    ExecutorService pool = Executors.newFixedThreadPool(Math.min(QUERIES, asks.size()), Futures.daemon("airlock-delta"));
     try {
       List<String> out = new ArrayList<>();
       for (Future<String> f : pool.invokeAll(asks)) {
@@ -176,8 +375,6 @@ final class DeltaPreflight {
       throw new java.io.InterruptedIOException("interrupted while asking the target for the delta's base blobs");
     } catch (java.util.concurrent.ExecutionException e) {
       throw Futures.rethrow(e.getCause());
-    } finally {
-      pool.shutdownNow();
     }
   }
 
