@@ -369,4 +369,25 @@ class ClusterPolicyEmitterTest {
     }
     assertThat(CrdSchemas.schema("v1-configmap-secret.json").path("$comment").asText()).contains("core/v1");
   }
+
+  @Test
+  void kyvernoKeysFromAConfigMapContextPassThrough() throws Exception {
+    Path policy = write("kyverno-cm.yaml", kyverno().replace("      verifyImages:\n      - imageReferences:\n"
+        + "        - \"registry.example/team/*\"", "      context:\n      - name: keys\n"
+        + "        configMap: {name: keys, namespace: kyverno}\n      verifyImages:\n"
+        + "      - imageReferences:\n        - \"registry.example/team/*\"")
+        .replaceFirst("publicKeys: \\|-\n(                .*\n)+", "publicKeys: \"{{ keys.data.release }}\"\n")
+        + "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: keys, namespace: kyverno}\ndata:\n  release: |\n"
+        + indent(key.publicKeyPem(), 4));
+    assertThat(Files.readString(policy)).contains("{{ keys.data.release }}").doesNotContain("publicKeys: |-");
+    List<String> notes = new java.util.ArrayList<>();
+    Path out = emit(policy, IMAGES, MAPPING, () -> root, notes);
+    List<JsonNode> docs = docs(out);
+    assertThat(docs.get(0).path("spec").path("rules").get(0).path("context")).isEqualTo(docs(policy).get(0).path("spec")
+        .path("rules").get(0).path("context"));
+    assertThat(docs.get(1).path("kind").asText()).isEqualTo("ConfigMap");
+    assertThat(docs.get(1).path("data").path("release").asText().strip()).isEqualTo(key.publicKeyPem().strip());
+    Policy after = Policy.load(out);
+    assertThat(after.images().get(0).rules().get(0).signedBy()).containsExactly(key.publicKeyPem().strip() + "\n");
+  }
 }

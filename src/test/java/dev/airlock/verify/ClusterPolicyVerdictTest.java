@@ -206,6 +206,67 @@ class ClusterPolicyVerdictTest {
         .hasMessageContaining("references Secret kyverno/image-key, which is not in");
   }
 
+  /** Kyverno's "keys from a ConfigMap" form: a context entry and {{ keys.data.production }} (kyverno.io verify-images sigstore docs). */
+  @Test
+  void kyvernoPublicKeyFromAConfigMapContext() throws Exception {
+    String policy = """
+        apiVersion: kyverno.io/v1
+        kind: ClusterPolicy
+        metadata:
+          name: check-image-keys
+        spec:
+          validationFailureAction: Enforce
+          rules:
+            - name: check-image-with-configmap
+              match:
+                any:
+                - resources:
+                    kinds:
+                      - Pod
+              context:
+              - name: keys
+                configMap:
+                  name: keys
+                  namespace: default
+              verifyImages:
+              - imageReferences:
+                - "example.test/team/*"
+                attestors:
+                - entries:
+                  - keys:
+                      publicKeys: "%s"
+        ---
+        apiVersion: v1
+        kind: ConfigMap
+        metadata:
+          name: keys
+          namespace: default
+        data:
+          production: |
+        """ + indent(imageKey.publicKeyPem(), 4);
+    Path cluster = write("kyverno-configmap.yaml", policy.formatted("{{ keys.data.production }}"));
+    Path airlock = write("airlock-configmap.yaml", "apiVersion: airlock.dev/v1\nimages:\n- match: 'example.test/team/**'\n"
+        + "  rules:\n  - signedBy: [image.pub]\n");
+    sameVerdict(signedByImageKey, cluster, airlock, true);
+    sameVerdict(signedByOtherKey, cluster, airlock, false);
+
+    Path quoted = write("kyverno-configmap-quoted.yaml", policy.formatted("{{keys.data.\\\"production\\\"}}"));
+    assertThat(verify(signedByImageKey, quoted).passed()).isTrue();
+    Path noEntry = write("kyverno-configmap-no-entry.yaml", policy.formatted("{{ keys.data.staging }}"));
+    assertThatThrownBy(() -> Policy.load(noEntry)).isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("publicKeys: ConfigMap of context 'keys' has no data.staging (it has [production])");
+    Path unknown = write("kyverno-configmap-unknown.yaml", policy.formatted("{{ secrets.data.production }}"));
+    assertThatThrownBy(() -> Policy.load(unknown)).isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("uses context 'secrets', which the rule does not define (it defines keys)");
+    Path jmes = write("kyverno-configmap-jmes.yaml", policy.formatted("{{ keys.data.production | base64_decode(@) }}"));
+    assertThatThrownBy(() -> Policy.load(jmes)).isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("unsupported variable in 'spec.rules[0].verifyImages[0].attestors[0].entries[0].keys.publicKeys'");
+    Path apiCall = write("kyverno-apicall.yaml", Files.readString(cluster).replace("  configMap:\n          name: keys\n"
+        + "          namespace: default\n", "  apiCall:\n          urlPath: /api/v1/namespaces\n"));
+    assertThatThrownBy(() -> Policy.load(apiCall)).isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("unsupported field 'spec.rules[0].context[0].apiCall'");
+  }
+
   @Test
   void kyvernoKeylessWithWildcardSubject() throws Exception {
     Path cluster = write("kyverno-keyless.yaml", kyvernoKeys("""

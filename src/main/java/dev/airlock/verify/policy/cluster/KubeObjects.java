@@ -14,10 +14,69 @@ import java.util.Map;
 final class KubeObjects {
   private final String file;
   private final List<JsonNode> docs;
+  private final Map<String, Map<String, String>> context;
 
   KubeObjects(String file, List<JsonNode> docs) {
+    this(file, docs, Map.of());
+  }
+
+  private KubeObjects(String file, List<JsonNode> docs, Map<String, Map<String, String>> context) {
     this.file = file;
     this.docs = docs;
+    this.context = context;
+  }
+
+  /**
+   * These objects with a Kyverno rule's {@code context}: each entry a {@code configMap: {name, namespace}}
+   * whose manifest is in the file set, its {@code data} then named by the entry's {@code name} in variables
+   * ({@code {{ keys.data.production }}}). Other context sources (apiCall, imageRegistry, variable,
+   * globalReference) need the cluster: an error naming them.
+   */
+  KubeObjects withContext(Fields rule) {
+    Map<String, Map<String, String>> vars = new LinkedHashMap<>();
+    for (Fields c : rule.objects("context")) {
+      c.only("name", "configMap");
+      Fields cm = c.object("configMap");
+      if (cm == null) {
+        throw c.error(c.path() + " needs configMap (apiCall, imageRegistry, variable, globalReference need the cluster)");
+      }
+      cm.only("name", "namespace");
+      JsonNode m = find("ConfigMap", cm.required("name"), cm.text("namespace"), cm.path());
+      Map<String, String> data = new LinkedHashMap<>();
+      m.path("data").fields().forEachRemaining(e -> data.put(e.getKey(), e.getValue().asText()));
+      vars.put(c.required("name"), data);
+    }
+    return vars.isEmpty() ? this : new KubeObjects(file, docs, vars);
+  }
+
+  private static final java.util.regex.Pattern VARIABLE = java.util.regex.Pattern.compile(
+      "\\{\\{\\s*([A-Za-z_][A-Za-z0-9_]*)\\.data\\.(?:\"([^\"]+)\"|([A-Za-z0-9_-]+))\\s*}}");
+
+  /**
+   * A field's value with a Kyverno variable resolved: {@code {{ NAME.data.KEY }}} (or {@code ."KEY"}) of a
+   * ConfigMap context entry; a value without {@code {{} as is; any other expression is an error.
+   */
+  String resolve(Fields where, String field, String value) {
+    if (value == null || !value.contains("{{")) {
+      return value;
+    }
+    java.util.regex.Matcher m = VARIABLE.matcher(value.strip());
+    if (!m.matches()) {
+      throw where.error("unsupported variable in '" + where.at(field) + "' (supported: {{ NAME.data.KEY }} of a"
+          + " ConfigMap context entry)");
+    }
+    Map<String, String> data = context.get(m.group(1));
+    if (data == null) {
+      throw where.error(where.at(field) + " uses context '" + m.group(1) + "', which the rule does not define"
+          + (context.isEmpty() ? "" : " (it defines " + String.join(", ", context.keySet()) + ")"));
+    }
+    String key = m.group(2) != null ? m.group(2) : m.group(3);
+    String v = data.get(key);
+    if (v == null) {
+      throw where.error(where.at(field) + ": ConfigMap of context '" + m.group(1) + "' has no data." + key
+          + " (it has " + data.keySet() + ")");
+    }
+    return v;
   }
 
   /**

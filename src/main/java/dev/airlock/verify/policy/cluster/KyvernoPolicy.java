@@ -29,14 +29,15 @@ final class KyvernoPolicy {
     String policyAction = spec.text("validationFailureAction");
     List<Policy.ImagePolicy> out = new ArrayList<>();
     for (Fields rule : spec.objects("rules")) {
-      rule.only("name", "match", "exclude", "verifyImages", "skipBackgroundRequests");
+      rule.only("name", "match", "exclude", "context", "verifyImages", "skipBackgroundRequests");
+      KubeObjects ruleObjects = objects.withContext(rule);
       String ruleName = rule.text("name") == null ? rule.path() : rule.text("name");
       List<Fields> verify = rule.objects("verifyImages");
       if (verify.isEmpty()) {
         throw rule.error(rule.path() + " has no verifyImages (airlock enforces only image verification rules)");
       }
       for (Fields vi : verify) {
-        out.addAll(verifyImages(vi, name + "/" + ruleName, policyAction, objects));
+        out.addAll(verifyImages(vi, name + "/" + ruleName, policyAction, ruleObjects));
       }
     }
     if (out.isEmpty()) {
@@ -158,7 +159,7 @@ final class KyvernoPolicy {
       throw k.error(k.path() + " needs exactly one of publicKeys, secret (kms is not supported offline)");
     }
     if (k.text("publicKeys") != null) {
-      return ClusterPolicyFiles.pemKeys(k, "publicKeys", k.text("publicKeys"));
+      return ClusterPolicyFiles.pemKeys(k, "publicKeys", objects.resolve(k, "publicKeys", k.text("publicKeys")));
     }
     secret.only("name", "namespace");
     Map<String, String> data = objects.secret(secret.path(), secret.required("name"), secret.text("namespace"));
