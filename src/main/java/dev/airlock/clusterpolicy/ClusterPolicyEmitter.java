@@ -50,6 +50,17 @@ public final class ClusterPolicyEmitter {
 
   /** What will be written: {@code DIR/cluster-policies/NAME}, and what to tell the user. */
   public record Emission(String fileName, byte[] yaml, List<String> notes) {
+    /** What {@link #write} would do, for a dry run: nothing is written. */
+    public List<String> preview(Path dir) {
+      List<String> out = new ArrayList<>();
+      if (yaml != null) {
+        out.add("would write " + dir.resolve(DIR).resolve(fileName) + " (checked: the gate's verdicts under the internal"
+            + " names, the CRD schemas)");
+      }
+      out.addAll(notes);
+      return out;
+    }
+
     /** Writes the file (temp file, renamed) and returns the notes with the file named. */
     public List<String> write(Path dir) throws IOException {
       List<String> out = new ArrayList<>();

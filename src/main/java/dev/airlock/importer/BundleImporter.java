@@ -292,7 +292,8 @@ public final class BundleImporter {
         }
         if (o.dryRun()) {
           ImportResult r = new ImportResult(plan, verified, true, 0, 0, 0, 0, plan.existingBlobs(), plan.existingBytes(),
-              0, 0, List.of(), List.of(), Duration.between(started, Instant.now()), 0, List.of());
+              0, 0, List.of(), clusterPolicies == null ? List.of() : clusterPolicies.preview(o.emitConfig()),
+              Duration.between(started, Instant.now()), 0, List.of());
           long id = record(o, started, bundle, r, ImportRecord.DRY_RUN, verified.summary(), null);
           return withId(r, id);
         }

@@ -76,6 +76,12 @@ class ClusterPolicyEmitEndToEndTest {
     assertThat(refused.exitCode()).as(refused.out() + refused.err()).isEqualTo(3);
     assertThat(refused.err()).contains("nothing was imported").contains("registry.example/team/tool:v1");
     Path config = tmp.resolve("cluster");
+    CommandResult dry = CommandResult.run("import", good.toString(), "--to", to, "--allow-unsigned", "--dry-run",
+        "--policy", policy.toString(), "--emit-config", config.toString(), "--catalog", history);
+    assertThat(dry.exitCode()).as(dry.out() + dry.err()).isZero();
+    assertThat(dry.out()).contains("config: would write " + config.resolve("cluster-policies/kyverno.yaml")
+        + " (checked: the gate's verdicts under the internal names, the CRD schemas)");
+    assertThat(config).doesNotExist();
     CommandResult imported = CommandResult.run("import", good.toString(), "--to", to, "--allow-unsigned",
         "--policy", policy.toString(), "--emit-config", config.toString(), "--catalog", history);
     assertThat(imported.exitCode()).as(imported.out() + imported.err()).isZero();
