@@ -92,14 +92,7 @@ public final class OpenedCatalog implements AutoCloseable {
   }
 
   private static Digest sha256(Path file) throws IOException {
-    java.security.MessageDigest md = Digest.Algorithm.SHA256.newMessageDigest();
-    try (InputStream in = Files.newInputStream(file)) {
-      byte[] buf = new byte[1 << 16];
-      for (int n; (n = in.read(buf)) > 0; ) {
-        md.update(buf, 0, n);
-      }
-    }
-    return Digest.of(Digest.Algorithm.SHA256, md.digest());
+    return Digest.sha256(file);
   }
 
   /**

@@ -112,14 +112,6 @@ public final class FileArtifactPacker {
   }
 
   static Digest sha256(Path file) throws IOException {
-    MessageDigest md = Digest.Algorithm.SHA256.newMessageDigest();
-    try (InputStream in = Files.newInputStream(file)) {
-      byte[] buf = new byte[1 << 16];
-      int n;
-      while ((n = in.read(buf)) >= 0) {
-        md.update(buf, 0, n);
-      }
-    }
-    return Digest.of(Digest.Algorithm.SHA256, md.digest());
+    return Digest.sha256(file);
   }
 }

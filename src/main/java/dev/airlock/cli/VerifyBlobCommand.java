@@ -84,14 +84,6 @@ final class VerifyBlobCommand implements Callable<Integer> {
   }
 
   private static Digest sha256(Path file) throws java.io.IOException {
-    try (InputStream in = Files.newInputStream(file)) {
-      MessageDigest md = Digest.Algorithm.SHA256.newMessageDigest();
-      byte[] buf = new byte[1 << 16];
-      int n;
-      while ((n = in.read(buf)) > 0) {
-        md.update(buf, 0, n);
-      }
-      return Digest.of(Digest.Algorithm.SHA256, md.digest());
-    }
+    return Digest.sha256(file);
   }
 }

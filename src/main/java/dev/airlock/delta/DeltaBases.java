@@ -150,11 +150,7 @@ public final class DeltaBases implements Closeable {
   }
 
   static Digest sha256(Path f) throws IOException {
-    java.security.MessageDigest md = Digest.Algorithm.SHA256.newMessageDigest();
-    try (var in = new java.security.DigestInputStream(Files.newInputStream(f), md)) {
-      in.transferTo(java.io.OutputStream.nullOutputStream());
-    }
-    return Digest.of(Digest.Algorithm.SHA256, md.digest());
+    return Digest.sha256(f);
   }
 
   private static boolean isSqlite(Path f) throws IOException {

@@ -102,6 +102,19 @@ public final class Digest implements Comparable<Digest> {
     return of(Algorithm.SHA256, Algorithm.SHA256.newMessageDigest().digest(content));
   }
 
+  /** The sha256 of a file's bytes, read once as a stream (memory flat whatever its size). */
+  public static Digest sha256(java.nio.file.Path file) throws java.io.IOException {
+    java.security.MessageDigest md = Algorithm.SHA256.newMessageDigest();
+    try (java.io.InputStream in = java.nio.file.Files.newInputStream(file)) {
+      byte[] buf = new byte[1 << 16];
+      int n;
+      while ((n = in.read(buf)) >= 0) {
+        md.update(buf, 0, n);
+      }
+    }
+    return of(Algorithm.SHA256, md.digest());
+  }
+
   public static Digest sha256Hex(String hex) {
     return parse("sha256:" + hex);
   }

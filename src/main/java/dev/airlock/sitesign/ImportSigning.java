@@ -78,17 +78,7 @@ public final class ImportSigning implements BundleImporter.AfterProof {
   }
 
   private static Digest sha256(Path file) throws IOException {
-    try (var in = Files.newInputStream(file)) {
-      var md = java.security.MessageDigest.getInstance("SHA-256");
-      byte[] buf = new byte[64 * 1024];
-      int n;
-      while ((n = in.read(buf)) > 0) {
-        md.update(buf, 0, n);
-      }
-      return Digest.of(Digest.Algorithm.SHA256, md.digest());
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return Digest.sha256(file);
   }
 
   /** What was signed, in order. */

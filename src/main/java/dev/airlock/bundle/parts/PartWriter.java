@@ -215,15 +215,7 @@ public final class PartWriter {
   }
 
   static Digest sha256(Path file) throws IOException {
-    MessageDigest md = Digest.Algorithm.SHA256.newMessageDigest();
-    byte[] buf = new byte[1 << 20];
-    try (InputStream in = Files.newInputStream(file)) {
-      int r;
-      while ((r = in.read(buf)) >= 0) {
-        md.update(buf, 0, r);
-      }
-    }
-    return Digest.of(Digest.Algorithm.SHA256, md.digest());
+    return Digest.sha256(file);
   }
 
   private static void writeFully(FileChannel ch, ByteBuffer b, long pos) throws IOException {
