@@ -54,6 +54,8 @@ class SiteSigningEndToEndTest {
   static CommandResult imported;
   static Path sitePub;
   static Path otherPub;
+  static Path keyFile;
+  static Path bundle;
 
   @BeforeAll
   static void importWithTheSiteKey() throws Exception {
@@ -66,7 +68,7 @@ class SiteSigningEndToEndTest {
     push(l, app, "team/app", "1.0");
     push(l, unsigned, "team/unsigned", "1");
     SigningKey siteKey = SigningKey.generate();
-    Path keyFile = tmp.resolve("site.key");
+    keyFile = tmp.resolve("site.key");
     Files.writeString(keyFile, siteKey.encryptedPem(PASSWORD.toCharArray()));
     sitePub = tmp.resolve("site.pub");
     Files.writeString(sitePub, siteKey.publicKeyPem());
@@ -77,7 +79,7 @@ class SiteSigningEndToEndTest {
     Files.writeString(spec, "apiVersion: airlock.dev/v1\nkind: Bundle\nmetadata: {name: weekly}\nspec:\n"
         + "  platforms: [linux/amd64]\n  images:\n    - ref: " + source.hostPort() + "/team/multi:1\n    - ref: "
         + source.hostPort() + "/team/app:1.0\n");
-    Path bundle = tmp.resolve("weekly.tar");
+    bundle = tmp.resolve("weekly.tar");
     CommandResult b = CommandResult.run("bundle", spec.toString(), "-o", bundle.toString());
     assertThat(b.exitCode()).as(b.err()).isZero();
 
@@ -109,6 +111,19 @@ class SiteSigningEndToEndTest {
         "--legacy");
     assertThat(legacy.exitCode()).as(legacy.err()).isZero();
     assertThat(legacy.out()).contains("ok  legacy " + app.digest().tagForm() + ".sig").contains("2 signature(s)");
+  }
+
+  @Test
+  void aWrongPasswordStopsTheImportBeforeAnythingIsPushed() throws Exception {
+    List<String> cmd = new ArrayList<>(List.of("env", "AIRLOCK_PASSWORD=not-it"));
+    cmd.addAll(ProcessRunner.airlockJvm("256m", "import", bundle.toString(), "--to", site.hostPort() + "/wrongpw",
+        "--allow-unsigned", "--catalog", tmp.resolve("history.db").toString(), "--sign-with", keyFile.toString()));
+    var r = ProcessRunner.run(cmd, 120);
+    assertThat(r.exitCode()).isEqualTo(1);
+    assertThat(r.err().strip()).doesNotContain("\n").contains("wrong password");
+    try (RegistryStore reg = RegistryStore.open(site.hostPort(), RegistryOptions.anonymous())) {
+      assertThat(reg.repositories()).noneMatch(repo -> repo.startsWith("wrongpw/"));
+    }
   }
 
   @Test
