@@ -143,6 +143,9 @@ final class ImportCommand implements Callable<Integer> {
         signing.lines().forEach(l -> out.println("site signature: " + l));
       }
     }
+    if (signing != null && r.dryRun()) {
+      out.println("site signature: none written (dry run; the key opened)");
+    }
     r.configNotes().forEach(l -> out.println("config: " + l));
     out.println(r.summary());
     if (receipt != null && !r.dryRun()) {

@@ -72,6 +72,19 @@ class ImportSigningLayoutTest {
   }
 
   @Test
+  void aDryRunSignsNothing() throws Exception {
+    Path bundle = tmp.resolve("bundle");
+    SampleContent.write(bundle);
+    ImportSigning signing = new ImportSigning(SigningKey.generate(), true, "airlock test", CLOCK);
+    Path out = tmp.resolve("out");
+    BundleImporter.Options o = options(out);
+    BundleImporter.Options dry = new BundleImporter.Options(o.to(), o.mapper(), o.verify(), true, 2, null, null, null);
+    assertThat(new BundleImporter(new IntegrityVerifier(), RegistryTargets.UNAVAILABLE).afterProof(signing)
+        .run(bundle, dry).dryRun()).isTrue();
+    assertThat(signing.signed()).isEmpty();
+  }
+
+  @Test
   void nothingIsSignedWhenTheVerificationFails() throws Exception {
     Path bundle = tmp.resolve("bundle");
     SampleContent.write(bundle);
