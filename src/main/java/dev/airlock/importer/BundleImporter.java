@@ -231,7 +231,18 @@ public final class BundleImporter {
         planner.shutdown();
       }
       Planned planned = ahead ? Futures.join(planning) : plan(bundle, o);
-      try (ImportTarget target = planned.target()) {
+      // the verification did not read the checksum file beside the bundle when it left layers to be hashed while
+      // uploaded (a compressed bundle's was read with its stream): the file is hashed meanwhile, awaited before
+      // anything is committed or, without staging, pushed
+      ChecksumWhileImporting sums;
+      try {
+        sums = request.deferLayersFrom() > 0 && !dev.airlock.store.archive.ArchiveFile.isCompressed(bundle.path())
+            ? ChecksumWhileImporting.start(bundle.path()) : null;
+      } catch (VerificationException e) {
+        planned.target().close();
+        throw failedVerification(o, started, bundle, e);
+      }
+      try (ImportTarget target = planned.target(); ChecksumWhileImporting checksum = sums) {
         String rollback = o.allowOlder() ? null : RollbackCheck.refusal(o.history(), o.to(), bundle);
         if (rollback != null) {
           record(o, started, bundle, null, ImportRecord.VERIFICATION_FAILED, verified.summary(), rollback);
@@ -254,6 +265,13 @@ public final class BundleImporter {
             } catch (VerificationException e) {
               throw failedVerification(o, started, bundle, e);
             }
+          }
+        }
+        if (checksum != null && staging == null && !o.dryRun()) {
+          try {
+            checksum.await();
+          } catch (VerificationException e) {
+            throw failedVerification(o, started, bundle, e);
           }
         }
         progress.phase("plan", -1, -1);
@@ -328,6 +346,14 @@ public final class BundleImporter {
           }
           if (staging != null) {
             progress.phase("commit", -1, -1);
+            if (checksum != null) {
+              try {
+                checksum.await();
+              } catch (VerificationException e) {
+                staging.refuse(e); // as a corrupted layer: nothing committed, the sessions cancelled
+                throw e;
+              }
+            }
             staging.commit();
             int fromBundle = verified.deferred().size() - staging.hashedWhileUploading();
             verified = verified.afterPush(staging.hashedWhileUploading() + " layers hashed to their digests while uploaded"

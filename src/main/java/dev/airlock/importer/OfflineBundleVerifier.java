@@ -29,6 +29,15 @@ public final class OfflineBundleVerifier implements BundleVerifier {
     for (Path k : request.keys()) {
       keys.add(PublicKeys.load(k));
     }
+    if (dev.airlock.bundle.parts.PartSet.isPartSet(bundle.path())) {
+      // as verify does: every part alone first (its signed manifest, its data's digest), naming what to re-burn
+      dev.airlock.bundle.parts.PartSet.SetReport set = dev.airlock.bundle.parts.PartSet.check(bundle.path(), keys,
+          request.allowUnsigned());
+      if (!set.ok()) {
+        throw new VerificationException("bundle " + bundle.path() + " failed verification, nothing was imported: "
+            + set.problems());
+      }
+    }
     VerifyOptions opts = VerifyOptions.withKeys(keys).withAllowUnsigned(request.allowUnsigned())
         .withDeferredHashing(request.deferLayersFrom()).withAllowUnmatchedRules(request.allowUnmatchedRules());
     PolicySources.Loaded loaded = PolicySources.load(request.policy(), request.notationTrustPolicy(),

@@ -386,6 +386,14 @@ final class StagingTarget extends ForwardingStore {
   }
 
   /**
+   * The bundle failed a check as a whole before {@link #commit} (its checksum file): as after a corrupted layer,
+   * nothing is committed and {@link #abandon} cancels the sessions.
+   */
+  void refuse(VerificationException e) {
+    corruption.compareAndSet(null, e);
+  }
+
+  /**
    * The import failed: no session is committed from now on. After a corrupted layer, or without a way to
    * note sessions for a later run, the open sessions are cancelled (best effort); otherwise they stay open
    * for the next run to continue. Returns how many stay open.

@@ -51,11 +51,15 @@ public final class OfflineVerifier {
     long expandedBound = -1;
     Instant validationTime = null;
     LayoutCheckWarmUp.start();
-    Path sums = checksumFile(bundle);
-    boolean hashFile = sums != null && options.deferHashingFrom() == Long.MAX_VALUE;
-    try (BundleScan scan = scan(bundle, options, hashFile)) {
-      if (hashFile) {
-        checkChecksumFile(sums, bundle, scan.fileDigest());
+    // BUNDLE.sha256 beside it: checked in the same pass, unless layers are left for the caller to hash as it
+    // reads them (an import into a registry checks the file meanwhile: BundleImporter)
+    dev.airlock.bundle.ChecksumFile sums = options.deferHashingFrom() == Long.MAX_VALUE
+        ? checksumFile(bundle) : null;
+    try (BundleScan scan = scan(bundle, options, sums != null)) {
+      if (sums != null) {
+        for (Path f : sums.files()) {
+          sums.check(f, scan.fileDigests().get(f));
+        }
       }
       BundleContents contents = checkLayout(scan);
       formatVersion = contents.formatVersion();
@@ -119,39 +123,12 @@ public final class OfflineVerifier {
     }
   }
 
-  /**
-   * {@code BUNDLE.sha256} beside a bundle file ({@code bundle} writes it), or null: it is checked when present
-   * (by {@code verify}, and by {@code import} whenever it hashes every byte before pushing). A set of parts has
-   * its own per-part lines, checked by the parts' signed manifests instead.
-   */
-  private static Path checksumFile(Path bundle) {
-    if (!Files.isRegularFile(bundle) || bundle.getFileName() == null) {
-      return null;
-    }
-    Path p = bundle.resolveSibling(bundle.getFileName() + ".sha256");
-    return Files.isRegularFile(p) && !dev.airlock.bundle.parts.PartSet.isPartSet(bundle) ? p : null;
-  }
-
-  /** The bundle's digest must be the one its {@code .sha256} names for it (sha256sum's format). */
-  private static void checkChecksumFile(Path sums, Path bundle, Digest actual) throws IOException {
-    byte[] bytes = dev.airlock.oci.Json.readCapped(Files.newInputStream(sums), 64 * 1024, sums.toString());
-    String name = bundle.getFileName().toString();
-    String expected = null;
-    List<String> lines = new String(bytes, java.nio.charset.StandardCharsets.UTF_8).lines()
-        .filter(l -> !l.isBlank()).toList();
-    for (String line : lines) {
-      String[] f = line.strip().split("\\s+\\*?", 2);
-      // the line naming this file; a one-line file names the bundle whatever the name (it may have been renamed)
-      if (f.length >= 1 && f[0].matches("[0-9a-f]{64}") && (f.length == 2 && f[1].equals(name) || lines.size() == 1)) {
-        expected = f[0];
-      }
-    }
-    if (expected == null) {
-      throw new VerificationException(sums + " has no sha256 line for " + name);
-    }
-    if (!expected.equals(actual.hex())) {
-      throw new VerificationException(sums + " disagrees with the bundle: it says sha256:" + expected + ", "
-          + name + " hashes to " + actual + " (the file was changed or replaced after it was written)");
+  /** The checksum file beside the bundle or set of parts, or null; unreadable is a failed integrity check. */
+  private static dev.airlock.bundle.ChecksumFile checksumFile(Path bundle) throws IOException {
+    try {
+      return dev.airlock.bundle.ChecksumFile.beside(bundle);
+    } catch (AirlockException e) {
+      throw new VerificationException(e.getMessage(), e);
     }
   }
 

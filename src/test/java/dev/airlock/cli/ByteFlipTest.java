@@ -64,7 +64,7 @@ class ByteFlipTest {
   @Test
   void everyFlippedByteOfASignedBundleIsDetectedWithOneExitCode() throws Exception {
     SigningKey key = SigningKey.generate();
-    Path bundle = signedBundle(key);
+    Path bundle = signedBundle(tmp, key, 0);
     Path pub = tmp.resolve("k.pub");
     Files.writeString(pub, PublicKeys.toPem(key.publicKey()));
     Files.deleteIfExists(bundle.resolveSibling(bundle.getFileName() + ".sha256")); // the tar's own bytes are tested
@@ -193,7 +193,7 @@ class ByteFlipTest {
   }
 
   /** What {@code verify} answers (as {@link VerifyCommand}: a failed report is 3, an error by its type). */
-  private static int verifyCode(Path bundle, VerifyOptions opts) {
+  static int verifyCode(Path bundle, VerifyOptions opts) {
     try {
       VerificationReport r = OfflineVerifier.verify(bundle, opts);
       return r.passed() ? ExitCodes.OK : ExitCodes.VERIFICATION_FAILED;
@@ -203,7 +203,7 @@ class ByteFlipTest {
   }
 
   /** What {@code import} answers up to its plan (a dry run: nothing is written on success either). */
-  private static int importCode(BundleImporter importer, Path bundle, BundleImporter.Options o) {
+  static int importCode(BundleImporter importer, Path bundle, BundleImporter.Options o) {
     try {
       importer.run(bundle, o);
       return ExitCodes.OK;
@@ -212,7 +212,8 @@ class ByteFlipTest {
     }
   }
 
-  private Path signedBundle(SigningKey key) throws Exception {
+  /** A small signed bundle written by the bundler (as parts of {@code volumeSize} bytes, unless 0) under {@code tmp}. */
+  static Path signedBundle(Path tmp, SigningKey key, long volumeSize) throws Exception {
     LayoutStore l = LayoutStore.openOrCreate(tmp.resolve("src"));
     RawManifest amd = TestImages.image(l, Platform.parse("linux/amd64"), TestImages.randomLayer(1, 3_000));
     RawManifest arm = TestImages.image(l, Platform.parse("linux/arm64"), TestImages.randomLayer(2, 2_000));
@@ -228,12 +229,12 @@ class ByteFlipTest {
     try (OpenedSourceStores stores = new OpenedSourceStores(RegistryOptions.defaults())) {
       new Bundler(stores, new ChartRepository(), new KeySignatureHook(key), null, "test")
           .bundle(new Bundler.Request(SpecReader.read(spec), tmp, out, null, false, null, 2,
-              Instant.parse("2026-12-01T00:00:00Z")));
+              Instant.parse("2026-12-01T00:00:00Z")).withVolumeSize(volumeSize));
     }
     return out;
   }
 
-  private static void flip(Path file, long at) throws Exception {
+  static void flip(Path file, long at) throws Exception {
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
       ByteBuffer one = ByteBuffer.allocate(1);
       ch.read(one, at);
@@ -241,7 +242,7 @@ class ByteFlipTest {
     }
   }
 
-  private static void deleteTree(Path dir) throws Exception {
+  static void deleteTree(Path dir) throws Exception {
     if (!Files.exists(dir)) {
       return;
     }

@@ -69,7 +69,11 @@ public final class PartCheck {
       return;
     }
     for (PublicKey k : keys) {
-      if (part.signed().envelope().verifiedBy(k)) {
+      // the signature that verifies must carry the key's id as its keyid (as the writer puts it): the keyid is in
+      // the part's bytes too, and a part's every byte is covered or fixed
+      String id = PublicKeys.keyId(k);
+      boolean named = part.signed().envelope().signatures().stream().allMatch(sig -> id.equals(sig.keyid()));
+      if (named && part.signed().envelope().verifiedBy(k)) {
         passed.add("manifest signed by key " + PublicKeys.keyId(k).substring(0, 12));
         return;
       }

@@ -2,10 +2,10 @@ package dev.airlock.bundle.parts;
 
 import dev.airlock.InvalidInputException;
 import dev.airlock.NotFoundException;
+import dev.airlock.VerificationException;
+import dev.airlock.bundle.CanonicalTarReader;
 import dev.airlock.oci.Json;
 import dev.airlock.store.archive.ChannelRangeInputStream;
-import dev.airlock.store.archive.TarEntry;
-import dev.airlock.store.archive.TarIndex;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.FileChannel;
@@ -14,7 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.List;
+import java.util.Arrays;
 
 /**
  * One part file opened: its manifest (not yet trusted: check {@link PartCheck}) and where its data entry
@@ -29,19 +29,23 @@ public record PartFile(Path path, PartManifest.Signed signed, long dataOffset, l
     return signed.manifest();
   }
 
+  /**
+   * Opens a part, holding its tar framing to airlock's canonical form exactly as a bundle tarball's
+   * ({@link CanonicalTarReader}: header checksums, canonical headers, zero padding, the end-of-archive marker
+   * ending the file) and its manifest entry to the bytes airlock writes for the envelope it holds (compact
+   * JSON, then spaces), so that every byte of a part is either covered by its manifest (the data) or fixed.
+   *
+   * @throws dev.airlock.VerificationException when the framing or the manifest entry is not canonical
+   * @throws InvalidInputException when the file is not a part at all, or its manifest cannot be read
+   */
   public static PartFile open(Path path) throws IOException {
     String what = path.toString();
     try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-      TarIndex index = TarIndex.scan(ch, what);
-      List<TarEntry> entries = index.entries();
-      if (entries.size() != 2 || !entries.get(0).name().equals(PartFormat.MANIFEST_ENTRY)
-          || !entries.get(1).name().equals(PartFormat.DATA_ENTRY) || !entries.get(0).isFile()
-          || !entries.get(1).isFile() || entries.get(0).dataOffset() != PartFormat.RECORD) {
-        throw new InvalidInputException(what + " is not an airlock part: it must hold exactly "
-            + PartFormat.MANIFEST_ENTRY + " then " + PartFormat.DATA_ENTRY);
+      CanonicalTarReader tar = CanonicalTarReader.over(ch, what, null).inWrittenOrder();
+      CanonicalTarReader.Entry m = tar.next();
+      if (m == null || !m.name().equals(PartFormat.MANIFEST_ENTRY) || m.directory()) {
+        throw notAPart(what);
       }
-      TarEntry m = entries.get(0);
-      TarEntry d = entries.get(1);
       if (m.size() > MANIFEST_CAP) {
         throw new InvalidInputException(what + ": the part manifest of " + m.size() + " bytes is larger than the "
             + MANIFEST_CAP + " byte limit");
@@ -50,20 +54,33 @@ public record PartFile(Path path, PartManifest.Signed signed, long dataOffset, l
       try (InputStream in = new ChannelRangeInputStream(ch, m.dataOffset(), m.size())) {
         bytes = Json.readCapped(in, MANIFEST_CAP, PartFormat.MANIFEST_ENTRY + " in " + what);
       }
+      CanonicalTarReader.Entry d = tar.next();
+      if (d == null || !d.name().equals(PartFormat.DATA_ENTRY) || d.directory()) {
+        throw notAPart(what);
+      }
+      if (tar.next() != null) { // the end-of-archive marker, and nothing after it
+        throw notAPart(what);
+      }
       PartManifest.Signed signed = PartManifest.read(bytes, what);
+      byte[] canonical = PartManifest.entry(signed.envelope(), bytes.length);
+      int at = Arrays.mismatch(bytes, canonical);
+      if (at >= 0) {
+        throw new VerificationException(what + ": entry '" + PartFormat.MANIFEST_ENTRY + "' is not in airlock's"
+            + " canonical form: byte " + at + " of it differs from the envelope's compact JSON padded with spaces");
+      }
       if (d.size() != signed.manifest().data().size()) {
         throw new InvalidInputException(what + ": the data entry holds " + d.size() + " bytes, the manifest says "
             + signed.manifest().data().size());
-      }
-      long end = d.dataOffset() + (d.size() + PartFormat.RECORD - 1) / PartFormat.RECORD * PartFormat.RECORD
-          + 2L * PartFormat.RECORD;
-      if (ch.size() != end) {
-        throw new InvalidInputException(what + ": " + (ch.size() - end) + " bytes after the end of the part");
       }
       return new PartFile(path, signed, d.dataOffset(), d.size());
     } catch (NoSuchFileException e) {
       throw new NotFoundException("no such file: " + path);
     }
+  }
+
+  private static InvalidInputException notAPart(String what) {
+    return new InvalidInputException(what + " is not an airlock part: it must hold exactly "
+        + PartFormat.MANIFEST_ENTRY + " then " + PartFormat.DATA_ENTRY);
   }
 
   /** Whether {@code file} is a regular file whose first tar entry is a part manifest (by its header's name). */

@@ -193,9 +193,38 @@ public final class PartSet {
    * bundles, is a one-line error naming them.
    */
   public static PartedChannel open(Path path) throws IOException {
+    PartFile[] byNumber = select(path);
+    List<PartedChannel.Segment> segments = new ArrayList<>();
+    try {
+      for (PartFile pf : byNumber) {
+        FileChannel ch = FileChannel.open(pf.path(), StandardOpenOption.READ);
+        segments.add(new PartedChannel.Segment(ch, pf.dataOffset(), pf.manifest().data().offset(),
+            pf.manifest().data().size()));
+      }
+      return new PartedChannel(segments, false);
+    } catch (IOException | RuntimeException e) {
+      for (PartedChannel.Segment s : segments) {
+        s.file().close();
+      }
+      throw e;
+    }
+  }
+
+  /** The part files {@link #open} reads, in part order (for the checksum file beside them). */
+  public static List<Path> partFiles(Path path) throws IOException {
+    List<Path> out = new ArrayList<>();
+    for (PartFile pf : select(path)) {
+      out.add(pf.path());
+    }
+    return out;
+  }
+
+  /** The set's parts by number: every part of the one bundle, or a one-line error naming the missing ones. */
+  private static PartFile[] select(Path path) throws IOException {
     List<Path> files = candidates(path);
     List<PartFile> opened = new ArrayList<>();
     List<PartManifest> manifests = new ArrayList<>();
+    String unreadable = null; // why the first file that is no readable part is not, for the one-line error
     for (Path f : files) {
       try {
         PartFile pf = PartFile.open(f);
@@ -204,11 +233,15 @@ public final class PartSet {
       } catch (AirlockException e) {
         opened.add(null);
         manifests.add(null);
+        if (unreadable == null) {
+          unreadable = dev.airlock.oci.Json.firstLine(e.getMessage());
+        }
       }
     }
     PartManifest ref = reference(manifests, Files.isDirectory(path) ? null : path.toAbsolutePath().normalize(), files);
     if (ref == null) {
-      throw new InvalidInputException(path + " holds no readable airlock part");
+      throw new InvalidInputException(path + " holds no readable airlock part"
+          + (unreadable == null ? "" : ": " + unreadable));
     }
     PartFile[] byNumber = new PartFile[ref.parts()];
     for (PartFile pf : opened) {
@@ -226,21 +259,9 @@ public final class PartSet {
       throw new InvalidInputException(path + ": bundle '" + ref.bundleName() + "' is cut into " + ref.parts()
           + " parts and part" + (missing.size() > 1 ? "s " : " ")
           + String.join(", ", missing.stream().map(String::valueOf).toList()) + (missing.size() > 1 ? " are" : " is")
-          + " missing or unreadable (airlock verify " + path + " names what to re-burn)");
+          + " missing or unreadable (airlock verify " + path + " names what to re-burn)"
+          + (unreadable == null ? "" : ": " + unreadable));
     }
-    List<PartedChannel.Segment> segments = new ArrayList<>();
-    try {
-      for (PartFile pf : byNumber) {
-        FileChannel ch = FileChannel.open(pf.path(), StandardOpenOption.READ);
-        segments.add(new PartedChannel.Segment(ch, pf.dataOffset(), pf.manifest().data().offset(),
-            pf.manifest().data().size()));
-      }
-      return new PartedChannel(segments, false);
-    } catch (IOException | RuntimeException e) {
-      for (PartedChannel.Segment s : segments) {
-        s.file().close();
-      }
-      throw e;
-    }
+    return byNumber;
   }
 }

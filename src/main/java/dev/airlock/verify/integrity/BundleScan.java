@@ -28,7 +28,7 @@ public final class BundleScan implements Closeable {
   final Map<Digest, Long> deferred = new HashMap<>();
   byte[] layoutFile;
   byte[] indexBytes;
-  Digest fileDigest;
+  final Map<Path, Digest> fileDigests = new java.util.concurrent.ConcurrentHashMap<>();
   private LayoutStore store;
 
   BundleScan(Path bundle, Path tempParent) {
@@ -73,9 +73,12 @@ public final class BundleScan implements Closeable {
     return Collections.unmodifiableMap(deferred);
   }
 
-  /** The SHA-256 of the whole bundle file as read (compressed, when it is), or null when it was not asked for. */
-  public Digest fileDigest() {
-    return fileDigest;
+  /**
+   * The SHA-256 of each file the bundle is read from, as on disk (the tarball, compressed when it is, or each
+   * part file of a set), for the checksum file beside it; empty when it was not asked for.
+   */
+  public Map<Path, Digest> fileDigests() {
+    return Collections.unmodifiableMap(fileDigests);
   }
 
   /** The spooled file of a small blob (a manifest, JSON, the catalog), or null when it was not kept. */

@@ -92,13 +92,19 @@ public final class BundleTarScanner {
         if (threads > 0 && (parts || Files.isRegularFile(bundle) && !startsWith(bundle, ZSTD_MAGIC))) {
           scanFile(result, threads, deferFrom, hashFile);
         } else {
-          MessageDigest md = hashFile ? Digest.Algorithm.SHA256.newMessageDigest() : null;
+          MessageDigest md = hashFile && !parts ? Digest.Algorithm.SHA256.newMessageDigest() : null;
           InputStream file = parts ? java.nio.channels.Channels.newInputStream(PartSet.open(bundle))
               : Files.newInputStream(bundle);
           try (InputStream raw = new BufferedInputStream(md == null ? file : new DigestInputStream(file, md), 1 << 16)) {
             scanStream(result, raw, md != null);
             if (md != null) {
-              result.fileDigest = Digest.of(Digest.Algorithm.SHA256, md.digest());
+              result.fileDigests.put(bundle, Digest.of(Digest.Algorithm.SHA256, md.digest()));
+            }
+          }
+          if (hashFile && parts) { // the part files as they are on disk, for the checksum file beside them
+            byte[] buf = new byte[ParallelChecks.BUFFER];
+            for (Path part : PartSet.partFiles(bundle)) {
+              result.fileDigests.put(part, dev.airlock.bundle.ChecksumFile.sha256(part, buf));
             }
           }
         }
@@ -177,21 +183,22 @@ public final class BundleTarScanner {
           }
         }));
       }
-      MessageDigest whole = hashFile ? Digest.Algorithm.SHA256.newMessageDigest() : null;
-      if (whole != null) { // the largest job: it starts first, beside the blobs
-        long size = ch.size();
-        jobs.add(new ParallelChecks.Job(size, buf -> {
-          BlobCheck.Source in = BlobCheck.range(ch, 0, size);
-          int n;
-          while ((n = in.read(buf, 0, buf.length)) > 0) {
-            whole.update(buf, 0, n);
-          }
-        }));
+      if (hashFile) { // each file as on disk (the tarball, or every part file): the largest jobs, they start first
+        for (Path file : PartSet.isPartSet(r.bundle) ? PartSet.partFiles(r.bundle) : List.of(r.bundle)) {
+          jobs.add(new ParallelChecks.Job(Files.size(file), buf -> {
+            MessageDigest whole = Digest.Algorithm.SHA256.newMessageDigest();
+            try (FileChannel f = FileChannel.open(file, StandardOpenOption.READ)) {
+              BlobCheck.Source in = BlobCheck.range(f, 0, f.size());
+              int n;
+              while ((n = in.read(buf, 0, buf.length)) > 0) {
+                whole.update(buf, 0, n);
+              }
+            }
+            r.fileDigests.put(file, Digest.of(Digest.Algorithm.SHA256, whole.digest()));
+          }));
+        }
       }
       ParallelChecks.run(jobs, threads);
-      if (whole != null) {
-        r.fileDigest = Digest.of(Digest.Algorithm.SHA256, whole.digest());
-      }
       for (int i = 0; i < blobEntries.size(); i++) {
         r.blobs.put(digests.get(i), blobEntries.get(i).size());
       }
