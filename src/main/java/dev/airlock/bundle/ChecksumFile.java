@@ -5,11 +5,9 @@ import dev.airlock.bundle.parts.PartFormat;
 import dev.airlock.bundle.parts.PartSet;
 import dev.airlock.oci.Digest;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.List;
 
 /**
@@ -107,21 +105,8 @@ public final class ChecksumFile {
 
   /** Hashes every file this one covers, one after the other, and checks each ({@link #check}). */
   public void checkAll() throws IOException {
-    byte[] buf = new byte[1 << 20];
     for (Path f : files) {
-      check(f, sha256(f, buf));
+      check(f, Digest.sha256(f));
     }
-  }
-
-  /** The sha256 of a whole file, read with {@code buf}. */
-  public static Digest sha256(Path file, byte[] buf) throws IOException {
-    MessageDigest md = Digest.Algorithm.SHA256.newMessageDigest();
-    try (InputStream in = Files.newInputStream(file)) {
-      int n;
-      while ((n = in.read(buf)) >= 0) {
-        md.update(buf, 0, n);
-      }
-    }
-    return Digest.of(Digest.Algorithm.SHA256, md.digest());
   }
 }

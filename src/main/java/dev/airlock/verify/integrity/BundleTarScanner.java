@@ -102,9 +102,8 @@ public final class BundleTarScanner {
             }
           }
           if (hashFile && parts) { // the part files as they are on disk, for the checksum file beside them
-            byte[] buf = new byte[ParallelChecks.BUFFER];
             for (Path part : PartSet.partFiles(bundle)) {
-              result.fileDigests.put(part, dev.airlock.bundle.ChecksumFile.sha256(part, buf));
+              result.fileDigests.put(part, Digest.sha256(part));
             }
           }
         }
