@@ -31,7 +31,7 @@ public final class OpenedSourceStores implements SourceStores, Closeable {
     String key = location.kind() + " " + location.path().toAbsolutePath().normalize();
     ContentStore s = open.get(key);
     if (s == null) {
-      s = location.kind() == Location.Kind.OCI_ARCHIVE ? TarLayoutStore.open(location.path())
+      s = location.kind() == Location.Kind.OCI_ARCHIVE ? TarLayoutStore.openSource(location.path())
           : DockerArchiveStore.open(location.path());
       open.put(key, s);
     }

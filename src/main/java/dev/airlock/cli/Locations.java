@@ -75,7 +75,8 @@ public final class Locations {
         ContentStore s = mode == Mode.WRITE ? LayoutStore.openOrCreate(loc.path()) : LayoutStore.open(loc.path());
         yield new OpenedLocation(loc, s, "", reference(loc.refName()));
       }
-      case OCI_ARCHIVE -> new OpenedLocation(loc, TarLayoutStore.open(loc.path(), maxExpanded), "", reference(loc.refName()));
+      case OCI_ARCHIVE -> new OpenedLocation(loc, maxExpanded == Long.MAX_VALUE ? TarLayoutStore.openSource(loc.path())
+          : TarLayoutStore.open(loc.path(), maxExpanded), "", reference(loc.refName()));
       case DOCKER_ARCHIVE -> new OpenedLocation(loc, DockerArchiveStore.open(loc.path()), "", loc.refName());
       case REGISTRY -> {
         Reference ref = loc.reference();

@@ -56,6 +56,14 @@ public final class TarLayoutStore implements ContentStore {
   }
 
   /** As {@link #open(Path)}; a compressed archive expands to at most {@code maxExpanded} bytes. */
+  /**
+   * A tar that is only a source (copy, a bundle spec's oci-archive:): a compressed one is read once as a
+   * stream first ({@link ExpansionBound#streamed}) and decompressed within that bound, so a bomb fills no disk.
+   */
+  public static TarLayoutStore openSource(Path path) throws IOException {
+    return open(path, ArchiveFile.isCompressed(path) ? ExpansionBound.streamed(path) : Long.MAX_VALUE);
+  }
+
   public static TarLayoutStore open(Path path, long maxExpanded) throws IOException {
     ArchiveFile f = ArchiveFile.open(path, maxExpanded);
     try {
