@@ -75,7 +75,7 @@ public final class PartSet {
 
   /** What a check of the whole set found. */
   public record SetReport(String bundleName, Digest root, int parts, List<PartCheck.Report> reports,
-      SortedSet<Integer> missing, SortedMap<Integer, String> corrupted, List<String> foreign) {
+      SortedSet<Integer> missing, SortedMap<Integer, String> corrupted, List<String> foreign, String needs) {
     public boolean ok() {
       return missing.isEmpty() && corrupted.isEmpty() && foreign.isEmpty() && parts > 0;
     }
@@ -93,6 +93,9 @@ public final class PartSet {
       }
       if (!foreign.isEmpty()) {
         out.add("from another bundle: " + String.join(", ", foreign));
+      }
+      if (needs != null && !needs.isEmpty()) {
+        out.add(needs);
       }
       return String.join("; ", out);
     }
@@ -149,8 +152,27 @@ public final class PartSet {
         }
       }
     }
+    String needs = null;
+    if (ref != null && !good.isEmpty() && (!missing.isEmpty() || !corrupted.isEmpty())) {
+      PartFile[] usable = new PartFile[ref.parts()];
+      for (PartCheck.Report r : reports) {
+        if (r.ok() && identity(r.manifest()).equals(identity(ref)) && usable[r.manifest().part() - 1] == null) {
+          usable[r.manifest().part() - 1] = r.part();
+        }
+      }
+      needs = needs(usable, ref);
+    }
     return new SetReport(ref == null ? null : ref.bundleName(), ref == null ? null : ref.bundleRoot(),
-        ref == null ? 0 : ref.parts(), reports, missing, corrupted, foreign);
+        ref == null ? 0 : ref.parts(), reports, missing, corrupted, foreign, needs);
+  }
+
+  /** Which images need the parts absent from {@code present} (null entries); "" when that cannot be told. */
+  private static String needs(PartFile[] present, PartManifest ref) {
+    try {
+      return IncompleteSet.of(present, ref).describe();
+    } catch (IOException | RuntimeException e) {
+      return ""; // only an explanation: the parts missing are named all the same
+    }
   }
 
   /**
@@ -256,11 +278,12 @@ public final class PartSet {
       }
     }
     if (!missing.isEmpty()) {
+      String needs = needs(byNumber, ref);
       throw new InvalidInputException(path + ": bundle '" + ref.bundleName() + "' is cut into " + ref.parts()
           + " parts and part" + (missing.size() > 1 ? "s " : " ")
           + String.join(", ", missing.stream().map(String::valueOf).toList()) + (missing.size() > 1 ? " are" : " is")
-          + " missing or unreadable (airlock verify " + path + " names what to re-burn)"
-          + (unreadable == null ? "" : ": " + unreadable));
+          + " missing or unreadable" + (needs.isEmpty() ? "" : " (" + needs + ")") + "; airlock verify " + path
+          + " names what to re-burn" + (unreadable == null ? "" : ": " + unreadable));
     }
     return byNumber;
   }
