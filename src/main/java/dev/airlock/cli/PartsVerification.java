@@ -58,6 +58,7 @@ final class PartsVerification {
         n.put("parts", set.parts());
         n.put("passed", false);
         n.put("problems", set.problems());
+        n.set("parts", statuses(set));
         ArrayNode a = n.putArray("partReports");
         set.reports().forEach(r -> a.add(partJson(r)));
         out.println(pretty(n));
@@ -74,6 +75,7 @@ final class PartsVerification {
       }
       out.flush();
     }
+    lastSet = set;
     if (!set.ok()) {
       if (!json) {
         out.println("NOT verified: " + set.problems());
@@ -83,6 +85,58 @@ final class PartsVerification {
       return ExitCodes.VERIFICATION_FAILED;
     }
     return null;
+  }
+
+  /** The set checked last (null: none, or one part alone). */
+  PartSet.SetReport lastSet;
+
+  /** Each part of the set by number: file, status (ok, missing, corrupt, other-bundle) and bytes; then other files. */
+  static ArrayNode statuses(PartSet.SetReport set) {
+    java.util.TreeMap<Integer, ObjectNode> byNumber = new java.util.TreeMap<>();
+    ArrayNode others = Json.MAPPER.createArrayNode();
+    for (PartCheck.Report r : set.reports()) {
+      PartManifest m = r.manifest();
+      dev.airlock.bundle.parts.PartFormat.Name name =
+          dev.airlock.bundle.parts.PartFormat.parseName(r.file().getFileName().toString());
+      boolean ours = m != null && m.bundleRoot().equals(set.root()) && m.parts() == set.parts()
+          && !set.foreign().stream().anyMatch(f -> f.startsWith(r.file().getFileName() + " ("));
+      Integer number = m != null ? Integer.valueOf(m.part()) : name != null ? Integer.valueOf(name.part()) : null;
+      String status = m == null ? (number != null && number >= 1 && number <= set.parts()
+          && set.corrupted().containsKey(number) ? "corrupt" : "other-bundle")
+          : !ours ? "other-bundle" : r.ok() ? "ok" : "corrupt";
+      ObjectNode o = Json.MAPPER.createObjectNode();
+      if (number != null) {
+        o.put("part", number);
+      }
+      o.put("file", r.file().toString());
+      o.put("status", status);
+      try {
+        o.put("bytes", Files.size(r.file()));
+      } catch (IOException e) {
+        o.putNull("bytes");
+      }
+      if (!r.failures().isEmpty()) {
+        o.put("why", r.failures().get(0));
+      }
+      if (!status.equals("other-bundle") && number != null
+          && (!byNumber.containsKey(number) || status.equals("ok"))) {
+        byNumber.put(number, o);
+      } else {
+        others.add(o);
+      }
+    }
+    for (int k : set.missing()) {
+      ObjectNode o = Json.MAPPER.createObjectNode();
+      o.put("part", k);
+      o.putNull("file");
+      o.put("status", "missing");
+      o.putNull("bytes");
+      byNumber.put(k, o);
+    }
+    ArrayNode out = Json.MAPPER.createArrayNode();
+    byNumber.values().forEach(out::add);
+    others.forEach(out::add);
+    return out;
   }
 
   private static boolean isFirstPart(Path path) {

@@ -93,8 +93,9 @@ final class VerifyCommand implements Callable<Integer> {
       opts = opts.withPolicy(loaded.policy(), loaded.dir());
     }
     PrintWriter out = spec.commandLine().getOut();
+    PartsVerification parts = null;
     if (dev.airlock.bundle.parts.PartSet.isPartSet(bundle)) {
-      PartsVerification parts = new PartsVerification(out, spec.commandLine().getErr(), "json".equals(output));
+      parts = new PartsVerification(out, spec.commandLine().getErr(), "json".equals(output));
       Integer early = parts.verify(bundle, pks, allowUnsigned, thisPart);
       if (early != null) {
         return early;
@@ -104,7 +105,11 @@ final class VerifyCommand implements Callable<Integer> {
     }
     VerificationReport report = OfflineVerifier.verify(bundle, opts);
     if ("json".equals(output)) {
-      out.println(Json.MAPPER.writer().with(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
+      com.fasterxml.jackson.databind.JsonNode tree = Json.MAPPER.valueToTree(report);
+      if (parts != null && parts.lastSet != null && tree.isObject()) { // a set: each part's status too
+        ((com.fasterxml.jackson.databind.node.ObjectNode) tree).set("parts", PartsVerification.statuses(parts.lastSet));
+      }
+      out.println(Json.MAPPER.writer().with(SerializationFeature.INDENT_OUTPUT).writeValueAsString(tree));
     } else {
       printTable(out, report);
     }

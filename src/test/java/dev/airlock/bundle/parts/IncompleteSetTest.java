@@ -173,6 +173,23 @@ class IncompleteSetTest {
       assertThat(v.err()).contains(img + " (part 2)");
     }
     assertThat(expected(Set.of(k))).isNotEmpty();
+    // -o json: every part by number with its status and bytes
+    CommandResult whole = CommandResult.run("verify", dir.toString(), "--allow-unsigned", "-o", "json");
+    assertThat(whole.exitCode()).as(whole.out() + whole.err()).isZero();
+    JsonNode all = Json.tree(whole.out().getBytes(java.nio.charset.StandardCharsets.UTF_8), "json").path("parts");
+    assertThat(all).hasSize(files.size());
+    for (int i = 0; i < files.size(); i++) {
+      assertThat(all.get(i).path("part").asInt()).isEqualTo(i + 1);
+      assertThat(all.get(i).path("status").asText()).isEqualTo("ok");
+      assertThat(all.get(i).path("bytes").asLong()).isEqualTo(Files.size(files.get(i)));
+    }
+    CommandResult broken = CommandResult.run("verify", copy.toString(), "--allow-unsigned", "-o", "json");
+    assertThat(broken.exitCode()).isEqualTo(3);
+    JsonNode some = Json.tree(broken.out().getBytes(java.nio.charset.StandardCharsets.UTF_8), "json").path("parts");
+    assertThat(some).hasSize(files.size());
+    assertThat(some.get(1).path("status").asText()).isEqualTo("missing");
+    assertThat(some.get(1).path("file").isNull()).isTrue();
+    assertThat(some.get(0).path("status").asText()).isEqualTo("ok");
   }
 
   /** What is named when the parts {@code removed} are absent. */
