@@ -105,6 +105,69 @@ class NotationAndCosignEndToEndTest {
         .contains("application/vnd.dev.cosign.simplesigning.v1+json");
   }
 
+  /**
+   * The same Notation files named in airlock's policy file ({@code trust.notation: {trustPolicy, trustStore}}, paths
+   * relative to the policy file) gate an import into a real docker-registry: with the certificate's trust store the
+   * image and its signature are pushed; with the store holding the same key under another certificate, import exits 3
+   * and the registry's storage is unchanged, file for file.
+   */
+  @Test
+  void trustNotationInThePolicyFileGatesImportIntoARegistry() throws Exception {
+    Path skopeo = Peers.skopeo();
+    Path notationLayout = SharedTestData.notation("layouts/e2e-valid-signature");
+    Files.writeString(tmp.resolve("bundle.yaml"), """
+        apiVersion: airlock.dev/v1
+        kind: Bundle
+        metadata: {name: notation-only}
+        spec:
+          images:
+            - layout: %s:v1
+              name: registry.example/gated/app:v1
+        """.formatted(notationLayout));
+    Path bundle = tmp.resolve("gated.tar");
+    CommandResult made = CommandResult.run("bundle", tmp.resolve("bundle.yaml").toString(), "-o", bundle.toString());
+    assertThat(made.exitCode()).as(made.err()).isZero();
+    Path site = tmp.resolve("site");
+    Files.createDirectories(site.resolve("notation"));
+    Files.writeString(site.resolve("notation/trustpolicy.json"), """
+        {"version": "1.0", "trustPolicies": [
+          {"name": "gated-app", "registryScopes": ["registry.example/gated/app"],
+           "signatureVerification": {"level": "strict"}, "trustStores": ["ca:e2e"],
+           "trustedIdentities": ["x509.subject: C=US, ST=WA, L=Seattle, O=Notary, CN=e2e"]}]}
+        """);
+    Files.move(store("good", SharedTestData.notation("certs/e2e.crt")), site.resolve("notation/good"));
+    Files.move(store("wrong", SharedTestData.notation("certs/new_e2e.crt")), site.resolve("notation/wrong"));
+    Path policy = site.resolve("policy.yaml");
+    String file = """
+        apiVersion: airlock.dev/v1
+        trust:
+          notation: {trustPolicy: notation/trustpolicy.json, trustStore: notation/%s/truststore}
+        """;
+    String to = target.hostPort() + "/gated";
+
+    Files.writeString(policy, file.formatted("wrong"));
+    String before = files(target.storage());
+    CommandResult refused = CommandResult.run("import", bundle.toString(), "--to", to, "--allow-unsigned",
+        "--policy", policy.toString(), "--catalog", tmp.resolve("g.db").toString());
+    assertThat(refused.exitCode()).as(refused.out() + refused.err()).isEqualTo(3);
+    assertThat(refused.err()).contains("nothing was imported").contains("authenticity failed")
+        .contains("statement 'gated-app'");
+    assertThat(files(target.storage())).as("nothing pushed").isEqualTo(before);
+    ProcessRunner.Result absent = ProcessRunner.run(List.of(skopeo.toString(), "inspect", "--raw", "--tls-verify=false",
+        "docker://" + to + "/gated/app:v1"), 60);
+    assertThat(absent.exitCode()).as("the image is not in the registry").isNotZero();
+
+    Files.writeString(policy, file.formatted("good"));
+    CommandResult imported = CommandResult.run("import", bundle.toString(), "--to", to, "--allow-unsigned",
+        "--policy", policy.toString(), "--catalog", tmp.resolve("g.db").toString());
+    assertThat(imported.exitCode()).as(imported.out() + imported.err()).isZero();
+    assertThat(files(target.storage())).as("pushed").isNotEqualTo(before);
+    String image = "docker://" + to + "/gated/app";
+    assertThat(raw(skopeo, image + ":v1")).contains("application/vnd.notation.config");
+    assertThat(raw(skopeo, image + ":sha256-b8479de3f88fb259a0a9ea82a5b2a052a1ef3c4ebbcfc61482d5ae4c831f8af9"))
+        .contains("sha256:90ceaff260d657d797c408ac73564a9c7bb9d86055877c2a811f0e63b8c6524f");
+  }
+
   private Path store(String name, Path cert) throws Exception {
     Path dir = tmp.resolve(name + "/truststore/x509/ca/e2e");
     Files.createDirectories(dir);
