@@ -5,6 +5,7 @@ import dev.airlock.serve.Htpasswd;
 import dev.airlock.serve.RegistryServer;
 import dev.airlock.serve.ServedBundleCheck;
 import dev.airlock.serve.ServedContent;
+import dev.airlock.serve.TokenAuth;
 import dev.airlock.verify.keys.PublicKeys;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -54,10 +55,32 @@ final class ServeCommand implements Callable<Integer> {
       + " password. Loopback addresses only until serve speaks TLS.")
   Path htpasswd;
 
+  @Option(names = "--token-auth", description = "Use the registry token flow instead of Basic on every request (docker"
+      + " login, podman login, helm registry login): GET /token checks the --htpasswd users' passwords and issues"
+      + " short-lived pull-only bearer tokens (HS256, signed by a key made at start); the registry accepts only those.")
+  boolean tokenAuth;
+
+  @Option(names = "--token-ttl", paramLabel = "DURATION", description = "Lifetime of a --token-auth token: seconds or"
+      + " a number with s, m, h; 60s to 24h (default: 5m).")
+  String tokenTtl;
+
+  @Option(names = "--token-anonymous", description = "With --token-auth, also give pull tokens to clients that send no"
+      + " credentials (a wrong password is still refused).")
+  boolean tokenAnonymous;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
+    if ((tokenTtl != null || tokenAnonymous) && !tokenAuth) {
+      throw new ParameterException(spec.commandLine(), "--token-ttl and --token-anonymous go with --token-auth");
+    }
+    if (tokenAuth && htpasswd == null) {
+      throw new ParameterException(spec.commandLine(), "--token-auth needs --htpasswd FILE (the users whose passwords"
+          + " the token endpoint checks)");
+    }
+    TokenAuth tokens = !tokenAuth ? null : new TokenAuth(tokenTtl == null ? TokenAuth.DEFAULT_TTL
+        : TokenAuth.parseTtl(tokenTtl), TokenAuth.DEFAULT_SERVICE, tokenAnonymous);
     Htpasswd users = htpasswd == null ? null : Htpasswd.read(htpasswd);
     // a bundle (tarball or set of parts) is verified first; a layout directory is served as it is
     long expandedBound = -1;
@@ -78,7 +101,7 @@ final class ServeCommand implements Callable<Integer> {
     ServedContent content = ServedContent.open(source, expandedBound);
     RegistryServer server;
     try {
-      server = RegistryServer.start(content, addr, allowRemote, threads, true, users, line -> {
+      server = RegistryServer.start(content, addr, allowRemote, threads, true, users, tokens, line -> {
         synchronized (err) {
           err.println(line);
           err.flush();
@@ -90,6 +113,8 @@ final class ServeCommand implements Callable<Integer> {
     }
     out.println("serving " + source.toAbsolutePath() + " read-only on http://" + server.hostPort()
         + (users != null ? " for the users of " + htpasswd : "")
+        + (tokens != null ? " (bearer tokens from http://" + server.hostPort() + "/token, valid "
+            + tokens.ttl().getSeconds() + " s" + (tokens.anonymous() ? ", also to anonymous clients" : "") + ")" : "")
         + " (e.g. skopeo inspect --tls-verify=false docker://" + server.hostPort() + "/REPOSITORY:TAG); Ctrl-C stops");
     String delta = dev.airlock.delta.DeltaReport.servedLine(source);
     if (delta != null) {

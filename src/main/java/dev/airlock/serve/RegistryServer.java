@@ -52,6 +52,19 @@ public final class RegistryServer implements Closeable {
    */
   public static RegistryServer start(ServedContent content, String addr, boolean allowRemote, int threads,
       boolean warmUp, Htpasswd users, java.util.function.Consumer<String> log) throws IOException {
+    return start(content, addr, allowRemote, threads, warmUp, users, null, log);
+  }
+
+  /**
+   * As above; with {@code tokens} (which needs {@code users}), the distribution token flow instead of Basic
+   * on every request: {@code /token} checks the users' passwords and issues short-lived pull tokens,
+   * the registry takes only those ({@link TokenAuthHandler}).
+   */
+  public static RegistryServer start(ServedContent content, String addr, boolean allowRemote, int threads,
+      boolean warmUp, Htpasswd users, TokenAuth tokens, java.util.function.Consumer<String> log) throws IOException {
+    if (tokens != null && users == null) {
+      throw new InvalidInputException("--token-auth needs --htpasswd FILE: the users whose passwords the token endpoint checks");
+    }
     InetSocketAddress sa = parseAddress(addr);
     if (!sa.getAddress().isLoopbackAddress() && !allowRemote) {
       throw new InvalidInputException("--addr " + addr + " is not a loopback address; serving to other machines"
@@ -65,7 +78,8 @@ public final class RegistryServer implements Closeable {
     if (warmUp) {
       WarmUp.run(handler, content);
     }
-    RequestHandler front = users == null ? handler : new BasicAuthHandler(handler, users, log);
+    RequestHandler front = users == null ? handler
+        : tokens != null ? new TokenAuthHandler(handler, users, tokens, false, log) : new BasicAuthHandler(handler, users, log);
     return new RegistryServer(BlockingHttpServer.start(sa, Math.max(2, threads), front), content);
   }
 
