@@ -15,8 +15,11 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Finds referrers among a layout's {@code index.json} entries (where manifests with a {@code subject} are
- * listed). What each manifest refers to is remembered by digest (content never changes under a digest), so
- * asking for the referrers of many subjects reads each manifest once.
+ * listed), and in the referrers tag schema's {@code sha256-<hex>} index of the subject when the layout has one
+ * (as tools write it for registries without the referrers API): an entry of that index counts only when the
+ * store holds the manifest and its own {@code subject} is the subject. What each manifest refers to is
+ * remembered by digest (content never changes under a digest), so asking for the referrers of many subjects
+ * reads each manifest once.
  */
 public final class ReferrerScan {
   public interface ManifestReader {
@@ -33,26 +36,53 @@ public final class ReferrerScan {
       throws IOException {
     List<Descriptor> out = new ArrayList<>();
     Set<Digest> seen = new HashSet<>();
+    List<Descriptor> tagIndexes = new ArrayList<>();
+    String tag = subject.tagForm();
     for (Descriptor d : index) {
+      if (MediaTypes.isIndex(d.mediaType()) && isTag(d, tag)) {
+        tagIndexes.add(d);
+      }
       if (!MediaTypes.isManifest(d.mediaType()) || !seen.add(d.digest())) {
         continue;
       }
-      Optional<Entry> e = cache.get(d.digest());
-      if (e == null) {
-        RawManifest m = reader.read(d);
-        if (m == null) {
-          continue;
-        }
-        Descriptor s = m.subject();
-        e = s == null ? Optional.empty() : Optional.of(new Entry(s.digest(),
-            new Descriptor(m.mediaType(), m.digest(), m.size(), null, m.annotations(), null, m.artifactType())));
-        cache.put(d.digest(), e);
+      add(d, subject, artifactType, reader, out);
+    }
+    for (Descriptor t : tagIndexes) {
+      RawManifest idx = reader.read(t);
+      if (idx == null || !idx.isIndex()) {
+        continue;
       }
-      if (e.isPresent() && e.get().subject().equals(subject)
-          && (artifactType == null || artifactType.equals(e.get().referrer().artifactType()))) {
-        out.add(e.get().referrer());
+      for (Descriptor d : idx.manifests()) {
+        if (MediaTypes.isManifest(d.mediaType()) && seen.add(d.digest())) {
+          add(d, subject, artifactType, reader, out);
+        }
       }
     }
     return out;
+  }
+
+  private void add(Descriptor d, Digest subject, String artifactType, ManifestReader reader, List<Descriptor> out)
+      throws IOException {
+    Optional<Entry> e = cache.get(d.digest());
+    if (e == null) {
+      RawManifest m = reader.read(d);
+      if (m == null) {
+        return;
+      }
+      Descriptor s = m.subject();
+      e = s == null ? Optional.empty() : Optional.of(new Entry(s.digest(),
+          new Descriptor(m.mediaType(), m.digest(), m.size(), null, m.annotations(), null, m.artifactType())));
+      cache.put(d.digest(), e);
+    }
+    if (e.isPresent() && e.get().subject().equals(subject)
+        && (artifactType == null || artifactType.equals(e.get().referrer().artifactType()))) {
+      out.add(e.get().referrer());
+    }
+  }
+
+  /** An index.json entry tagged {@code tag}, in any repository of the layout ({@code [repository:]tag}). */
+  private static boolean isTag(Descriptor d, String tag) {
+    String name = d.annotations() == null ? null : d.annotations().get(Descriptor.REF_NAME);
+    return name != null && (name.equals(tag) || name.endsWith(":" + tag));
   }
 }

@@ -32,7 +32,9 @@ public final class NotationSignatures {
     if (tagged.isPresent() && MediaTypes.isIndex(tagged.get().mediaType())) {
       RawManifest index = store.getManifest(repository, tagged.get().digest().toString());
       for (Descriptor d : index.manifests()) {
-        if (MediaTypes.NOTATION_SIGNATURE.equals(d.artifactType()) && !out.containsKey(d.digest())) {
+        // an entry without artifactType (older tools) may still be one: its manifest decides
+        if ((d.artifactType() == null || MediaTypes.NOTATION_SIGNATURE.equals(d.artifactType()))
+            && !out.containsKey(d.digest())) {
           consider(store, repository, subject, d.digest(), out);
         }
       }
