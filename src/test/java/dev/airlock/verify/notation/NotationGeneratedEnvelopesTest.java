@@ -131,6 +131,40 @@ class NotationGeneratedEnvelopesTest {
     assertThat(wrongImprint.failureMessage()).contains("message imprint");
   }
 
+  /**
+   * The timestamp's range genTime ± accuracy (the test TSA gives 1 s) must lie within every certificate of the
+   * signing chain, judged at a time the leaf has expired (so only the timestamp can authenticate the signing time):
+   * before the leaf's notBefore, after its notAfter, or straddling either bound by the accuracy fails as an
+   * authentic-timestamp failure, JWS and COSE alike; one second inside both bounds passes.
+   */
+  @Test
+  void aTimestampRangeOutsideTheSigningCertificatesValidityFails() throws Exception {
+    Path store = pki.store(tmp, "ca", NotationTestPki.none());
+    Descriptor s = image.descriptor();
+    Instant notBefore = pki.leaf.cert().getNotBefore().toInstant();
+    Instant notAfter = pki.leaf.cert().getNotAfter().toInstant();
+    assertThat(notBefore).isEqualTo(NotationTestPki.T0);
+    for (String type : List.of(SignatureEnvelope.JWS, SignatureEnvelope.COSE)) {
+      for (Instant at : List.of(notBefore.minusSeconds(3600), notBefore, notAfter, notAfter.plusSeconds(3600))) {
+        NotationTestPki.Options o = NotationTestPki.Options.x509(SIGNED).timestamped(at);
+        byte[] env = type.equals(SignatureEnvelope.JWS) ? pki.jws(s, o) : pki.cose(s, o);
+        NotationResult r = verify(pki, statement("strict", null, "ca:acme", "tsa:acme"), type, env, s, store, LATER);
+        assertThat(r.passed()).as(type + " stamped at " + at).isFalse();
+        assertThat(r.failure()).as(type + " stamped at " + at).isEqualTo(Check.AUTHENTIC_TIMESTAMP);
+        assertThat(r.failureMessage()).contains("CN=builder").contains("not valid over the whole timestamp range ["
+            + at.minusSeconds(1) + ", " + at.plusSeconds(1) + "]");
+        assertThat(r.authenticated()).isFalse();
+      }
+      for (Instant at : List.of(notBefore.plusSeconds(1), notAfter.minusSeconds(1))) {
+        NotationTestPki.Options o = NotationTestPki.Options.x509(SIGNED).timestamped(at);
+        byte[] env = type.equals(SignatureEnvelope.JWS) ? pki.jws(s, o) : pki.cose(s, o);
+        NotationResult r = verify(pki, statement("strict", null, "ca:acme", "tsa:acme"), type, env, s, store, LATER);
+        assertThat(r.passed()).as(type + " stamped at " + at + ": " + r.summary()).isTrue();
+        assertThat(r.validationTime()).isEqualTo(at);
+      }
+    }
+  }
+
   @Test
   void afterCertExpiryConsultsTheTimestampOnlyOnceTheChainExpired() throws Exception {
     Path store = pki.store(tmp, "ca", NotationTestPki.none());
