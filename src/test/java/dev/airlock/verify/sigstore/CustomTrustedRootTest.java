@@ -186,7 +186,12 @@ class CustomTrustedRootTest {
    * the log, and, unless {@code stampAt} is null, an RFC 3161 timestamp over the signature at {@code stampAt}.
    */
   private static byte[] bundleV2(Site site, String kind, Instant stampAt) throws Exception {
-    byte[] digest = MessageDigest.getInstance("SHA-256").digest(ARTIFACT);
+    return bundleV2(site, kind, stampAt, ARTIFACT);
+  }
+
+  /** As above over {@code artifact} (for an image: its manifest bytes). */
+  private static byte[] bundleV2(Site site, String kind, Instant stampAt, byte[] artifact) throws Exception {
+    byte[] digest = MessageDigest.getInstance("SHA-256").digest(artifact);
     String certDer = B64.encodeToString(site.leaf.cert().getEncoded());
     ObjectNode b = Json.MAPPER.createObjectNode();
     b.put("mediaType", "application/vnd.dev.sigstore.bundle.v0.3+json");
@@ -195,7 +200,7 @@ class CustomTrustedRootTest {
     body.put("apiVersion", "0.0.2");
     byte[] sig;
     if (kind.startsWith("hashedrekord")) {
-      sig = TestSigstore.sign(site.leaf.key().getPrivate(), ARTIFACT);
+      sig = TestSigstore.sign(site.leaf.key().getPrivate(), artifact);
       ObjectNode v2 = body.putObject("spec").putObject("hashedRekordV002");
       v2.putObject("data").put("algorithm", "SHA2_256").put("digest", B64.encodeToString(digest));
       ObjectNode s = v2.putObject("signature");
@@ -335,6 +340,72 @@ class CustomTrustedRootTest {
     assertThat(refused.exitCode()).isEqualTo(3);
     assertThat(refused.err().strip()).contains("has no signed integrated time").doesNotContain("\n");
     assertThat(refused.out()).doesNotContain("Verified OK");
+  }
+
+  /**
+   * The image-policy path, end to end through the CLI: an image whose Sigstore bundle referrer (artifactType and
+   * layer {@code application/vnd.dev.sigstore.bundle.v0.3+json}, as cosign v3 attaches it) holds a Rekor v2 bundle
+   * over the image manifest ({@code dsse 0.0.2}: an in-toto statement naming the image digest, or
+   * {@code hashedrekord 0.0.2}: a message signature over the manifest bytes), with a timestamp from the site's TSA.
+   * {@code airlock bundle} carries it, {@code airlock verify --trusted-root} with a {@code keyless} rule passes
+   * and names the bundle; another identity, the same bundle without its timestamp, or the public-good root fail
+   * with exit 3.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"dsse 0.0.2", "hashedrekord 0.0.2"})
+  void aRekorV2BundleReferrerPassesAKeylessImagePolicy(String kind, @TempDir Path tmp) throws Exception {
+    Site site = new Site();
+    Path root = Files.write(tmp.resolve("trusted_root.json"), trustedRoot(site.sigstore, site.ctKey, site.tsa));
+    for (boolean stamped : new boolean[] {true, false}) {
+      Path dir = tmp.resolve(stamped ? "stamped" : "unstamped");
+      dev.airlock.store.LayoutStore layout = dev.airlock.store.LayoutStore.openOrCreate(dir.resolve("layout"));
+      dev.airlock.oci.RawManifest image = dev.airlock.testing.TestImages.image(layout,
+          dev.airlock.oci.Platform.parse("linux/amd64"), dev.airlock.testing.TestImages.layer("app", "signed by the site"));
+      dev.airlock.testing.TestImages.tag(layout, image, "v1");
+      byte[] sigstoreBundle = bundleV2(site, kind, stamped ? TestSigstore.INTEGRATED.plusSeconds(2) : null,
+          image.bytesUnsafe());
+      dev.airlock.oci.RawManifest ref = dev.airlock.testing.TestImages.referrer(layout, image,
+          dev.airlock.oci.MediaTypes.SIGSTORE_BUNDLE_V03, sigstoreBundle);
+      Files.writeString(dir.resolve("bundle.yaml"), """
+          apiVersion: airlock.dev/v1
+          kind: Bundle
+          metadata: {name: rekor-v2}
+          spec:
+            images:
+              - layout: %s:v1
+                name: registry.site.example/app:v1
+          """.formatted(dir.resolve("layout")));
+      Path bundle = dir.resolve("b.tar");
+      CommandResult made = CommandResult.run("bundle", dir.resolve("bundle.yaml").toString(), "-o", bundle.toString());
+      assertThat(made.exitCode()).as(made.err()).isZero();
+      java.util.function.BiFunction<String, Path, CommandResult> verify = (who, trusted) -> {
+        try {
+          Path policy = Files.writeString(dir.resolve("policy-" + who.hashCode() + ".yaml"), """
+              apiVersion: airlock.dev/v1
+              images:
+                - match: "registry.site.example/**"
+                  rules:
+                    - keyless: {identity: %s, issuer: %s}
+              """.formatted(who, WHO.issuer()));
+          return CommandResult.run("verify", bundle.toString(), "--allow-unsigned", "--policy", policy.toString(),
+              "--trusted-root", trusted.toString());
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      };
+      CommandResult mine = verify.apply(WHO.identity(), root);
+      if (stamped) {
+        assertThat(mine.exitCode()).as(mine.out() + mine.err()).isZero();
+        assertThat(mine.out()).contains("Sigstore bundle " + ref.digest().shortForm() + " verified").contains("Verified.");
+        CommandResult other = verify.apply("someone@else.example", root);
+        assertThat(other.exitCode()).as(other.out() + other.err()).isEqualTo(3);
+        CommandResult publicGood = verify.apply(WHO.identity(), SharedTestData.sigstore("bundles/trusted_root.json"));
+        assertThat(publicGood.exitCode()).as(publicGood.out() + publicGood.err()).isEqualTo(3);
+      } else {
+        assertThat(mine.exitCode()).as(mine.out() + mine.err()).isEqualTo(3);
+        assertThat(mine.out() + mine.err()).contains("has no signed integrated time");
+      }
+    }
   }
 
   private record Leaf(KeyPair key, X509Certificate cert) {}
