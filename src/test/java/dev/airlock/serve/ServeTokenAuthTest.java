@@ -10,6 +10,7 @@ import dev.airlock.importer.SampleContent;
 import dev.airlock.oci.Digest;
 import dev.airlock.oci.Json;
 import dev.airlock.testing.CommandResult;
+import dev.airlock.testing.Containerd;
 import dev.airlock.testing.Peers;
 import dev.airlock.testing.ProcessRunner;
 import java.io.BufferedReader;
@@ -70,6 +71,7 @@ class ServeTokenAuthTest {
         + "limited:" + OpenBSDBCrypt.generate("2y", "right".toCharArray(), salt, 5) + "\n"
         + "skopeo:" + OpenBSDBCrypt.generate("2y", "s".toCharArray(), salt, 5) + "\n"
         + "podman:" + OpenBSDBCrypt.generate("2y", "p".toCharArray(), salt, 5) + "\n"
+        + "ctr:" + OpenBSDBCrypt.generate("2y", "c".toCharArray(), salt, 5) + "\n"
         + "helm:" + OpenBSDBCrypt.generate("2y", "h".toCharArray(), salt, 5) + "\n");
     server = RegistryServer.start(ServedContent.open(tmp.resolve("layout")), "127.0.0.1:0", false, 8, false,
         Htpasswd.read(htpasswd), TokenAuth.defaults(), log::add);
@@ -366,6 +368,30 @@ class ServeTokenAuthTest {
         + "/ghcr.io/acme/charts/mychart", "--version", "0.1.0", "--plain-http", "--registry-config", empty.toString(),
         "-d", Files.createDirectories(tmp.resolve("helm-anon")).toString()), 60);
     assertThat(anon.exitCode()).isNotZero();
+  }
+
+  @Test
+  void containerdFetchesWithUserAndAWrongPasswordIsRefused() throws Exception {
+    try (Containerd containerd = Containerd.start()) {
+      List<String> base = List.of(Peers.ctr().toString(), "--address", containerd.address().toString(), "content", "fetch",
+          "--plain-http", "--all-platforms"); // pull without unpacking: the sample's layers are not real file systems
+      String ref = server.hostPort() + "/" + SampleContent.MULTI;
+      ProcessRunner.Result wrong = run(base, "--user", "ctr:guess-ctr", ref);
+      assertThat(wrong.exitCode()).isNotZero();
+      assertThat(wrong.out() + wrong.err()).contains("failed to authorize").contains("401");
+      ProcessRunner.Result anon = run(base, ref);
+      assertThat(anon.exitCode()).isNotZero();
+      run(base, "--user", USER + ":" + PASSWORD, ref).assertOk();
+      assertThat(containerd.images()).contains(ref);
+      ProcessRunner.Result digest = ProcessRunner.run(List.of(Peers.ctr().toString(), "--address",
+          containerd.address().toString(), "images", "ls"), 30).assertOk();
+      assertThat(digest.out()).contains(sample.multiIndex.toString());
+      String content = ProcessRunner.run(List.of(Peers.ctr().toString(), "--address", containerd.address().toString(),
+          "content", "ls", "-q"), 30).assertOk().out();
+      assertThat(content.lines().filter(l -> !l.isBlank()).count()).isEqualTo(7); // index, 2 manifests, 2 configs, 2 layers
+      assertThat(content).contains(sample.multiIndex.toString());
+      sample.multiChildren.forEach(d -> assertThat(content).contains(d.toString()));
+    }
   }
 
   @Test

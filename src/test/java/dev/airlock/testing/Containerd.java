@@ -72,6 +72,11 @@ public final class Containerd implements AutoCloseable {
     return ProcessRunner.run(cmd, 120);
   }
 
+  /** The daemon's socket, for {@code ctr --address}. */
+  public Path address() {
+    return socket;
+  }
+
   /** {@code ctr images ls -q}: the references containerd holds. */
   public List<String> images() throws IOException, InterruptedException {
     String out = ProcessRunner.run(List.of(Peers.ctr().toString(), "--address", socket.toString(), "images", "ls", "-q"), 30)
