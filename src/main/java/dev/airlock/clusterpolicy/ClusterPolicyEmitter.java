@@ -195,6 +195,8 @@ public final class ClusterPolicyEmitter {
             for (JsonNode e : a.path("entries")) {
               if (e.has("keys")) {
                 keyEntries += offlineKey((ObjectNode) e.get("keys")) ? 1 : 0;
+              } else if (e.has("certificates") && !"Notary".equals(v.path("type").asText())) {
+                keyEntries += offlineKey((ObjectNode) e.get("certificates")) ? 1 : 0;
               } else if (e.has("keyless")) {
                 keylessEntries += keyless((ObjectNode) e.get("keyless"), label) ? 1 : 0;
               }

@@ -119,6 +119,53 @@ class ClusterPolicyEmitterTest {
         """.formatted(ID, ISSUER);
   }
 
+  /** Notary and cosign certificates entries: references rewritten; cosign's gets the offline log settings; same rules. */
+  @Test
+  void kyvernoCertificatesEntriesRewritten() throws Exception {
+    String cert = Files.readString(dev.airlock.testing.SharedTestData.notation("certs/e2e.crt"));
+    String entry = "          - certificates:\n              cert: |-\n" + indent(cert, 16);
+    String policy = """
+        apiVersion: kyverno.io/v1
+        kind: ClusterPolicy
+        metadata: {name: certs}
+        spec:
+          validationFailureAction: Enforce
+          rules:
+            - name: notary
+              match: {any: [{resources: {kinds: [Pod]}}]}
+              verifyImages:
+              - type: Notary
+                imageReferences: ["registry.example/team/*"]
+                attestors:
+                - entries:
+        """ + entry;
+    Path file = write("kyverno-notary.yaml", policy);
+    List<String> notes = new java.util.ArrayList<>();
+    Path out = emit(file, IMAGES, MAPPING, () -> root, notes);
+    JsonNode vi = docs(out).get(0).path("spec").path("rules").get(0).path("verifyImages").get(0);
+    assertThat(vi.path("type").asText()).isEqualTo("Notary");
+    assertThat(vi.path("imageReferences").toString()).isEqualTo("[\"" + T + "/team/*\"]");
+    JsonNode c = vi.path("attestors").get(0).path("entries").get(0).path("certificates");
+    assertThat(c.path("cert").asText().strip()).isEqualTo(cert.strip());
+    assertThat(c.has("rekor")).as("Notation has no log settings").isFalse();
+    Policy before = Policy.load(file);
+    Policy after = Policy.load(out);
+    for (ClusterPolicyEmitter.Image i : IMAGES.subList(0, 2)) {
+      assertThat(Verdicts.constraints(after, i.target())).isEqualTo(Verdicts.constraints(before, i.source())).hasSize(1);
+      assertThat(Verdicts.constraints(after, i.target()).iterator().next().rules().get(0).notation().trustStores())
+          .containsExactly("ca:kyverno");
+    }
+
+    Path cosign = write("kyverno-cert.yaml", policy.replace("type: Notary", "type: Cosign"));
+    Path cosignOut = emit(cosign, IMAGES, MAPPING, () -> root, notes);
+    JsonNode cc = docs(cosignOut).get(0).path("spec").path("rules").get(0).path("verifyImages").get(0)
+        .path("attestors").get(0).path("entries").get(0).path("certificates");
+    assertThat(cc.path("rekor").path("ignoreTlog").asBoolean()).isTrue();
+    assertThat(cc.path("ctlog").path("ignoreSCT").asBoolean()).isTrue();
+    assertThat(Verdicts.constraints(Policy.load(cosignOut), T + "/team/app:v1"))
+        .isEqualTo(Verdicts.constraints(Policy.load(cosign), "registry.example/team/app:v1")).hasSize(1);
+  }
+
   @Test
   void kyvernoImageReferencesRewrittenAndKeylessGivenTheTrustRoot() throws Exception {
     Path policy = write("kyverno.yaml", kyverno());

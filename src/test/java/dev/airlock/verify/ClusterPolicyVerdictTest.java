@@ -364,9 +364,9 @@ class ClusterPolicyVerdictTest {
         base.replace("      - imageReferences:", "      - skipImageReferences: [x]\n        imageReferences:"),
         "unsupported field 'spec.rules[0].verifyImages[0].skipImageReferences'",
         base.replace("          - keys:", "          - certificates: {cert: x}\n            keys:"),
-        "unsupported field 'spec.rules[0].verifyImages[0].attestors[0].entries[0].certificates'",
+        "spec.rules[0].verifyImages[0].attestors[0].entries[0] needs exactly one of keys, keyless, certificates",
         base.replace("      - imageReferences:", "      - type: Notary\n        imageReferences:"),
-        "unsupported value 'Notary' of 'spec.rules[0].verifyImages[0].type'",
+        "unsupported field 'spec.rules[0].verifyImages[0].attestors[0].entries[0].keys' with type Notary",
         base.replace("      match:", "      preconditions: {}\n      match:"),
         "unsupported field 'spec.rules[0].preconditions'");
     int i = 0;

@@ -165,8 +165,32 @@ public final class PolicyEvaluator {
     return ts;
   }
 
+  /**
+   * A rule's trust store: a directory, or (cluster policies carry certificates inline, as Kyverno's Notary
+   * attestors do) PEM certificates, which then make up each of the rule's named stores.
+   */
+  private TrustStore notationStore(Policy.NotationRule n) throws IOException {
+    if (!n.trustStore().startsWith(Policy.INLINE_PEM)) {
+      return notationStore(n.trustStore());
+    }
+    List<java.security.cert.X509Certificate> certs = new ArrayList<>();
+    try {
+      for (var c : java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(
+          new java.io.ByteArrayInputStream(n.trustStore().getBytes(StandardCharsets.UTF_8)))) {
+        certs.add((java.security.cert.X509Certificate) c);
+      }
+    } catch (java.security.cert.CertificateException e) {
+      throw new dev.airlock.InvalidInputException("notation rule: the policy's certificates do not parse: " + e.getMessage());
+    }
+    Map<String, List<java.security.cert.X509Certificate>> stores = new java.util.TreeMap<>();
+    for (String name : n.trustStores()) {
+      stores.put(name, certs);
+    }
+    return TrustStore.of("the policy's certificates", stores, List.of());
+  }
+
   private RuleResult notation(ImageEvidence ev, Policy.Rule r) throws IOException {
-    TrustStore ts = notationStore(r.notation().trustStore());
+    TrustStore ts = notationStore(r.notation());
     var st = NotationRules.statement(r.notation(), ts, "notation rule '" + r.describe() + "': ");
     NotationArtifactVerifier.Verdict v = NotationArtifactVerifier.verify(store, ev.repository, ev.image.descriptor(), st,
         new NotationVerifier(ts, List.of(), verificationTime));

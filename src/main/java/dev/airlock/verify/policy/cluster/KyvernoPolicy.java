@@ -52,7 +52,12 @@ final class KyvernoPolicy {
     if (vi.has("validate")) {
       throw vi.error("unsupported field '" + vi.at("validate") + "' (airlock cannot evaluate it at the gate)");
     }
-    vi.onlyValues("type", "Cosign", "SigstoreBundle");
+    vi.onlyValues("type", "Cosign", "SigstoreBundle", "Notary");
+    boolean notary = "Notary".equals(vi.text("type"));
+    if (notary && vi.has("attestations")) {
+      throw vi.error("unsupported field '" + vi.at("attestations") + "' with type Notary (airlock does not evaluate"
+          + " Notation-signed attestation referrers)");
+    }
     if (Boolean.FALSE.equals(vi.bool("required"))) {
       throw vi.error("unsupported value 'false' of '" + vi.at("required") + "' (the gate requires what it verifies)");
     }
@@ -69,7 +74,7 @@ final class KyvernoPolicy {
     Integer require = null;
     List<Fields> attestors = vi.objects("attestors");
     for (Fields a : attestors) {
-      Group g = attestor(a, label, null, null, objects);
+      Group g = attestor(a, label, null, null, objects, notary);
       if (g.count < g.rules.size() && (attestors.size() > 1 || vi.has("attestations"))) {
         throw a.error("unsupported field '" + a.at("count") + "' with other attestors or attestations"
             + " (airlock can require some of one attestor's entries only when it is the only requirement)");
@@ -88,7 +93,7 @@ final class KyvernoPolicy {
         throw at.error(at.path() + " has no attestors (and the entry has none)");
       }
       for (Fields a : own) {
-        Group g = attestor(a, label, type, conditions, objects);
+        Group g = attestor(a, label, type, conditions, objects, false);
         if (g.count < g.rules.size()) {
           throw a.error("unsupported field '" + a.at("count") + "' in an attestation's attestor"
               + " (airlock requires every attestation's attestor entries)");
@@ -109,21 +114,34 @@ final class KyvernoPolicy {
 
   private record Group(List<Policy.Rule> rules, int count) {}
 
-  /** One attestor: its entries as rules (signatures, or attestations of {@code predicateType}), and its count. */
+  /**
+   * One attestor: its entries as rules (signatures, or attestations of {@code predicateType}), and its count.
+   * {@code notary}: the entry's type is Notary, whose only entries are {@code certificates}.
+   */
   private static Group attestor(Fields a, String label, String predicateType, List<Policy.Condition> conditions,
-      KubeObjects objects) {
+      KubeObjects objects, boolean notary) {
     a.only("count", "entries");
     List<Policy.Rule> rules = new ArrayList<>();
     for (Fields e : a.objects("entries")) {
-      e.only("keys", "keyless");
+      e.only("keys", "keyless", "certificates");
       Fields keys = e.object("keys");
       Fields keyless = e.object("keyless");
-      if ((keys == null) == (keyless == null)) {
-        throw e.error(e.path() + " needs exactly one of keys, keyless (certificates, attestor, annotations,"
+      Fields certs = e.object("certificates");
+      if ((keys != null ? 1 : 0) + (keyless != null ? 1 : 0) + (certs != null ? 1 : 0) != 1) {
+        throw e.error(e.path() + " needs exactly one of keys, keyless, certificates (attestor, annotations,"
             + " repository are not supported)");
       }
+      if (notary && certs == null) {
+        throw e.error("unsupported field '" + e.at(keys != null ? "keys" : "keyless") + "' with type Notary"
+            + " (Kyverno's Notary verifier trusts only certificates entries)");
+      }
       String what = predicateType == null ? "signature" : "attestation " + predicateType;
-      if (keys != null) {
+      if (notary) {
+        rules.add(KyvernoCertificates.notation("kyverno " + label + " " + e.path() + ": notation signature", certs));
+      } else if (certs != null) {
+        rules.add(rule("kyverno " + label + " " + e.path() + ": " + what + " by certificate",
+            KyvernoCertificates.cosignKey(certs), null, predicateType, conditions));
+      } else if (keys != null) {
         List<String> pems = keys(keys, objects);
         rules.add(rule("kyverno " + label + " " + e.path() + ": " + what + " by key", pems, null, predicateType, conditions));
       } else {
@@ -217,7 +235,7 @@ final class KyvernoPolicy {
   }
 
   /** {@code rekor}: the log the trust root names is the one checked; ignoring it or another key is not supported. */
-  private static void rekor(Fields k) {
+  static void rekor(Fields k) {
     Fields r = k.object("rekor");
     if (r == null) {
       return;
@@ -231,7 +249,7 @@ final class KyvernoPolicy {
     }
   }
 
-  private static void ctlog(Fields k) {
+  static void ctlog(Fields k) {
     Fields c = k.object("ctlog");
     if (c == null) {
       return;
