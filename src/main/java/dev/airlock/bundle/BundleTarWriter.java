@@ -47,43 +47,58 @@ public final class BundleTarWriter {
    */
   public static Result write(Path out, Map<Digest, Long> blobs, Function<Digest, Path> blobFile,
       Predicate<Digest> verified, byte[] indexJson, boolean zstd, ProgressListener progress) throws IOException {
-    TreeMap<String, Object> all = entries(blobs, indexJson);
     HashingFileOutput file = new HashingFileOutput(out);
     try (file) {
       OutputStream body = zstd ? new ZstdOutputStream(file, 3) : file;
-      byte[] buf = zstd ? new byte[1 << 18] : null;
-      for (Map.Entry<String, Object> e : all.entrySet()) {
-        Object v = e.getValue();
-        if (v instanceof Boolean) {
-          writeBytes(body, header(e.getKey(), 0, true));
-        } else if (v instanceof byte[] bytes) {
-          writeBytes(body, header(e.getKey(), bytes.length, false));
-          writeBytes(body, bytes);
-          pad(body, bytes.length);
-        } else {
-          Digest d = (Digest) v;
-          long size = blobs.get(d);
-          writeBytes(body, header(e.getKey(), size, false));
-          InputStream blobIn = Files.newInputStream(blobFile.apply(d));
-          try (InputStream in = verified.test(d) ? new SizedInputStream(blobIn, size, d)
-              : new VerifyingInputStream(blobIn, d, size, "blob " + d + " in the working directory")) {
-            long copied = body == file ? file.copyFrom(in, size, progress::bytes) : copy(in, body, buf, size, progress);
-            if (copied != size || in.read() >= 0) { // the end of the stream checks size and digest
-              throw new dev.airlock.oci.DigestMismatchException("blob " + d + " size in the working directory",
-                  size + " bytes", (copied == size ? "more than " : "") + copied + " bytes");
-            }
-          }
-          pad(body, size);
-          progress.item("blob " + d.shortForm(), false);
-        }
-      }
-      // the end-of-archive marker: two zero records
-      writeBytes(body, new byte[2 * RECORD]);
+      writeEntries(body, file, blobs, blobFile, verified, indexJson, progress);
       if (body != file) {
         body.close(); // finishes the zstd frame into file
       }
     }
     return new Result(file.digest(), file.count());
+  }
+
+  /**
+   * The uncompressed bundle tarball, the same bytes {@link #write} puts in a file, into {@code body} (for
+   * the parts of a compressed set, which cut and compress it as it flows); {@code body} is not closed.
+   */
+  public static void writeTo(OutputStream body, Map<Digest, Long> blobs, Function<Digest, Path> blobFile,
+      Predicate<Digest> verified, byte[] indexJson, ProgressListener progress) throws IOException {
+    writeEntries(body, null, blobs, blobFile, verified, indexJson, progress);
+  }
+
+  private static void writeEntries(OutputStream body, HashingFileOutput file, Map<Digest, Long> blobs,
+      Function<Digest, Path> blobFile, Predicate<Digest> verified, byte[] indexJson, ProgressListener progress)
+      throws IOException {
+    TreeMap<String, Object> all = entries(blobs, indexJson);
+    byte[] buf = body != file ? new byte[1 << 18] : null;
+    for (Map.Entry<String, Object> e : all.entrySet()) {
+      Object v = e.getValue();
+      if (v instanceof Boolean) {
+        writeBytes(body, header(e.getKey(), 0, true));
+      } else if (v instanceof byte[] bytes) {
+        writeBytes(body, header(e.getKey(), bytes.length, false));
+        writeBytes(body, bytes);
+        pad(body, bytes.length);
+      } else {
+        Digest d = (Digest) v;
+        long size = blobs.get(d);
+        writeBytes(body, header(e.getKey(), size, false));
+        InputStream blobIn = Files.newInputStream(blobFile.apply(d));
+        try (InputStream in = verified.test(d) ? new SizedInputStream(blobIn, size, d)
+            : new VerifyingInputStream(blobIn, d, size, "blob " + d + " in the working directory")) {
+          long copied = body == file ? file.copyFrom(in, size, progress::bytes) : copy(in, body, buf, size, progress);
+          if (copied != size || in.read() >= 0) { // the end of the stream checks size and digest
+            throw new dev.airlock.oci.DigestMismatchException("blob " + d + " size in the working directory",
+                size + " bytes", (copied == size ? "more than " : "") + copied + " bytes");
+          }
+        }
+        pad(body, size);
+        progress.item("blob " + d.shortForm(), false);
+      }
+    }
+    // the end-of-archive marker: two zero records
+    writeBytes(body, new byte[2 * RECORD]);
   }
 
   /**

@@ -195,10 +195,6 @@ public final class Bundler {
     if (!req.onlyParts().isEmpty() && req.volumeSize() <= 0) {
       throw new dev.airlock.InvalidInputException("--only-parts needs --volume-size (the size the set was cut to)");
     }
-    if (req.volumeSize() > 0 && req.zstd()) {
-      throw new dev.airlock.InvalidInputException("--volume-size cannot be combined with --compress zstd yet: each part"
-          + " holds a range of the uncompressed bundle");
-    }
     if (req.volumeSize() > 0 && signer != null && signer.partSigner() == null) {
       throw new dev.airlock.InvalidInputException("--volume-size: this signer cannot sign part manifests");
     }
@@ -391,7 +387,12 @@ public final class Bundler {
       DiskSpace.require(out.getParent(), stored + 1536L * (files.size() + 4), "the bundle's parts");
       progress.phase("fetch into the parts", files.size(), stored);
       Map<Digest, DeferringStore.Deferred> later = deferring != null ? deferring.deferred() : Map.of();
-      dev.airlock.bundle.parts.PartWriter.Result pw = dev.airlock.bundle.parts.PartWriter.write(
+      dev.airlock.bundle.parts.PartWriter.Result pw = req.zstd()
+          // compressed parts: cut while the tarball of the working directory's blobs is compressed
+          ? dev.airlock.bundle.parts.CompressedPartWriter.write(new dev.airlock.bundle.parts.CompressedPartWriter.Request(
+              out, req.volumeSize(), files, work::blobPath, work::verifiedHere, Json.write(indexJson), spec.name(),
+              rootDesc.digest(), created, signer == null ? null : signer.partSigner(), req.onlyParts()), progress)
+          : dev.airlock.bundle.parts.PartWriter.write(
           new dev.airlock.bundle.parts.PartWriter.Request(out, req.volumeSize(), files, d -> {
             DeferringStore.Deferred x = later.get(d);
             return x != null ? new TarAssembly.Fetched(x.source())

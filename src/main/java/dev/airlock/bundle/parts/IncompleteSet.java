@@ -67,7 +67,7 @@ public final class IncompleteSet {
     try {
       for (int i = 0; i < present.length; i++) {
         if (present[i] != null) {
-          channels[i] = FileChannel.open(present[i].path(), StandardOpenOption.READ);
+          channels[i] = present[i].openReadable();
         }
       }
       return new Walk(present, ref, channels).needs();

@@ -92,16 +92,15 @@ public final class PartCheck {
       each[i] = Digest.Algorithm.SHA256.newMessageDigest();
     }
     long base = m.data().offset();
-    try (FileChannel ch = FileChannel.open(part.path(), StandardOpenOption.READ)) {
-      ByteBuffer buf = ByteBuffer.allocate(1 << 20);
+    try (java.io.InputStream in = part.openData()) {
+      byte[] buf = new byte[1 << 20];
       long pos = 0;
       while (pos < part.dataSize()) {
-        buf.clear().limit((int) Math.min(buf.capacity(), part.dataSize() - pos));
-        int n = ch.read(buf, part.dataOffset() + pos);
+        int n = in.read(buf, 0, (int) Math.min(buf.length, part.dataSize() - pos));
         if (n <= 0) {
           break;
         }
-        all.update(buf.array(), 0, n);
+        all.update(buf, 0, n);
         long from = base + pos;
         long to = from + n;
         for (int i = 0; i < chunks.size(); i++) {
@@ -109,11 +108,14 @@ public final class PartCheck {
           long s = Math.max(from, c.at());
           long e = Math.min(to, c.at() + c.size());
           if (e > s) {
-            each[i].update(buf.array(), (int) (s - from), (int) (e - s));
+            each[i].update(buf, (int) (s - from), (int) (e - s));
           }
         }
         pos += n;
       }
+    } catch (AirlockException e) {
+      failures.add(dev.airlock.oci.Json.firstLine(e.getMessage()));
+      return;
     }
     Digest got = Digest.of(Digest.Algorithm.SHA256, all.digest());
     if (!got.equals(m.data().digest())) {

@@ -8,6 +8,8 @@ import dev.airlock.oci.Json;
 import dev.airlock.store.archive.ChannelRangeInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import dev.airlock.bundle.BundleTarWriter;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,9 +21,12 @@ import java.util.Arrays;
 /**
  * One part file opened: its manifest (not yet trusted: check {@link PartCheck}) and where its data entry
  * lies. A part is refused unless it is a tar of exactly the manifest entry, first, and the data entry,
- * with the data's size the manifest's.
+ * with the data's size the manifest's. A compressed part (format version 2) is that tar in the two zstd
+ * frames of {@link ZstdPartFrames}: {@code bodyStart} is where its compressed data frame starts, and
+ * {@code dataOffset} is 0, the data's offset in what {@link #openReadable} returns.
  */
-public record PartFile(Path path, PartManifest.Signed signed, long dataOffset, long dataSize) {
+public record PartFile(Path path, PartManifest.Signed signed, long dataOffset, long dataSize, boolean compressed,
+    long bodyStart) {
   /** The largest manifest entry read (a set of 99,999 parts fits). */
   static final int MANIFEST_CAP = 16 * 1024 * 1024;
 
@@ -41,6 +46,11 @@ public record PartFile(Path path, PartManifest.Signed signed, long dataOffset, l
   public static PartFile open(Path path) throws IOException {
     String what = path.toString();
     try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+      ByteBuffer first = ByteBuffer.allocate(5);
+      ch.read(first, 0);
+      if (ZstdPartFrames.looksLikeHead(first.array())) {
+        return openCompressed(path, ch, what);
+      }
       CanonicalTarReader tar = CanonicalTarReader.over(ch, what, null).inWrittenOrder();
       CanonicalTarReader.Entry m = tar.next();
       if (m == null || !m.name().equals(PartFormat.MANIFEST_ENTRY) || m.directory()) {
@@ -72,9 +82,126 @@ public record PartFile(Path path, PartManifest.Signed signed, long dataOffset, l
         throw new InvalidInputException(what + ": the data entry holds " + d.size() + " bytes, the manifest says "
             + signed.manifest().data().size());
       }
-      return new PartFile(path, signed, d.dataOffset(), d.size());
+      if (signed.manifest().formatVersion() != PartFormat.FORMAT_VERSION) {
+        throw new InvalidInputException(what + ": an uncompressed part must be of part format version "
+            + PartFormat.FORMAT_VERSION + ", this one says " + signed.manifest().formatVersion());
+      }
+      return new PartFile(path, signed, d.dataOffset(), d.size(), false, 0);
     } catch (NoSuchFileException e) {
       throw new NotFoundException("no such file: " + path);
+    }
+  }
+
+  /**
+   * A compressed part: the head frame holds the manifest entry's tar header, the entry and the data entry's
+   * header, each exactly as airlock writes them; the data is in the body frame, read by {@link #openData}.
+   */
+  private static PartFile openCompressed(Path path, FileChannel ch, String what) throws IOException {
+    byte[] head = ZstdPartFrames.readHead(ch, what, MANIFEST_CAP + 4 * PartFormat.RECORD);
+    if (head.length < 2 * PartFormat.RECORD) {
+      throw notAPart(what);
+    }
+    long size = octal(head, 124, 12, what);
+    long padded = (size + PartFormat.RECORD - 1) / PartFormat.RECORD * PartFormat.RECORD;
+    if (size > MANIFEST_CAP || PartFormat.RECORD + padded > head.length) {
+      throw notAPart(what);
+    }
+    byte[] mHeader = BundleTarWriter.header(PartFormat.MANIFEST_ENTRY, size, false);
+    int at = Arrays.mismatch(Arrays.copyOf(head, PartFormat.RECORD), mHeader);
+    if (at >= 0) {
+      throw new VerificationException(what + ": the tar header of '" + PartFormat.MANIFEST_ENTRY + "' is not in"
+          + " airlock's canonical form (byte " + at + " of it differs)");
+    }
+    byte[] bytes = Arrays.copyOfRange(head, PartFormat.RECORD, PartFormat.RECORD + (int) size);
+    for (int i = PartFormat.RECORD + (int) size; i < PartFormat.RECORD + padded; i++) {
+      if (head[i] != 0) {
+        throw new VerificationException(what + ": the padding after '" + PartFormat.MANIFEST_ENTRY + "' is not zeros");
+      }
+    }
+    PartManifest.Signed signed = PartManifest.read(bytes, what);
+    byte[] canonical = PartManifest.entry(signed.envelope(), bytes.length);
+    int diff = Arrays.mismatch(bytes, canonical);
+    if (diff >= 0) {
+      throw new VerificationException(what + ": entry '" + PartFormat.MANIFEST_ENTRY + "' is not in airlock's"
+          + " canonical form: byte " + diff + " of it differs from the envelope's compact JSON padded with spaces");
+    }
+    if (signed.manifest().formatVersion() != PartFormat.FORMAT_VERSION_ZSTD) {
+      throw new InvalidInputException(what + ": a compressed part must be of part format version "
+          + PartFormat.FORMAT_VERSION_ZSTD + ", this one says " + signed.manifest().formatVersion());
+    }
+    long dataSize = signed.manifest().data().size();
+    byte[] dHeader = BundleTarWriter.header(PartFormat.DATA_ENTRY, dataSize, false);
+    byte[] rest = Arrays.copyOfRange(head, PartFormat.RECORD + (int) padded, head.length);
+    if (!Arrays.equals(rest, dHeader)) {
+      throw new VerificationException(what + ": the tar header of '" + PartFormat.DATA_ENTRY + "' in the part head is"
+          + " not airlock's for the " + dataSize + " bytes its manifest declares");
+    }
+    return new PartFile(path, signed, 0, dataSize, true, ZstdPartFrames.headSize(head.length));
+  }
+
+  private static long octal(byte[] b, int off, int len, String what) {
+    long v = 0;
+    int end = off + len;
+    int i = off;
+    while (i < end && b[i] == ' ') {
+      i++;
+    }
+    for (; i < end && b[i] >= '0' && b[i] <= '7'; i++) {
+      v = v * 8 + (b[i] - '0');
+    }
+    if (i < end && b[i] != 0 && b[i] != ' ') {
+      throw notAPart(what);
+    }
+    return v;
+  }
+
+  /**
+   * The part's data, exactly {@code dataSize} bytes: read in place, or decompressed from the body frame as it
+   * is read (stopping past what the manifest declares, the frame's end checked after the last byte).
+   */
+  public InputStream openData() throws IOException {
+    FileChannel ch = FileChannel.open(path, StandardOpenOption.READ);
+    try {
+      InputStream in = compressed ? ZstdPartFrames.body(ch, bodyStart, dataSize, path.toString())
+          : new ChannelRangeInputStream(ch, dataOffset, dataSize);
+      return new java.io.FilterInputStream(in) {
+        @Override
+        public void close() throws IOException {
+          try {
+            super.close();
+          } finally {
+            ch.close();
+          }
+        }
+      };
+    } catch (IOException | RuntimeException e) {
+      ch.close();
+      throw e;
+    }
+  }
+
+  /**
+   * A channel holding the data at {@link #dataOffset}: the part file itself, or for a compressed part its data
+   * decompressed into a temporary file of {@code java.io.tmpdir} (unlinked at once: it lives as long as the
+   * channel), after checking that much free space is there.
+   */
+  public FileChannel openReadable() throws IOException {
+    if (!compressed) {
+      return FileChannel.open(path, StandardOpenOption.READ);
+    }
+    Path dir = Path.of(System.getProperty("java.io.tmpdir"));
+    dev.airlock.store.DiskSpace.require(dir, dataSize, "the decompressed data of " + path.getFileName());
+    Path tmp = Files.createTempFile(dir, "airlock-part-", ".data");
+    try {
+      try (InputStream in = openData(); java.io.OutputStream out = Files.newOutputStream(tmp)) {
+        in.transferTo(out);
+      }
+      FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ, StandardOpenOption.DELETE_ON_CLOSE);
+      Files.deleteIfExists(tmp);
+      return ch;
+    } catch (IOException | RuntimeException e) {
+      Files.deleteIfExists(tmp);
+      throw e;
     }
   }
 
@@ -83,13 +210,19 @@ public record PartFile(Path path, PartManifest.Signed signed, long dataOffset, l
         + PartFormat.MANIFEST_ENTRY + " then " + PartFormat.DATA_ENTRY);
   }
 
-  /** Whether {@code file} is a regular file whose first tar entry is a part manifest (by its header's name). */
+  /**
+   * Whether {@code file} is a regular file whose first tar entry is a part manifest (by its header's name),
+   * uncompressed or in a compressed part's head frame.
+   */
   public static boolean looksLikePart(Path file) {
     if (!Files.isRegularFile(file)) {
       return false;
     }
     try (InputStream in = Files.newInputStream(file)) {
-      byte[] head = in.readNBytes(100);
+      byte[] head = in.readNBytes(112);
+      if (ZstdPartFrames.looksLikeHead(head)) {
+        head = Arrays.copyOfRange(head, 12, head.length); // magic, descriptor, content size, block header
+      }
       String name = PartFormat.MANIFEST_ENTRY;
       if (head.length < name.length() + 1) {
         return false;

@@ -12,8 +12,12 @@ import java.util.regex.Pattern;
 public final class PartFormat {
   private PartFormat() {}
 
-  /** The part manifest's own format version (independent of the bundle format version). */
+  /** The part manifest's own format version (independent of the bundle format version): an uncompressed part. */
   public static final int FORMAT_VERSION = 1;
+  /** Part format version 2: a zstd-compressed part ({@code .tar.zst}, {@link ZstdPartFrames}). */
+  public static final int FORMAT_VERSION_ZSTD = 2;
+  /** The newest part format version this airlock reads. */
+  public static final int LATEST = FORMAT_VERSION_ZSTD;
 
   public static final String MANIFEST_ENTRY = "airlock-part.json";
   public static final String DATA_ENTRY = "airlock-part.data";
@@ -22,18 +26,26 @@ public final class PartFormat {
 
   static final int RECORD = 512;
 
-  private static final Pattern NAME = Pattern.compile("(.+)\\.part-([0-9]{3,})-of-([0-9]{3,})\\.tar");
+  private static final Pattern NAME = Pattern.compile("(.+)\\.part-([0-9]{3,})-of-([0-9]{3,})\\.tar(\\.zst)?");
 
-  /** {@code site.tar} -> {@code site}: the stem part names start with. */
+  /** {@code site.tar} (or {@code site.tar.zst}) -> {@code site}: the stem part names start with. */
   public static String stem(Path output) {
     String n = output.getFileName().toString();
+    if (n.endsWith(".tar.zst")) {
+      return n.substring(0, n.length() - 8);
+    }
     return n.endsWith(".tar") ? n.substring(0, n.length() - 4) : n;
   }
 
   /** {@code site.part-003-of-007.tar} (three digits at least, as many as the count needs). */
   public static String partName(String stem, int part, int parts) {
+    return partName(stem, part, parts, false);
+  }
+
+  /** As {@link #partName(String, int, int)}; a compressed part's name ends in {@code .tar.zst}. */
+  public static String partName(String stem, int part, int parts, boolean zstd) {
     int width = Math.max(3, Integer.toString(parts).length());
-    return stem + ".part-" + pad(part, width) + "-of-" + pad(parts, width) + ".tar";
+    return stem + ".part-" + pad(part, width) + "-of-" + pad(parts, width) + (zstd ? ".tar.zst" : ".tar");
   }
 
   private static String pad(int n, int width) {

@@ -44,8 +44,15 @@ public record PartManifest(int formatVersion, String bundleName, Digest bundleRo
 
   /** The payload bytes (JSON, fields in a fixed order). */
   public byte[] payload() {
+    return payload(formatVersion >= PartFormat.FORMAT_VERSION_ZSTD);
+  }
+
+  private byte[] payload(boolean zstd) {
     ObjectNode n = Json.MAPPER.createObjectNode();
     n.put("partFormatVersion", formatVersion);
+    if (zstd) {
+      n.put("compression", "zstd");
+    }
     ObjectNode b = n.putObject("bundle");
     b.put("name", bundleName);
     b.put("root", bundleRoot.toString());
@@ -96,6 +103,11 @@ public record PartManifest(int formatVersion, String bundleName, Digest bundleRo
    * chunks, one signature of up to 1 KiB), rounded up to whole tar records.
    */
   public static int reservedSize(String bundleName, String created, int parts) {
+    return reservedSize(bundleName, created, parts, false);
+  }
+
+  /** As {@link #reservedSize(String, String, int)}, for a compressed part's manifest when {@code zstd}. */
+  public static int reservedSize(String bundleName, String created, int parts, boolean zstd) {
     Digest widest = Digest.parse("sha256:" + "f".repeat(64));
     Range r = new Range(Integer.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, widest);
     Chunk c = new Chunk(widest, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, widest);
@@ -105,7 +117,7 @@ public record PartManifest(int formatVersion, String bundleName, Digest bundleRo
     }
     PartManifest m = new PartManifest(Integer.MAX_VALUE, bundleName, widest, created, widest, Long.MAX_VALUE,
         Integer.MAX_VALUE, Integer.MAX_VALUE, Long.MAX_VALUE, r, List.of(c, c), all);
-    Dsse env = new Dsse(PartFormat.PAYLOAD_TYPE, m.payload(),
+    Dsse env = new Dsse(PartFormat.PAYLOAD_TYPE, m.payload(zstd),
         List.of(new Dsse.Signature("f".repeat(64), new byte[1024])));
     int json = Json.write(env.toJson()).length;
     return (json + PartFormat.RECORD - 1) / PartFormat.RECORD * PartFormat.RECORD;
@@ -133,9 +145,15 @@ public record PartManifest(int formatVersion, String bundleName, Digest bundleRo
     String w = what + ": part manifest";
     JsonNode n = Json.tree(payload, w);
     int version = integer(n, "partFormatVersion", w);
-    if (version > PartFormat.FORMAT_VERSION) {
+    if (version > PartFormat.LATEST) {
       throw new InvalidInputException(what + ": part format version " + version + " is newer than this airlock reads ("
-          + PartFormat.FORMAT_VERSION + "); use a newer airlock");
+          + PartFormat.LATEST + "); use a newer airlock");
+    }
+    JsonNode compression = n.get("compression");
+    if (version >= PartFormat.FORMAT_VERSION_ZSTD ? compression == null || !"zstd".equals(compression.asText(null))
+        : compression != null) {
+      throw new InvalidInputException(w + ": part format version " + version + (version >= PartFormat.FORMAT_VERSION_ZSTD
+          ? " needs \"compression\": \"zstd\"" : " has no \"compression\" field"));
     }
     if (version < 1) {
       throw new InvalidInputException(w + ": partFormatVersion " + version + " is not a version");

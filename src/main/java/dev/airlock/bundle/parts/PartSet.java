@@ -219,7 +219,7 @@ public final class PartSet {
     List<PartedChannel.Segment> segments = new ArrayList<>();
     try {
       for (PartFile pf : byNumber) {
-        FileChannel ch = FileChannel.open(pf.path(), StandardOpenOption.READ);
+        FileChannel ch = pf.openReadable();
         segments.add(new PartedChannel.Segment(ch, pf.dataOffset(), pf.manifest().data().offset(),
             pf.manifest().data().size()));
       }

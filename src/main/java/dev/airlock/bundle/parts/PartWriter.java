@@ -177,7 +177,7 @@ public final class PartWriter {
   }
 
   /** Parts of an earlier set with the same stem but another count (zarf#3266: stale parts left behind). */
-  private static void removeStaleParts(Path dir, String stem, List<Path> keep) throws IOException {
+  static void removeStaleParts(Path dir, String stem, List<Path> keep) throws IOException {
     try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
       for (Path p : s) {
         PartFormat.Name name = PartFormat.parseName(p.getFileName().toString());
@@ -189,7 +189,7 @@ public final class PartWriter {
   }
 
   /** The sha256 of each file, on every processor. */
-  private static List<Digest> sha256All(List<Path> files) throws IOException {
+  static List<Digest> sha256All(List<Path> files) throws IOException {
     int threads = Math.max(1, Math.min(files.size(), Runtime.getRuntime().availableProcessors()));
     java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads,
         dev.airlock.Futures.daemon("airlock-part-sha256"));
@@ -224,7 +224,7 @@ public final class PartWriter {
     }
   }
 
-  private static void readableByAll(Path p) throws IOException {
+  static void readableByAll(Path p) throws IOException {
     try {
       Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
     } catch (UnsupportedOperationException e) {

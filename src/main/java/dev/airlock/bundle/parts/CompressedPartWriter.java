@@ -1,0 +1,412 @@
+package dev.airlock.bundle.parts;
+
+import com.github.luben.zstd.EndDirective;
+import com.github.luben.zstd.Zstd;
+import com.github.luben.zstd.ZstdCompressCtx;
+import dev.airlock.InvalidInputException;
+import dev.airlock.bundle.BundleTarWriter;
+import dev.airlock.bundle.TarAssembly;
+import dev.airlock.oci.Digest;
+import dev.airlock.progress.ProgressListener;
+import dev.airlock.store.AtomicFiles;
+import dev.airlock.verify.dsse.Dsse;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedSet;
+import java.util.TreeSet;
+import java.util.function.Function;
+import java.util.function.Predicate;
+
+/**
+ * Writes a bundle as a set of zstd-compressed parts (part format version 2, docs/bundle-format.md
+ * "Compressed parts") in one streaming pass over the blobs of the working directory: the bundle tarball is
+ * cut into ranges while it is compressed, each range a part of its own ({@link ZstdPartFrames}: a head frame
+ * with the signed manifest, then the range compressed in one frame). The compressed size is what is bounded:
+ * the stream is compressed in steps of {@link #step} bytes, each flushed, and a part is closed before the
+ * next step when that step at its worst ({@code ZSTD_compressBound}) and the tail could pass the volume
+ * size. The cut points depend only on the bytes, the volume size and the zstd level, so the same content
+ * gives the same parts. The head of every part is reserved at a size fixed before the stream starts (for an
+ * upper bound of the part count) and written last, when every part's range and digest are known.
+ */
+public final class CompressedPartWriter {
+  private CompressedPartWriter() {}
+
+  /** The zstd level of the parts (as of a .tar.zst bundle). */
+  static final int LEVEL = 3;
+
+  /**
+   * @param blobFile where each blob's bytes are (the working directory)
+   * @param verified blobs this process checked while they flowed (copied without hashing them again)
+   */
+  public record Request(Path output, long volumeSize, Map<Digest, Long> files, Function<Digest, Path> blobFile,
+      Predicate<Digest> verified, byte[] indexJson, String bundleName, Digest root, String created,
+      PartWriter.Signer signer, SortedSet<Integer> onlyParts) {
+    public Request {
+      onlyParts = onlyParts == null ? new TreeSet<>() : new TreeSet<>(onlyParts);
+    }
+  }
+
+  /** The compression step for a volume size: 1/32 of it, within 1 KiB and 128 KiB (one zstd block). */
+  static int step(long volumeSize) {
+    long s = Math.max(1024, Math.min(128 * 1024, volumeSize / 32));
+    return (int) (s / 1024 * 1024);
+  }
+
+  /** Room kept for the end of a part's frame: the padding, the end-of-archive marker, the checksum. */
+  static final long TAIL = Zstd.compressBound(2048) + 32;
+
+  /** What the manifest entry's reservation must spare for the data header's PAX record (a size of 8 GiB or more). */
+  static int headerSlack() throws IOException {
+    return BundleTarWriter.header(PartFormat.DATA_ENTRY, 1L << 60, false).length - PartFormat.RECORD;
+  }
+
+  /** The head's fixed shape for a set of at most {@code parts} parts. */
+  record Head(int reserved, long size) {}
+
+  static Head head(String bundleName, String created, int parts) throws IOException {
+    int reserved = PartManifest.reservedSize(bundleName, created, parts, true) + headerSlack();
+    long content = PartFormat.RECORD + reserved + PartFormat.RECORD;
+    return new Head(reserved, ZstdPartFrames.headSize(content));
+  }
+
+  /** One part as the stream cut it: its range, the blobs split across its edges and its partial file. */
+  private record Cut(int number, long offset, long size, Digest digest, List<PartManifest.Chunk> chunks, Path file) {}
+
+  public static PartWriter.Result write(Request req, ProgressListener progress) throws IOException {
+    Path out = req.output().toAbsolutePath().normalize();
+    Path dir = out.getParent();
+    String stem = PartFormat.stem(out);
+    long volume = req.volumeSize();
+    TarAssembly.Layout layout = TarAssembly.plan(req.files(), req.indexJson());
+    int step = step(volume);
+    removePartials(dir, stem);
+    int guess = 1;
+    for (int round = 0; ; round++) {
+      Head head = head(req.bundleName(), req.created(), guess);
+      long room = volume - head.size() - TAIL;
+      if (room < Zstd.compressBound(step) + step) {
+        throw new InvalidInputException("--volume-size " + volume + " bytes leaves no room for compressed data beside"
+            + " a part head of " + head.size() + " bytes; use a larger volume");
+      }
+      // at worst (data that does not compress) a part holds what fits once the last step's bound is kept free
+      long least = (room - Zstd.compressBound(step)) * 255 / 257;
+      int atMost = (int) Math.min(Integer.MAX_VALUE, Math.max(1, (layout.size() + least - 1) / least));
+      if (atMost > 99_999) {
+        throw new InvalidInputException("--volume-size " + volume + " bytes could cut this " + layout.size()
+            + " byte bundle into " + atMost + " parts; use a larger volume");
+      }
+      if (atMost > guess && round < 8) {
+        guess = atMost;
+        continue;
+      }
+      List<Cut> cuts;
+      Digest bundleDigest;
+      Cutter cutter = new Cutter(dir, stem, volume, head.size(), step, layout);
+      try (cutter) {
+        BundleTarWriter.writeTo(cutter, req.files(), req.blobFile(), req.verified(), req.indexJson(), progress);
+        cutter.finish();
+        cuts = cutter.cuts;
+        bundleDigest = Digest.of(Digest.Algorithm.SHA256, cutter.bundle.digest());
+      }
+      if (cutter.pos != layout.size()) {
+        throw new IllegalStateException("the bundle stream was " + cutter.pos + " bytes, its layout " + layout.size());
+      }
+      if (cuts.size() > guess) { // compressed beyond zstd's bound: reserve for more parts and write again
+        for (Cut c : cuts) {
+          Files.deleteIfExists(c.file());
+        }
+        guess = cuts.size() + cuts.size() / 8 + 1;
+        continue;
+      }
+      return finish(req, out, dir, stem, head, cuts, bundleDigest, layout.size());
+    }
+  }
+
+  private static PartWriter.Result finish(Request req, Path out, Path dir, String stem, Head head, List<Cut> cuts,
+      Digest bundleDigest, long bundleSize) throws IOException {
+    int n = cuts.size();
+    for (int k : req.onlyParts()) {
+      if (k < 1 || k > n) {
+        for (Cut c : cuts) {
+          Files.deleteIfExists(c.file());
+        }
+        throw new InvalidInputException("--only-parts " + k + ": this bundle in compressed volumes of "
+            + req.volumeSize() + " bytes has " + n + " part" + (n > 1 ? "s" : ""));
+      }
+    }
+    List<PartManifest.Range> ranges = new ArrayList<>();
+    for (Cut c : cuts) {
+      ranges.add(new PartManifest.Range(c.number(), c.offset(), c.size(), c.digest()));
+    }
+    List<Path> partials = new ArrayList<>();
+    for (Cut c : cuts) {
+      PartManifest m = new PartManifest(PartFormat.FORMAT_VERSION_ZSTD, req.bundleName(), req.root(), req.created(),
+          bundleDigest, bundleSize, c.number(), n, req.volumeSize(), ranges.get(c.number() - 1), c.chunks(), ranges);
+      byte[] payload = m.payload();
+      List<Dsse.Signature> sigs = req.signer() == null ? List.of()
+          : List.of(req.signer().sign(Dsse.pae(PartFormat.PAYLOAD_TYPE, payload)));
+      byte[] dataHeader = BundleTarWriter.header(PartFormat.DATA_ENTRY, c.size(), false);
+      int entrySize = head.reserved() - (dataHeader.length - PartFormat.RECORD);
+      byte[] entry = PartManifest.entry(new Dsse(PartFormat.PAYLOAD_TYPE, payload, sigs), entrySize);
+      java.io.ByteArrayOutputStream content = new java.io.ByteArrayOutputStream();
+      content.write(BundleTarWriter.header(PartFormat.MANIFEST_ENTRY, entrySize, false));
+      content.write(entry);
+      content.write(dataHeader);
+      byte[] frame = ZstdPartFrames.head(content.toByteArray());
+      if (frame.length != head.size()) {
+        throw new IllegalStateException("part head of " + frame.length + " bytes, " + head.size() + " reserved");
+      }
+      try (FileChannel ch = FileChannel.open(c.file(), StandardOpenOption.WRITE)) {
+        ByteBuffer b = ByteBuffer.wrap(frame);
+        long pos = 0;
+        while (b.hasRemaining()) {
+          pos += ch.write(b, pos);
+        }
+        ch.force(true);
+      }
+      partials.add(c.file());
+    }
+    List<Digest> digests = PartWriter.sha256All(partials); // the .sha256 lines: each compressed part file
+    List<Path> finals = new ArrayList<>();
+    for (Cut c : cuts) {
+      finals.add(dir.resolve(PartFormat.partName(stem, c.number(), n, true)));
+    }
+    List<Path> written = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      PartWriter.readableByAll(partials.get(i));
+      if (req.onlyParts().isEmpty() || req.onlyParts().contains(i + 1)) {
+        AtomicFiles.moveIntoPlace(partials.get(i), finals.get(i));
+        written.add(finals.get(i));
+      } else {
+        Files.deleteIfExists(partials.get(i)); // --only-parts: the parts not asked for stay as they are
+      }
+    }
+    if (req.onlyParts().isEmpty()) {
+      PartWriter.removeStaleParts(dir, stem, finals);
+    }
+    StringBuilder sums = new StringBuilder();
+    for (int i = 0; i < n; i++) {
+      sums.append(digests.get(i).hex()).append("  ").append(finals.get(i).getFileName()).append('\n');
+    }
+    Path sumsFile = dir.resolve(out.getFileName() + ".sha256");
+    AtomicFiles.write(sumsFile, sums.toString().getBytes(StandardCharsets.UTF_8));
+    PartWriter.readableByAll(sumsFile);
+    return new PartWriter.Result(finals, digests, bundleDigest, bundleSize,
+        new TarAssembly.Result(bundleDigest, bundleSize, 0, 0, 0, 0), written);
+  }
+
+  /** The hidden file a part is written to before the count is known: {@code .site.part-003.tar.zst.partial}. */
+  private static Path partial(Path dir, String stem, int number) {
+    return dir.resolve("." + stem + ".part-" + String.format("%03d", number) + ".tar.zst.partial");
+  }
+
+  /** Partial parts a killed run left (they are written again from the working directory). */
+  private static void removePartials(Path dir, String stem) throws IOException {
+    String prefix = "." + stem + ".part-";
+    try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
+      for (Path p : s) {
+        String name = p.getFileName().toString();
+        if (name.startsWith(prefix) && name.endsWith(".tar.zst.partial")) {
+          Files.deleteIfExists(p);
+        }
+      }
+    }
+  }
+
+  /**
+   * The bundle stream in, parts out: buffers {@code step} bytes, decides whether they may still go into the
+   * current part, hashes them (the bundle, the part's range, the piece of a blob across a cut) and compresses
+   * them with a flush, so that the compressed size written is exact after every step.
+   */
+  private static final class Cutter extends OutputStream {
+    final Path dir;
+    final String stem;
+    final long volume;
+    final long headSize;
+    final int step;
+    final List<TarAssembly.Slot> slots;
+    final MessageDigest bundle = Digest.Algorithm.SHA256.newMessageDigest();
+    final List<Cut> cuts = new ArrayList<>();
+    final byte[] pending;
+    int fill;
+    long pos;
+    final ZstdCompressCtx ctx = new ZstdCompressCtx();
+    final ByteBuffer src;
+    final ByteBuffer dst;
+    // the part being written
+    FileChannel ch;
+    Path file;
+    long partStart;
+    long written;
+    MessageDigest range;
+    List<PartManifest.Chunk> chunks;
+    int slot; // the first slot not yet past
+    MessageDigest piece;
+    long pieceStart;
+
+    Cutter(Path dir, String stem, long volume, long headSize, int step, TarAssembly.Layout layout) {
+      this.dir = dir;
+      this.stem = stem;
+      this.volume = volume;
+      this.headSize = headSize;
+      this.step = step;
+      this.slots = layout.blobs().stream().filter(s -> s.size() > 0)
+          .sorted(java.util.Comparator.comparingLong(TarAssembly.Slot::dataStart)).toList();
+      this.pending = new byte[step];
+      this.src = ByteBuffer.allocateDirect(Math.max(step, 4096));
+      this.dst = ByteBuffer.allocateDirect((int) Zstd.compressBound(Math.max(step, 4096)) + 4096);
+      ctx.setLevel(LEVEL);
+      ctx.setChecksum(true);
+      ctx.setWorkers(0);
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      while (len > 0) {
+        int n = Math.min(len, step - fill);
+        System.arraycopy(b, off, pending, fill, n);
+        fill += n;
+        off += n;
+        len -= n;
+        if (fill == step) {
+          step(fill);
+          fill = 0;
+        }
+      }
+    }
+
+    void finish() throws IOException {
+      if (fill > 0) {
+        step(fill);
+        fill = 0;
+      }
+      if (ch != null) {
+        closePart();
+      }
+    }
+
+    private void step(int k) throws IOException {
+      if (ch != null && headSize + written + Zstd.compressBound(k) + TAIL > volume) {
+        closePart();
+      }
+      if (ch == null) {
+        openPart();
+      }
+      bundle.update(pending, 0, k);
+      range.update(pending, 0, k);
+      pieces(pending, k);
+      src.clear();
+      src.put(pending, 0, k).flip();
+      compress(EndDirective.FLUSH);
+      pos += k;
+    }
+
+    /** Hashes the pieces of blobs in these bytes; a blob that ends in this part after starting in another is a chunk. */
+    private void pieces(byte[] b, int k) {
+      long from = pos;
+      long to = pos + k;
+      while (slot < slots.size()) {
+        TarAssembly.Slot s = slots.get(slot);
+        long end = s.dataStart() + s.size();
+        if (s.dataStart() >= to) {
+          return;
+        }
+        long a = Math.max(from, s.dataStart());
+        long e = Math.min(to, end);
+        if (piece == null) {
+          piece = Digest.Algorithm.SHA256.newMessageDigest();
+          pieceStart = a;
+        }
+        piece.update(b, (int) (a - from), (int) (e - a));
+        if (e < end) {
+          return; // the blob goes on past these bytes
+        }
+        if (s.dataStart() < partStart) { // began in an earlier part: its last piece
+          chunks.add(chunk(s, end));
+        }
+        piece = null;
+        slot++;
+      }
+    }
+
+    private PartManifest.Chunk chunk(TarAssembly.Slot s, long end) {
+      return new PartManifest.Chunk(s.digest(), s.size(), pieceStart - s.dataStart(), pieceStart, end - pieceStart,
+          Digest.of(Digest.Algorithm.SHA256, piece.digest()));
+    }
+
+    private void openPart() throws IOException {
+      int number = cuts.size() + 1;
+      file = partial(dir, stem, number);
+      ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+          StandardOpenOption.WRITE);
+      partStart = pos;
+      written = 0;
+      range = Digest.Algorithm.SHA256.newMessageDigest();
+      chunks = new ArrayList<>();
+      ctx.reset();
+      ctx.setLevel(LEVEL);
+      ctx.setChecksum(true);
+      ctx.setWorkers(0);
+    }
+
+    private void closePart() throws IOException {
+      if (piece != null) { // a blob cut here: its piece in this part
+        TarAssembly.Slot s = slots.get(slot);
+        chunks.add(chunk(s, pos));
+        piece = null;
+      }
+      long size = pos - partStart;
+      src.clear();
+      src.put(new byte[(int) ZstdPartFrames.tail(size)]).flip();
+      compress(EndDirective.END);
+      ch.force(true);
+      ch.close();
+      ch = null;
+      cuts.add(new Cut(cuts.size() + 1, partStart, size, Digest.of(Digest.Algorithm.SHA256, range.digest()),
+          List.copyOf(chunks), file));
+      if (headSize + written > volume) {
+        throw new IllegalStateException("part " + cuts.size() + " is " + (headSize + written) + " bytes, more than "
+            + volume);
+      }
+    }
+
+    private void compress(EndDirective directive) throws IOException {
+      boolean done;
+      do {
+        dst.clear();
+        done = ctx.compressDirectByteBufferStream(dst, src, directive);
+        dst.flip();
+        while (dst.hasRemaining()) {
+          written += ch.write(dst, headSize + written);
+        }
+      } while (!done || src.hasRemaining());
+    }
+
+    @Override
+    public void close() throws IOException {
+      try {
+        if (ch != null) {
+          ch.close();
+        }
+      } finally {
+        ctx.close();
+      }
+    }
+  }
+}
