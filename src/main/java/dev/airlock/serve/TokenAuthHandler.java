@@ -39,7 +39,8 @@ import java.util.regex.Pattern;
  *       (containerd) fall back to {@code GET} on it.</li>
  * </ul>
  * The realm is the origin the client used ({@code Host}), so credentials only ever go back to the server
- * the client was already talking to.
+ * the client was already talking to; {@code https} when serve speaks TLS or a TLS-terminating proxy in front
+ * says {@code X-Forwarded-Proto: https} (the header never turns {@code https} into {@code http}).
  */
 final class TokenAuthHandler implements RequestHandler {
   static final String TOKEN_PATH = "/token";
@@ -173,7 +174,11 @@ final class TokenAuthHandler implements RequestHandler {
           + " (it is where the token is asked for)"));
       return;
     }
-    StringBuilder c = new StringBuilder("Bearer realm=\"").append(scheme).append("://").append(host).append(TOKEN_PATH)
+    // behind a TLS-terminating proxy (serve on loopback, the proxy says so), the client speaks HTTPS: the realm
+    // must say https too, or its password would go to the plain-HTTP port; the header can only upgrade
+    String forwarded = request.header("X-Forwarded-Proto");
+    String realmScheme = forwarded != null && forwarded.strip().equalsIgnoreCase("https") ? "https" : scheme;
+    StringBuilder c = new StringBuilder("Bearer realm=\"").append(realmScheme).append("://").append(host).append(TOKEN_PATH)
         .append("\",service=\"").append(signer.service()).append('"');
     if (scope != null) {
       c.append(",scope=\"").append(scope).append('"');

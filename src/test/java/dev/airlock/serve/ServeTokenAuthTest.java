@@ -134,6 +134,11 @@ class ServeTokenAuthTest {
         .hasValue(realm + ",scope=\"repository:" + APP_REPO + ":pull\"");
     assertThat(get(server, "GET", "/v2/_catalog", null).headers().firstValue("WWW-Authenticate"))
         .hasValue(realm + ",scope=\"registry:catalog:*\"");
+    // behind a TLS-terminating proxy the realm is https, on the host the client used
+    HttpResponse<byte[]> proxied = http.send(HttpRequest.newBuilder(URI.create("http://" + server.hostPort() + "/v2/"))
+        .header("X-Forwarded-Proto", "https").build(), HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(proxied.headers().firstValue("WWW-Authenticate"))
+        .hasValue("Bearer realm=\"https://" + server.hostPort() + "/token\",service=\"airlock\"");
     // Basic credentials are for the token endpoint, not the registry
     HttpResponse<byte[]> basicAtRegistry = get(server, "GET", "/v2/", basic(USER, PASSWORD));
     assertThat(basicAtRegistry.statusCode()).isEqualTo(401);
