@@ -11,25 +11,18 @@ import dev.airlock.verify.keys.PublicKeys;
 import dev.airlock.verify.sigstore.CertificateIdentity;
 import dev.airlock.verify.sigstore.TlogEntryBodies;
 import dev.airlock.verify.sigstore.TrustRoot;
-import dev.sigstore.trustroot.CertificateAuthority;
 import dev.sigstore.trustroot.TransparencyLog;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.PublicKey;
-import java.security.cert.CertPathValidator;
 import java.security.cert.CertificateFactory;
-import java.security.cert.PKIXParameters;
-import java.security.cert.TrustAnchor;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
-import java.util.Date;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Predicate;
 
@@ -176,37 +169,7 @@ public final class CosignSignatureVerifier {
       byte[] bodyBytes = decode(p.path("body").asText(), "Rekor entry body");
       entryCheck.check(Json.tree(bodyBytes, "Rekor entry body"), bodyBytes, leaf);
       // 3. the certificate chains to a Fulcio CA at the time the entry was logged, and names the identity
-      List<X509Certificate> path = new ArrayList<>();
-      path.add(leaf);
-      Set<TrustAnchor> anchors = new java.util.HashSet<>();
-      for (CertificateAuthority ca : root.sigstore().getCAs()) {
-        if (!ca.getValidFor().contains(integrated)) {
-          continue;
-        }
-        anchors.add(ca.asTrustAnchor());
-        List<? extends java.security.cert.Certificate> chain = ca.getCertPath().getCertificates();
-        for (int i = 0; i < chain.size() - 1; i++) {
-          path.add((X509Certificate) chain.get(i));
-        }
-      }
-      if (anchors.isEmpty()) {
-        throw new VerificationException("no Fulcio CA in the trusted root was valid at " + integrated);
-      }
-      boolean chained = false;
-      for (int drop = path.size(); drop >= 1 && !chained; drop--) {
-        try {
-          PKIXParameters params = new PKIXParameters(anchors);
-          params.setRevocationEnabled(false);
-          params.setDate(Date.from(integrated));
-          CertPathValidator.getInstance("PKIX").validate(cf.generateCertPath(path.subList(0, drop)), params);
-          chained = true;
-        } catch (java.security.cert.CertPathValidatorException e) {
-          // try a shorter path
-        }
-      }
-      if (!chained) {
-        throw new VerificationException("the signing certificate does not chain to the trusted root's Fulcio CA");
-      }
+      dev.airlock.verify.sigstore.FulcioChain.verify(leaf, root, integrated);
       if (!identity.matcher().test(leaf)) {
         throw new VerificationException("the certificate does not name " + identity);
       }

@@ -52,6 +52,13 @@ public final class SigstoreBundleVerifier {
       CertificateIdentity identity, Instant now) {
     JsonNode tree = Json.tree(bundleJson, "Sigstore bundle");
     TlogEntryRules.requireSignedTime(tree);
+    TlogEntryRules.requireInclusionProof(tree);
+    if (V01BundleVerifier.applies(tree)) {
+      // sigstore-java 2.0.0 reads no v0.1 entry without a checkpointed proof: airlock's own keyless checks
+      Statement st = V01BundleVerifier.verify(tree, rawDigest(artifactDigest), root, identity);
+      TlogEntryRules.check(tree, rawDigest(artifactDigest), root, now);
+      return st;
+    }
     Bundle bundle = parse(bundleJson);
     try {
       KeylessVerifier v = KeylessVerifier.builder().trustedRootProvider(root::sigstore).build();

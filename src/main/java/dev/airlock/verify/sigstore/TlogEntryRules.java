@@ -47,6 +47,7 @@ public final class TlogEntryRules {
     }
     TlogEntryBodies.Content content = TlogEntryBodies.content(bundle, artifactSha256, leaf);
     List<Instant> stamps = null; // verified once the first entry's log is known to be the root's
+    boolean v01 = "0.1".equals(version(bundle));
     for (JsonNode e : entries) {
       String keyId = e.path("logId").path("keyId").asText("");
       String kindName = e.path("kindVersion").path("kind").asText("?");
@@ -63,8 +64,15 @@ public final class TlogEntryRules {
       byte[] body = decode(e.path("canonicalizedBody").asText(null), "the " + kind + " log entry's body");
       TlogEntryBodies.check(kindName, version, body, content);
       JsonNode proof = e.path("inclusionProof");
-      if (proof.isObject()) {
+      boolean promisedEntry = e.path("inclusionPromise").path("signedEntryTimestamp").isTextual();
+      if (proof.isObject() && !proof.path("checkpoint").path("envelope").isTextual() && v01 && promisedEntry) {
+        // a v0.1 bundle's proof may lack the checkpoint; the promise (verified with the log key) signs the entry
+        auditPath(proof, body, kind);
+      } else if (proof.isObject()) {
         inclusion(proof, body, logKey(root, keyId), kind);
+      } else if (!v01) {
+        throw new VerificationException("the " + kind + " log entry has no inclusion proof, which bundles from v0.2 on"
+            + " must carry (bundle " + bundle.path("mediaType").asText("?") + ")");
       } else if (!e.path("inclusionPromise").path("signedEntryTimestamp").isTextual()) {
         throw new VerificationException("the " + kind + " log entry has neither an inclusion proof nor an inclusion promise");
       }
@@ -111,6 +119,48 @@ public final class TlogEntryRules {
    * The entry's inclusion proof: the RFC 6962 audit path from the leaf hash of {@code body} to the root
    * hash, and the checkpoint, signed by {@code logKey}, for the same tree size and root hash.
    */
+  /**
+   * The bundle format version of {@code bundle}'s media type: {@code application/vnd.dev.sigstore.bundle+json;version=0.N}
+   * or {@code application/vnd.dev.sigstore.bundle.v0.N+json}; null for anything else.
+   */
+  public static String version(JsonNode bundle) {
+    String mt = bundle.path("mediaType").asText("");
+    java.util.regex.Matcher m = java.util.regex.Pattern
+        .compile("application/vnd\\.dev\\.sigstore\\.bundle(?:\\+json;version=(0\\.[0-9]+)|\\.v(0\\.[0-9]+)\\+json)")
+        .matcher(mt);
+    return m.matches() ? (m.group(1) != null ? m.group(1) : m.group(2)) : null;
+  }
+
+  /**
+   * The second structural rule, before sigstore-java parses anything: from bundle v0.2 on every entry must carry an
+   * inclusion proof with its checkpoint (v0.1 may carry only the inclusion promise, or a proof without checkpoint).
+   */
+  public static void requireInclusionProof(JsonNode bundle) {
+    if ("0.1".equals(version(bundle))) {
+      return;
+    }
+    for (JsonNode e : bundle.path("verificationMaterial").path("tlogEntries")) {
+      JsonNode proof = e.path("inclusionProof");
+      if (!proof.isObject() || !proof.path("checkpoint").path("envelope").isTextual()) {
+        String kind = e.path("kindVersion").path("kind").asText("?") + " " + e.path("kindVersion").path("version").asText("?");
+        throw new VerificationException("the " + kind + " log entry has no inclusion proof" + (proof.isObject()
+            ? " checkpoint" : "") + ", which bundles from v0.2 on must carry (bundle " + bundle.path("mediaType").asText("?") + ")");
+      }
+    }
+  }
+
+  /** The RFC 6962 audit path of {@code proof} from the leaf hash of {@code body} to the proof's root hash. */
+  static void auditPath(JsonNode proof, byte[] body, String kind) {
+    long index = number(proof.path("logIndex"), "the " + kind + " inclusion proof's log index");
+    long size = number(proof.path("treeSize"), "the " + kind + " inclusion proof's tree size");
+    byte[] rootHash = decode(proof.path("rootHash").asText(null), "the " + kind + " inclusion proof's root hash");
+    List<byte[]> path = new ArrayList<>();
+    for (JsonNode h : proof.path("hashes")) {
+      path.add(decode(h.asText(null), "a hash of the " + kind + " inclusion proof"));
+    }
+    MerkleProof.verifyInclusion(index, size, MerkleProof.leafHash(body), path, rootHash);
+  }
+
   static void inclusion(JsonNode proof, byte[] body, PublicKey logKey, String kind) {
     long index = number(proof.path("logIndex"), "the " + kind + " inclusion proof's log index");
     long size = number(proof.path("treeSize"), "the " + kind + " inclusion proof's tree size");
@@ -131,7 +181,7 @@ public final class TlogEntryRules {
     }
   }
 
-  private static PublicKey logKey(TrustRoot root, String keyIdB64) {
+  static PublicKey logKey(TrustRoot root, String keyIdB64) {
     byte[] id = decode(keyIdB64, "the log id");
     for (TransparencyLog t : root.sigstore().getTLogs()) {
       if (MessageDigest.isEqual(t.getLogId().getKeyId(), id)) {
@@ -153,7 +203,7 @@ public final class TlogEntryRules {
     return Long.parseLong(s);
   }
 
-  private static byte[] decode(String b64, String what) {
+  static byte[] decode(String b64, String what) {
     if (b64 == null) {
       throw new VerificationException(what + " is missing");
     }

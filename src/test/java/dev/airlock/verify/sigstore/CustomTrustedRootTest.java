@@ -408,6 +408,109 @@ class CustomTrustedRootTest {
     }
   }
 
+  /** {@code bundle}'s v0.3 form rewritten as an older version: the leaf in a one-certificate x509CertificateChain. */
+  private static ObjectNode asVersion(byte[] v03, String version) {
+    ObjectNode b = (ObjectNode) Json.tree(v03, "bundle");
+    b.put("mediaType", "application/vnd.dev.sigstore.bundle+json;version=" + version);
+    ObjectNode vm = (ObjectNode) b.path("verificationMaterial");
+    String leaf = vm.path("certificate").path("rawBytes").asText();
+    vm.remove("certificate");
+    vm.putObject("x509CertificateChain").putArray("certificates").addObject().put("rawBytes", leaf);
+    return b;
+  }
+
+  /**
+   * Bundle versions v0.1 and v0.2 (media type {@code application/vnd.dev.sigstore.bundle+json;version=0.N}, the
+   * signing certificate as {@code x509CertificateChain}) verify through the keyless path as v0.3 does. A v0.1 bundle
+   * may carry only the inclusion promise; from v0.2 on the inclusion proof is required, so a v0.2 or v0.3 bundle
+   * without one is refused; a v0.1 bundle with neither proof nor promise is refused. The two v0.1 forms sigstore-java
+   * 2.0.0 cannot read (promise only; proof without checkpoint, as sigstore-python 1.x wrote) go through airlock's
+   * own checks ({@link V01BundleVerifier}), which refuse another identity, artifact, root, a forged or moved
+   * promise, another signature and a wrong audit path; verify-blob reads them.
+   */
+  @Test
+  void bundlesV01AndV02VerifyAndTheInclusionProofIsRequiredFromV02(@TempDir Path dir) throws Exception {
+    Site site = new Site();
+    TrustRoot root = TrustRoot.of(trustedRoot(site.sigstore, site.ctKey, site.tsa), "site trusted_root.json", null);
+    byte[] v03 = bundle(site.sigstore, site.leaf, site.log, site.tsa);
+    Digest artifact = Digest.sha256(ARTIFACT);
+    for (String version : java.util.List.of("0.1", "0.2")) {
+      byte[] b = Json.write(asVersion(v03, version));
+      assertThatCode(() -> SigstoreBundleVerifier.verifyKeyless(artifact, b, root, WHO, NOW)).as("v" + version)
+          .doesNotThrowAnyException();
+      assertThatThrownBy(() -> SigstoreBundleVerifier.verifyKeyless(artifact, b, root,
+          new CertificateIdentity("someone@else.example", null, WHO.issuer()), NOW)).as("v" + version)
+          .isInstanceOf(VerificationException.class);
+    }
+    // v0.1 as sigstore-python 1.x wrote it: an inclusion proof without checkpoint, and the promise
+    ObjectNode noCheckpoint = asVersion(v03, "0.1");
+    ((ObjectNode) noCheckpoint.path("verificationMaterial").path("tlogEntries").get(0).path("inclusionProof")).remove("checkpoint");
+    assertThatCode(() -> SigstoreBundleVerifier.verifyKeyless(artifact, Json.write(noCheckpoint), root, WHO, NOW))
+        .as("v0.1 proof without checkpoint").doesNotThrowAnyException();
+    ObjectNode promiseOnly = asVersion(v03, "0.1");
+    ((ObjectNode) promiseOnly.path("verificationMaterial").path("tlogEntries").get(0)).remove("inclusionProof");
+    assertThatCode(() -> SigstoreBundleVerifier.verifyKeyless(artifact, Json.write(promiseOnly), root, WHO, NOW))
+        .as("v0.1 with the promise alone").doesNotThrowAnyException();
+    for (String version : java.util.List.of("0.2", "0.3")) {
+      ObjectNode noProof = version.equals("0.3") ? (ObjectNode) Json.tree(v03, "b") : asVersion(v03, version);
+      ((ObjectNode) noProof.path("verificationMaterial").path("tlogEntries").get(0)).remove("inclusionProof");
+      assertThatThrownBy(() -> SigstoreBundleVerifier.verifyKeyless(artifact, Json.write(noProof), root, WHO, NOW))
+          .as("v" + version + " without inclusion proof").isInstanceOf(VerificationException.class)
+          .hasMessageContaining("inclusion proof");
+    }
+    ObjectNode neither = asVersion(v03, "0.1");
+    ObjectNode e = (ObjectNode) neither.path("verificationMaterial").path("tlogEntries").get(0);
+    e.remove("inclusionProof");
+    e.remove("inclusionPromise");
+    assertThatThrownBy(() -> SigstoreBundleVerifier.verifyKeyless(artifact, Json.write(neither), root, WHO, NOW))
+        .isInstanceOf(VerificationException.class);
+
+    // airlock's own v0.1 path (the two forms sigstore-java cannot read) refuses what the library would
+    Site other = new Site();
+    TrustRoot otherRoot = TrustRoot.of(trustedRoot(other.sigstore, other.ctKey, other.tsa), "other trusted_root.json", null);
+    for (ObjectNode v01 : java.util.List.of(noCheckpoint, promiseOnly)) {
+      byte[] b = Json.write(v01);
+      assertThatThrownBy(() -> SigstoreBundleVerifier.verifyKeyless(artifact, b, root,
+          new CertificateIdentity("someone@else.example", null, WHO.issuer()), NOW))
+          .isInstanceOf(VerificationException.class).hasMessageContaining("does not name");
+      assertThatThrownBy(() -> SigstoreBundleVerifier.verifyKeyless(Digest.sha256("other".getBytes(StandardCharsets.UTF_8)),
+          b, root, WHO, NOW)).isInstanceOf(VerificationException.class).hasMessageContaining("message digest");
+      assertThatThrownBy(() -> SigstoreBundleVerifier.verifyKeyless(artifact, b, otherRoot, WHO, NOW))
+          .isInstanceOf(VerificationException.class);
+      ObjectNode forged = v01.deepCopy();
+      ObjectNode fe = (ObjectNode) forged.path("verificationMaterial").path("tlogEntries").get(0);
+      fe.putObject("inclusionPromise").put("signedEntryTimestamp", B64.encodeToString(TestSigstore.sign(
+          TestSigstore.ecKey().getPrivate(), "x".getBytes(StandardCharsets.UTF_8))));
+      assertThatThrownBy(() -> SigstoreBundleVerifier.verifyKeyless(artifact, Json.write(forged), root, WHO, NOW))
+          .isInstanceOf(VerificationException.class).hasMessageContaining("inclusion promise does not verify");
+      ObjectNode moved = v01.deepCopy();
+      ((ObjectNode) moved.path("verificationMaterial").path("tlogEntries").get(0)).put("integratedTime",
+          Long.toString(TestSigstore.INTEGRATED.getEpochSecond() + 1));
+      assertThatThrownBy(() -> SigstoreBundleVerifier.verifyKeyless(artifact, Json.write(moved), root, WHO, NOW))
+          .as("the promise signs the integrated time").isInstanceOf(VerificationException.class)
+          .hasMessageContaining("inclusion promise does not verify");
+      ObjectNode resigned = v01.deepCopy();
+      byte[] otherSig = TestSigstore.sign(TestSigstore.ecKey().getPrivate(), ARTIFACT);
+      ((ObjectNode) resigned.path("messageSignature")).put("signature", B64.encodeToString(otherSig));
+      assertThatThrownBy(() -> SigstoreBundleVerifier.verifyKeyless(artifact, Json.write(resigned), root, WHO, NOW))
+          .isInstanceOf(VerificationException.class).hasMessageContaining("does not verify with the certificate's key");
+    }
+    // the proof without checkpoint is still checked as an audit path
+    ObjectNode badPath = noCheckpoint.deepCopy();
+    ((ObjectNode) badPath.path("verificationMaterial").path("tlogEntries").get(0).path("inclusionProof"))
+        .put("rootHash", B64.encodeToString(new byte[32]));
+    assertThatThrownBy(() -> SigstoreBundleVerifier.verifyKeyless(artifact, Json.write(badPath), root, WHO, NOW))
+        .isInstanceOf(VerificationException.class);
+    // and verify-blob reads them
+    Path art = Files.write(dir.resolve("artifact.txt"), ARTIFACT);
+    Path rootFile = Files.write(dir.resolve("trusted_root.json"), trustedRoot(site.sigstore, site.ctKey, site.tsa));
+    Path b = Files.write(dir.resolve("v01.sigstore.json"), Json.write(promiseOnly));
+    CommandResult ok = CommandResult.run("verify-blob", art.toString(), "--bundle", b.toString(), "--trusted-root",
+        rootFile.toString(), "--certificate-identity", WHO.identity(), "--certificate-oidc-issuer", WHO.issuer());
+    assertThat(ok.exitCode()).as(ok.err()).isZero();
+    assertThat(ok.out()).contains("Verified OK");
+  }
+
   private record Leaf(KeyPair key, X509Certificate cert) {}
 
   private static final class Site {

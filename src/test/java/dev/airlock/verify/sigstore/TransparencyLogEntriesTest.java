@@ -292,6 +292,8 @@ class TransparencyLogEntriesTest {
     ObjectNode noProof = good.deepCopy();
     entry(noProof).remove("inclusionProof");
     entry(noProof).remove("inclusionPromise");
+    assertThatThrownBy(() -> check(noProof, d)).hasMessageContaining("has no inclusion proof, which bundles from v0.2 on must carry");
+    noProof.put("mediaType", "application/vnd.dev.sigstore.bundle+json;version=0.1");
     assertThatThrownBy(() -> check(noProof, d)).hasMessageContaining("neither an inclusion proof nor an inclusion promise");
 
     // nothing authenticates the time: a v2 entry without its signed timestamp, a v1 entry without its promise
