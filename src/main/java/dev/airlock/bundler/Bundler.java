@@ -303,7 +303,7 @@ public final class Bundler {
     Path catalogFile = metaDir.resolve(BundleFormat.CATALOG_TITLE);
     BundleCatalog.build(spec, created, toolVersion, entries, content, work).writeTo(catalogFile);
     if (delta != null) {
-      dev.airlock.delta.DeltaCatalog.record(catalogFile, delta.leftOut(), since.bases());
+      dev.airlock.delta.DeltaCatalog.record(catalogFile, delta.leftOut(), since.bases(), since::heldIn);
     }
 
     Map<Digest, Long> files = new java.util.TreeMap<>(content.files());

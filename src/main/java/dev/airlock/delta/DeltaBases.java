@@ -30,6 +30,11 @@ public final class DeltaBases implements Closeable {
 
   private interface BlobSet extends Closeable {
     boolean has(Digest d, long size) throws IOException;
+
+    /** A repository of the target the base says holds the blob (a receipt of format 2), or null. */
+    default String heldIn(Digest d) throws IOException {
+      return null;
+    }
   }
 
   private final List<Base> bases = new ArrayList<>();
@@ -79,6 +84,11 @@ public final class DeltaBases implements Closeable {
       public boolean has(Digest d, long size) {
         var s = r.inventory().blobSize(d);
         return s.isPresent() && s.getAsLong() == size;
+      }
+
+      @Override
+      public String heldIn(Digest d) {
+        return r.inventory().blobRepository(d).orElse(null);
       }
 
       @Override
@@ -176,6 +186,21 @@ public final class DeltaBases implements Closeable {
       }
     }
     return true;
+  }
+
+  /**
+   * A repository of the target where a base receipt says the blob is held (the first base, in {@code --since}
+   * order, that names one), or null: the import of the delta looks there when the repository that needs the blob
+   * lacks it, and mounts it across.
+   */
+  public String heldIn(Digest d) throws IOException {
+    for (BlobSet s : sets) {
+      String r = s.heldIn(d);
+      if (r != null) {
+        return r;
+      }
+    }
+    return null;
   }
 
   @Override

@@ -30,28 +30,50 @@ public final class DeltaCatalog implements AutoCloseable {
   static final String BASES = "delta_bases";
 
   private final Connection db;
+  /** False for a delta written before receipts named repositories (no {@code expected_blobs.repository}). */
+  private final boolean hasRepository;
 
-  private DeltaCatalog(Connection db) {
+  private DeltaCatalog(Connection db) throws SQLException {
     this.db = db;
+    try (ResultSet r = db.getMetaData().getColumns(null, null, EXPECTED, "repository")) {
+      hasRepository = r.next();
+    }
   }
 
   /** Adds the delta tables to a catalog just written, and takes the left-out blobs out of {@code blobs}. */
   public static void record(Path catalog, Collection<Descriptor> leftOut, List<DeltaBases.Base> bases)
       throws IOException {
+    record(catalog, leftOut, bases, d -> null);
+  }
+
+  /** Where a base says a blob is held at the target. */
+  @FunctionalInterface
+  public interface HeldIn {
+    String repository(Digest d) throws IOException;
+  }
+
+  /**
+   * As {@link #record(Path, Collection, List)}, with, for each left-out blob, the repository of the target a base
+   * receipt says holds it ({@code expected_blobs.repository}, null when no base names one).
+   */
+  public static void record(Path catalog, Collection<Descriptor> leftOut, List<DeltaBases.Base> bases, HeldIn heldIn)
+      throws IOException {
     SqliteNativeLibrary.prepare();
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + catalog.toAbsolutePath())) {
       c.setAutoCommit(false);
       try (Statement s = c.createStatement()) {
-        s.execute("CREATE TABLE " + EXPECTED + " (digest TEXT PRIMARY KEY, size INTEGER NOT NULL, media_type TEXT)");
+        s.execute("CREATE TABLE " + EXPECTED + " (digest TEXT PRIMARY KEY, size INTEGER NOT NULL, media_type TEXT,"
+            + " repository TEXT)");
         s.execute("CREATE TABLE " + BASES + " (seq INTEGER PRIMARY KEY, kind TEXT NOT NULL CHECK (kind IN ('receipt',"
             + " 'catalog')), digest TEXT NOT NULL, target TEXT, created TEXT, trust TEXT NOT NULL, blobs INTEGER NOT NULL)");
       }
-      try (PreparedStatement ins = c.prepareStatement("INSERT INTO " + EXPECTED + " VALUES (?, ?, ?)");
+      try (PreparedStatement ins = c.prepareStatement("INSERT INTO " + EXPECTED + " VALUES (?, ?, ?, ?)");
           PreparedStatement del = c.prepareStatement("DELETE FROM blobs WHERE digest = ?")) {
         for (Descriptor d : leftOut) {
           ins.setString(1, d.digest().toString());
           ins.setLong(2, d.size());
           ins.setString(3, d.mediaType());
+          ins.setString(4, heldIn.repository(d.digest()));
           ins.executeUpdate();
           del.setString(1, d.digest().toString());
           del.executeUpdate();
@@ -110,6 +132,24 @@ public final class DeltaCatalog implements AutoCloseable {
       p.setString(1, d.toString());
       try (ResultSet r = p.executeQuery()) {
         return r.next() ? OptionalLong.of(r.getLong(1)) : OptionalLong.empty();
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("catalog: " + EXPECTED + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The repository of the target a base receipt said holds an expected blob, empty when none did (a receipt of
+   * format 1, a catalog base, or a delta written before the column).
+   */
+  public synchronized java.util.Optional<String> heldIn(Digest d) {
+    if (!hasRepository) {
+      return java.util.Optional.empty();
+    }
+    try (PreparedStatement p = db.prepareStatement("SELECT repository FROM " + EXPECTED + " WHERE digest = ?")) {
+      p.setString(1, d.toString());
+      try (ResultSet r = p.executeQuery()) {
+        return r.next() ? java.util.Optional.ofNullable(r.getString(1)) : java.util.Optional.empty();
       }
     } catch (SQLException e) {
       throw new IllegalStateException("catalog: " + EXPECTED + ": " + e.getMessage(), e);

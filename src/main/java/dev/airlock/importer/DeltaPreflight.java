@@ -26,7 +26,8 @@ import java.util.concurrent.Future;
 /**
  * Before a delta bundle (format version 3) pushes anything: the target must hold every blob the delta left out.
  * Each blob an item needs and the bundle does not carry is asked for (HEAD, several at once) in the repository
- * that needs it, then in the import's other repositories (found there, it is mounted across when pushed). One
+ * that needs it, then in the repository the base receipt names for it (format 2), then in the import's other
+ * repositories (found in another, it is mounted across when pushed). One
  * missing fails the import closed, exit 3, naming the blobs, the images that need them and the receipt they were
  * expected by. The delta must also be for this target: a receipt of another target is refused.
  */
@@ -88,7 +89,7 @@ final class DeltaPreflight {
             }
             List<Callable<String>> asks = new ArrayList<>();
             for (Need n : page) {
-              asks.add(() -> where(target, n, repositories));
+              asks.add(() -> where(target, n, delta.heldIn(n.blob().digest()).orElse(null), repositories));
             }
             List<String> found = ask(pool, asks);
             for (int k = 0; k < page.size(); k++) {
@@ -341,12 +342,23 @@ final class DeltaPreflight {
     }
   }
 
-  /** The repository of the target holding the blob: the one that needs it first, then the import's others. */
-  private static String where(CountingTarget target, Need n, TreeSet<String> repositories) throws IOException {
+  /**
+   * The repository of the target holding the blob: the one that needs it first, then the one the base receipt
+   * names (receipt format 2: it may be a repository this import does not touch), then the import's others.
+   */
+  private static String where(CountingTarget target, Need n, String heldIn, TreeSet<String> repositories)
+      throws IOException {
     if (present(target, n.repository(), n.blob())) {
       return n.repository(); // not noted: the push asks again, and a heap of 100,000 holders is what this avoids
     }
+    if (heldIn != null && !heldIn.equals(n.repository()) && present(target, heldIn, n.blob())) {
+      target.holderFound(n.blob().digest(), heldIn); // the push mounts it from there
+      return heldIn;
+    }
     for (String r : repositories) {
+      if (r.equals(heldIn)) {
+        continue;
+      }
       if (!r.equals(n.repository()) && present(target, r, n.blob())) {
         target.holderFound(n.blob().digest(), r); // the push mounts it from there
         return r;

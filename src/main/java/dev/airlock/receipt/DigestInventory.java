@@ -21,8 +21,12 @@ import java.util.OptionalLong;
  * Deleted when closed. Thread-safe (one connection, synchronized).
  */
 public final class DigestInventory implements Closeable {
-  /** A blob or manifest. */
-  public record Entry(Digest digest, long size) {}
+  /** A blob or manifest; {@code repository}: for a blob, one repository of the target holding it (null: unknown). */
+  public record Entry(Digest digest, long size, String repository) {
+    public Entry(Digest digest, long size) {
+      this(digest, size, null);
+    }
+  }
 
   /** A tag of a repository. */
   public record Tag(String repository, String tag, Digest digest) {}
@@ -40,6 +44,7 @@ public final class DigestInventory implements Closeable {
   private final PreparedStatement insertTag;
   private final PreparedStatement blobSize;
   private final PreparedStatement manifestSize;
+  private final PreparedStatement blobRepository;
   private int pending;
 
   private DigestInventory(Path file) throws SQLException {
@@ -50,17 +55,18 @@ public final class DigestInventory implements Closeable {
       s.execute("PRAGMA journal_mode = OFF");
       s.execute("PRAGMA synchronous = OFF");
       s.execute("PRAGMA cache_size = -8192"); // 8 MiB of pages at most
-      s.execute("CREATE TABLE blobs (digest TEXT PRIMARY KEY, size INTEGER NOT NULL) WITHOUT ROWID");
+      s.execute("CREATE TABLE blobs (digest TEXT PRIMARY KEY, size INTEGER NOT NULL, repository TEXT) WITHOUT ROWID");
       s.execute("CREATE TABLE manifests (digest TEXT PRIMARY KEY, size INTEGER NOT NULL) WITHOUT ROWID");
       s.execute("CREATE TABLE tags (repository TEXT NOT NULL, tag TEXT NOT NULL, digest TEXT NOT NULL,"
           + " PRIMARY KEY (repository, tag)) WITHOUT ROWID");
     }
     db.setAutoCommit(false);
-    insertBlob = db.prepareStatement("INSERT OR IGNORE INTO blobs (digest, size) VALUES (?, ?)");
+    insertBlob = db.prepareStatement("INSERT OR IGNORE INTO blobs (digest, size, repository) VALUES (?, ?, ?)");
     insertManifest = db.prepareStatement("INSERT OR IGNORE INTO manifests (digest, size) VALUES (?, ?)");
     insertTag = db.prepareStatement("INSERT OR REPLACE INTO tags (repository, tag, digest) VALUES (?, ?, ?)");
     blobSize = db.prepareStatement("SELECT size FROM blobs WHERE digest = ?");
     manifestSize = db.prepareStatement("SELECT size FROM manifests WHERE digest = ?");
+    blobRepository = db.prepareStatement("SELECT repository FROM blobs WHERE digest = ?");
   }
 
   /** A new, empty inventory in a temporary file. */
@@ -75,11 +81,36 @@ public final class DigestInventory implements Closeable {
   }
 
   public synchronized void addBlob(Digest d, long size) {
-    insert(insertBlob, d, size);
+    addBlob(d, size, null);
+  }
+
+  /** A blob held in {@code repository} of the target (the first one seen is kept; null: unknown). */
+  public synchronized void addBlob(Digest d, long size, String repository) {
+    try {
+      insertBlob.setString(1, d.toString());
+      insertBlob.setLong(2, size);
+      insertBlob.setString(3, repository);
+      insertBlob.executeUpdate();
+      flushSometimes();
+    } catch (SQLException e) {
+      throw failure(e);
+    }
   }
 
   public synchronized void addManifest(Digest d, long size) {
     insert(insertManifest, d, size);
+  }
+
+  /** The repository the inventory says holds the blob, empty when unknown or not held. */
+  public synchronized java.util.Optional<String> blobRepository(Digest d) {
+    try {
+      blobRepository.setString(1, d.toString());
+      try (ResultSet r = blobRepository.executeQuery()) {
+        return r.next() ? java.util.Optional.ofNullable(r.getString(1)) : java.util.Optional.empty();
+      }
+    } catch (SQLException e) {
+      throw failure(e);
+    }
   }
 
   public synchronized void addTag(String repository, String tag, Digest d) {
@@ -163,18 +194,18 @@ public final class DigestInventory implements Closeable {
 
   /** Every blob, sorted by digest. */
   public synchronized void forEachBlob(Visitor<Entry> v) throws IOException {
-    entries("SELECT digest, size FROM blobs ORDER BY digest", v);
+    entries("SELECT digest, size, repository FROM blobs ORDER BY digest", v);
   }
 
   /** Every manifest, sorted by digest. */
   public synchronized void forEachManifest(Visitor<Entry> v) throws IOException {
-    entries("SELECT digest, size FROM manifests ORDER BY digest", v);
+    entries("SELECT digest, size, NULL FROM manifests ORDER BY digest", v);
   }
 
   private void entries(String sql, Visitor<Entry> v) throws IOException {
     try (Statement s = db.createStatement(); ResultSet r = s.executeQuery(sql)) {
       while (r.next()) {
-        v.visit(new Entry(Digest.parse(r.getString(1)), r.getLong(2)));
+        v.visit(new Entry(Digest.parse(r.getString(1)), r.getLong(2), r.getString(3)));
       }
     } catch (SQLException e) {
       throw failure(e);

@@ -27,6 +27,7 @@ final class PayloadReader {
     boolean repos = false;
     boolean manifests = false;
     boolean blobs = false;
+    long[] withRepository = {0};
     try (InputStream in = new java.io.BufferedInputStream(Files.newInputStream(payload), 64 * 1024);
         JsonParser p = Json.MAPPER.getFactory().createParser(in)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
@@ -58,11 +59,11 @@ final class PayloadReader {
             repos = true;
           }
           case "manifests" -> {
-            entries(p, t, inv, true, w);
+            entries(p, t, inv, true, w, withRepository);
             manifests = true;
           }
           case "blobs" -> {
-            entries(p, t, inv, false, w);
+            entries(p, t, inv, false, w, withRepository);
             blobs = true;
           }
           default -> p.skipChildren();
@@ -78,6 +79,10 @@ final class PayloadReader {
         || !blobs) {
       throw new InvalidInputException(w + " lacks one of " + ReceiptFormat.VERSION_FIELD
           + ", target, created, tool, totals, repositories, manifests, blobs");
+    }
+    if (version < 2 && withRepository[0] > 0) {
+      throw new InvalidInputException(w + ": a receipt of format version " + version + " lists blobs as [digest, size],"
+          + " not [digest, size, repository] (format 2)");
     }
     inv.flush();
     long[] counted = {inv.repositoryCount(), inv.tagCount(), inv.manifestCount(), inv.blobCount(), inv.blobBytes()};
@@ -186,8 +191,8 @@ final class PayloadReader {
     }
   }
 
-  private static void entries(JsonParser p, JsonToken t, DigestInventory inv, boolean manifests, String w)
-      throws IOException {
+  private static void entries(JsonParser p, JsonToken t, DigestInventory inv, boolean manifests, String w,
+      long[] withRepository) throws IOException {
     String list = manifests ? "manifests" : "blobs";
     if (t != JsonToken.START_ARRAY) {
       throw new InvalidInputException(w + ": '" + list + "' is not a list");
@@ -196,8 +201,19 @@ final class PayloadReader {
     while (p.nextToken() == JsonToken.START_ARRAY) {
       String d = text(p, p.nextToken(), list + "[0]", w);
       long size = number(p, p.nextToken(), list + "[1]", w);
-      if (p.nextToken() != JsonToken.END_ARRAY) {
-        throw new InvalidInputException(w + ": an entry of '" + list + "' is not [digest, size]");
+      String repository = null;
+      JsonToken after = p.nextToken();
+      if (!manifests && after == JsonToken.VALUE_STRING) { // format 2: a repository holding the blob
+        repository = p.getText();
+        if (repository.isEmpty()) {
+          throw new InvalidInputException(w + ": an entry of 'blobs' names an empty repository");
+        }
+        withRepository[0]++;
+        after = p.nextToken();
+      }
+      if (after != JsonToken.END_ARRAY) {
+        throw new InvalidInputException(w + ": an entry of '" + list + "' is not [digest, size"
+            + (manifests ? "]" : "] nor [digest, size, repository]"));
       }
       Digest dg = digest(d, list + " entry", w);
       if (previous != null && previous.compareTo(d) >= 0) {
@@ -207,7 +223,7 @@ final class PayloadReader {
       if (manifests) {
         inv.addManifest(dg, size);
       } else {
-        inv.addBlob(dg, size);
+        inv.addBlob(dg, size, repository);
       }
     }
     if (p.currentToken() != JsonToken.END_ARRAY) {

@@ -8,8 +8,12 @@ package dev.airlock.receipt;
 public final class ReceiptFormat {
   private ReceiptFormat() {}
 
-  /** The receipt's own format version (independent of the bundle format version). */
-  public static final int FORMAT_VERSION = 1;
+  /**
+   * The receipt's own format version (independent of the bundle format version). 2: each blob entry may name one
+   * repository of the target holding it ({@code [digest, size, repository]}), so the import of a delta can mount a
+   * base blob held in a repository it does not import into. 1: {@code [digest, size]}; still read.
+   */
+  public static final int FORMAT_VERSION = 2;
 
   /** The DSSE payload type of a receipt. */
   public static final String PAYLOAD_TYPE = "application/vnd.airlock.receipt.v1+json";

@@ -149,6 +149,9 @@ public final class ReceiptWriter {
     g.writeStartArray();
     g.writeString(e.digest().toString());
     g.writeNumber(e.size());
+    if (e.repository() != null) { // format 2: one repository of the target holding the blob
+      g.writeString(e.repository());
+    }
     g.writeEndArray();
   }
 }

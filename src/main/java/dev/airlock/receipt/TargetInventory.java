@@ -78,7 +78,7 @@ public final class TargetInventory {
         // garbage collection (or never uploaded) must not reach a receipt, or a delta would leave it out
         OptionalLong held = store.blobSize(repo, b.digest());
         if (held.isPresent() && held.getAsLong() == b.size()) {
-          into.addBlob(b.digest(), b.size());
+          into.addBlob(b.digest(), b.size(), repo); // the first repository (sorted) reaching it
         }
       }
     }

@@ -50,6 +50,30 @@ class DeltaFormatFixtureTest {
     assertThat(a.out()).contains("signed by key 022fa73be035: verified").contains("repository samples/multiarch");
   }
 
+  static final Path RECEIPT_V2 = Path.of("src/test/resources/fixtures/receipt-v2");
+
+  @Test
+  void theReceiptFormat2FixtureReadsWithTheRepositoryOfEachBlob() throws Exception {
+    for (String line : Files.readAllLines(RECEIPT_V2.resolve("SHA256SUMS"))) {
+      String[] f = line.split("\\s+");
+      assertThat(sha256(RECEIPT_V2.resolve(f[1]))).as(f[1]).isEqualTo(f[0]);
+    }
+    try (Receipt r = Receipt.read(RECEIPT_V2.resolve("site.receipt.json"))) {
+      assertThat(r.header().version()).isEqualTo(2);
+      assertThat(r.header().target()).isEqualTo("oci:/tmp/airlock-fixture-receipt-v2/site");
+      assertThat(r.header().blobs()).isEqualTo(7);
+      assertThat(r.header().blobBytes()).isEqualTo(1891);
+      assertThat(r.inventory().blobRepository(Digest.parse(
+          "sha256:23b7a80095e8d07f2a98aa3d25cf7ee74fe67a2658be15494cd5aa402491b37c"))).hasValue("samples/multiarch");
+      assertThat(r.inventory().blobRepository(Digest.parse(
+          "sha256:38bdfd98a03afbadf96791b412a83887885f72c24afc6141df3d4cdfc29cadb8"))).hasValue("samples/tools");
+    }
+    // a format 1 receipt names no repository: read all the same
+    try (Receipt r = Receipt.read(V3.resolve("week1.receipt.json"))) {
+      r.inventory().forEachBlob(e -> assertThat(e.repository()).isNull());
+    }
+  }
+
   @Test
   void theDeltaVerifiesAndListsItsExpectedBlobs() {
     CommandResult v = CommandResult.run("verify", V3.resolve("v3-delta.tar").toString(), "--key",

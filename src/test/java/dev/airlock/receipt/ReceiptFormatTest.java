@@ -32,7 +32,7 @@ class ReceiptFormatTest {
   Path write(SigningKey key, String name, int blobs) throws Exception {
     try (DigestInventory inv = DigestInventory.create()) {
       for (int i = blobs - 1; i >= 0; i--) { // any order in, sorted out
-        inv.addBlob(d(i), 1000 + i);
+        inv.addBlob(d(i), 1000 + i, i % 2 == 0 ? "team/app" : "library/base");
       }
       inv.addManifest(d(-1), 500);
       inv.addManifest(d(-2), 600);
@@ -51,7 +51,7 @@ class ReceiptFormatTest {
     assertThat(Files.readAllBytes(a)).isEqualTo(Files.readAllBytes(b)); // RFC 6979: the same bytes, signed too
     JsonNode env = Json.tree(Files.readAllBytes(a), "receipt");
     String payload = new String(Base64.getDecoder().decode(env.path("payload").asText()), StandardCharsets.UTF_8);
-    assertThat(payload).startsWith("{\"receiptFormatVersion\":1,\"target\":\"127.0.0.1:5000\",\"created\":\"2026-12-02T10:00:00Z\"")
+    assertThat(payload).startsWith("{\"receiptFormatVersion\":2,\"target\":\"127.0.0.1:5000\",\"created\":\"2026-12-02T10:00:00Z\"")
         .contains("\"repositories\":[{\"name\":\"library/base\",\"tags\":{\"latest\":\"" + d(-2) + "\"}},"
             + "{\"name\":\"team/app\",\"tags\":{\"0.9\":\"" + d(-2) + "\",\"1.0\":\"" + d(-1) + "\"}}]");
     try (Receipt r = Receipt.read(a)) {
@@ -62,6 +62,10 @@ class ReceiptFormatTest {
       assertThat(r.header().repositories()).isEqualTo(2);
       assertThat(r.header().tags()).isEqualTo(3);
       assertThat(r.inventory().blobSize(d(7))).hasValue(1007);
+      assertThat(payload).contains("[\"" + d(7) + "\",1007,\"library/base\"]");
+      assertThat(r.inventory().blobRepository(d(7))).hasValue("library/base");
+      assertThat(r.inventory().blobRepository(d(8))).hasValue("team/app");
+      assertThat(r.inventory().blobRepository(d(50))).isEmpty();
       assertThat(r.inventory().blobSize(d(50))).isEmpty();
       assertThat(r.inventory().manifestSize(d(-1))).hasValue(500);
       assertThat(r.digest()).isEqualTo(Digest.sha256(Files.readAllBytes(a)));
@@ -81,7 +85,7 @@ class ReceiptFormatTest {
     Path a = write(key, "a.json", 5);
     ObjectNode env = (ObjectNode) Json.tree(Files.readAllBytes(a), "receipt");
     String payload = new String(Base64.getDecoder().decode(env.path("payload").asText()), StandardCharsets.UTF_8);
-    String forged = payload.replace("\"" + d(3) + "\",1003", "\"" + d(3) + "\",1004").replace("\"blobBytes\":5010",
+    String forged = payload.replace("\"" + d(3) + "\",1003,", "\"" + d(3) + "\",1004,").replace("\"blobBytes\":5010",
         "\"blobBytes\":5011");
     assertThat(forged).isNotEqualTo(payload);
     env.put("payload", Base64.getEncoder().encodeToString(forged.getBytes(StandardCharsets.UTF_8)));
@@ -111,8 +115,13 @@ class ReceiptFormatTest {
   void malformedReceiptsAreRefusedInOneLine() throws Exception {
     Path a = write(null, "u.json", 3);
     String payload = payloadOf(a);
-    assertRefused(payload.replace("\"receiptFormatVersion\":1", "\"receiptFormatVersion\":2"),
-        "receipt format version 2 is newer than this airlock reads (1)");
+    assertRefused(payload.replace("\"receiptFormatVersion\":2", "\"receiptFormatVersion\":3"),
+        "receipt format version 3 is newer than this airlock reads (2)");
+    // format 1 lists [digest, size]: a repository in it is refused; format 2 without repositories reads
+    assertRefused(payload.replace("\"receiptFormatVersion\":2", "\"receiptFormatVersion\":1"),
+        "a receipt of format version 1 lists blobs as [digest, size], not [digest, size, repository]");
+    assertRefused(payload.replace(",\"team/app\"]", ",\"\"]"), "names an empty repository");
+    assertRefused(payload.replace(",\"team/app\"]", ",\"team/app\",7]"), "is not [digest, size] nor [digest, size, repository]");
     assertRefused(payload.replace("\"blobs\":3", "\"blobs\":4"), "the totals do not match");
     // the first two blobs swapped: not sorted
     String blobs = payload.substring(payload.indexOf("\"blobs\":["));
