@@ -138,6 +138,14 @@ public final class BundleImporter {
   @FunctionalInterface
   public interface AfterProof {
     void proven(Proven p) throws IOException;
+
+    /**
+     * With {@code --emit-config} into a registry, after the mirror configuration is written: what the step adds
+     * to {@code dir} (the site's cluster policies), as notes.
+     */
+    default List<String> emitConfig(Path dir, List<MirrorConfigWriter.Image> images, boolean plainHttp) throws IOException {
+      return List.of();
+    }
   }
 
   private final BundleVerifier verifier;
@@ -391,10 +399,14 @@ public final class BundleImporter {
               notes = List.of("--emit-config skipped: mirror configuration needs a registry target (serve the layout"
                   + " with airlock serve, or import into a registry)");
             } else {
+              List<MirrorConfigWriter.Image> written = images(plan, placements);
               notes = new ArrayList<>(MirrorConfigWriter.write(o.emitConfig(), bundle.name(), plan.mapping(),
-                  target.plainHttp(), images(plan, placements)));
+                  target.plainHttp(), written));
               if (clusterPolicies != null) {
                 notes.addAll(clusterPolicies.write(o.emitConfig()));
+              }
+              if (afterProof != null) {
+                notes.addAll(afterProof.emitConfig(o.emitConfig(), written, target.plainHttp()));
               }
             }
           }

@@ -45,6 +45,17 @@ public final class ImportSigning implements BundleImporter.AfterProof {
     signed.addAll(new SiteSigner(key, legacyTag).sign(p.target(), p.targetName(), subjects, admission));
   }
 
+  /** The site-key cluster policies for the images the import wrote ({@link dev.airlock.clusterpolicy.SiteKeyPolicies}). */
+  @Override
+  public List<String> emitConfig(Path dir, List<dev.airlock.mirrorconfig.MirrorConfigWriter.Image> images, boolean plainHttp)
+      throws IOException {
+    List<dev.airlock.clusterpolicy.SiteKeyPolicies.Image> out = new ArrayList<>();
+    for (var i : images) {
+      out.add(new dev.airlock.clusterpolicy.SiteKeyPolicies.Image(i.target(), i.digest().toString()));
+    }
+    return dev.airlock.clusterpolicy.SiteKeyPolicies.write(dir, key.publicKey(), out, plainHttp, legacyTag);
+  }
+
   /** The images an import wrote, in plan order: what each tag stands for, then its platform manifests. */
   static Set<SiteSigner.Subject> subjects(List<ImportItem> items, List<IndexPlacement> placements) {
     Set<SiteSigner.Subject> out = new LinkedHashSet<>();

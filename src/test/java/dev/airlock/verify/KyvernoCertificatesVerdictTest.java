@@ -264,6 +264,10 @@ class KyvernoCertificatesVerdictTest {
         "unsupported field 'spec.rules[0].verifyImages[0].attestors[0].entries[0].keyless.additionalExtensions'");
     cases.put(kyverno("Cosign", "x/*", certEntry + "              rekor: {pubkey: x}\n"),
         "unsupported field 'spec.rules[0].verifyImages[0].attestors[0].entries[0].certificates.rekor.pubkey'");
+    cases.put(kyverno("SigstoreBundle", "x/*", keyEntry),
+        "unsupported field 'spec.rules[0].verifyImages[0].attestors[0].entries[0].keys' with type SigstoreBundle");
+    cases.put(kyverno("SigstoreBundle", "x/*", certEntry),
+        "unsupported field 'spec.rules[0].verifyImages[0].attestors[0].entries[0].certificates' with type SigstoreBundle");
     int i = 0;
     for (var c : cases.entrySet()) {
       Path p = write("bad-" + i++ + ".yaml", c.getKey());

@@ -54,6 +54,19 @@ final class KyvernoPolicy {
     }
     vi.onlyValues("type", "Cosign", "SigstoreBundle", "Notary");
     boolean notary = "Notary".equals(vi.text("type"));
+    if ("SigstoreBundle".equals(vi.text("type"))) {
+      // Kyverno's SigstoreBundle verifier (pkg/cosign/sigstore.go) checks a certificate identity only
+      for (Fields a : vi.objects("attestors")) {
+        for (Fields e : a.objects("entries")) {
+          for (String f : new String[] {"keys", "certificates"}) {
+            if (e.has(f)) {
+              throw e.error("unsupported field '" + e.at(f) + "' with type SigstoreBundle (Kyverno verifies Sigstore"
+                  + " bundles by their certificate identity only: use keyless)");
+            }
+          }
+        }
+      }
+    }
     if (notary && vi.has("attestations")) {
       throw vi.error("unsupported field '" + vi.at("attestations") + "' with type Notary (airlock does not evaluate"
           + " Notation-signed attestation referrers)");
