@@ -215,7 +215,21 @@ public final class PartSet {
    * bundles, is a one-line error naming them.
    */
   public static PartedChannel open(Path path) throws IOException {
+    return open(path, Long.MAX_VALUE);
+  }
+
+  /**
+   * As {@link #open(Path)}; a set of compressed parts whose manifests declare a bundle of more than
+   * {@code maxExpanded} bytes is refused before anything is decompressed (each part's data is decompressed
+   * to a temporary file, no further than its manifest declares).
+   */
+  public static PartedChannel open(Path path, long maxExpanded) throws IOException {
     PartFile[] byNumber = select(path);
+    if (byNumber[0].compressed() && byNumber[0].manifest().bundleSize() > maxExpanded) {
+      throw new InvalidInputException(path + ": the compressed parts declare a bundle of "
+          + byNumber[0].manifest().bundleSize() + " bytes, more than the " + maxExpanded + " bytes its verified content"
+          + " needs; refused before decompressing anything");
+    }
     List<PartedChannel.Segment> segments = new ArrayList<>();
     try {
       for (PartFile pf : byNumber) {
@@ -230,6 +244,55 @@ public final class PartSet {
       }
       throw e;
     }
+  }
+
+  /** Whether {@code path} names a set of compressed parts (part format version 2), by its first part file's bytes. */
+  public static boolean isCompressed(Path path) {
+    try {
+      for (Path f : candidates(path)) {
+        if (PartFile.looksLikePart(f)) {
+          try (java.io.InputStream in = Files.newInputStream(f)) {
+            return ZstdPartFrames.looksLikeHead(in.readNBytes(5));
+          }
+        }
+      }
+    } catch (IOException e) {
+      return false;
+    }
+    return false;
+  }
+
+  /**
+   * The bundle tarball the set makes up, as one stream read part after part (a compressed part decompressed
+   * as it is read, nothing written to disk).
+   */
+  public static java.io.InputStream openStream(Path path) throws IOException {
+    PartFile[] byNumber = select(path);
+    java.util.Iterator<PartFile> it = java.util.Arrays.asList(byNumber).iterator();
+    return new java.io.SequenceInputStream(new java.util.Enumeration<java.io.InputStream>() {
+      @Override
+      public boolean hasMoreElements() {
+        return it.hasNext();
+      }
+
+      @Override
+      public java.io.InputStream nextElement() {
+        try {
+          return it.next().openData();
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      }
+    }) {
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        try {
+          return super.read(b, off, len);
+        } catch (java.io.UncheckedIOException e) {
+          throw e.getCause();
+        }
+      }
+    };
   }
 
   /** The part files {@link #open} reads, in part order (for the checksum file beside them). */

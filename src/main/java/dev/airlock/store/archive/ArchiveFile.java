@@ -43,6 +43,9 @@ public final class ArchiveFile implements Closeable {
 
   /** Whether the file starts as a zstd or gzip stream (so opening it decompresses it to a temp file). */
   public static boolean isCompressed(Path file) throws IOException {
+    if (dev.airlock.bundle.parts.PartSet.isPartSet(file)) {
+      return dev.airlock.bundle.parts.PartSet.isCompressed(file); // compressed parts: decompressed to temp files
+    }
     if (!Files.isRegularFile(file)) {
       return false;
     }
@@ -72,7 +75,8 @@ public final class ArchiveFile implements Closeable {
     Path p = file.toAbsolutePath().normalize();
     if (dev.airlock.bundle.parts.PartSet.isPartSet(p)) {
       // a set of parts (bundle --volume-size): the tarball they make up, read in place across them
-      return new ArchiveFile(p, p, Compression.NONE, dev.airlock.bundle.parts.PartSet.open(p));
+      return new ArchiveFile(p, p, dev.airlock.bundle.parts.PartSet.isCompressed(p) ? Compression.ZSTD : Compression.NONE,
+          dev.airlock.bundle.parts.PartSet.open(p, maxExpanded));
     }
     if (Files.isDirectory(p)) {
       throw new InvalidInputException(p + " is a directory, expected a tar file");

@@ -89,12 +89,14 @@ public final class BundleTarScanner {
     try {
       try {
         boolean parts = PartSet.isPartSet(bundle);
-        if (threads > 0 && (parts || Files.isRegularFile(bundle) && !startsWith(bundle, ZSTD_MAGIC))) {
+        // compressed parts are read as one stream, decompressed as it flows (nothing written to disk)
+        boolean compressedParts = parts && PartSet.isCompressed(bundle);
+        if (threads > 0 && (parts && !compressedParts || Files.isRegularFile(bundle) && !startsWith(bundle, ZSTD_MAGIC))) {
           scanFile(result, threads, deferFrom, hashFile);
         } else {
           MessageDigest md = hashFile && !parts ? Digest.Algorithm.SHA256.newMessageDigest() : null;
-          InputStream file = parts ? java.nio.channels.Channels.newInputStream(PartSet.open(bundle))
-              : Files.newInputStream(bundle);
+          InputStream file = compressedParts ? PartSet.openStream(bundle)
+              : parts ? java.nio.channels.Channels.newInputStream(PartSet.open(bundle)) : Files.newInputStream(bundle);
           try (InputStream raw = new BufferedInputStream(md == null ? file : new DigestInputStream(file, md), 1 << 16)) {
             scanStream(result, raw, md != null);
             if (md != null) {
