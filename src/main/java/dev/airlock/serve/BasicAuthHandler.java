@@ -15,12 +15,17 @@ import java.util.function.Consumer;
  *
  * <p>Clients send the same header on every request, so a header once checked is remembered by its SHA-256
  * (never the password itself; at most {@value #REMEMBERED} of them). Failed logins are rate-limited per
- * user name: after {@value #MAX_FAILURES} within a minute, that name is answered 429 without a check until
- * the minute is over. Each failure is reported to {@code log} with the user name, never the password.
+ * user name and client address: after {@value #MAX_FAILURES} within a minute, that name from that address is
+ * answered 429 without a check until the minute is over, while the same user from another address (and
+ * other users from this one) still get their passwords checked, so no client can lock a user out. Each
+ * failure is reported to {@code log} with the user name and the address, never the password. At most
+ * {@value #TRACKED} (user, address) pairs are tracked; beyond that the ones whose minute is over are
+ * dropped first, then the oldest.
  */
 final class BasicAuthHandler implements RequestHandler {
   static final int MAX_FAILURES = 5;
   static final int REMEMBERED = 1024;
+  static final int TRACKED = 16_384;
   private static final long WINDOW_NANOS = 60_000_000_000L;
 
   private final RequestHandler next;
@@ -42,8 +47,11 @@ final class BasicAuthHandler implements RequestHandler {
     boolean limited = false;
     if (header != null) {
       String key = Digest.sha256(header.getBytes(StandardCharsets.UTF_8)).toString();
-      limited = !verified.containsKey(key) && who != null && limited(who);
-      if (!limited && user(header, key) != null) {
+      String from = response.client();
+      limited = !verified.containsKey(key) && who != null && limited(who, from);
+      String user = limited ? null : user(header, key, from);
+      if (user != null) {
+        response.user(user);
         next.handle(request, response);
         return;
       }
@@ -51,13 +59,14 @@ final class BasicAuthHandler implements RequestHandler {
     response.header("Docker-Distribution-API-Version", "registry/2.0");
     response.header("WWW-Authenticate", "Basic realm=\"airlock\"");
     response.header("Content-Type", "application/json");
-    OciError e = limited ? new OciError(429, "TOOMANYREQUESTS", "too many failed logins for " + who + "; wait a minute")
+    OciError e = limited ? new OciError(429, "TOOMANYREQUESTS", "too many failed logins for " + printable(who)
+        + " from this address; wait a minute")
         : new OciError(401, "UNAUTHORIZED", "authentication required");
     response.sendBytes(e.status(), e.body(), request.method().equals("HEAD"));
   }
 
   /** The user {@code header} authenticates, or null (and the failure counted and logged). */
-  private String user(String header, String key) {
+  private String user(String header, String key, String from) {
     String known = verified.get(key);
     if (known != null) {
       return known;
@@ -68,14 +77,18 @@ final class BasicAuthHandler implements RequestHandler {
       return null;
     }
     if (!users.check(up[0], up[1])) {
-      long[] f = failures.compute(up[0], (k, v) -> {
+      if (failures.size() >= TRACKED) {
+        prune();
+      }
+      long[] f = failures.compute(failureKey(up[0], from), (k, v) -> {
         long now = System.nanoTime();
         return v == null || now - v[1] > WINDOW_NANOS ? new long[] {1, now} : new long[] {v[0] + 1, v[1]};
       });
-      log.accept("serve: failed login for user " + printable(up[0]) + " (" + f[0] + " in the last minute)");
+      log.accept("serve: failed login for user " + printable(up[0]) + " (" + f[0] + " in the last minute)"
+          + (from == null ? "" : " from " + from));
       return null;
     }
-    failures.remove(up[0]);
+    failures.remove(failureKey(up[0], from));
     if (verified.size() >= REMEMBERED) {
       verified.clear();
     }
@@ -83,9 +96,29 @@ final class BasicAuthHandler implements RequestHandler {
     return up[0];
   }
 
-  private boolean limited(String user) {
-    long[] f = failures.get(user);
+  private boolean limited(String user, String from) {
+    long[] f = failures.get(failureKey(user, from));
     return f != null && f[0] >= MAX_FAILURES && System.nanoTime() - f[1] <= WINDOW_NANOS;
+  }
+
+  private static String failureKey(String user, String from) {
+    return user + "\u0000" + (from == null ? "" : from);
+  }
+
+  /** Drops the pairs whose minute is over; if none is, the half with the oldest first failure. */
+  private void prune() {
+    long now = System.nanoTime();
+    failures.entrySet().removeIf(e -> now - e.getValue()[1] > WINDOW_NANOS);
+    if (failures.size() >= TRACKED) {
+      long[] starts = failures.values().stream().mapToLong(v -> now - v[1]).sorted().toArray();
+      long median = starts.length == 0 ? 0 : starts[starts.length / 2];
+      failures.entrySet().removeIf(e -> now - e.getValue()[1] >= median);
+    }
+  }
+
+  /** Pairs with failures counted now (tests). */
+  int tracked() {
+    return failures.size();
   }
 
   private static String name(String header) {

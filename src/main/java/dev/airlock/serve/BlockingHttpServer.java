@@ -38,6 +38,8 @@ final class BlockingHttpServer implements Closeable {
   private final ServerSocketChannel listener;
   private final InetSocketAddress address;
   private final RequestHandler handler;
+  private final ServeTls tls;
+  private final AccessLog accessLog;
   private final int headTimeoutMs;
   private final int slotWaitMs;
   private final int stalledWriteMs;
@@ -51,8 +53,10 @@ final class BlockingHttpServer implements Closeable {
   /** A connection accepted while every slot was taken, until its deadline. */
   private record Waiting(SocketChannel client, long deadlineNanos) {}
 
-  private BlockingHttpServer(ServerSocketChannel listener, RequestHandler handler, int maxConnections,
-      int headTimeoutMs, int slotWaitMs, int stalledWriteMs) throws IOException {
+  private BlockingHttpServer(ServerSocketChannel listener, RequestHandler handler, ServeTls tls, AccessLog accessLog,
+      int maxConnections, int headTimeoutMs, int slotWaitMs, int stalledWriteMs) throws IOException {
+    this.tls = tls;
+    this.accessLog = accessLog;
     this.headTimeoutMs = headTimeoutMs;
     this.slotWaitMs = slotWaitMs;
     this.stalledWriteMs = stalledWriteMs;
@@ -76,6 +80,13 @@ final class BlockingHttpServer implements Closeable {
     return start(addr, maxConnections, handler, HttpConnection.HEAD_TIMEOUT_MS);
   }
 
+  /** As above, speaking TLS with {@code tls} and logging requests to {@code accessLog} (either may be null). */
+  static BlockingHttpServer start(InetSocketAddress addr, int maxConnections, RequestHandler handler, ServeTls tls,
+      AccessLog accessLog) throws IOException {
+    return start(addr, maxConnections, handler, tls, accessLog, HttpConnection.HEAD_TIMEOUT_MS, SLOT_WAIT_MS,
+        STALLED_WRITE_MS);
+  }
+
   /** As {@link #start(InetSocketAddress, int, RequestHandler)}, with another head timeout (tests). */
   static BlockingHttpServer start(InetSocketAddress addr, int maxConnections, RequestHandler handler, int headTimeoutMs)
       throws IOException {
@@ -85,6 +96,11 @@ final class BlockingHttpServer implements Closeable {
   /** As above, with other slot-wait and stalled-write times (tests). */
   static BlockingHttpServer start(InetSocketAddress addr, int maxConnections, RequestHandler handler, int headTimeoutMs,
       int slotWaitMs, int stalledWriteMs) throws IOException {
+    return start(addr, maxConnections, handler, null, null, headTimeoutMs, slotWaitMs, stalledWriteMs);
+  }
+
+  private static BlockingHttpServer start(InetSocketAddress addr, int maxConnections, RequestHandler handler,
+      ServeTls tls, AccessLog accessLog, int headTimeoutMs, int slotWaitMs, int stalledWriteMs) throws IOException {
     ServerSocketChannel listener = ServerSocketChannel.open();
     try {
       listener.setOption(StandardSocketOptions.SO_REUSEADDR, true);
@@ -99,8 +115,8 @@ final class BlockingHttpServer implements Closeable {
     }
     BlockingHttpServer server;
     try {
-      server = new BlockingHttpServer(listener, handler, Math.max(1, maxConnections), headTimeoutMs, slotWaitMs,
-          stalledWriteMs);
+      server = new BlockingHttpServer(listener, handler, tls, accessLog, Math.max(1, maxConnections), headTimeoutMs,
+          slotWaitMs, stalledWriteMs);
     } catch (IOException e) {
       listener.close();
       throw e;
@@ -219,7 +235,7 @@ final class BlockingHttpServer implements Closeable {
   private void serve(SocketChannel client) {
     try {
       HttpConnection[] self = new HttpConnection[1];
-      self[0] = new HttpConnection(client, handler, headTimeoutMs, buffers, () -> {
+      self[0] = new HttpConnection(client, handler, headTimeoutMs, buffers, tls, accessLog, () -> {
         open.remove(self[0]);
         slots.release();
       });

@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.SocketChannel;
+import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
@@ -26,22 +26,27 @@ import java.util.function.Supplier;
  *       pulling 1.5 GiB on a 2-core machine, the pulls are about 3% faster this way (3-5% across
  *       measurements; bench/results/2026-11-23-speed-changes.md).</li>
  * </ul>
- * One answer per request; a second send is an error.
+ * One answer per request; a second send is an error. The response also carries what the access log
+ * records of the exchange: status, body bytes sent, the client's address and the authenticated user.
  */
 final class HttpResponse {
   private static final int STREAM_BUFFER = 256 * 1024;
   /** The most one sendfile call sends, so that each call's return shows the client still reads. */
   static final long TRANSFER_CHUNK = 1 << 20;
 
-  private final SocketChannel channel;
+  private final WritableByteChannel channel;
   private final boolean closeAfter;
   private final Supplier<ByteBuffer> copyBuffer;
   private final WriteWatch watch;
   private final Map<String, String> headers = new LinkedHashMap<>();
   private boolean committed;
+  private int status;
+  private long bodyBytes;
+  private String client;
+  private String user;
 
   /** A response whose file bodies go out by {@code sendfile}. */
-  HttpResponse(SocketChannel channel, boolean closeAfter) {
+  HttpResponse(WritableByteChannel channel, boolean closeAfter) {
     this(channel, closeAfter, null);
   }
 
@@ -50,12 +55,12 @@ final class HttpResponse {
    * own, reused by every response on it), or go out by {@code sendfile} when {@code copyBuffer} is null or
    * gives null.
    */
-  HttpResponse(SocketChannel channel, boolean closeAfter, Supplier<ByteBuffer> copyBuffer) {
+  HttpResponse(WritableByteChannel channel, boolean closeAfter, Supplier<ByteBuffer> copyBuffer) {
     this(channel, closeAfter, copyBuffer, WriteWatch.NONE);
   }
 
   /** As above, each write to the client timed by {@code watch}. */
-  HttpResponse(SocketChannel channel, boolean closeAfter, Supplier<ByteBuffer> copyBuffer, WriteWatch watch) {
+  HttpResponse(WritableByteChannel channel, boolean closeAfter, Supplier<ByteBuffer> copyBuffer, WriteWatch watch) {
     this.channel = channel;
     this.closeAfter = closeAfter;
     this.copyBuffer = copyBuffer;
@@ -71,6 +76,38 @@ final class HttpResponse {
     return committed;
   }
 
+  /** The status sent, 0 before. */
+  int status() {
+    return status;
+  }
+
+  /** Body bytes written to the client so far. */
+  long bodyBytes() {
+    return bodyBytes;
+  }
+
+  /**
+   * The client's address as the connection knows it (for the access log and the failed-login limit);
+   * null when not known (tests).
+   */
+  String client() {
+    return client;
+  }
+
+  HttpResponse client(String address) {
+    this.client = address;
+    return this;
+  }
+
+  /** The user the request was authenticated as (Basic or token), for the access log; null: anonymous. */
+  String user() {
+    return user;
+  }
+
+  void user(String name) {
+    this.user = name;
+  }
+
   /** Sends {@code body} (headers only when {@code headOnly}, with the body's length). */
   void sendBytes(int status, byte[] body, boolean headOnly) throws IOException {
     byte[] head = head(status, body.length);
@@ -80,6 +117,7 @@ final class HttpResponse {
       out.put(body);
     }
     writeFully(out.flip());
+    bodyBytes += headOnly ? 0 : body.length;
   }
 
   /**
@@ -109,6 +147,7 @@ final class HttpResponse {
       }
       pos += n;
       writeFully(buf.flip());
+      bodyBytes += n;
     }
   }
 
@@ -125,6 +164,7 @@ final class HttpResponse {
       }
       if (n > 0) {
         pos += n;
+        bodyBytes += n;
         idle = 0;
       } else if (file.size() < end) {
         throw new IOException("file data ends at " + file.size() + ", before " + end);
@@ -148,6 +188,7 @@ final class HttpResponse {
         throw new IOException("body ended " + left + " bytes early");
       }
       writeFully(ByteBuffer.wrap(buf, 0, n));
+      bodyBytes += n;
       left -= n;
     }
   }
@@ -157,6 +198,7 @@ final class HttpResponse {
       throw new IOException("response already sent");
     }
     committed = true;
+    this.status = status;
     StringBuilder h = new StringBuilder(256);
     h.append("HTTP/1.1 ").append(status).append(' ').append(reason(status)).append("\r\n");
     h.append("Date: ").append(DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now(ZoneOffset.UTC))).append("\r\n");
@@ -192,7 +234,9 @@ final class HttpResponse {
       case 404 -> "Not Found";
       case 405 -> "Method Not Allowed";
       case 414 -> "URI Too Long";
+      case 401 -> "Unauthorized";
       case 416 -> "Range Not Satisfiable";
+      case 429 -> "Too Many Requests";
       case 431 -> "Request Header Fields Too Large";
       case 500 -> "Internal Server Error";
       case 503 -> "Service Unavailable";

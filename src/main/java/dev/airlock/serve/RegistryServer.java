@@ -18,9 +18,17 @@ public final class RegistryServer implements Closeable {
   private final BlockingHttpServer server;
   private final ServedContent content;
 
-  private RegistryServer(BlockingHttpServer server, ServedContent content) {
+  private final boolean https;
+
+  private RegistryServer(BlockingHttpServer server, ServedContent content, boolean https) {
     this.server = server;
     this.content = content;
+    this.https = https;
+  }
+
+  /** {@code https} or {@code http}. */
+  public String scheme() {
+    return https ? "https" : "http";
   }
 
   /**
@@ -62,6 +70,17 @@ public final class RegistryServer implements Closeable {
    */
   public static RegistryServer start(ServedContent content, String addr, boolean allowRemote, int threads,
       boolean warmUp, Htpasswd users, TokenAuth tokens, java.util.function.Consumer<String> log) throws IOException {
+    return start(content, addr, allowRemote, threads, warmUp, users, tokens, null, null, log);
+  }
+
+  /**
+   * As above, speaking HTTPS with {@code tls} when it is not null (then {@code users} may be served to other
+   * machines), and writing one line per request to {@code accessLog} when it is not null. The server does not
+   * close {@code tls} nor {@code accessLog}: their owner does, after {@link #close}.
+   */
+  public static RegistryServer start(ServedContent content, String addr, boolean allowRemote, int threads,
+      boolean warmUp, Htpasswd users, TokenAuth tokens, ServeTls tls, AccessLog accessLog,
+      java.util.function.Consumer<String> log) throws IOException {
     if (tokens != null && users == null) {
       throw new InvalidInputException("--token-auth needs --htpasswd FILE: the users whose passwords the token endpoint checks");
     }
@@ -70,17 +89,20 @@ public final class RegistryServer implements Closeable {
       throw new InvalidInputException("--addr " + addr + " is not a loopback address; serving to other machines"
           + " must be asked for with --allow-remote");
     }
-    if (users != null && !sa.getAddress().isLoopbackAddress()) {
+    if (users != null && tls == null && !sa.getAddress().isLoopbackAddress()) {
       throw new InvalidInputException("--htpasswd over plain HTTP would send passwords in the clear to other machines;"
-          + " serve it on a loopback --addr (behind a TLS-terminating proxy) until serve speaks TLS itself");
+          + " give --tls-cert and --tls-key, or serve on a loopback --addr");
+    }
+    if (accessLog != null) {
+      accessLog.reportTo(log);
     }
     RegistryHandler handler = new RegistryHandler(content);
     if (warmUp) {
       WarmUp.run(handler, content);
     }
     RequestHandler front = users == null ? handler
-        : tokens != null ? new TokenAuthHandler(handler, users, tokens, false, log) : new BasicAuthHandler(handler, users, log);
-    return new RegistryServer(BlockingHttpServer.start(sa, Math.max(2, threads), front), content);
+        : tokens != null ? new TokenAuthHandler(handler, users, tokens, tls != null, log) : new BasicAuthHandler(handler, users, log);
+    return new RegistryServer(BlockingHttpServer.start(sa, Math.max(2, threads), front, tls, accessLog), content, tls != null);
   }
 
   static InetSocketAddress parseAddress(String addr) throws UnknownHostException {

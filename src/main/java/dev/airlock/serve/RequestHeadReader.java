@@ -125,6 +125,17 @@ final class RequestHeadReader {
     return HttpRequestHead.parse(head, len);
   }
 
+  /**
+   * The bytes read but not consumed yet, removed from this reader: what a TLS layer put over the same
+   * connection must read first (the start of the ClientHello {@link #awaitFirstByte} saw).
+   */
+  byte[] takeBuffered() {
+    byte[] out = java.util.Arrays.copyOfRange(buf, start, end);
+    start = 0;
+    end = 0;
+    return out;
+  }
+
   /** One read with a timeout; false at end of stream. */
   private boolean fill(int millis) throws IOException {
     timeout.set(millis);

@@ -91,6 +91,7 @@ final class TokenAuthHandler implements RequestHandler {
           + (needed.actions().contains(TokenScope.PULL) ? "" : "; this registry is read-only"));
       return;
     }
+    response.user(claims.subject().isEmpty() ? null : claims.subject());
     registry.handle(request, response);
   }
 
