@@ -57,38 +57,50 @@ public final class Main implements Runnable {
 
   /**
    * The subcommands in the order help lists them. Picocli reads a command's annotations when it is added,
-   * so a run adds only the command it was asked for (all of them for help or a name it does not know).
+   * so a run adds only the command it was asked for. The top-level help (and a run naming no command, or
+   * one it does not know) lists every command, but needs only its name and description: those commands are
+   * added as specs made from their {@code @Command} annotation alone, without the model of their options
+   * and mixins (each annotation type read costs a proxy class; `--help` spent most of its time there).
+   * {@code airlock help COMMAND} adds every command in full.
    */
-  private static final Map<String, Supplier<Object>> COMMANDS = commands();
+  private static final Map<String, Sub> COMMANDS = commands();
 
-  private static Map<String, Supplier<Object>> commands() {
-    Map<String, Supplier<Object>> m = new LinkedHashMap<>();
-    m.put("bundle", BundleCommand::new);
-    m.put("verify", VerifyCommand::new);
-    m.put("import", ImportCommand::new);
-    m.put("mirror", MirrorCommand::new);
-    m.put("audit", AuditCommand::new);
-    m.put("diff", DiffCommand::new);
-    m.put("serve", ServeCommand::new);
-    m.put("key", KeyCommand::new);
-    m.put("verify-blob", VerifyBlobCommand::new);
-    m.put("verify-image", VerifyImageCommand::new);
-    m.put("inspect", InspectCommand::new);
-    m.put("copy", CopyCommand::new);
-    m.put("extract-self", ExtractSelfCommand::new);
-    m.put("receipt", ReceiptCommand::new);
-    m.put("help", CommandLine.HelpCommand::new);
+  /** A subcommand: its class (for the listing) and how to make it (for a run). */
+  private record Sub(Class<?> type, Supplier<Object> make) {}
+
+  private static Map<String, Sub> commands() {
+    Map<String, Sub> m = new LinkedHashMap<>();
+    m.put("bundle", new Sub(BundleCommand.class, BundleCommand::new));
+    m.put("verify", new Sub(VerifyCommand.class, VerifyCommand::new));
+    m.put("import", new Sub(ImportCommand.class, ImportCommand::new));
+    m.put("mirror", new Sub(MirrorCommand.class, MirrorCommand::new));
+    m.put("audit", new Sub(AuditCommand.class, AuditCommand::new));
+    m.put("diff", new Sub(DiffCommand.class, DiffCommand::new));
+    m.put("serve", new Sub(ServeCommand.class, ServeCommand::new));
+    m.put("key", new Sub(KeyCommand.class, KeyCommand::new));
+    m.put("verify-blob", new Sub(VerifyBlobCommand.class, VerifyBlobCommand::new));
+    m.put("verify-image", new Sub(VerifyImageCommand.class, VerifyImageCommand::new));
+    m.put("inspect", new Sub(InspectCommand.class, InspectCommand::new));
+    m.put("copy", new Sub(CopyCommand.class, CopyCommand::new));
+    m.put("extract-self", new Sub(ExtractSelfCommand.class, ExtractSelfCommand::new));
+    m.put("receipt", new Sub(ReceiptCommand.class, ReceiptCommand::new));
+    m.put("help", new Sub(CommandLine.HelpCommand.class, CommandLine.HelpCommand::new));
     return m;
   }
 
-  /** The whole command line, every subcommand added. */
+  /** The whole command line, every subcommand added in full. */
   public static CommandLine commandLine() {
-    return commandLine(new String[0]);
+    CommandLine cl = new CommandLine(new Main());
+    COMMANDS.forEach((name, sub) -> cl.addSubcommand(name, sub.make().get()));
+    return handlers(cl);
   }
 
-  /** The command line for {@code args}: when they name a subcommand (not help), only that one is added. */
+  /**
+   * The command line for {@code args}: when they name a subcommand (not help), only that one is added; for
+   * {@code help} every one in full; otherwise (top-level help or version, no command, an unknown name) every
+   * one as a listing: name and description, enough for the help's command list and picocli's suggestions.
+   */
   public static CommandLine commandLine(String[] args) {
-    CommandLine cl = new CommandLine(new Main());
     String first = null;
     for (String a : args) {
       if (a.equals("-h") || a.equals("--help") || a.equals("-V") || a.equals("--version")) {
@@ -99,11 +111,27 @@ public final class Main implements Runnable {
         break;
       }
     }
-    if (first != null && COMMANDS.containsKey(first) && !first.equals("help")) {
-      cl.addSubcommand(first, COMMANDS.get(first).get());
-    } else {
-      COMMANDS.forEach((name, command) -> cl.addSubcommand(name, command.get()));
+    if ("help".equals(first)) {
+      return commandLine();
     }
+    CommandLine cl = new CommandLine(new Main());
+    if (first != null && COMMANDS.containsKey(first)) {
+      cl.addSubcommand(first, COMMANDS.get(first).make().get());
+    } else {
+      COMMANDS.forEach((name, sub) -> cl.addSubcommand(name, new CommandLine(listing(name, sub.type()))));
+    }
+    return handlers(cl);
+  }
+
+  /** A command as the top-level help lists it, from its {@code @Command} annotation alone. */
+  static CommandLine.Model.CommandSpec listing(String name, Class<?> type) {
+    Command c = type.getAnnotation(Command.class);
+    CommandLine.Model.CommandSpec spec = CommandLine.Model.CommandSpec.create().name(name).aliases(c.aliases());
+    spec.usageMessage().header(c.header()).description(c.description()).hidden(c.hidden());
+    return spec;
+  }
+
+  private static CommandLine handlers(CommandLine cl) {
     cl.setExecutionExceptionHandler(Main::handle);
     cl.setParameterExceptionHandler(Main::usageError);
     cl.setExitCodeExceptionMapper(Main::exitCodeFor);

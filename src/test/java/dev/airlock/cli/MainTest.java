@@ -36,6 +36,19 @@ class MainTest {
   }
 
   @Test
+  void theTopLevelHelpListsCommandsWithoutTheirOptionModelsAndSaysTheSame() {
+    picocli.CommandLine listing = Main.commandLine(new String[] {"--help"});
+    // a listing: name and description only (no option of any command was read; --debug is inherited)
+    assertThat(listing.getSubcommands().get("verify").getCommandSpec().findOption("--key")).isNull();
+    assertThat(listing.getSubcommands().get("import").getCommandSpec().findOption("--to")).isNull();
+    // the same help text as with every command built in full
+    assertThat(listing.getUsageMessage(picocli.CommandLine.Help.Ansi.OFF))
+        .isEqualTo(Main.commandLine().getUsageMessage(picocli.CommandLine.Help.Ansi.OFF));
+    assertThat(Main.commandLine(new String[] {"help", "verify"}).getSubcommands().get("verify").getCommandSpec()
+        .findOption("--key")).isNotNull();
+  }
+
+  @Test
   void anImportHistoryPathThatDoesNotExistIsAnErrorNotAnEmptyHistory(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) {
     CommandResult r = CommandResult.run("audit", "--imports", "--catalog", tmp.resolve("histroy.db").toString());
     assertThat(r.exitCode()).isNotZero();
