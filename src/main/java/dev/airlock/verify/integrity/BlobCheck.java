@@ -34,6 +34,10 @@ final class BlobCheck {
   /** A TUF archive is spooled up to its own cap plus tar headers. */
   private static final long TUF_SPOOL_CAP = TufRepoArchive.MAX_TOTAL_BYTES + 4L * 1024 * 1024;
 
+  /** A CRL (a layer of a CRL artifact, for Notation revocation) is spooled up to what the policy reads of one. */
+  private static final long CRL_SPOOL_CAP = 16L << 20;
+  private static final byte[] PEM_CRL = "-----BEGIN X509 CRL-----".getBytes(StandardCharsets.US_ASCII);
+
   private BlobCheck() {}
 
   /** Checks a blob of {@code size} bytes (as the tar header says) read from {@code in}, using {@code buf}. */
@@ -52,11 +56,12 @@ final class BlobCheck {
     boolean json = size <= Json.MANIFEST_CAP && head > 0 && (startsWithBrace(buf, head) || isCoseSign1(buf, head));
     boolean sqlite = head >= SQLITE_MAGIC.length && Arrays.equals(buf, 0, SQLITE_MAGIC.length, SQLITE_MAGIC, 0, SQLITE_MAGIC.length);
     boolean tuf = size <= TUF_SPOOL_CAP && isTufArchive(buf, head);
-    if (size >= deferFrom && !json && !sqlite && !tuf) {
+    boolean crl = size <= CRL_SPOOL_CAP && isCrl(buf, head);
+    if (size >= deferFrom && !json && !sqlite && !tuf && !crl) {
       return false;
     }
     MessageDigest md = expected.newMessageDigest();
-    Path target = (json || sqlite || tuf) ? r.spool().resolve(expected.blobPath()) : null;
+    Path target = (json || sqlite || tuf || crl) ? r.spool().resolve(expected.blobPath()) : null;
     Path tmp = target != null ? target.resolveSibling(".tmp-" + expected.hex()) : null;
     long total = 0;
     try (OutputStream out = tmp == null ? OutputStream.nullOutputStream() : Files.newOutputStream(tmp)) {
@@ -136,6 +141,38 @@ final class BlobCheck {
   private static boolean isCoseSign1(byte[] b, int n) {
     int i = n >= 1 && (b[0] & 0xff) == 0xd2 ? 1 : 0;
     return n >= i + 2 && ((b[i] & 0xff) == 0x84 || (b[i] & 0xff) == 0x9f) && (b[i + 1] & 0xe0) == 0x40;
+  }
+
+  /**
+   * An X.509 CRL: PEM, or DER (RFC 5280 CertificateList): SEQUENCE { SEQUENCE (tbsCertList) { INTEGER 1 (v2) or
+   * SEQUENCE (the v1 signature algorithm) ...
+   */
+  static boolean isCrl(byte[] b, int n) {
+    if (n >= PEM_CRL.length && Arrays.equals(b, 0, PEM_CRL.length, PEM_CRL, 0, PEM_CRL.length)) {
+      return true;
+    }
+    int i = derHeader(b, n, 0);
+    if (i < 0) {
+      return false;
+    }
+    int j = derHeader(b, n, i);
+    if (j < 0 || j + 3 > n) {
+      return false;
+    }
+    return (b[j] == 0x02 && b[j + 1] == 0x01 && b[j + 2] == 0x01) || b[j] == 0x30;
+  }
+
+  /** The offset after a DER SEQUENCE header at {@code at}, or -1. */
+  private static int derHeader(byte[] b, int n, int at) {
+    if (at + 2 > n || b[at] != 0x30) {
+      return -1;
+    }
+    int len = b[at + 1] & 0xff;
+    if (len < 0x80) {
+      return at + 2;
+    }
+    int k = len & 0x7f;
+    return k >= 1 && k <= 4 && at + 2 + k <= n ? at + 2 + k : -1;
   }
 
   private static boolean startsWithBrace(byte[] b, int n) {

@@ -45,6 +45,8 @@ public final class PolicyEvaluator {
   private boolean allowUnmatched;
   private final Instant verificationTime;
   private final Map<Path, TrustStore> notationStores = new HashMap<>();
+  private List<Descriptor> entries = List.of();
+  private List<java.security.cert.X509CRL> carriedCrls;
 
   /** @param trustRoot supplies the Sigstore trust root for keyless rules (may throw when none is available) */
   public PolicyEvaluator(ContentStore store, Policy policy, Path policyDir, Supplier<TrustRoot> trustRoot) {
@@ -76,6 +78,8 @@ public final class PolicyEvaluator {
    * policy entry that selected no image: failed, unless {@link #allowUnmatched}.
    */
   public List<ImageResult> evaluate(List<Descriptor> entries) throws IOException {
+    this.entries = entries;
+    this.carriedCrls = null;
     List<ImageResult> out = new ArrayList<>();
     List<String> refs = new ArrayList<>();
     java.util.Set<Policy.ImagePolicy> used = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
@@ -89,7 +93,8 @@ public final class PolicyEvaluator {
     for (Descriptor e : entries) {
       String ref = e.annotation(Descriptor.REF_NAME);
       if (ref == null || ref.matches(".*:sha256-[0-9a-f]{64}\\.(sig|att|sbom)$")
-          || ref.equals(dev.airlock.bundle.BundleFormat.ROOT_REF_NAME)) {
+          || ref.equals(dev.airlock.bundle.BundleFormat.ROOT_REF_NAME)
+          || dev.airlock.verify.notation.CarriedCrls.carriesCrls(e)) {
         continue;
       }
       refs.add(ref);
@@ -141,9 +146,17 @@ public final class PolicyEvaluator {
     }
     RawManifest image = store.getManifest(repo, digest.toString());
     NotationArtifactVerifier.Verdict v = NotationArtifactVerifier.verify(store, repo, image.descriptor(), st.get(),
-        new NotationVerifier(ts, List.of(), verificationTime));
+        new NotationVerifier(ts, carriedCrls(), verificationTime));
     RuleResult r = new RuleResult(label + " statement '" + st.get().name() + "'", v.passed(), v.summary());
     return new ImageResult(ref, digest.toString(), label, 1, List.of(r), notes(v), v.passed(), v.signatures());
+  }
+
+  /** The CRLs the bundle carries (read once per evaluation, when a Notation signature is first checked). */
+  private List<java.security.cert.X509CRL> carriedCrls() throws IOException {
+    if (carriedCrls == null) {
+      carriedCrls = dev.airlock.verify.notation.CarriedCrls.read(store, entries, PolicyEvaluator::repositoryOf);
+    }
+    return carriedCrls;
   }
 
   /** The signatures tried before the one the verdict names. */
@@ -193,7 +206,7 @@ public final class PolicyEvaluator {
     TrustStore ts = notationStore(r.notation());
     var st = NotationRules.statement(r.notation(), ts, "notation rule '" + r.describe() + "': ");
     NotationArtifactVerifier.Verdict v = NotationArtifactVerifier.verify(store, ev.repository, ev.image.descriptor(), st,
-        new NotationVerifier(ts, List.of(), verificationTime));
+        new NotationVerifier(ts, carriedCrls(), verificationTime));
     ev.notation.addAll(v.signatures());
     return new RuleResult(r.describe(), v.passed(), v.summary());
   }

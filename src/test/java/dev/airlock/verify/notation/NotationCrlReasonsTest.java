@@ -222,4 +222,83 @@ class NotationCrlReasonsTest {
     }
     assertThat(mismatches).isEmpty();
   }
+
+  /**
+   * CRLs carried in the bundle: an OCI artifact of artifactType {@code application/pkix-crl} (its layers the DER CRLs)
+   * bundled beside a Notation-signed image, verified with a trust store that has no {@code crl/} directory. Carried
+   * good CRLs pass; a carried CRL listing the leaf fails revocation; without the artifact the status is unknown and it
+   * fails too. The CRL artifact is matched by the policy's pattern but not evaluated as an image. The same through
+   * {@code import} into an OCI layout: revoked exit 3 and nothing written, good CRLs imported.
+   */
+  @Test
+  void crlsCarriedInTheBundleAsAnArtifactCountForRevocation() throws Exception {
+    Instant now = Instant.now();
+    NotationTestPki live = new NotationTestPki(true, now.minusSeconds(86400));
+    Path dir = tmp.resolve("carried-" + System.nanoTime());
+    LayoutStore src = LayoutStore.openOrCreate(dir.resolve("src"));
+    RawManifest img = TestImages.image(src, Platform.parse("linux/amd64"), TestImages.layer("a", "carried crl app"));
+    TestImages.tag(src, img, "v1");
+    NotationTestPki.storeSignature(src, img, SignatureEnvelope.JWS,
+        live.jws(img.descriptor(), NotationTestPki.Options.x509(now.minusSeconds(600))));
+    Instant from = now.minusSeconds(7200);
+    Instant to = now.plusSeconds(10 * 86400);
+    X509CRL leafGood = NotationTestPki.crl(live.intermediate, from, to);
+    X509CRL leafRevoked = NotationTestPki.crl(live.intermediate, from, to, live.leaf.cert());
+    X509CRL intGood = NotationTestPki.crl(live.root, from, to);
+    Path store = live.store(dir, "ca", List.of());
+    assertThat(store.resolve("crl")).doesNotExist();
+    Path policy = dir.resolve("policy.yaml");
+    java.nio.file.Files.writeString(policy, """
+        apiVersion: airlock.dev/v1
+        images:
+          - match: "registry.example/carried/**"
+            rules:
+              - notation: {trustStore: %s, trustStores: ["ca:acme"], identities: ["x509.subject: C=US, ST=WA, O=Acme, CN=builder"]}
+        """.formatted(store));
+    record Case(String name, List<X509CRL> carried, String expected) {}
+    for (Case c : List.of(new Case("good", List.of(leafGood, intGood), "pass"),
+        new Case("revoked", List.of(leafRevoked, intGood), "is revoked"),
+        new Case("none", null, "no CRL of its issuer is available offline"))) {
+      String crlEntry = "";
+      if (c.carried() != null) {
+        LayoutStore crls = LayoutStore.openOrCreate(dir.resolve("crls-" + c.name()));
+        var empty = crls.putBytes(dev.airlock.oci.MediaTypes.OCI_EMPTY, TestImages.utf8("{}"));
+        List<dev.airlock.oci.Descriptor> layers = new ArrayList<>();
+        for (X509CRL crl : c.carried()) {
+          layers.add(crls.putBytes(CarriedCrls.MEDIA_TYPE, crl.getEncoded()));
+        }
+        TestImages.store(crls, TestImages.manifest(CarriedCrls.MEDIA_TYPE, empty, layers, null), "current");
+        crlEntry = "    - layout: " + dir.resolve("crls-" + c.name()) + ":current\n      name: registry.example/carried/crls:current\n";
+      }
+      Path spec = dir.resolve(c.name() + ".yaml");
+      java.nio.file.Files.writeString(spec, """
+          apiVersion: airlock.dev/v1
+          kind: Bundle
+          metadata: {name: carried}
+          spec:
+            images:
+              - layout: %s:v1
+                name: registry.example/carried/app:v1
+          """.formatted(dir.resolve("src")) + crlEntry);
+      Path bundle = dir.resolve(c.name() + ".tar");
+      var made = dev.airlock.testing.CommandResult.run("bundle", spec.toString(), "-o", bundle.toString());
+      assertThat(made.exitCode()).as(made.err()).isZero();
+      var r = dev.airlock.testing.CommandResult.run("verify", bundle.toString(), "--allow-unsigned", "--policy", policy.toString());
+      Path target = dir.resolve("imported-" + c.name());
+      var imp = dev.airlock.testing.CommandResult.run("import", bundle.toString(), "--to", "oci:" + target, "--allow-unsigned",
+          "--policy", policy.toString());
+      if (c.expected().equals("pass")) {
+        assertThat(r.exitCode()).as(c.name() + ": " + r.out() + r.err()).isZero();
+        assertThat(r.out()).contains("registry.example/carried/app:v1").doesNotContain("registry.example/carried/crls");
+        assertThat(imp.exitCode()).as(c.name() + ": " + imp.out() + imp.err()).isZero();
+        assertThat(target.resolve("index.json")).exists();
+      } else {
+        assertThat(r.exitCode()).as(c.name() + ": " + r.out() + r.err()).isEqualTo(3);
+        assertThat(r.err()).contains("revocation failed");
+        assertThat(r.out() + r.err()).contains(c.expected());
+        assertThat(imp.exitCode()).as(c.name() + ": " + imp.out() + imp.err()).isEqualTo(3);
+        assertThat(target.resolve("index.json")).as("nothing imported").doesNotExist();
+      }
+    }
+  }
 }
