@@ -41,7 +41,7 @@ final class BundleCommand implements Callable<Integer> {
   @Option(names = "--lock", paramLabel = "FILE", description = "Take digests, chart versions and the creation time from this lock file.")
   Path lock;
 
-  @Option(names = "--compress", paramLabel = "none|zstd", defaultValue = "none", description = "Compress the whole tarball (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--compress", paramLabel = "none|zstd", defaultValue = "none", description = "Compress the whole tarball, or with --volume-size each part (.tar.zst parts, each at most the volume size compressed; default: ${DEFAULT-VALUE}).")
   String compress;
 
   @Option(names = "--work", paramLabel = "DIR", description = "Working OCI layout (default: BUNDLE.work beside the output, removed on success); kept after a failure so a re-run resumes.")
