@@ -86,6 +86,11 @@ final class ServeCommand implements Callable<Integer> {
       + " a number with s, m, h; 60s to 24h (default: 5m).")
   String tokenTtl;
 
+  @Option(names = "--base", paramLabel = "BUNDLE|oci:DIR", description = "With a delta bundle: answer the blobs it"
+      + " left out from this bundle (verified first, with --key) or layout, each hashed while sent (repeatable; the"
+      + " first holding a blob answers). Without it they are 404.")
+  List<String> bases = new ArrayList<>();
+
   @Option(names = "--token-anonymous", description = "With --token-auth, also give pull tokens to clients that send no"
       + " credentials (a wrong password is still refused).")
   boolean tokenAnonymous;
@@ -138,6 +143,24 @@ final class ServeCommand implements Callable<Integer> {
       expandedBound = checked.expandedBound();
     }
     ServedContent content = ServedContent.open(source, expandedBound);
+    if (!bases.isEmpty()) {
+      List<PublicKey> pks = new ArrayList<>();
+      for (Path k : keys) {
+        pks.add(PublicKeys.load(k));
+      }
+      try {
+        content = dev.airlock.serve.DeltaWithBases.open(source, content, bases, pks, allowUnsigned, line -> {
+          synchronized (out) {
+            out.println(line);
+            out.flush();
+          }
+        });
+      } catch (RuntimeException | java.io.IOException e) {
+        content.close();
+        throw e;
+      }
+      out.flush();
+    }
     RegistryServer server;
     AccessLog accessLog = null;
     try {
@@ -168,7 +191,7 @@ final class ServeCommand implements Callable<Integer> {
       out.println("access log: " + accessLogFile.toAbsolutePath());
     }
     onHangUp(tls, accessLog, log);
-    String delta = dev.airlock.delta.DeltaReport.servedLine(source);
+    String delta = bases.isEmpty() ? dev.airlock.delta.DeltaReport.servedLine(source) : null;
     if (delta != null) {
       out.println(delta);
     }

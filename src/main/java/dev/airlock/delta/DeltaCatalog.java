@@ -172,6 +172,25 @@ public final class DeltaCatalog implements AutoCloseable {
     return expectedBlobs(" LIMIT " + Math.max(0, limit));
   }
 
+  /** The next {@code limit} expected blobs after {@code digest} (exclusive; "" for the first), sorted by digest. */
+  public synchronized List<Descriptor> expectedBlobsAfter(String digest, int limit) {
+    List<Descriptor> out = new ArrayList<>();
+    try (PreparedStatement p = db.prepareStatement("SELECT digest, size, media_type FROM " + EXPECTED
+        + " WHERE digest > ? ORDER BY digest LIMIT ?")) {
+      p.setString(1, digest);
+      p.setInt(2, limit);
+      try (ResultSet r = p.executeQuery()) {
+        while (r.next()) {
+          out.add(Descriptor.of(r.getString(3) == null ? "application/octet-stream" : r.getString(3),
+              Digest.parse(r.getString(1)), r.getLong(2)));
+        }
+      }
+    } catch (SQLException | IllegalArgumentException e) {
+      throw new IllegalStateException("catalog: " + EXPECTED + ": " + e.getMessage(), e);
+    }
+    return out;
+  }
+
   /** Every expected blob, sorted by digest. */
   public synchronized List<Descriptor> expectedBlobs() {
     return expectedBlobs("");

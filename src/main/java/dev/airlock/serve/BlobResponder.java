@@ -58,6 +58,9 @@ final class BlobResponder {
     }
     long count = end - start + 1;
     if (region.isEmpty()) {
+      if (status == 206 && !head) {
+        content.beforePartial(digest, length);
+      }
       try (InputStream in = content.store().openBlob("", Descriptor.of("application/octet-stream", digest, length))) {
         if (!head) {
           in.skipNBytes(start);

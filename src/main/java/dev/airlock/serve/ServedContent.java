@@ -26,6 +26,12 @@ public interface ServedContent extends Closeable {
   /** The blob's bytes on disk, or empty when it is not there. */
   Optional<BlobRegion> region(Digest digest) throws IOException;
 
+  /**
+   * Called before a {@code Range} of a blob without a region is sent: content that checks blobs while streaming
+   * them (a delta's bases) checks the whole blob here first. Nothing by default.
+   */
+  default void beforePartial(Digest digest, long length) throws IOException {}
+
   @Override
   default void close() throws IOException {
     store().close();
