@@ -103,6 +103,31 @@ class NotationReferrersTagIndexTest {
     assertVerifies(bundle);
   }
 
+  /** The same layout as an {@code oci-archive:} (read in place by TarLayoutStore): found, bundled, verified. */
+  @Test
+  void anOciArchiveWhoseSignatureOnlyTheTagIndexListsIsFoundBundledAndVerified() throws Exception {
+    Path layout = tagOnlyLayout();
+    Path archive = tmp.resolve("tag-only.tar");
+    try (var out = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(Files.newOutputStream(archive));
+        Stream<Path> s = Files.walk(layout)) {
+      out.setLongFileMode(org.apache.commons.compress.archivers.tar.TarArchiveOutputStream.LONGFILE_POSIX);
+      for (Path p : s.filter(Files::isRegularFile).sorted().toList()) {
+        var entry = new org.apache.commons.compress.archivers.tar.TarArchiveEntry(layout.relativize(p).toString());
+        entry.setSize(Files.size(p));
+        out.putArchiveEntry(entry);
+        Files.copy(p, out);
+        out.closeArchiveEntry();
+      }
+    }
+    try (var t = dev.airlock.store.archive.TarLayoutStore.open(archive)) {
+      assertThat(t.referrers("", Digest.parse(IMAGE), null)).extracting(d -> d.digest().toString())
+          .containsExactly(SIGNATURE);
+      assertThat(NotationSignatures.find(t, "", Digest.parse(IMAGE))).hasSize(1);
+    }
+    Path bundle = bundle("archive: oci-archive:" + archive + ":v1\n      name: registry.example/notation/app:v1", "from-archive");
+    assertVerifies(bundle);
+  }
+
   @Test
   void aRegistrySourceWithTheSignatureOnlyUnderTheFallbackTagIsBundledVerifiedAndImported() throws Exception {
     Path skopeo = Peers.skopeo();
