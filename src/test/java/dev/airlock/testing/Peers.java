@@ -86,6 +86,26 @@ public final class Peers {
     return require("pkcs11-tool", "apt-get install -y opensc");
   }
 
+  /**
+   * sigstore-js's verifier: the {@code node_modules} directory holding npm's {@code @sigstore/verify} and
+   * {@code @sigstore/bundle} ({@code AIRLOCK_SIGSTORE_JS}, else where scripts/install-peers.sh puts them), with node.
+   */
+  public static Path sigstoreJs() {
+    require("node", "apt-get install -y nodejs");
+    String env = System.getenv("AIRLOCK_SIGSTORE_JS");
+    Path dir = env != null ? Path.of(env) : Path.of("/usr/local/lib/airlock-peers/sigstore-js/node_modules");
+    if (Files.isRegularFile(dir.resolve("@sigstore/verify/package.json"))
+        && Files.isRegularFile(dir.resolve("@sigstore/bundle/package.json"))) {
+      return dir;
+    }
+    String msg = "peer sigstore-js is not installed at " + dir + " (bash scripts/install-peers.sh: npm @sigstore/verify)";
+    if (peersRequired()) {
+      Assertions.fail(msg + " and AIRLOCK_REQUIRE_PEERS=1 is set");
+    }
+    Assumptions.abort("skipped: " + msg);
+    throw new IllegalStateException("unreachable");
+  }
+
   public static boolean peersRequired() {
     return "1".equals(System.getenv("AIRLOCK_REQUIRE_PEERS"));
   }
