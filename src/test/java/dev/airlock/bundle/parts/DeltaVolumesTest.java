@@ -25,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  * A delta bundle (format v3, {@code bundle --since RECEIPT}) cut into volumes: every part at most the volume, each
  * verifies alone, the set verifies as a delta, imports into the docker-registry the receipt was taken of (skopeo
  * reads back the source digests), is deterministic with {@code --lock}, and into a registry that lost a base blob
- * is refused before anything is pushed (the delta's pre-check of base blobs applies to a set of parts too).
+ * is refused before anything is pushed (the delta's pre-check of base blobs applies to a set of parts too); the
+ * same delta in compressed volumes ({@code --compress zstd}) too.
  */
 class DeltaVolumesTest {
   @RegisterExtension static RealRegistry source = RealRegistry.plain();
@@ -113,6 +114,34 @@ class DeltaVolumesTest {
         "docker://" + site.hostPort() + "/vol/svc:1.0", "oci:" + tmp.resolve("pulled") + ":svc"));
     assertThat(pull.exitCode()).as(pull.err()).isZero();
     assertThat(r2).exists();
+
+    // the same delta in compressed volumes (part format version 2): each part alone, the set as a delta, the
+    // pre-check of the base at a target that lost it, and the import where the base is
+    Path zdir = Files.createDirectories(tmp.resolve("week2-zstd"));
+    ok(CommandResult.run("bundle", spec2.toString(), "-o", zdir.resolve("site.tar").toString(), "--since",
+        r1.toString(), "--allow-unsigned-receipt", "--volume-size", "128KiB", "--compress", "zstd", "--lock",
+        dir.resolve("site.tar.lock.yaml").toString()));
+    List<Path> zparts;
+    try (var s = Files.list(zdir)) {
+      zparts = s.filter(p -> p.getFileName().toString().matches("site\\.part-\\d+-of-\\d+\\.tar\\.zst")).sorted().toList();
+    }
+    assertThat(zparts).isNotEmpty();
+    for (Path p : zparts) {
+      assertThat(Files.size(p)).isLessThanOrEqualTo(VOLUME);
+      ok(CommandResult.run("verify", p.toString(), "--this-part", "--allow-unsigned"));
+    }
+    CommandResult zset = ok(CommandResult.run("verify", zdir.toString(), "--allow-unsigned"));
+    assertThat(zset.out()).contains("4 blobs left out as expected at the target").contains("Verified.");
+    List<String> gcBefore = storageFiles(gcSite.storage());
+    CommandResult zrefused = CommandResult.run("import", zdir.toString(), "--to", gcSite.hostPort(), "--allow-unsigned",
+        "--catalog", tmp.resolve("history.db").toString(), "--receipt-target", site.hostPort());
+    assertThat(zrefused.exitCode()).as(zrefused.out() + zrefused.err()).isEqualTo(3);
+    assertThat(zrefused.err()).contains("does not have").contains("nothing was pushed");
+    assertThat(storageFiles(gcSite.storage())).isEqualTo(gcBefore);
+    CommandResult zi = ok(CommandResult.run("import", zparts.get(0).toString(), "--to", site.hostPort(),
+        "--allow-unsigned", "--catalog", tmp.resolve("history.db").toString()));
+    assertThat(zi.err()).contains("delta: 4 blobs left out of the bundle are at the target");
+    assertThat(skopeoDigest(skopeo, site.hostPort() + "/vol/app:1.0")).isEqualTo(app2.digest());
   }
 
   static CommandResult ok(CommandResult r) {
