@@ -29,6 +29,7 @@ public final class OfflineBundleVerifier implements BundleVerifier {
     for (Path k : request.keys()) {
       keys.add(PublicKeys.load(k));
     }
+    java.util.Map<Path, dev.airlock.oci.Digest> fileDigests = java.util.Map.of();
     if (dev.airlock.bundle.parts.PartSet.isPartSet(bundle.path())) {
       // as verify does: every part alone first (its signed manifest, its data's digest), naming what to re-burn
       dev.airlock.bundle.parts.PartSet.SetReport set = dev.airlock.bundle.parts.PartSet.check(bundle.path(), keys,
@@ -37,6 +38,7 @@ public final class OfflineBundleVerifier implements BundleVerifier {
         throw new VerificationException("bundle " + bundle.path() + " failed verification, nothing was imported: "
             + set.problems());
       }
+      fileDigests = set.fileDigests(); // hashed with each part's data: the checksum file needs no pass of its own
     }
     VerifyOptions opts = VerifyOptions.withKeys(keys).withAllowUnsigned(request.allowUnsigned())
         .withDeferredHashing(request.deferLayersFrom()).withAllowUnmatchedRules(request.allowUnmatchedRules());
@@ -45,7 +47,7 @@ public final class OfflineBundleVerifier implements BundleVerifier {
     if (loaded.policy() != null) {
       opts = opts.withPolicy(loaded.policy(), loaded.dir());
     }
-    VerificationReport report = OfflineVerifier.verify(bundle.path(), opts);
+    VerificationReport report = OfflineVerifier.verify(bundle.path(), opts, fileDigests);
     if (!report.passed()) {
       throw new VerificationException("bundle " + bundle.path() + " failed verification, nothing was imported: "
           + report.firstFailure());

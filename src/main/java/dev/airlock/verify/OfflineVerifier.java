@@ -41,6 +41,17 @@ public final class OfflineVerifier {
   private OfflineVerifier() {}
 
   public static VerificationReport verify(Path bundle, VerifyOptions options) throws IOException {
+    return verify(bundle, options, Map.of());
+  }
+
+  /**
+   * As {@link #verify(Path, VerifyOptions)}; {@code fileDigests}: the SHA-256 of files the bundle is read from,
+   * already computed by the caller in a pass of its own (a set's part files, hashed while {@code PartSet.check}
+   * read their data): when they cover every file the checksum file beside the bundle names, they are what it
+   * is checked against, and the scan does not hash those files again.
+   */
+  public static VerificationReport verify(Path bundle, VerifyOptions options, Map<Path, Digest> fileDigests)
+      throws IOException {
     if (!Files.isRegularFile(bundle) && !dev.airlock.bundle.parts.PartSet.isPartSet(bundle)) {
       throw new InvalidInputException("bundle " + bundle + " does not exist or is not a file");
     }
@@ -55,10 +66,12 @@ public final class OfflineVerifier {
     // reads them (an import into a registry checks the file meanwhile: BundleImporter)
     dev.airlock.bundle.ChecksumFile sums = options.deferHashingFrom() == Long.MAX_VALUE
         ? checksumFile(bundle) : null;
-    try (BundleScan scan = scan(bundle, options, sums != null)) {
+    boolean known = sums != null && sums.files().stream()
+        .allMatch(f -> fileDigests.containsKey(f.toAbsolutePath().normalize()));
+    try (BundleScan scan = scan(bundle, options, sums != null && !known)) {
       if (sums != null) {
         for (Path f : sums.files()) {
-          sums.check(f, scan.fileDigests().get(f));
+          sums.check(f, known ? fileDigests.get(f.toAbsolutePath().normalize()) : scan.fileDigests().get(f));
         }
       }
       BundleContents contents = checkLayout(scan);

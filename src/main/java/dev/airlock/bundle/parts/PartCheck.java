@@ -21,8 +21,17 @@ import java.util.List;
 public final class PartCheck {
   private PartCheck() {}
 
-  /** The outcome: the part (null when unreadable), what held, and what failed (empty when it verified). */
-  public record Report(Path file, PartFile part, List<String> passed, List<String> failures) {
+  /**
+   * The outcome: the part (null when unreadable), what held, and what failed (empty when it verified).
+   * {@code fileDigest}: the SHA-256 of the part file as it is on disk, computed in the pass over its data (for
+   * the checksum file beside the set, which then needs no pass of its own); null when the file was not read to
+   * its end or is compressed (its data is read decompressed).
+   */
+  public record Report(Path file, PartFile part, List<String> passed, List<String> failures, Digest fileDigest) {
+    public Report(Path file, PartFile part, List<String> passed, List<String> failures) {
+      this(file, part, passed, failures, null);
+    }
+
     public boolean ok() {
       return failures.isEmpty();
     }
@@ -47,12 +56,13 @@ public final class PartCheck {
     }
     PartManifest m = part.manifest();
     signature(part, keys, allowUnsigned, passed, failures);
+    Digest fileDigest = null;
     try {
-      data(part, passed, failures);
+      fileDigest = data(part, passed, failures);
     } catch (IOException e) {
       failures.add("reading its data failed: " + e.getMessage());
     }
-    return new Report(file, part, passed, failures);
+    return new Report(file, part, passed, failures, fileDigest);
   }
 
   private static void signature(PartFile part, List<PublicKey> keys, boolean allowUnsigned, List<String> passed,
@@ -82,9 +92,23 @@ public final class PartCheck {
         : "the part manifest is unsigned");
   }
 
-  /** One pass over the data: the range's sha256 and each chunk's. */
-  private static void data(PartFile part, List<String> passed, List<String> failures) throws IOException {
+  /**
+   * One pass over the data: the range's sha256 and each chunk's, and for a part read in place the whole file's
+   * (its framing before and after the data with it); returns that, or null.
+   */
+  private static Digest data(PartFile part, List<String> passed, List<String> failures) throws IOException {
     PartManifest m = part.manifest();
+    MessageDigest whole = part.compressed() ? null : Digest.Algorithm.SHA256.newMessageDigest();
+    long fileSize = -1;
+    if (whole != null) {
+      try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(part.path(),
+          java.nio.file.StandardOpenOption.READ)) {
+        fileSize = ch.size();
+        if (!framing(ch, 0, part.dataOffset(), whole)) {
+          whole = null;
+        }
+      }
+    }
     List<PartManifest.Chunk> chunks = m.chunks();
     MessageDigest all = Digest.Algorithm.SHA256.newMessageDigest();
     MessageDigest[] each = new MessageDigest[chunks.size()];
@@ -92,15 +116,18 @@ public final class PartCheck {
       each[i] = Digest.Algorithm.SHA256.newMessageDigest();
     }
     long base = m.data().offset();
+    long pos = 0;
     try (java.io.InputStream in = part.openData()) {
       byte[] buf = new byte[1 << 20];
-      long pos = 0;
       while (pos < part.dataSize()) {
         int n = in.read(buf, 0, (int) Math.min(buf.length, part.dataSize() - pos));
         if (n <= 0) {
           break;
         }
         all.update(buf, 0, n);
+        if (whole != null) {
+          whole.update(buf, 0, n);
+        }
         long from = base + pos;
         long to = from + n;
         for (int i = 0; i < chunks.size(); i++) {
@@ -115,7 +142,17 @@ public final class PartCheck {
       }
     } catch (AirlockException e) {
       failures.add(dev.airlock.oci.Json.firstLine(e.getMessage()));
-      return;
+      return null;
+    }
+    Digest fileDigest = null;
+    if (whole != null) {
+      try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(part.path(),
+          java.nio.file.StandardOpenOption.READ)) {
+        long end = part.dataOffset() + part.dataSize();
+        if (pos == part.dataSize() && ch.size() == fileSize && framing(ch, end, fileSize, whole)) {
+          fileDigest = Digest.of(Digest.Algorithm.SHA256, whole.digest());
+        }
+      }
     }
     Digest got = Digest.of(Digest.Algorithm.SHA256, all.digest());
     if (!got.equals(m.data().digest())) {
@@ -143,5 +180,23 @@ public final class PartCheck {
       }
       passed.add(b.substring(0, b.length() - 1));
     }
+    return fileDigest;
+  }
+
+  /** Adds bytes {@code from} to {@code to} of {@code ch} (a part's framing: a few KiB) to {@code md}; false if short. */
+  private static boolean framing(java.nio.channels.FileChannel ch, long from, long to, MessageDigest md)
+      throws IOException {
+    java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(64 * 1024);
+    long at = from;
+    while (at < to) {
+      buf.clear().limit((int) Math.min(buf.capacity(), to - at));
+      int n = ch.read(buf, at);
+      if (n <= 0) {
+        return false;
+      }
+      md.update(buf.array(), 0, n);
+      at += n;
+    }
+    return true;
   }
 }

@@ -80,6 +80,20 @@ public final class PartSet {
       return missing.isEmpty() && corrupted.isEmpty() && foreign.isEmpty() && parts > 0;
     }
 
+    /**
+     * The SHA-256 of each part file as on disk, from the pass over its data ({@link PartCheck.Report#fileDigest}),
+     * for the checksum file beside the set; parts without one (compressed, unreadable) are absent.
+     */
+    public java.util.Map<Path, Digest> fileDigests() {
+      java.util.Map<Path, Digest> out = new java.util.HashMap<>();
+      for (PartCheck.Report r : reports) {
+        if (r.fileDigest() != null) {
+          out.put(r.file().toAbsolutePath().normalize(), r.fileDigest());
+        }
+      }
+      return out;
+    }
+
     /** One line naming what to re-burn: "missing parts 3; corrupted parts 2 (...); from another bundle: ...". */
     public String problems() {
       List<String> out = new ArrayList<>();
