@@ -33,7 +33,7 @@ final class PartsVerification {
 
   /** An exit code when verification ends here (a part alone, or a broken set); null: go on with the whole bundle. */
   Integer verify(Path path, List<PublicKey> keys, boolean allowUnsigned, boolean thisPart) throws IOException {
-    if (!Files.isDirectory(path) && (thisPart || !isFirstPart(path))) {
+    if (!Files.isDirectory(path) && !PartSet.isGlob(path) && (thisPart || !isFirstPart(path))) {
       PartCheck.Report r = PartCheck.check(path, keys, allowUnsigned);
       if (json) {
         out.println(pretty(partJson(r)));

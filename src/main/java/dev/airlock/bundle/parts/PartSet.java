@@ -30,8 +30,28 @@ import java.util.TreeSet;
 public final class PartSet {
   private PartSet() {}
 
-  /** Whether {@code path} names a set of parts: a part file, or a directory holding part files. */
+  /**
+   * Whether {@code path} is a glob of part files ({@code 'site.part-*.tar.zst'}, quoted so that the shell leaves
+   * it): no such file exists and its last name holds a glob character ({@code * ? [ {}).
+   */
+  public static boolean isGlob(Path path) {
+    Path name = path.getFileName();
+    if (name == null || Files.exists(path)) {
+      return false;
+    }
+    String n = name.toString();
+    return n.indexOf('*') >= 0 || n.indexOf('?') >= 0 || n.indexOf('[') >= 0 || n.indexOf('{') >= 0;
+  }
+
+  /** Whether {@code path} names a set of parts: a part file, a directory holding part files, or a glob of them. */
   public static boolean isPartSet(Path path) {
+    if (isGlob(path)) {
+      try {
+        return !candidates(path).isEmpty();
+      } catch (IOException | RuntimeException e) {
+        return false;
+      }
+    }
     if (Files.isDirectory(path)) {
       try {
         return !candidates(path).isEmpty();
@@ -46,7 +66,19 @@ public final class PartSet {
   public static List<Path> candidates(Path path) throws IOException {
     Path p = path.toAbsolutePath().normalize();
     List<Path> out = new ArrayList<>();
-    if (Files.isDirectory(p)) {
+    if (isGlob(p)) {
+      Path parent = p.getParent();
+      java.nio.file.PathMatcher glob = p.getFileSystem().getPathMatcher("glob:" + p.getFileName());
+      if (parent != null && Files.isDirectory(parent)) {
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(parent)) {
+          for (Path f : s) {
+            if (Files.isRegularFile(f) && glob.matches(f.getFileName()) && PartFile.looksLikePart(f)) {
+              out.add(f);
+            }
+          }
+        }
+      }
+    } else if (Files.isDirectory(p)) {
       try (DirectoryStream<Path> s = Files.newDirectoryStream(p)) {
         for (Path f : s) {
           if (Files.isRegularFile(f) && (PartFormat.parseName(f.getFileName().toString()) != null
@@ -128,7 +160,7 @@ public final class PartSet {
   public static SetReport check(Path path, List<PublicKey> keys, boolean allowUnsigned) throws IOException {
     List<Path> files = candidates(path);
     if (files.isEmpty()) {
-      throw new NotFoundException("no part files (NAME.part-NNN-of-NNN.tar) in " + path);
+      throw new NotFoundException("no part files (NAME.part-NNN-of-NNN.tar or .tar.zst) in " + path);
     }
     List<PartCheck.Report> reports = new ArrayList<>();
     for (Path f : files) {

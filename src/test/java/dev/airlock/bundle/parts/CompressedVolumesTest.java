@@ -236,6 +236,26 @@ public class CompressedVolumesTest {
     t.verifyAllBlobs();
   }
 
+  @Test
+  void aQuotedGlobNamesTheSet() throws Exception {
+    String glob = parts.resolve("site.part-*.tar.zst").toString();
+    CommandResult v = run("verify", glob, "--key", tmp.resolve("k.pub").toString());
+    assertThat(v.out()).contains("Parts of bundle 'site' (" + files.size() + " parts)").contains("Verified.");
+    Path target = tmp.resolve("globbed");
+    run("import", glob, "--to", "oci:" + target, "--key", tmp.resolve("k.pub").toString(), "--catalog",
+        tmp.resolve("glob-history.db").toString());
+    assertThat(LayoutStore.open(target).resolve("site/app", "1").orElseThrow().digest())
+        .isEqualTo(LayoutStore.open(tmp.resolve("src")).resolve("", "app").orElseThrow().digest());
+    CommandResult audit = run("audit", glob);
+    assertThat(audit.out()).contains("registry.example/site/app:1");
+    // a glob of uncompressed parts too (the version 1 fixture)
+    CommandResult v1 = run("verify", "src/test/resources/fixtures/parts-v1/v1-parts.part-00?-of-003.tar", "--key",
+        "src/test/resources/fixtures/parts-v1/fixture.pub");
+    assertThat(v1.out()).contains("Parts of bundle 'fixture-v1-full' (3 parts)").contains("Verified.");
+    CommandResult none = CommandResult.run("verify", parts.resolve("nothing-*.tar").toString(), "--allow-unsigned");
+    assertThat(none.exitCode()).isNotZero();
+  }
+
   private static Path copySet(String name) throws IOException {
     Path dir = Files.createDirectories(tmp.resolve(name));
     for (Path p : files) {
