@@ -42,7 +42,8 @@ import org.junit.jupiter.api.io.TempDir;
  * 127.0.0.1): real skopeo trusting the root through {@code --cert-dir} pulls with {@code --creds} over
  * HTTPS and refuses a server its CA did not sign; the certificate is reloaded when the files change (and a
  * bad new pair keeps the old one, logged once); bad key files stop serve at start with one line; plain HTTP
- * to the TLS port gets a 400; {@code --allow-remote} needs TLS or {@code --insecure-plain-http}.
+ * to the TLS port gets a 400; {@code --allow-remote} needs TLS or {@code --insecure-plain-http}; the
+ * serve command reloads on SIGHUP and reopens its {@code --access-log} (rotation).
  */
 class ServeTlsTest {
   static final String USER = "puller";
@@ -226,6 +227,15 @@ class ServeTlsTest {
     remote.close();
   }
 
+  static void awaitLine(Path file, java.util.function.Predicate<String> line) throws Exception {
+    long t0 = System.nanoTime();
+    while (!Files.exists(file) || Files.readAllLines(file).stream().noneMatch(line)) {
+      assertThat(System.nanoTime() - t0).as(file + ": " + (Files.exists(file) ? Files.readAllLines(file) : "absent"))
+          .isLessThan(5_000_000_000L);
+      Thread.sleep(20);
+    }
+  }
+
   @Test
   void theServeCommandServesHttpsAndReloadsOnSighup() throws Exception {
     Path c = tmp.resolve("cli.crt");
@@ -233,7 +243,8 @@ class ServeTlsTest {
     TestCa.Leaf first = ca.leaf("cli-1", true);
     TestCa.write(first, c, k, false);
     Process p = new ProcessBuilder(ProcessRunner.airlockJvm("128m", "serve", tmp.resolve("layout").toString(),
-        "--addr", "127.0.0.1:0", "--htpasswd", htpasswd.toString(), "--tls-cert", c.toString(), "--tls-key", k.toString()))
+        "--addr", "127.0.0.1:0", "--htpasswd", htpasswd.toString(), "--tls-cert", c.toString(), "--tls-key", k.toString(),
+        "--access-log", tmp.resolve("cli-access.log").toString()))
         .redirectErrorStream(true).start();
     List<String> lines = new CopyOnWriteArrayList<>();
     CompletableFuture<String> addr = new CompletableFuture<>();
@@ -262,7 +273,12 @@ class ServeTlsTest {
           ca.certDir(tmp.resolve("cli-certs.d")).toString(), "--creds", USER + ":" + PASSWORD, "docker://" + hostPort
           + "/" + SampleContent.APP), 60).assertOk();
       assertThat(Digest.sha256(ok.out().getBytes(StandardCharsets.UTF_8))).isEqualTo(sample.app);
-      // SIGHUP: read again at once (not at the next poll), the process keeps serving
+      Path accessLog = tmp.resolve("cli-access.log");
+      String manifestLine = " GET /v2/" + SampleContent.APP.replace(":2.0", "") + "/manifests/2.0 200 "
+          + Files.size(sample.store.blobPath(sample.app)) + " " + USER;
+      awaitLine(accessLog, l -> l.endsWith(manifestLine)); // written once the answer is out: just after the client has it
+      Files.move(accessLog, tmp.resolve("cli-access.log.1"));
+      // SIGHUP: read again at once (not at the next poll), the access log reopened, the process keeps serving
       long before = lines.stream().filter(l -> l.contains("TLS reloaded")).count();
       ProcessRunner.run(List.of("kill", "-HUP", Long.toString(p.pid())), 10).assertOk();
       long t0 = System.nanoTime();
@@ -270,7 +286,15 @@ class ServeTlsTest {
         assertThat(System.nanoTime() - t0).as(String.join("\n", lines)).isLessThan(5_000_000_000L);
         Thread.sleep(50);
       }
+      while (lines.stream().noneMatch(l -> l.contains("access log reopened"))) {
+        assertThat(System.nanoTime() - t0).as(String.join("\n", lines)).isLessThan(5_000_000_000L);
+        Thread.sleep(50);
+      }
       assertThat(p.isAlive()).isTrue();
+      assertThat(ca.httpClient().send(java.net.http.HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port
+          + "/v2/")).build(), HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(401);
+      awaitLine(accessLog, l -> l.endsWith(" GET /v2/ 401 72 -"));
+      assertThat(Files.readAllLines(accessLog)).hasSize(1);
       assertThat(ca.served(port).getSerialNumber()).isEqualTo(first.certificate().getSerialNumber());
       assertThat(String.join("\n", lines)).contains("TLS: certificate CN=cli-1").doesNotContain(PASSWORD);
     } finally {
