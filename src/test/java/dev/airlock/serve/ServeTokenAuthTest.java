@@ -204,6 +204,27 @@ class ServeTokenAuthTest {
   }
 
   @Test
+  void theScopeARequestNeedsNamesTheRepositoryTheRouterServes() {
+    assertThat(TokenAuthHandler.required("GET", "/v2/")).isNull();
+    assertThat(TokenAuthHandler.required("GET", "/v2")).isNull();
+    assertThat(TokenAuthHandler.required("GET", "/v2/_catalog")).hasToString("registry:catalog:*");
+    assertThat(TokenAuthHandler.required("HEAD", "/v2/a/b/manifests/1.0")).hasToString("repository:a/b:pull");
+    assertThat(TokenAuthHandler.required("GET", "/v2/a/blobs/sha256:00")).hasToString("repository:a:pull");
+    assertThat(TokenAuthHandler.required("GET", "/v2/a/tags/list")).hasToString("repository:a:pull");
+    assertThat(TokenAuthHandler.required("GET", "/v2/a/referrers/sha256:00")).hasToString("repository:a:pull");
+    // a repository whose name holds a route word: the last one splits, as the router splits it
+    assertThat(TokenAuthHandler.required("GET", "/v2/a/manifests/b/manifests/1.0")).hasToString("repository:a/manifests/b:pull");
+    assertThat(TokenAuthHandler.required("GET", "/v2/a/manifests/b/tags/list")).hasToString("repository:a/manifests/b:pull");
+    assertThat(TokenAuthHandler.required("GET", "/v2/a/blobs/uploads/x")).hasToString("repository:a:push");
+    assertThat(TokenAuthHandler.required("PATCH", "/v2/a/blobs/x")).hasToString("repository:a:push");
+    assertThat(TokenAuthHandler.required("DELETE", "/v2/a/manifests/1.0")).hasToString("repository:a:delete");
+    assertThat(TokenAuthHandler.granted(TokenScope.parseAll(List.of("repository:a:push repository:b:* registry:catalog:*",
+        "repository:ghcr.io/acme/c:pull", "repository:localhost:5000/c:pull", "repository:../x:pull", "other:thing:pull",
+        "garbage")))) // a name with a port or '..' cannot be served (the router answers NAME_INVALID): not granted
+        .hasToString("[repository:b:pull, registry:catalog:*, repository:ghcr.io/acme/c:pull]");
+  }
+
+  @Test
   void tamperedForeignAndUnsignedTokensAreRefusedWithTheChallenge() throws Exception {
     String token = token(server, "repository:" + APP_REPO + ":pull");
     String path = "/v2/" + APP_REPO + "/manifests/2.0";
