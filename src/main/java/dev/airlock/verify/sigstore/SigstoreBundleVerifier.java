@@ -53,9 +53,9 @@ public final class SigstoreBundleVerifier {
     JsonNode tree = Json.tree(bundleJson, "Sigstore bundle");
     TlogEntryRules.requireSignedTime(tree);
     TlogEntryRules.requireInclusionProof(tree);
-    if (V01BundleVerifier.applies(tree)) {
-      // sigstore-java 2.0.0 reads no v0.1 entry without a checkpointed proof: airlock's own keyless checks
-      Statement st = V01BundleVerifier.verify(tree, rawDigest(artifactDigest), root, identity);
+    if (OwnKeylessVerifier.applies(tree)) {
+      // v0.1 without a checkpointed proof, or hashedrekord over DSSE: sigstore-java 2.0.0 reads neither
+      Statement st = OwnKeylessVerifier.verify(tree, rawDigest(artifactDigest), root, identity);
       TlogEntryRules.check(tree, rawDigest(artifactDigest), root, now);
       return st;
     }

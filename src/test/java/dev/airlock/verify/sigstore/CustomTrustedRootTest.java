@@ -199,7 +199,7 @@ class CustomTrustedRootTest {
     body.put("kind", kind.split(" ")[0]);
     body.put("apiVersion", "0.0.2");
     byte[] sig;
-    if (kind.startsWith("hashedrekord")) {
+    if (kind.startsWith("hashedrekord") && !kind.endsWith("over dsse")) {
       sig = TestSigstore.sign(site.leaf.key().getPrivate(), artifact);
       ObjectNode v2 = body.putObject("spec").putObject("hashedRekordV002");
       v2.putObject("data").put("algorithm", "SHA2_256").put("digest", B64.encodeToString(digest));
@@ -217,12 +217,22 @@ class CustomTrustedRootTest {
       sig = TestSigstore.sign(site.leaf.key().getPrivate(), dev.airlock.verify.dsse.Dsse.pae(type, payload));
       b.set("dsseEnvelope", new dev.airlock.verify.dsse.Dsse(type, payload,
           java.util.List.of(new dev.airlock.verify.dsse.Dsse.Signature("", sig))).toJson());
-      ObjectNode v2 = body.putObject("spec").putObject("dsseV002");
-      v2.putObject("payloadHash").put("algorithm", "SHA2_256")
-          .put("digest", B64.encodeToString(MessageDigest.getInstance("SHA-256").digest(payload)));
-      ObjectNode s = v2.putArray("signatures").addObject();
-      s.put("content", B64.encodeToString(sig));
-      s.putObject("verifier").put("keyDetails", "PKIX_ECDSA_P256_SHA_256").putObject("x509Certificate").put("rawBytes", certDer);
+      if (kind.endsWith("over dsse")) {
+        // "hashedrekord over DSSE": the entry records the hash of the PAE and the envelope's signature
+        ObjectNode v2 = body.putObject("spec").putObject("hashedRekordV002");
+        v2.putObject("data").put("algorithm", "SHA2_256").put("digest", B64.encodeToString(
+            MessageDigest.getInstance("SHA-256").digest(dev.airlock.verify.dsse.Dsse.pae(type, payload))));
+        ObjectNode s = v2.putObject("signature");
+        s.put("content", B64.encodeToString(sig));
+        s.putObject("verifier").put("keyDetails", "PKIX_ECDSA_P256_SHA_256").putObject("x509Certificate").put("rawBytes", certDer);
+      } else {
+        ObjectNode v2 = body.putObject("spec").putObject("dsseV002");
+        v2.putObject("payloadHash").put("algorithm", "SHA2_256")
+            .put("digest", B64.encodeToString(MessageDigest.getInstance("SHA-256").digest(payload)));
+        ObjectNode s = v2.putArray("signatures").addObject();
+        s.put("content", B64.encodeToString(sig));
+        s.putObject("verifier").put("keyDetails", "PKIX_ECDSA_P256_SHA_256").putObject("x509Certificate").put("rawBytes", certDer);
+      }
     }
     byte[] bodyBytes = Json.write(body);
     long index = site.log.append(bodyBytes);
@@ -244,7 +254,7 @@ class CustomTrustedRootTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"hashedrekord 0.0.2", "dsse 0.0.2"})
+  @ValueSource(strings = {"hashedrekord 0.0.2", "dsse 0.0.2", "hashedrekord 0.0.2 over dsse"})
   void aRekorV2BundleWithASignedTimestampVerifiesThroughTheKeylessPath(String kind) throws Exception {
     Site site = new Site();
     TrustRoot root = TrustRoot.of(trustedRoot(site.sigstore, site.ctKey, site.tsa), "site trusted_root.json", null);
@@ -352,7 +362,7 @@ class CustomTrustedRootTest {
    * with exit 3.
    */
   @ParameterizedTest
-  @ValueSource(strings = {"dsse 0.0.2", "hashedrekord 0.0.2"})
+  @ValueSource(strings = {"dsse 0.0.2", "hashedrekord 0.0.2", "hashedrekord 0.0.2 over dsse"})
   void aRekorV2BundleReferrerPassesAKeylessImagePolicy(String kind, @TempDir Path tmp) throws Exception {
     Site site = new Site();
     Path root = Files.write(tmp.resolve("trusted_root.json"), trustedRoot(site.sigstore, site.ctKey, site.tsa));
@@ -425,7 +435,7 @@ class CustomTrustedRootTest {
    * may carry only the inclusion promise; from v0.2 on the inclusion proof is required, so a v0.2 or v0.3 bundle
    * without one is refused; a v0.1 bundle with neither proof nor promise is refused. The two v0.1 forms sigstore-java
    * 2.0.0 cannot read (promise only; proof without checkpoint, as sigstore-python 1.x wrote) go through airlock's
-   * own checks ({@link V01BundleVerifier}), which refuse another identity, artifact, root, a forged or moved
+   * own checks ({@link OwnKeylessVerifier}), which refuse another identity, artifact, root, a forged or moved
    * promise, another signature and a wrong audit path; verify-blob reads them.
    */
   @Test

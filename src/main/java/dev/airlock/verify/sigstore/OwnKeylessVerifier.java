@@ -16,26 +16,31 @@ import java.time.Instant;
 import java.util.HexFormat;
 
 /**
- * Keyless verification of a v0.1 bundle that sigstore-java 2.0.0 cannot read: one whose log entry carries only
- * the inclusion promise, or an inclusion proof without checkpoint (both allowed in v0.1; sigstore-python 1.x
- * wrote the latter). In airlock's own code, following the client specification: each entry's promise (the
- * SignedEntryTimestamp over {@code {body, integratedTime, logID, logIndex}} in canonical JSON) verifies with the
- * key of a log of the trusted root; the signing certificate chains to a Fulcio CA of the root at the integrated
- * time ({@link FulcioChain}) and names the identity; the signature verifies with the certificate's key (a DSSE
- * envelope's PAE, whose statement must name the artifact, or a message signature over the artifact's digest).
- * {@link TlogEntryRules#check} then checks the entry bodies, the audit paths and the time rules, as for every
- * bundle. Not checked on this path: the certificate's embedded SCT (as on cosign's {@code .sig} path).
+ * Keyless verification, in airlock's own code, of the bundles sigstore-java 2.0.0 cannot read: a v0.1 bundle whose
+ * log entry carries only the inclusion promise, or an inclusion proof without checkpoint (both allowed in v0.1;
+ * sigstore-python 1.x wrote the latter); and a DSSE bundle logged as a {@code hashedrekord} entry over the PAE
+ * ("hashedrekord over DSSE", as Rekor v2 clients write it), which sigstore-java refuses as not a dsse entry.
+ * Following the client specification: each entry's promise, when it has one (the SignedEntryTimestamp over
+ * {@code {body, integratedTime, logID, logIndex}} in canonical JSON), verifies with the key of a log of the trusted
+ * root; the signing certificate chains to a Fulcio CA of the root ({@link FulcioChain}) at the signed time (the
+ * first promised integrated time, else the first RFC 3161 timestamp verified against the root's TSAs) and names
+ * the identity; the signature verifies with the certificate's key (a DSSE envelope's PAE, whose statement must
+ * name the artifact, or a message signature over the artifact's digest). {@link TlogEntryRules#check} then checks
+ * the entry bodies, inclusion proofs and checkpoints and the time rules, as for every bundle. Not checked on this
+ * path: the certificate's embedded SCT (as on cosign's {@code .sig} path).
  */
-final class V01BundleVerifier {
-  private V01BundleVerifier() {}
+final class OwnKeylessVerifier {
+  private OwnKeylessVerifier() {}
 
-  /** A v0.1 bundle with an entry lacking an inclusion proof or its checkpoint. */
+  /** A v0.1 bundle with an entry lacking an inclusion proof or its checkpoint, or a DSSE bundle with a hashedrekord entry. */
   static boolean applies(JsonNode bundle) {
-    if (!"0.1".equals(TlogEntryRules.version(bundle))) {
-      return false;
-    }
+    boolean v01 = "0.1".equals(TlogEntryRules.version(bundle));
+    boolean dsse = bundle.path("dsseEnvelope").isObject();
     for (JsonNode e : bundle.path("verificationMaterial").path("tlogEntries")) {
-      if (!e.path("inclusionProof").path("checkpoint").path("envelope").isTextual()) {
+      if (v01 && !e.path("inclusionProof").path("checkpoint").path("envelope").isTextual()) {
+        return true;
+      }
+      if (dsse && "hashedrekord".equals(e.path("kindVersion").path("kind").asText())) {
         return true;
       }
     }
@@ -49,11 +54,16 @@ final class V01BundleVerifier {
       throw new VerificationException("the v0.1 bundle has no signing certificate (x509CertificateChain)");
     }
     Instant integrated = null;
+    boolean v01 = "0.1".equals(TlogEntryRules.version(bundle));
     for (JsonNode e : bundle.path("verificationMaterial").path("tlogEntries")) {
       String kind = e.path("kindVersion").path("kind").asText("?") + " " + e.path("kindVersion").path("version").asText("?");
       String set = e.path("inclusionPromise").path("signedEntryTimestamp").asText(null);
       if (set == null) {
-        throw new VerificationException("the " + kind + " log entry of the v0.1 bundle has no inclusion promise");
+        if (v01 && !e.path("inclusionProof").path("checkpoint").path("envelope").isTextual()) {
+          throw new VerificationException("the " + kind + " log entry of the v0.1 bundle has neither an inclusion promise"
+              + " nor a checkpointed inclusion proof");
+        }
+        continue; // its time comes from a signed timestamp; its proof and checkpoint are checked by TlogEntryRules
       }
       long seconds = number(e.path("integratedTime"), "the " + kind + " log entry's integrated time");
       long index = number(e.path("logIndex"), "the " + kind + " log entry's log index");
@@ -67,12 +77,19 @@ final class V01BundleVerifier {
         throw new VerificationException("the " + kind + " log entry's inclusion promise does not verify with the key of log "
             + keyId + " in the trusted root");
       }
-      if (integrated == null) {
+      if (integrated == null && seconds != 0) {
         integrated = Instant.ofEpochSecond(seconds);
       }
     }
-    if (integrated == null) {
+    if (bundle.path("verificationMaterial").path("tlogEntries").isEmpty()) {
       throw new VerificationException("the bundle has no transparency log entry");
+    }
+    if (integrated == null) {
+      java.util.List<Instant> stamps = SignedTimestamps.verified(bundle, root);
+      if (stamps.isEmpty()) {
+        throw new VerificationException("the bundle has neither a promised integrated time nor a signed timestamp");
+      }
+      integrated = stamps.get(0);
     }
     try {
       FulcioChain.verify(leaf, root, integrated);
