@@ -170,7 +170,11 @@ public final class ClusterPolicyEmitter {
       String api = d.path("apiVersion").asText("");
       String kind = d.path("kind").asText("");
       String label = kind + " " + d.path("metadata").path("name").asText("");
-      if (api.startsWith("kyverno.io/")) {
+      if (api.startsWith("policies.kyverno.io/")) {
+        throw new InvalidInputException("--emit-config: " + file + ": " + label + " is read at the gate, but airlock does"
+            + " not rewrite an ImageValidatingPolicy for the cluster (no CRD schema here to check it against); emit"
+            + " without it or leave --emit-config out; nothing was imported");
+      } else if (api.startsWith("kyverno.io/")) {
         kyverno(d, label);
       } else if (api.startsWith("policy.sigstore.dev/") && kind.equals("ClusterImagePolicy")) {
         clusterImagePolicy(d, label);

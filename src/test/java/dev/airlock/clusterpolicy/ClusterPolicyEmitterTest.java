@@ -119,6 +119,31 @@ class ClusterPolicyEmitterTest {
         """.formatted(ID, ISSUER);
   }
 
+  @Test
+  void anImageValidatingPolicyIsNotEmitted() throws Exception {
+    Path file = write("ivp.yaml", """
+        apiVersion: policies.kyverno.io/v1alpha1
+        kind: ImageValidatingPolicy
+        metadata: {name: ivp}
+        spec:
+          validationActions: [Deny]
+          matchImageReferences: [{glob: "registry.example/team/*"}]
+          attestors:
+          - name: k
+            cosign:
+              key:
+                data: |
+        """ + indent(key.publicKeyPem(), 10) + """
+          validations:
+          - expression: "images.containers.map(image, verifyImageSignatures(image, [attestors.k])).all(e, e > 0)"
+        """);
+    assertThat(Policy.load(file).images()).hasSize(1);
+    assertThatThrownBy(() -> emit(file, IMAGES, MAPPING, () -> root, new java.util.ArrayList<>()))
+        .isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("ImageValidatingPolicy ivp is read at the gate, but airlock does not rewrite")
+        .hasMessageNotContaining("\n");
+  }
+
   /** Notary and cosign certificates entries: references rewritten; cosign's gets the offline log settings; same rules. */
   @Test
   void kyvernoCertificatesEntriesRewritten() throws Exception {

@@ -618,4 +618,125 @@ class ClusterPolicyVerdictTest {
     assertThat(err.exitCode()).isNotZero().isNotEqualTo(3);
     assertThat(err.err().strip()).doesNotContain("\n").contains("unsupported field 'spec.rules[0].verifyImages[0].imageReference'");
   }
+
+  /**
+   * Kyverno ImageValidatingPolicy (policies.kyverno.io, kyverno.io/docs/policy-types/image-validating-policy/ and its
+   * verify-image-ivpol sample: matchImageReferences glob, attestors[].cosign.key.data, a verifyImageSignatures
+   * validation): the same verdicts as the airlock policy; keyless identities (any), N-of attestors, attestations.
+   */
+  static String ivp(String attestors, String validation, String extra) {
+    return """
+        apiVersion: policies.kyverno.io/v1alpha1
+        kind: ImageValidatingPolicy
+        metadata:
+          name: verify-image-ivpol
+        spec:
+          webhookConfiguration:
+            timeoutSeconds: 15
+          evaluation:
+            background:
+              enabled: false
+          validationActions: [Deny]
+          matchConstraints:
+            resourceRules:
+            - apiGroups: [""]
+              apiVersions: ["v1"]
+              operations: ["CREATE"]
+              resources: ["pods"]
+          matchImageReferences:
+          - glob: "example.test/team/*"
+          attestors:
+        """ + attestors + extra + """
+          validations:
+          - expression: >-
+              %s
+            message: failed the image signature verification
+        """.formatted(validation);
+  }
+
+  static String keyAttestor(String name, SigningKey k) {
+    return "  - name: " + name + "\n    cosign:\n      key:\n        data: |\n" + indent(k.publicKeyPem(), 10);
+  }
+
+  @Test
+  void kyvernoImageValidatingPolicyGivesTheAirlockVerdicts() throws Exception {
+    String any = "images.containers.map(image, verifyImageSignatures(image, [attestors.cosign])).all(e ,e > 0)";
+    Path cluster = write("ivp-key.yaml", ivp(keyAttestor("cosign", imageKey), any, ""));
+    Path airlock = write("airlock-ivp-key.yaml", "apiVersion: airlock.dev/v1\nimages:\n- match: 'example.test/team/**'\n"
+        + "  rules:\n  - signedBy: [image.pub]\n");
+    VerificationReport ok = sameVerdict(signedByImageKey, cluster, airlock, true);
+    assertThat(ok.images().get(0).rules().get(0).rule()).contains("kyverno verify-image-ivpol spec.validations[0]"
+        + " attestors.cosign: signature by key");
+    sameVerdict(signedByOtherKey, cluster, airlock, false);
+    sameVerdict(unsigned, cluster, airlock, false);
+
+    // two attestors: > 0 is any of them, == 2 all of them
+    String two = keyAttestor("release", imageKey) + keyAttestor("other", otherKey);
+    Path anyOf = write("ivp-any.yaml", ivp(two, "images.containers.map(image, verifyImageSignatures(image,"
+        + " [attestors.release, attestors.other])).all(e, e > 0)", ""));
+    Path airlockAny = write("airlock-ivp-any.yaml", "apiVersion: airlock.dev/v1\nimages:\n- match: 'example.test/team/**'\n"
+        + "  require: any\n  rules:\n  - signedBy: [image.pub]\n  - signedBy: [other.pub]\n");
+    sameVerdict(signedByOtherKey, anyOf, airlockAny, true);
+    sameVerdict(unsigned, anyOf, airlockAny, false);
+    Path allOf = write("ivp-all.yaml", Files.readString(anyOf).replace("e > 0", "e == 2"));
+    Path airlockAll = write("airlock-ivp-all.yaml", Files.readString(airlockAny).replace("  require: any\n", ""));
+    sameVerdict(signedByImageKey, allOf, airlockAll, false);
+
+    // keyless identities: any of them; a strict subject
+    String keylessAttestor = """
+          - name: keyless
+            cosign:
+              keyless:
+                identities:
+                - subject: "%s"
+                  issuer: "%s"
+                - subjectRegExp: "^https://github.com/other/.*$"
+                  issuerRegExp: ".*"
+        """.formatted(ID, ISSUER);
+    Path kl = write("ivp-keyless.yaml", ivp(keylessAttestor, any.replace("attestors.cosign", "attestors.keyless"), ""));
+    Path airlockKl = write("airlock-ivp-keyless.yaml", "apiVersion: airlock.dev/v1\nimages:\n- match: 'example.test/team/**'\n"
+        + "  require: any\n  rules:\n  - keyless: {identity: '" + ID + "', issuer: '" + ISSUER + "'}\n"
+        + "  - keyless: {identityRegexp: '^https://github.com/other/.*$', issuerRegexp: '.*'}\n");
+    sameVerdict(keyless, kl, airlockKl, true);
+    sameVerdict(keylessOtherId, kl, airlockKl, false);
+
+    // an attestation of a type, signed by the key
+    Path att = write("ivp-att.yaml", ivp(keyAttestor("cosign", imageKey), "images.containers.map(image,"
+        + " verifyAttestationSignatures(image, attestations.slsa, [attestors.cosign])).all(e, e > 0)",
+        "  attestations:\n  - name: slsa\n    intoto:\n      type: " + SLSA + "\n").replace("example.test/team/*", "example.test/*"));
+    Path airlockAtt = write("airlock-ivp-att.yaml", "apiVersion: airlock.dev/v1\nimages:\n- match: 'example.test/**'\n"
+        + "  rules:\n  - attestation: {predicateType: " + SLSA + ", signedBy: [image.pub]}\n");
+    sameVerdict(attested("https://github.com/slsa-framework/slsa-github-generator", imageKey), att, airlockAtt, true);
+    sameVerdict(attested("https://github.com/slsa-framework/slsa-github-generator", otherKey), att, airlockAtt, false);
+
+    // Audit/Warn only: warn mode
+    Path audit = write("ivp-audit.yaml", Files.readString(cluster).replace("validationActions: [Deny]", "validationActions: [Audit, Warn]"));
+    assertThat(verify(signedByOtherKey, audit).passed()).isTrue();
+  }
+
+  @Test
+  void imageValidatingPolicyFieldsTheGateCannotEvaluateAreOneLineErrors() throws Exception {
+    String any = "images.containers.map(image, verifyImageSignatures(image, [attestors.cosign])).all(e, e > 0)";
+    String base = ivp(keyAttestor("cosign", imageKey), any, "");
+    Map<String, String> cases = new java.util.LinkedHashMap<>();
+    cases.put(base.replace(any, "images.containers.all(i, verifyImageSignatures(i, [attestors.cosign]) > 0 || true)"),
+        "unsupported expression of 'spec.validations[0].expression'");
+    cases.put(base.replace("- glob: \"example.test/team/*\"", "- expression: \"image.registry == 'ghcr.io'\""),
+        "unsupported field 'spec.matchImageReferences[0].expression'");
+    cases.put(base.replace(any, any.replace("attestors.cosign", "attestors.nope")),
+        "names attestors.nope, which spec.attestors does not define");
+    cases.put(base.replace("      key:\n        data: |", "      key:\n        kms: gcpkms://x\n        data: |"),
+        "unsupported field 'spec.attestors[0].cosign.key.kms' with data");
+    cases.put(base.replace("    cosign:\n", "    cosign:\n      ctlog: {tsaCertChain: x}\n"),
+        "unsupported field 'spec.attestors[0].cosign.ctlog.tsaCertChain'");
+    cases.put(base.replace("  matchImageReferences:", "  variables: [{name: x, expression: y}]\n  matchImageReferences:"),
+        "unsupported field 'spec.variables'");
+    cases.put(base.replace("e > 0", "e >= 3"), "requires 3 of 1 attestors");
+    int i = 0;
+    for (var c : cases.entrySet()) {
+      Path p = write("ivp-bad-" + i++ + ".yaml", c.getKey());
+      assertThatThrownBy(() -> Policy.load(p)).as(c.getValue()).isInstanceOf(InvalidInputException.class)
+          .hasMessageContaining(c.getValue()).hasMessageNotContaining("\n");
+    }
+  }
 }

@@ -159,6 +159,26 @@ class KyvernoCertificatesVerdictTest {
             rules:
             - notation: {trustStore: %s, trustStores: ["ca:kyverno"], identities: ["*"]}
           """.formatted(tmp.resolve("store-" + crt.getFileName())));
+      // the same trust as a Kyverno ImageValidatingPolicy notary attestor (certs.value)
+      Path ivp = write("ivp-notary-" + crt.getFileName() + ".yaml", """
+          apiVersion: policies.kyverno.io/v1alpha1
+          kind: ImageValidatingPolicy
+          metadata:
+            name: verify-notary
+          spec:
+            validationActions: [Deny]
+            matchImageReferences:
+            - glob: "registry.example/notation/*"
+            attestors:
+            - name: notary
+              notary:
+                certs:
+                  value: |-
+          """ + indent(pem, 12) + """
+            validations:
+            - expression: >-
+                images.containers.map(image, verifyImageSignatures(image, [attestors.notary])).all(e, e > 0)
+          """);
       boolean trusted = crt.equals(e2eCrt);
       Map<String, String> verdicts = new LinkedHashMap<>();
       for (var b : bundles.entrySet()) {
@@ -167,6 +187,8 @@ class KyvernoCertificatesVerdictTest {
         CommandResult c = CommandResult.run("verify", b.getValue().toString(), "--allow-unsigned", "--policy", cluster.toString());
         assertThat(a.exitCode()).as(b.getKey() + " airlock " + crt.getFileName() + ": " + a.err()).isEqualTo(expected ? 0 : 3);
         assertThat(c.exitCode()).as(b.getKey() + " kyverno " + crt.getFileName() + ": " + c.err()).isEqualTo(a.exitCode());
+        CommandResult iv = CommandResult.run("verify", b.getValue().toString(), "--allow-unsigned", "--policy", ivp.toString());
+        assertThat(iv.exitCode()).as(b.getKey() + " ivpol " + crt.getFileName() + ": " + iv.err()).isEqualTo(a.exitCode());
         verdicts.put(b.getKey(), c.exitCode() == 0 ? "pass" : c.err().contains("authenticity failed") ? "authenticity"
             : c.err().contains("integrity failed") ? "integrity" : c.err().contains("no Notation signature") ? "none" : c.err());
         if (expected) {

@@ -56,6 +56,9 @@ public final class ClusterPolicyFiles {
       if (api.startsWith("kyverno.io/") && (kind.equals("ClusterPolicy") || kind.equals("Policy"))) {
         images.addAll(KyvernoPolicy.map(source, name, d, objects));
         policies++;
+      } else if (api.startsWith("policies.kyverno.io/") && kind.equals("ImageValidatingPolicy")) {
+        images.addAll(KyvernoImageValidatingPolicy.map(source, name, d, objects));
+        policies++;
       } else if (api.startsWith("policy.sigstore.dev/") && kind.equals("ClusterImagePolicy")) {
         images.addAll(SigstoreClusterImagePolicy.map(source, name, d, objects));
         policies++;
@@ -67,7 +70,7 @@ public final class ClusterPolicyFiles {
         continue;
       } else {
         throw new InvalidInputException(file + ": document " + (i + 1) + " is " + api + " " + kind
-            + ", not a policy airlock reads (Kyverno ClusterPolicy/Policy, policy-controller ClusterImagePolicy,"
+            + ", not a policy airlock reads (Kyverno ClusterPolicy/Policy/ImageValidatingPolicy, policy-controller ClusterImagePolicy,"
             + " Flux OCIRepository, or a Secret/ConfigMap/TrustRoot they reference)");
       }
     }

@@ -53,6 +53,13 @@ final class KyvernoCertificates {
     return new Policy.Rule(name, null, null, null, null, rule);
   }
 
+  /** PEM certificates as the trust store {@value #NOTARY_STORE} of a strict Notation rule trusting any identity. */
+  static Policy.Rule notation(String name, Fields where, String field) {
+    List<X509Certificate> certs = parse(where, field);
+    return new Policy.Rule(name, null, null, null, null,
+        new Policy.NotationRule(pem(certs), List.of(NOTARY_STORE), List.of("*"), null, null, null));
+  }
+
   /** Cosign: the public key (PEM) of {@code cert}, which must chain to {@code certChain} when one is given. */
   static List<String> cosignKey(Fields c) {
     c.only("cert", "certChain", "rekor", "ctlog");
