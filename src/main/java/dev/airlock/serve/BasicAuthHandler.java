@@ -20,7 +20,9 @@ import java.util.function.Consumer;
  * other users from this one) still get their passwords checked, so no client can lock a user out. Each
  * failure is reported to {@code log} with the user name and the address, never the password. At most
  * {@value #TRACKED} (user, address) pairs are tracked; beyond that the ones whose minute is over are
- * dropped first, then the oldest.
+ * dropped first, then the oldest. A header refused once is refused again for the minute without a check and
+ * without counting: clients repeat a wrong password on every request (containerd tries a manifest several
+ * times), and that is one wrong password, not several guesses.
  */
 final class BasicAuthHandler implements RequestHandler {
   static final int MAX_FAILURES = 5;
@@ -33,6 +35,7 @@ final class BasicAuthHandler implements RequestHandler {
   private final Consumer<String> log;
   private final Map<String, String> verified = new ConcurrentHashMap<>();
   private final Map<String, long[]> failures = new ConcurrentHashMap<>();
+  private final Map<String, Long> refused = new ConcurrentHashMap<>();
 
   BasicAuthHandler(RequestHandler next, Htpasswd users, Consumer<String> log) {
     this.next = next;
@@ -71,6 +74,10 @@ final class BasicAuthHandler implements RequestHandler {
     if (known != null) {
       return known;
     }
+    Long refusedAt = refused.get(key);
+    if (refusedAt != null && System.nanoTime() - refusedAt <= WINDOW_NANOS) {
+      return null; // the same wrong credentials again (clients retry): refused, not another guess
+    }
     String[] up = credentials(header);
     if (up == null) {
       log.accept("serve: malformed Authorization header refused");
@@ -86,6 +93,10 @@ final class BasicAuthHandler implements RequestHandler {
       });
       log.accept("serve: failed login for user " + printable(up[0]) + " (" + f[0] + " in the last minute)"
           + (from == null ? "" : " from " + from));
+      if (refused.size() >= REMEMBERED) {
+        refused.clear();
+      }
+      refused.put(key, System.nanoTime());
       return null;
     }
     failures.remove(failureKey(up[0], from));
