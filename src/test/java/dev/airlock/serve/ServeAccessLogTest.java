@@ -202,12 +202,14 @@ class ServeAccessLogTest {
       try (RawHttpClient c = new RawHttpClient(at)) {
         c.send(RawHttpClient.get("/v2/tags/../x")).read();
       }
+      ServeTlsTest.awaitLine(file, l -> l.contains(" GET /v2/tags/../x ")); // written just after the answer
       Files.move(file, tmp.resolve("rotate-access.log.1"));
       access.reopen();
       try (RawHttpClient c = new RawHttpClient(at)) {
         assertThat(c.send(RawHttpClient.request("HEAD", "/v2/")).read(true).status()).isEqualTo(200);
         c.send("GET /v2/ HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n").read();
       }
+      ServeTlsTest.awaitLine(file, l -> l.contains(" - - 400 "));
     }
     assertThat(lines(tmp.resolve("rotate-access.log.1"))).hasSize(1);
     List<String> now = lines(file);
