@@ -90,7 +90,7 @@ public final class BundleArchive {
       if (BundleFormat.METADATA_ARTIFACT_TYPE.equals(m.path("artifactType").asText())) {
         JsonNode meta = json(bundle, blobName(m), Digest.parse(m.path("digest").asText()), m.path("size").asLong());
         for (JsonNode layer : meta.path("layers")) {
-          out.add(Json.MAPPER.convertValue(layer, dev.airlock.oci.Descriptor.class));
+          out.add(dev.airlock.oci.Descriptor.fromTree(layer));
         }
         return out;
       }

@@ -33,6 +33,131 @@ public record Descriptor(
     urls = urls == null ? List.of() : List.copyOf(urls);
   }
 
+  /**
+   * Binds a descriptor object of a JSON tree, as {@code Json.MAPPER.convertValue(n, Descriptor.class)} does.
+   * The usual shape (text fields, an integral size, text lists and maps, a platform of text fields; unknown
+   * fields ignored) is read here directly: Jackson's first bean binding of this record (annotation
+   * introspection, a proxy class per annotation type) was a tenth of a small import's main thread. Anything
+   * else (a number where text goes, a fractional size, a bad digest, a null in a list...) goes through
+   * Jackson as before, so its coercions and its errors (an {@link IllegalArgumentException}) are unchanged.
+   */
+  public static Descriptor fromTree(com.fasterxml.jackson.databind.JsonNode n) {
+    Descriptor d = n != null && n.isObject() ? plain(n) : null;
+    return d != null ? d : Json.MAPPER.convertValue(n, Descriptor.class);
+  }
+
+  private static final Object OTHER = new Object();
+
+  /** The descriptor when every field it binds has the usual shape; null for Jackson to bind it. */
+  private static Descriptor plain(com.fasterxml.jackson.databind.JsonNode n) {
+    Object mediaType = text(n.get("mediaType"));
+    Object artifactType = text(n.get("artifactType"));
+    Object digestText = text(n.get("digest"));
+    if (mediaType == OTHER || artifactType == OTHER || digestText == OTHER) {
+      return null;
+    }
+    com.fasterxml.jackson.databind.JsonNode sizeNode = n.get("size");
+    long size = 0;
+    if (sizeNode != null && !sizeNode.isNull()) {
+      if (!sizeNode.isIntegralNumber() || !sizeNode.canConvertToLong()) {
+        return null;
+      }
+      size = sizeNode.longValue();
+    }
+    Object urls = texts(n.get("urls"));
+    if (urls == OTHER) {
+      return null;
+    }
+    Map<String, String> annotations = null;
+    com.fasterxml.jackson.databind.JsonNode a = n.get("annotations");
+    if (a != null && !a.isNull()) {
+      if (!a.isObject()) {
+        return null;
+      }
+      annotations = new java.util.LinkedHashMap<>();
+      for (var it = a.fields(); it.hasNext(); ) {
+        var e = it.next();
+        if (!e.getValue().isTextual()) {
+          return null;
+        }
+        annotations.put(e.getKey(), e.getValue().textValue());
+      }
+    }
+    Platform platform = null;
+    com.fasterxml.jackson.databind.JsonNode p = n.get("platform");
+    if (p != null && !p.isNull()) {
+      if (!p.isObject()) {
+        return null;
+      }
+      platform = plainPlatform(p);
+      if (platform == null) {
+        return null;
+      }
+    }
+    Digest digest;
+    if (digestText == null) {
+      digest = null;
+    } else {
+      try {
+        digest = Digest.parse((String) digestText);
+      } catch (RuntimeException e) {
+        return null; // Jackson reports it, in its words
+      }
+    }
+    @SuppressWarnings("unchecked")
+    List<String> u = (List<String>) urls;
+    return new Descriptor((String) mediaType, digest, size, u, annotations, platform, (String) artifactType);
+  }
+
+  /**
+   * Binds a platform object of a JSON tree as {@code Json.MAPPER.convertValue(p, Platform.class)} does: text
+   * fields read here, any other shape through Jackson (its coercions and errors).
+   */
+  public static Platform platformFromTree(com.fasterxml.jackson.databind.JsonNode p) {
+    Platform platform = p != null && p.isObject() ? plainPlatform(p) : null;
+    return platform != null ? platform : Json.MAPPER.convertValue(p, Platform.class);
+  }
+
+  private static Platform plainPlatform(com.fasterxml.jackson.databind.JsonNode p) {
+    Object arch = text(p.get("architecture"));
+    Object os = text(p.get("os"));
+    Object osVersion = text(p.get("os.version"));
+    Object variant = text(p.get("variant"));
+    Object features = texts(p.get("os.features"));
+    if (arch == OTHER || os == OTHER || osVersion == OTHER || variant == OTHER || features == OTHER) {
+      return null;
+    }
+    @SuppressWarnings("unchecked")
+    List<String> f = (List<String>) features;
+    return new Platform((String) arch, (String) os, (String) osVersion, f, (String) variant);
+  }
+
+  /** A text field: its text, null when absent or null, {@link #OTHER} for any other node. */
+  private static Object text(com.fasterxml.jackson.databind.JsonNode v) {
+    if (v == null || v.isNull()) {
+      return null;
+    }
+    return v.isTextual() ? v.textValue() : OTHER;
+  }
+
+  /** A list of text: the list, null when absent or null, {@link #OTHER} for any other shape. */
+  private static Object texts(com.fasterxml.jackson.databind.JsonNode v) {
+    if (v == null || v.isNull()) {
+      return null;
+    }
+    if (!v.isArray()) {
+      return OTHER;
+    }
+    List<String> out = new java.util.ArrayList<>(v.size());
+    for (com.fasterxml.jackson.databind.JsonNode e : v) {
+      if (!e.isTextual()) {
+        return OTHER;
+      }
+      out.add(e.textValue());
+    }
+    return out;
+  }
+
   public static Descriptor of(String mediaType, Digest digest, long size) {
     return new Descriptor(mediaType, digest, size, null, null, null, null);
   }

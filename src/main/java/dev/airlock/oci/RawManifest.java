@@ -213,7 +213,7 @@ public final class RawManifest {
     }
     Platform p = null;
     if (n.path("platform").isObject()) {
-      p = Json.MAPPER.convertValue(n.path("platform"), Platform.class);
+      p = Descriptor.platformFromTree(n.path("platform"));
     }
     List<String> urls = null;
     if (n.path("urls").isArray()) {

@@ -46,7 +46,7 @@ public final class LayoutIndex {
 
   public static Descriptor descriptor(ObjectNode n, String what) {
     try {
-      return Json.MAPPER.convertValue(n, Descriptor.class);
+      return Descriptor.fromTree(n);
     } catch (IllegalArgumentException e) {
       throw new InvalidInputException(what + ": invalid descriptor: " + Json.firstLine(e.getMessage()));
     }

@@ -62,7 +62,7 @@ public final class BundleLayoutChecker {
       }
       entryNodes.add(n);
       try {
-        entries.add(Json.MAPPER.convertValue(n, Descriptor.class));
+        entries.add(Descriptor.fromTree(n));
       } catch (IllegalArgumentException e) {
         throw new VerificationException(where + ": index.json has an invalid entry: " + Json.firstLine(e.getMessage()));
       }

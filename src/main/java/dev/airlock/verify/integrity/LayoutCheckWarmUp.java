@@ -37,7 +37,7 @@ public final class LayoutCheckWarmUp {
   private static void run() {
     try {
       RawManifest m = RawManifest.of(SAMPLE, MediaTypes.OCI_MANIFEST, "warm-up manifest");
-      Json.MAPPER.convertValue(Json.tree(SAMPLE, "warm-up manifest").path("config"), Descriptor.class);
+      Descriptor.fromTree(Json.tree(SAMPLE, "warm-up manifest").path("config"));
       m.children();
     } catch (RuntimeException | LinkageError e) {
       // the checks meet it again
