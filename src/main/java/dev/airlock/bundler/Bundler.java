@@ -391,7 +391,8 @@ public final class Bundler {
           // compressed parts: cut while the tarball of the working directory's blobs is compressed
           ? dev.airlock.bundle.parts.CompressedPartWriter.write(new dev.airlock.bundle.parts.CompressedPartWriter.Request(
               out, req.volumeSize(), files, work::blobPath, work::verifiedHere, Json.write(indexJson), spec.name(),
-              rootDesc.digest(), created, signer == null ? null : signer.partSigner(), req.onlyParts()), progress)
+              rootDesc.digest(), created, signer == null ? null : signer.partSigner(), req.onlyParts(), metaDir),
+              progress)
           : dev.airlock.bundle.parts.PartWriter.write(
           new dev.airlock.bundle.parts.PartWriter.Request(out, req.volumeSize(), files, d -> {
             DeferringStore.Deferred x = later.get(d);

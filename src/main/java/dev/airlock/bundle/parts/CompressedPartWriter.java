@@ -48,10 +48,11 @@ public final class CompressedPartWriter {
   /**
    * @param blobFile where each blob's bytes are (the working directory)
    * @param verified blobs this process checked while they flowed (copied without hashing them again)
+   * @param stateDir where the journal of finished parts is kept (null: none, a killed run starts over)
    */
   public record Request(Path output, long volumeSize, Map<Digest, Long> files, Function<Digest, Path> blobFile,
       Predicate<Digest> verified, byte[] indexJson, String bundleName, Digest root, String created,
-      PartWriter.Signer signer, SortedSet<Integer> onlyParts) {
+      PartWriter.Signer signer, SortedSet<Integer> onlyParts, Path stateDir) {
     public Request {
       onlyParts = onlyParts == null ? new TreeSet<>() : new TreeSet<>(onlyParts);
     }
@@ -90,7 +91,6 @@ public final class CompressedPartWriter {
     long volume = req.volumeSize();
     TarAssembly.Layout layout = TarAssembly.plan(req.files(), req.indexJson());
     int step = step(volume);
-    removePartials(dir, stem);
     int guess = 1;
     for (int round = 0; ; round++) {
       Head head = head(req.bundleName(), req.created(), guess);
@@ -112,7 +112,15 @@ public final class CompressedPartWriter {
       }
       List<Cut> cuts;
       Digest bundleDigest;
-      Cutter cutter = new Cutter(dir, stem, volume, head.size(), step, layout);
+      String plan = "compressed parts: volume " + volume + " size " + layout.size() + " root " + req.root() + " head "
+          + head.size() + " step " + step + " level " + LEVEL + " zstd " + zstdVersion();
+      Map<Integer, Kept> kept = resume(req.stateDir(), plan, dir, stem, head.size());
+      if (!kept.isEmpty()) {
+        progress.info(kept.size() + " compressed part" + (kept.size() > 1 ? "s" : "") + " finished by an interrupted"
+            + " run kept (checked where they lie); writing the rest");
+      }
+      Cutter cutter = new Cutter(dir, stem, volume, head.size(), step, layout, kept,
+          req.stateDir() == null ? null : req.stateDir().resolve(JOURNAL));
       try (cutter) {
         BundleTarWriter.writeTo(cutter, req.files(), req.blobFile(), req.verified(), req.indexJson(), progress);
         cutter.finish();
@@ -129,8 +137,93 @@ public final class CompressedPartWriter {
         guess = cuts.size() + cuts.size() / 8 + 1;
         continue;
       }
-      return finish(req, out, dir, stem, head, cuts, bundleDigest, layout.size());
+      PartWriter.Result result = finish(req, out, dir, stem, head, cuts, bundleDigest, layout.size());
+      if (req.stateDir() != null) {
+        Files.deleteIfExists(req.stateDir().resolve(JOURNAL));
+      }
+      return result;
     }
+  }
+
+  static final String JOURNAL = "parts-zstd.journal";
+
+  /** A part a killed run finished: its range, the sha256 and length of its compressed data frame. */
+  record Kept(int number, long offset, long size, Digest digest, long bodyLength, Digest bodyDigest) {}
+
+  private static String zstdVersion() {
+    try {
+      return com.github.luben.zstd.util.ZstdVersion.VERSION;
+    } catch (RuntimeException | LinkageError e) {
+      return "?";
+    }
+  }
+
+  /**
+   * The parts a killed run of the same plan finished, each checked where it lies (its file's size and the
+   * sha256 of its data frame); every other partial part file is removed, and the journal restarted for this plan.
+   */
+  private static Map<Integer, Kept> resume(Path stateDir, String plan, Path dir, String stem, long headSize)
+      throws IOException {
+    Map<Integer, Kept> kept = new java.util.HashMap<>();
+    if (stateDir != null) {
+      Files.createDirectories(stateDir);
+      Path journal = stateDir.resolve(JOURNAL);
+      List<String> lines = Files.exists(journal) ? Files.readAllLines(journal, StandardCharsets.UTF_8) : List.of();
+      if (!lines.isEmpty() && lines.get(0).equals(plan)) {
+        for (String line : lines.subList(1, lines.size())) {
+          String[] f = line.split(" ");
+          if (f.length != 7 || !f[0].equals("part")) {
+            break; // a line cut short by the kill
+          }
+          try {
+            Kept k = new Kept(Integer.parseInt(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3]), Digest.parse(f[4]),
+                Long.parseLong(f[5]), Digest.parse(f[6]));
+            Path file = partial(dir, stem, k.number());
+            if (Files.isRegularFile(file) && Files.size(file) == headSize + k.bodyLength()
+                && bodyDigest(file, headSize).equals(k.bodyDigest())) {
+              kept.put(k.number(), k);
+            }
+          } catch (RuntimeException e) {
+            break;
+          }
+        }
+      }
+      StringBuilder b = new StringBuilder(plan).append('\n');
+      kept.values().stream().sorted(java.util.Comparator.comparingInt(Kept::number)).forEach(k -> b.append(line(k)));
+      AtomicFiles.write(journal, b.toString().getBytes(StandardCharsets.UTF_8));
+    }
+    String prefix = "." + stem + ".part-";
+    try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
+      for (Path p : s) {
+        String name = p.getFileName().toString();
+        if (name.startsWith(prefix) && name.endsWith(".tar.zst.partial")) {
+          boolean keep = kept.values().stream().anyMatch(k -> partial(dir, stem, k.number()).equals(p));
+          if (!keep) {
+            Files.deleteIfExists(p);
+          }
+        }
+      }
+    }
+    return kept;
+  }
+
+  static String line(Kept k) {
+    return "part " + k.number() + " " + k.offset() + " " + k.size() + " " + k.digest() + " " + k.bodyLength() + " "
+        + k.bodyDigest() + "\n";
+  }
+
+  private static Digest bodyDigest(Path file, long from) throws IOException {
+    MessageDigest md = Digest.Algorithm.SHA256.newMessageDigest();
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+      ByteBuffer buf = ByteBuffer.allocate(1 << 16);
+      long pos = from;
+      int n;
+      while ((n = ch.read(buf.clear(), pos)) > 0) {
+        md.update(buf.array(), 0, n);
+        pos += n;
+      }
+    }
+    return Digest.of(Digest.Algorithm.SHA256, md.digest());
   }
 
   private static PartWriter.Result finish(Request req, Path out, Path dir, String stem, Head head, List<Cut> cuts,
@@ -211,19 +304,6 @@ public final class CompressedPartWriter {
     return dir.resolve("." + stem + ".part-" + String.format("%03d", number) + ".tar.zst.partial");
   }
 
-  /** Partial parts a killed run left (they are written again from the working directory). */
-  private static void removePartials(Path dir, String stem) throws IOException {
-    String prefix = "." + stem + ".part-";
-    try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
-      for (Path p : s) {
-        String name = p.getFileName().toString();
-        if (name.startsWith(prefix) && name.endsWith(".tar.zst.partial")) {
-          Files.deleteIfExists(p);
-        }
-      }
-    }
-  }
-
   /**
    * The bundle stream in, parts out: buffers {@code step} bytes, decides whether they may still go into the
    * current part, hashes them (the bundle, the part's range, the piece of a blob across a cut) and compresses
@@ -254,8 +334,15 @@ public final class CompressedPartWriter {
     int slot; // the first slot not yet past
     MessageDigest piece;
     long pieceStart;
+    final Map<Integer, Kept> kept;
+    final Path journal;
+    Kept keeping; // the part being passed over: finished by a killed run, kept where it lies
+    MessageDigest body;
 
-    Cutter(Path dir, String stem, long volume, long headSize, int step, TarAssembly.Layout layout) {
+    Cutter(Path dir, String stem, long volume, long headSize, int step, TarAssembly.Layout layout,
+        Map<Integer, Kept> kept, Path journal) {
+      this.kept = kept;
+      this.journal = journal;
       this.dir = dir;
       this.stem = stem;
       this.volume = volume;
@@ -296,24 +383,27 @@ public final class CompressedPartWriter {
         step(fill);
         fill = 0;
       }
-      if (ch != null) {
+      if (ch != null || keeping != null) {
         closePart();
       }
     }
 
     private void step(int k) throws IOException {
-      if (ch != null && headSize + written + Zstd.compressBound(k) + TAIL > volume) {
+      if (keeping != null ? pos >= keeping.offset() + keeping.size()
+          : ch != null && headSize + written + Zstd.compressBound(k) + TAIL > volume) {
         closePart();
       }
-      if (ch == null) {
+      if (ch == null && keeping == null) {
         openPart();
       }
       bundle.update(pending, 0, k);
       range.update(pending, 0, k);
       pieces(pending, k);
-      src.clear();
-      src.put(pending, 0, k).flip();
-      compress(EndDirective.FLUSH);
+      if (keeping == null) {
+        src.clear();
+        src.put(pending, 0, k).flip();
+        compress(EndDirective.FLUSH);
+      }
       pos += k;
     }
 
@@ -353,6 +443,16 @@ public final class CompressedPartWriter {
     private void openPart() throws IOException {
       int number = cuts.size() + 1;
       file = partial(dir, stem, number);
+      partStart = pos;
+      range = Digest.Algorithm.SHA256.newMessageDigest();
+      chunks = new ArrayList<>();
+      Kept k = kept.get(number);
+      if (k != null && k.offset() == pos) {
+        keeping = k; // its bytes are hashed as they pass, its file stays as it is
+        written = k.bodyLength();
+        return;
+      }
+      body = Digest.Algorithm.SHA256.newMessageDigest();
       ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
           StandardOpenOption.WRITE);
       partStart = pos;
@@ -372,14 +472,27 @@ public final class CompressedPartWriter {
         piece = null;
       }
       long size = pos - partStart;
-      src.clear();
-      src.put(new byte[(int) ZstdPartFrames.tail(size)]).flip();
-      compress(EndDirective.END);
-      ch.force(true);
-      ch.close();
-      ch = null;
-      cuts.add(new Cut(cuts.size() + 1, partStart, size, Digest.of(Digest.Algorithm.SHA256, range.digest()),
-          List.copyOf(chunks), file));
+      Digest digest = Digest.of(Digest.Algorithm.SHA256, range.digest());
+      if (keeping != null) {
+        if (size != keeping.size() || !digest.equals(keeping.digest())) {
+          throw new IOException("part " + keeping.number() + " kept from an interrupted run does not hold the bytes"
+              + " of this bundle; remove " + file + " and " + journal + " and run again");
+        }
+        keeping = null;
+      } else {
+        src.clear();
+        src.put(new byte[(int) ZstdPartFrames.tail(size)]).flip();
+        compress(EndDirective.END);
+        ch.force(true);
+        ch.close();
+        ch = null;
+        if (journal != null) { // finished: a rerun after a kill keeps it
+          Kept k = new Kept(cuts.size() + 1, partStart, size, digest, written,
+              Digest.of(Digest.Algorithm.SHA256, body.digest()));
+          Files.write(journal, line(k).getBytes(StandardCharsets.UTF_8), StandardOpenOption.APPEND);
+        }
+      }
+      cuts.add(new Cut(cuts.size() + 1, partStart, size, digest, List.copyOf(chunks), file));
       if (headSize + written > volume) {
         throw new IllegalStateException("part " + cuts.size() + " is " + (headSize + written) + " bytes, more than "
             + volume);
@@ -392,6 +505,7 @@ public final class CompressedPartWriter {
         dst.clear();
         done = ctx.compressDirectByteBufferStream(dst, src, directive);
         dst.flip();
+        body.update(dst.duplicate());
         while (dst.hasRemaining()) {
           written += ch.write(dst, headSize + written);
         }

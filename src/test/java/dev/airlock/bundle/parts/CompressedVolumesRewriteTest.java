@@ -73,6 +73,48 @@ class CompressedVolumesRewriteTest {
     child(null, "verify", out.getParent().toString(), "--key", tmp.resolve("k.pub").toString());
   }
 
+  @Test
+  void aRunKilledAfterItsFirstPartKeepsThatPartAndWritesTheRest() throws Exception {
+    CompressedVolumesTest.source(tmp, "src", 8);
+    child(null, "key", "generate", "--output-key-prefix", tmp.resolve("k").toString());
+    Path fresh = tmp.resolve("fresh/site.tar");
+    child(null, "bundle", spec(), "-o", fresh.toString(), "--volume-size", "4MiB", "--compress", "zstd", "--key", key());
+    Path lock = tmp.resolve("fresh/site.tar.lock.yaml");
+    List<Path> expected = CompressedVolumesTest.partFiles(fresh.getParent());
+    Path out = tmp.resolve("kept/site.tar");
+    Files.createDirectories(out.getParent());
+    Path first = out.resolveSibling(".site.part-001.tar.zst.partial");
+    Path second = out.resolveSibling(".site.part-002.tar.zst.partial");
+    Object inode = null;
+    for (int attempt = 0; attempt < 5 && inode == null; attempt++) {
+      Process p = start("bundle", spec(), "-o", out.toString(), "--volume-size", "4MiB", "--compress", "zstd", "--key",
+          key(), "--lock", lock.toString());
+      long deadline = System.currentTimeMillis() + 120_000;
+      while (p.isAlive() && !Files.exists(second) && System.currentTimeMillis() < deadline) {
+        Thread.sleep(2);
+      }
+      if (p.isAlive() && Files.exists(second)) { // part 1 is finished: kill while part 2 is written
+        p.destroyForcibly();
+        p.waitFor();
+        inode = Files.getAttribute(first, "unix:ino");
+      } else {
+        p.waitFor();
+      }
+    }
+    assertThat(inode).as("a run killed while writing part 2").isNotNull();
+    String log = child(null, "bundle", spec(), "-o", out.toString(), "--volume-size", "4MiB", "--compress", "zstd",
+        "--key", key(), "--lock", lock.toString());
+    assertThat(log).containsPattern("[1-9][0-9]* compressed parts? finished by an interrupted run kept");
+    List<Path> got = CompressedVolumesTest.partFiles(out.getParent());
+    assertThat(got).hasSameSizeAs(expected);
+    assertThat(Files.getAttribute(got.get(0), "unix:ino")).as("part 1 kept where the killed run wrote it")
+        .isEqualTo(inode);
+    for (int i = 0; i < got.size(); i++) {
+      assertThat(Files.mismatch(got.get(i), expected.get(i))).as(got.get(i).toString()).isEqualTo(-1L);
+    }
+    child(null, "verify", out.getParent().toString(), "--key", tmp.resolve("k.pub").toString());
+  }
+
   private String spec() {
     return tmp.resolve("bundle.yaml").toString();
   }
