@@ -248,7 +248,11 @@ final class RegistryHandler implements RequestHandler {
     for (String kv : q.split("&")) {
       int eq = kv.indexOf('=');
       if (eq > 0 && kv.substring(0, eq).equals(name)) {
-        return java.net.URLDecoder.decode(kv.substring(eq + 1), java.nio.charset.StandardCharsets.UTF_8);
+        try {
+          return java.net.URLDecoder.decode(kv.substring(eq + 1), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+          // a malformed escape (%zz, a lone %): not a value, as Go's url.ParseQuery drops the pair (was a 500)
+        }
       }
     }
     return null;
