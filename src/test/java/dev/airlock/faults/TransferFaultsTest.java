@@ -50,7 +50,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The fault-proxy suite: {@code bundle} (registry to bundle), {@code import} (bundle to registry, with the
- * staged uploads, their commit and the check after import) and {@code copy} (registry to registry) run
+ * staged uploads, their commit and the check after import), {@code mirror} (a spec registry to registry, with
+ * the plan, push and check of an import) and {@code copy} (registry to registry) run
  * through a {@link FaultProxy} in front of a real docker-registry, {@value #RUNS} seeded runs per fault
  * kind at a 25% rate per request, and every run must succeed within the default retry budget (10 attempts)
  * with the same result as without faults: a byte-identical bundle, every tag and blob at the target with
@@ -185,6 +186,38 @@ class TransferFaultsTest {
           .run(reference, new BundleImporter.Options(proxy.hostPort() + "/" + prefix, new ReferenceMapper(null, false, false),
               new BundleVerifier.Request(List.of(), null, true), false, 4, null, null, tmp.resolve(prefix + ".db")));
       assertThat(r.proof()).isNotEmpty();
+      assertCopied(prefix + "/");
+    });
+  }
+
+  /**
+   * {@code mirror}: the spec resolved from the registry through the proxy (tags, platforms, referrers, cosign tags)
+   * and pushed back through it under a prefix (plan, streamed push, check after mirror), as {@code MirrorCommand}
+   * runs it.
+   */
+  @ParameterizedTest(name = "mirror: {0}")
+  @EnumSource(Scenario.class)
+  void mirrorSurvives(Scenario s) {
+    runs("mirror", s, (seed, proxy) -> {
+      String prefix = "mir-" + s.name().toLowerCase().replace('_', '-') + "-" + seed;
+      Path specFile = tmp.resolve(prefix + ".yaml");
+      BundleSpec spec = SpecReader.parse("""
+          apiVersion: airlock.dev/v1
+          kind: Bundle
+          metadata: {name: mirrored}
+          spec:
+            referrers: {include: [all], cosignTags: true}
+            images:
+              - ref: HOST/src/app:1.0
+              - ref: HOST/src/tool:2.0
+          """.replace("HOST", proxy.hostPort()).getBytes(java.nio.charset.StandardCharsets.UTF_8), specFile.toString());
+      try (OpenedSourceStores stores = new OpenedSourceStores(options())) {
+        dev.airlock.mirror.Mirror.Result r = new dev.airlock.mirror.Mirror(stores, new ChartRepository(),
+            new RegistryImportTargets(options())).run(spec, specFile, new BundleImporter.Options(
+                proxy.hostPort() + "/" + prefix, new ReferenceMapper(null, false, false),
+                new BundleVerifier.Request(List.of(), null, true), false, 4, null, null, tmp.resolve(prefix + ".db")));
+        assertThat(r.imported().proof()).isNotEmpty();
+      }
       assertCopied(prefix + "/");
     });
   }
