@@ -26,8 +26,8 @@ import java.util.HexFormat;
  * first promised integrated time, else the first RFC 3161 timestamp verified against the root's TSAs) and names
  * the identity; the signature verifies with the certificate's key (a DSSE envelope's PAE, whose statement must
  * name the artifact, or a message signature over the artifact's digest). {@link TlogEntryRules#check} then checks
- * the entry bodies, inclusion proofs and checkpoints and the time rules, as for every bundle. Not checked on this
- * path: the certificate's embedded SCT (as on cosign's {@code .sig} path).
+ * the entry bodies, inclusion proofs and checkpoints and the time rules, as for every bundle. The leaf's embedded
+ * SCT is checked against the root's CT logs ({@link EmbeddedScts}), as sigstore-java checks it on its path.
  */
 final class OwnKeylessVerifier {
   private OwnKeylessVerifier() {}
@@ -93,6 +93,7 @@ final class OwnKeylessVerifier {
     }
     try {
       FulcioChain.verify(leaf, root, integrated);
+      EmbeddedScts.verify(leaf, root);
     } catch (VerificationException e) {
       throw e;
     } catch (Exception e) {

@@ -58,6 +58,15 @@ class CustomTrustedRootTest {
    */
   static X509Certificate leafWithSct(TestSigstore fulcio, KeyPair ctKey, KeyPair leafKey, String email, String issuer)
       throws Exception {
+    return leaf(fulcio, ctKey, ctKey.getPublic(), leafKey, email, issuer, true, -1);
+  }
+
+  /**
+   * As above; the SCT signed by {@code ctKey} under the log id of {@code named} (SHA-256 of its DER), none when
+   * {@code withSct} is false, and byte {@code flip} of the encoded SCT inverted when not -1 (after signing).
+   */
+  static X509Certificate leaf(TestSigstore fulcio, KeyPair ctKey, java.security.PublicKey named, KeyPair leafKey,
+      String email, String issuer, boolean withSct, int flip) throws Exception {
     java.util.function.Function<Boolean, JcaX509v3CertificateBuilder> builder = withoutSct -> {
       try {
         JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(fulcio.ca, BigInteger.valueOf(9001),
@@ -77,6 +86,9 @@ class CustomTrustedRootTest {
       }
     };
     var signer = new JcaContentSignerBuilder("SHA256withECDSA").build(fulcio.caKey.getPrivate());
+    if (!withSct) {
+      return new JcaX509CertificateConverter().getCertificate(builder.apply(true).build(signer));
+    }
     byte[] tbs = builder.apply(true).build(signer).toASN1Structure().getTBSCertificate().getEncoded("DER");
     long ts = TestSigstore.INTEGRATED.minusSeconds(30).toEpochMilli();
     java.io.ByteArrayOutputStream signed = new java.io.ByteArrayOutputStream();
@@ -94,7 +106,7 @@ class CustomTrustedRootTest {
     java.io.ByteArrayOutputStream sct = new java.io.ByteArrayOutputStream();
     java.io.DataOutputStream o = new java.io.DataOutputStream(sct);
     o.writeByte(0);
-    o.write(MessageDigest.getInstance("SHA-256").digest(ctKey.getPublic().getEncoded()));
+    o.write(MessageDigest.getInstance("SHA-256").digest(named.getEncoded()));
     o.writeLong(ts);
     o.writeShort(0);
     o.writeByte(4); // sha256
@@ -102,6 +114,9 @@ class CustomTrustedRootTest {
     o.writeShort(sig.length);
     o.write(sig);
     byte[] one = sct.toByteArray();
+    if (flip >= 0) {
+      one[flip] ^= (byte) 0xff;
+    }
     java.io.ByteArrayOutputStream list = new java.io.ByteArrayOutputStream();
     java.io.DataOutputStream l = new java.io.DataOutputStream(list);
     l.writeShort(one.length + 2);
@@ -521,12 +536,114 @@ class CustomTrustedRootTest {
     assertThat(ok.out()).contains("Verified OK");
   }
 
+  /**
+   * The leaf's embedded SCT on airlock's own keyless path ({@link OwnKeylessVerifier}: a v0.1 bundle with the promise
+   * alone, and hashedrekord 0.0.2 over DSSE), and the same leaves through sigstore-java's path (the v0.3 bundle):
+   * a valid SCT from the root's CT log passes; an SCT signed by another CT key (under its own log id, or under the
+   * site log's id), a leaf without SCT, an SCT with one byte flipped (in its timestamp, or in its signature), a root
+   * without CT logs and a CT log whose validity starts after the SCT are refused on both paths, the own path with
+   * one line naming the certificate.
+   */
+  @Test
+  void theLeafsEmbeddedSctIsCheckedOnTheOwnKeylessPath(@TempDir Path dir) throws Exception {
+    Site site = new Site();
+    byte[] rootJson = trustedRoot(site.sigstore, site.ctKey, site.tsa);
+    TrustRoot root = TrustRoot.of(rootJson, "site trusted_root.json", null);
+    Digest artifact = Digest.sha256(ARTIFACT);
+    KeyPair otherCt = TestSigstore.ecKey();
+    KeyPair leafKey = site.leaf.key();
+    // SCT offsets: version 1, log id 32, timestamp 8 (so byte 40 is the timestamp's last), extensions 2, algorithms 2, length 2
+    java.util.Map<String, X509Certificate> bad = new java.util.LinkedHashMap<>();
+    bad.put("another CT key, its own log id", leaf(site.sigstore, otherCt, otherCt.getPublic(), leafKey, WHO.identity(), WHO.issuer(), true, -1));
+    bad.put("another CT key, the site log's id", leaf(site.sigstore, otherCt, site.ctKey.getPublic(), leafKey, WHO.identity(), WHO.issuer(), true, -1));
+    bad.put("no SCT", leaf(site.sigstore, site.ctKey, site.ctKey.getPublic(), leafKey, WHO.identity(), WHO.issuer(), false, -1));
+    bad.put("timestamp byte flipped", leaf(site.sigstore, site.ctKey, site.ctKey.getPublic(), leafKey, WHO.identity(), WHO.issuer(), true, 40));
+    bad.put("signature byte flipped", leaf(site.sigstore, site.ctKey, site.ctKey.getPublic(), leafKey, WHO.identity(), WHO.issuer(), true, 60));
+    bad.put("log id byte flipped", leaf(site.sigstore, site.ctKey, site.ctKey.getPublic(), leafKey, WHO.identity(), WHO.issuer(), true, 5));
+    java.util.function.Function<Leaf, java.util.Map<String, byte[]>> forms = l -> {
+      try {
+        site.leaf = l;
+        byte[] v03 = bundle(site.sigstore, l, site.log, site.tsa);
+        ObjectNode promiseOnly = asVersion(v03, "0.1");
+        ((ObjectNode) promiseOnly.path("verificationMaterial").path("tlogEntries").get(0)).remove("inclusionProof");
+        return java.util.Map.of("v0.1 promise only", Json.write(promiseOnly),
+            "hashedrekord 0.0.2 over dsse", bundleV2(site, "hashedrekord 0.0.2 over dsse", TestSigstore.INTEGRATED.plusSeconds(2)),
+            "v0.3 (sigstore-java)", v03);
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    };
+    Leaf good = site.leaf;
+    java.util.Map<String, byte[]> goodForms = forms.apply(good);
+    int passed = 0;
+    int refused = 0;
+    for (var f : goodForms.entrySet()) {
+      assertThat(OwnKeylessVerifier.applies(Json.tree(f.getValue(), "b"))).as(f.getKey()).isEqualTo(!f.getKey().startsWith("v0.3"));
+      assertThatCode(() -> SigstoreBundleVerifier.verifyKeyless(artifact, f.getValue(), root, WHO, NOW)).as(f.getKey())
+          .doesNotThrowAnyException();
+      passed++;
+    }
+    for (var c : bad.entrySet()) {
+      for (var f : forms.apply(new Leaf(leafKey, c.getValue())).entrySet()) {
+        String what = c.getKey() + ", " + f.getKey();
+        var thrown = assertThatThrownBy(() -> SigstoreBundleVerifier.verifyKeyless(artifact, f.getValue(), root, WHO, NOW))
+            .as(what).isInstanceOf(VerificationException.class);
+        if (!f.getKey().startsWith("v0.3")) {
+          thrown.hasMessageContaining("the signing certificate (serial 2329, issuer")
+              .hasMessageContaining(c.getKey().equals("no SCT") ? "has no embedded SCT" : "has no valid SCT from a CT log of the trusted root")
+              .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+        } else {
+          thrown.hasMessageContaining("SCT");
+        }
+        refused++;
+      }
+    }
+    // why each SCT failed is told
+    site.leaf = new Leaf(leafKey, bad.get("another CT key, its own log id"));
+    assertThatThrownBy(() -> EmbeddedScts.verify(site.leaf.cert(), root)).hasMessageContaining("is not in the trusted root");
+    site.leaf = new Leaf(leafKey, bad.get("another CT key, the site log's id"));
+    assertThatThrownBy(() -> EmbeddedScts.verify(site.leaf.cert(), root)).hasMessageContaining("the signature does not verify");
+    // a root without CT logs, or whose CT log starts after the SCT's timestamp: refused, as sigstore-java refuses
+    ObjectNode noCt = (ObjectNode) Json.tree(rootJson, "root");
+    noCt.putArray("ctlogs");
+    ObjectNode late = (ObjectNode) Json.tree(rootJson, "root");
+    ((ObjectNode) late.path("ctlogs").get(0).path("publicKey").path("validFor")).put("start",
+        TestSigstore.INTEGRATED.minusSeconds(10).toString());
+    for (ObjectNode r : java.util.List.of(noCt, late)) {
+      TrustRoot tr = TrustRoot.of(Json.write(r), "site trusted_root.json, CT logs changed", null);
+      for (var f : goodForms.entrySet()) {
+        var thrown = assertThatThrownBy(() -> SigstoreBundleVerifier.verifyKeyless(artifact, f.getValue(), tr, WHO, NOW))
+            .as(f.getKey()).isInstanceOf(VerificationException.class);
+        if (!f.getKey().startsWith("v0.3")) {
+          thrown.hasMessageContaining(r == noCt ? "lists no CT log" : "is not valid at");
+        }
+        refused++;
+      }
+    }
+    assertThat(passed).isEqualTo(3);
+    assertThat(refused).isEqualTo(6 * 3 + 2 * 3);
+    // and through the CLI: verify-blob exits 3 with one line for a v0.1 bundle whose leaf has no SCT, 0 with the SCT
+    Path art = Files.write(dir.resolve("artifact.txt"), ARTIFACT);
+    Path rootFile = Files.write(dir.resolve("trusted_root.json"), rootJson);
+    Path noSct = Files.write(dir.resolve("no-sct.sigstore.json"),
+        forms.apply(new Leaf(leafKey, bad.get("no SCT"))).get("v0.1 promise only"));
+    CommandResult refusedCli = CommandResult.run("verify-blob", art.toString(), "--bundle", noSct.toString(), "--trusted-root",
+        rootFile.toString(), "--certificate-identity", WHO.identity(), "--certificate-oidc-issuer", WHO.issuer());
+    assertThat(refusedCli.exitCode()).as(refusedCli.err()).isEqualTo(3);
+    assertThat(refusedCli.err().strip()).contains("has no embedded SCT").doesNotContain("\n");
+    assertThat(refusedCli.out()).doesNotContain("Verified OK");
+    Path withSct = Files.write(dir.resolve("sct.sigstore.json"), goodForms.get("v0.1 promise only"));
+    CommandResult okCli = CommandResult.run("verify-blob", art.toString(), "--bundle", withSct.toString(), "--trusted-root",
+        rootFile.toString(), "--certificate-identity", WHO.identity(), "--certificate-oidc-issuer", WHO.issuer());
+    assertThat(okCli.exitCode()).as(okCli.err()).isZero();
+  }
+
   private record Leaf(KeyPair key, X509Certificate cert) {}
 
   private static final class Site {
     final TestSigstore sigstore;
     final KeyPair ctKey;
-    final Leaf leaf;
+    Leaf leaf;
     final TestLog log;
     final TestTsa tsa;
 
