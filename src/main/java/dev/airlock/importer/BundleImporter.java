@@ -248,9 +248,11 @@ public final class BundleImporter {
             ? ChecksumWhileImporting.start(bundle.path()) : null;
       } catch (VerificationException e) {
         planned.target().close();
+        planned.counted().close();
         throw failedVerification(o, started, bundle, e);
       }
-      try (ImportTarget target = planned.target(); ChecksumWhileImporting checksum = sums) {
+      try (ImportTarget target = planned.target(); CountingTarget ledger = planned.counted();
+          ChecksumWhileImporting checksum = sums) {
         String rollback = o.allowOlder() ? null : RollbackCheck.refusal(o.history(), o.to(), bundle);
         if (rollback != null) {
           record(o, started, bundle, null, ImportRecord.VERIFICATION_FAILED, verified.summary(), rollback);

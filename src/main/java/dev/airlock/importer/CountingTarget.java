@@ -7,11 +7,8 @@ import dev.airlock.store.BlobSource;
 import dev.airlock.store.ContentStore;
 import dev.airlock.store.ForwardingStore;
 import java.io.IOException;
-import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -22,11 +19,15 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class CountingTarget extends ForwardingStore {
   private final BlobMounter mounter;
-  /** digest -> a repository of the target known to hold it. */
-  private final Map<Digest, String> holders = new ConcurrentHashMap<>();
-  private final Map<Digest, Object> locks = new ConcurrentHashMap<>();
-  private final Set<String> skipped = ConcurrentHashMap.newKeySet();
-  private final Set<Digest> uploadedHere = ConcurrentHashMap.newKeySet();
+  /**
+   * digest -> a repository of the target known to hold it; the blobs skipped (repository@digest); the blobs this
+   * run uploaded. On disk (temporary SQLite databases), so a push of 100,000 blobs does not hold 100,000 entries.
+   */
+  private final dev.airlock.delta.SpillSet holders = dev.airlock.delta.SpillSet.create("holders");
+  private final dev.airlock.delta.SpillSet skipped = dev.airlock.delta.SpillSet.create("skipped");
+  private final dev.airlock.delta.SpillSet uploadedHere = dev.airlock.delta.SpillSet.create("uploaded");
+  /** The same blob for two repositories is uploaded once: a lock per digest, striped (a fixed number). */
+  private final Object[] locks = new Object[256];
   private volatile boolean counting;
   final AtomicLong uploaded = new AtomicLong();
   final AtomicLong uploadedBytes = new AtomicLong();
@@ -39,6 +40,21 @@ final class CountingTarget extends ForwardingStore {
   CountingTarget(ContentStore delegate, BlobMounter mounter) {
     super(delegate);
     this.mounter = mounter;
+    for (int i = 0; i < locks.length; i++) {
+      locks[i] = new Object();
+    }
+  }
+
+  /** Deletes the temporary databases (the delegate stays open: its opener closes it). */
+  @Override
+  public void close() {
+    holders.close();
+    skipped.close();
+    uploadedHere.close();
+  }
+
+  private Object lock(Digest d) {
+    return locks[Math.floorMod(d.hex().hashCode(), locks.length)];
   }
 
   /** From now on, blobs found present count as skipped (before: the plan only learns where blobs are). */
@@ -52,7 +68,8 @@ final class CountingTarget extends ForwardingStore {
 
   /** A repository of the target known to hold {@code digest}, or null. */
   String holder(Digest digest) {
-    return holders.get(digest);
+    String h = holders.get(digest.toString());
+    return h == null || h.isEmpty() ? null : h;
   }
 
   /**
@@ -60,12 +77,12 @@ final class CountingTarget extends ForwardingStore {
    * its bytes count only when {@code sentByThisRun} (a session an earlier run left open sent none now).
    */
   void committed(String repository, Descriptor blob, boolean sentByThisRun) {
-    uploadedHere.add(blob.digest());
+    uploadedHere.add(blob.digest().toString());
     uploaded.incrementAndGet();
     if (sentByThisRun) {
       uploadedBytes.addAndGet(blob.size());
     }
-    holders.putIfAbsent(blob.digest(), repository);
+    holders.put(blob.digest().toString(), repository);
   }
 
   /** The target's answer, not noted (a delta's pre-check of blobs in the repository that needs them). */
@@ -75,15 +92,15 @@ final class CountingTarget extends ForwardingStore {
 
   /** {@code repository} of the target was found to hold {@code digest}: a push to another mounts it from there. */
   void holderFound(Digest digest, String repository) {
-    holders.putIfAbsent(digest, repository);
+    holders.put(digest.toString(), repository);
   }
 
   @Override
   public OptionalLong blobSize(String repository, Digest digest) throws IOException {
     OptionalLong s = delegate.blobSize(repository, digest);
     if (s.isPresent()) {
-      holders.putIfAbsent(digest, repository);
-      if (counting && !uploadedHere.contains(digest) && skipped.add(repository + "@" + digest)) {
+      holders.put(digest.toString(), repository);
+      if (counting && !uploadedHere.contains(digest.toString()) && skipped.add(repository + "@" + digest)) {
         skippedBytes.addAndGet(s.getAsLong());
       }
     }
@@ -92,9 +109,8 @@ final class CountingTarget extends ForwardingStore {
 
   @Override
   public void putBlob(String repository, Descriptor blob, BlobSource content) throws IOException {
-    Object lock = locks.computeIfAbsent(blob.digest(), d -> new Object());
-    synchronized (lock) { // the same blob for two repositories: upload once, then mount
-      String holder = holders.get(blob.digest());
+    synchronized (lock(blob.digest())) { // the same blob for two repositories: upload once, then mount
+      String holder = holder(blob.digest());
       if (holder != null && !holder.equals(repository) && mounter != null
           && mounter.mount(repository, blob.digest(), holder)) {
         mounted.incrementAndGet();
@@ -105,10 +121,10 @@ final class CountingTarget extends ForwardingStore {
         return;
       }
       delegate.putBlob(repository, blob, content);
-      uploadedHere.add(blob.digest());
+      uploadedHere.add(blob.digest().toString());
       uploaded.incrementAndGet();
       uploadedBytes.addAndGet(blob.size());
-      holders.putIfAbsent(blob.digest(), repository);
+      holders.put(blob.digest().toString(), repository);
     }
   }
 

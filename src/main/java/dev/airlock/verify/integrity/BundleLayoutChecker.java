@@ -31,7 +31,11 @@ import java.util.TreeSet;
 public final class BundleLayoutChecker {
   private final BundleScan scan;
   private final String where;
+  /** Manifests parsed before the walk (the root, metadata and signatures), kept for it; the walk keeps none. */
   private final Map<Digest, RawManifest> manifests = new HashMap<>();
+  /** Every manifest parsed (their number follows the images, not the blobs). */
+  private final Set<Digest> manifestDigests = new HashSet<>();
+  private boolean walking;
 
   private BundleLayoutChecker(BundleScan scan) {
     this.scan = scan;
@@ -101,7 +105,9 @@ public final class BundleLayoutChecker {
     Descriptor metadata = null;
     for (Descriptor d : rootIndex.manifests()) {
       RawManifest m = manifest(d, "the bundle root");
-      if (BundleFormat.METADATA_ARTIFACT_TYPE.equals(m.artifactType())) {
+      if (!BundleFormat.METADATA_ARTIFACT_TYPE.equals(m.artifactType())) {
+        manifests.remove(d.digest()); // content: parsed again by the walk, never kept (100 images of 1,000 layers)
+      } else {
         metadata = d;
         for (Descriptor l : m.layers()) {
           if (BundleFormat.CATALOG_MEDIA_TYPE.equals(l.mediaType())) {
@@ -162,6 +168,9 @@ public final class BundleLayoutChecker {
       } else {
         actual.add(key(d));
       }
+      if (!signatures.contains(d) && !d.digest().equals(metadata.digest())) {
+        manifests.remove(d.digest()); // content: the walk parses it again and keeps none
+      }
     }
     if (!expected.equals(actual)) {
       Set<String> extra = new TreeSet<>(actual);
@@ -181,7 +190,9 @@ public final class BundleLayoutChecker {
       Set<Digest> reached = new HashSet<>();
       Set<Digest> content = new HashSet<>();
       int absent = 0;
-      Set<Digest> expectedAtTarget = new HashSet<>();
+      // a delta's left-out blobs, seen once each: 100,000 of them cost a temporary file, not the heap
+      dev.airlock.delta.SpillSet expectedAtTarget = dev.airlock.delta.SpillSet.create("verify-expected");
+      try {
       Deque<Descriptor[]> todo = new ArrayDeque<>();
       for (Descriptor d : entries) {
         todo.push(new Descriptor[] {d, null});
@@ -198,6 +209,7 @@ public final class BundleLayoutChecker {
           m.children().forEach(c -> ownTree.add(c.digest()));
         }
       }
+      walking = true;
       while (!todo.isEmpty()) {
         Descriptor[] item = todo.pop();
         Descriptor d = item[0];
@@ -217,7 +229,7 @@ public final class BundleLayoutChecker {
           }
           if (formatVersion >= BundleFormat.DELTA_FORMAT_VERSION && parent != null
               && !MediaTypes.isIndex(parent.mediaType()) && cat.expectedAtTarget(d.digest(), d.size())) {
-            expectedAtTarget.add(d.digest()); // a delta: left out, the import checks the target has it
+            expectedAtTarget.add(d.digest().toString()); // a delta: left out, the import checks the target has it
             continue;
           }
           throw new VerificationException(where + ": " + (parent == null ? "index.json" : "manifest " + parent.digest())
@@ -247,7 +259,7 @@ public final class BundleLayoutChecker {
           throw new VerificationException(where + ": blob " + b + " is in the tar but nothing in the bundle references it");
         }
       }
-      cat.checkAgainst(scan.blobs, content, manifests.keySet(), where);
+      cat.checkAgainst(scan.blobs, content, manifestDigests, where);
       Digest metadataDigest = metadata.digest();
       List<Descriptor> rootEntries = rootIndex.manifests().stream()
           .filter(d -> !d.digest().equals(metadataDigest)).toList();
@@ -260,7 +272,10 @@ public final class BundleLayoutChecker {
         }
       }
       return new BundleContents(formatVersion, root, catalog, catalogFile, lock, signatures, rootEntries,
-          manifests.size(), scan.blobs.size(), absent, tufRepo, tufFile, expectedAtTarget.size());
+          manifestDigests.size(), scan.blobs.size(), absent, tufRepo, tufFile, (int) expectedAtTarget.size());
+      } finally {
+        expectedAtTarget.close();
+      }
     }
   }
 
@@ -310,7 +325,10 @@ public final class BundleLayoutChecker {
     } catch (InvalidInputException e) {
       throw new VerificationException(where + ": " + e.getMessage());
     }
-    manifests.put(d.digest(), m);
+    manifestDigests.add(d.digest());
+    if (!walking) {
+      manifests.put(d.digest(), m);
+    }
     return m;
   }
 }
