@@ -103,6 +103,110 @@ class ClusterPolicyVerdictTest {
     });
   }
 
+  /**
+   * A keyless Sigstore bundle referrer of the image (artifactType and layer
+   * {@code application/vnd.dev.sigstore.bundle+json;version=0.1}): a v0.1 bundle with a message signature over the
+   * manifest bytes by a leaf for {@code identity}, its hashedrekord entry carrying the inclusion promise of the test
+   * Rekor key (no legacy .sig tag).
+   */
+  private static TestBundle.Extras keylessBundleReferrer(String identity) {
+    return (b, entries) -> {
+      Base64.Encoder b64 = Base64.getEncoder();
+      byte[] manifest = b.blobs.get(b.image.digest());
+      TestSigstore.Leaf leaf = sigstore.issue(identity, ISSUER);
+      java.security.Signature signer = java.security.Signature.getInstance("SHA256withECDSA");
+      signer.initSign(leaf.key().getPrivate());
+      signer.update(manifest);
+      byte[] sig = signer.sign();
+      java.io.StringWriter pem = new java.io.StringWriter();
+      try (var w = new org.bouncycastle.openssl.jcajce.JcaPEMWriter(pem)) {
+        w.writeObject(leaf.cert());
+      }
+      ObjectNode body = Json.MAPPER.createObjectNode();
+      body.put("apiVersion", "0.0.1");
+      body.put("kind", "hashedrekord");
+      ObjectNode spec = body.putObject("spec");
+      spec.putObject("data").putObject("hash").put("algorithm", "sha256").put("value", b.image.digest().hex());
+      ObjectNode sg = spec.putObject("signature");
+      sg.put("content", b64.encodeToString(sig));
+      sg.putObject("publicKey").put("content", b64.encodeToString(pem.toString().getBytes(StandardCharsets.UTF_8)));
+      String bodyB64 = b64.encodeToString(Json.write(body));
+      byte[] logId = java.security.MessageDigest.getInstance("SHA-256").digest(sigstore.rekorKey().getPublic().getEncoded());
+      long integrated = TestSigstore.INTEGRATED.getEpochSecond();
+      byte[] canonical = ("{\"body\":\"" + bodyB64 + "\",\"integratedTime\":" + integrated + ",\"logID\":\""
+          + java.util.HexFormat.of().formatHex(logId) + "\",\"logIndex\":4242}").getBytes(StandardCharsets.UTF_8);
+      signer.initSign(sigstore.rekorKey().getPrivate());
+      signer.update(canonical);
+      ObjectNode bundle = Json.MAPPER.createObjectNode();
+      bundle.put("mediaType", V01_BUNDLE);
+      ObjectNode vm = bundle.putObject("verificationMaterial");
+      vm.putObject("x509CertificateChain").putArray("certificates").addObject()
+          .put("rawBytes", b64.encodeToString(leaf.cert().getEncoded()));
+      ObjectNode entry = vm.putArray("tlogEntries").addObject();
+      entry.put("logIndex", "4242");
+      entry.putObject("logId").put("keyId", b64.encodeToString(logId));
+      entry.putObject("kindVersion").put("kind", "hashedrekord").put("version", "0.0.1");
+      entry.put("integratedTime", Long.toString(integrated));
+      entry.putObject("inclusionPromise").put("signedEntryTimestamp", b64.encodeToString(signer.sign()));
+      entry.put("canonicalizedBody", bodyB64);
+      ObjectNode ms = bundle.putObject("messageSignature");
+      ms.putObject("messageDigest").put("algorithm", "SHA2_256")
+          .put("digest", b64.encodeToString(HexFormatBytes.of(b.image.digest().hex())));
+      ms.put("signature", b64.encodeToString(sig));
+      entries.add(b.referrer(V01_BUNDLE, List.of(b.put(V01_BUNDLE, Json.write(bundle)))));
+    };
+  }
+
+  private static final String V01_BUNDLE = "application/vnd.dev.sigstore.bundle+json;version=0.1";
+
+  private static final class HexFormatBytes {
+    static byte[] of(String hex) {
+      return java.util.HexFormat.of().parseHex(hex);
+    }
+  }
+
+  /**
+   * Kyverno {@code type: SigstoreBundle} reads only Sigstore bundle referrers (pkg/cosign/sigstore.go): the keyless
+   * attestor passes an image with a keyless bundle referrer of the identity, and fails an image that has only a
+   * legacy keyless .sig of the same identity; the airlock policy with {@code bundleOnly: true} gives the same verdicts,
+   * and without it (type Cosign's reading) the .sig passes.
+   */
+  @Test
+  void kyvernoSigstoreBundleKeylessReadsOnlyBundleReferrers() throws Exception {
+    Path withReferrer = TestBundle.build(dir("keyless-referrer"), bundleKey, null, CREATED, null, keylessBundleReferrer(ID));
+    Path referrerOtherId = TestBundle.build(dir("keyless-referrer-other"), bundleKey, null, CREATED, null,
+        keylessBundleReferrer("https://github.com/evil/app/.github/workflows/release.yml@refs/heads/main"));
+    String entries = """
+                - entries:
+                  - keyless:
+                      subject: "%s"
+                      issuer: "%s"
+        """.formatted(ID, ISSUER);
+    Path cluster = write("kyverno-sigstore-bundle.yaml",
+        kyvernoKeys(entries).replace("      - imageReferences:", "      - type: SigstoreBundle\n        imageReferences:"));
+    assertThat(Files.readString(cluster)).contains("type: SigstoreBundle");
+    Path airlock = write("airlock-bundle-only.yaml", "apiVersion: airlock.dev/v1\nimages:\n- match: 'example.test/team/**'\n"
+        + "  rules:\n  - keyless: {identity: '" + ID + "', issuer: '" + ISSUER + "', bundleOnly: true}\n");
+    sameVerdict(withReferrer, cluster, airlock, true);
+    VerificationReport refused = sameVerdict(keyless, cluster, airlock, false);
+    assertThat(refused.firstFailure()).contains("Sigstore bundle referrer")
+        .contains("bundleOnly: the cosign tag signature is not considered");
+    sameVerdict(referrerOtherId, cluster, airlock, false);
+    sameVerdict(signedByImageKey, cluster, airlock, false);
+    // the same rule read as type Cosign (and airlock's default) accepts both forms
+    Path cosign = write("kyverno-cosign-keyless.yaml", kyvernoKeys(entries));
+    Path airlockAny = write("airlock-any-form.yaml", Files.readString(airlock).replace(", bundleOnly: true", ""));
+    sameVerdict(keyless, cosign, airlockAny, true);
+    sameVerdict(withReferrer, cosign, airlockAny, true);
+    // through the CLI: exit 3 for the .sig-only image, 0 for the referrer
+    Files.writeString(tmp.resolve("bundle.pub"), bundleKey.publicKeyPem());
+    for (var c : List.of(Map.entry(keyless, 3), Map.entry(withReferrer, 0))) {
+      CommandResult r = CommandResult.run("verify", c.getKey().toString(), "--key", tmp.resolve("bundle.pub").toString(),
+          "--policy", cluster.toString(), "--trusted-root", tmp.resolve("trusted_root.json").toString());
+      assertThat(r.exitCode()).as(r.out() + r.err()).isEqualTo(c.getValue());
+    }
+  }
+
   private static Path write(String name, String yaml) throws Exception {
     Path p = tmp.resolve(name);
     Files.writeString(p, yaml);

@@ -176,9 +176,14 @@ public record Policy(
       @JsonProperty("identityRegexp") String identityRegexp,
       @JsonProperty("issuer") String issuer,
       @JsonProperty("issuerRegexp") String issuerRegexp,
-      @JsonProperty("trust") KeylessTrust trust) {
+      @JsonProperty("trust") KeylessTrust trust,
+      @JsonProperty("bundleOnly") Boolean bundleOnly) {
+    public Keyless(String identity, String identityRegexp, String issuer, String issuerRegexp, KeylessTrust trust) {
+      this(identity, identityRegexp, issuer, issuerRegexp, trust, null);
+    }
+
     public Keyless(String identity, String identityRegexp, String issuer, String issuerRegexp) {
-      this(identity, identityRegexp, issuer, issuerRegexp, null);
+      this(identity, identityRegexp, issuer, issuerRegexp, null, null);
     }
 
     public Keyless(String identity, String identityRegexp, String issuer) {
@@ -187,7 +192,20 @@ public record Policy(
 
     /** The same identity, checked against the trust root restricted to {@code t} (null: the whole trust root). */
     public Keyless withTrust(KeylessTrust t) {
-      return new Keyless(identity, identityRegexp, issuer, issuerRegexp, t);
+      return new Keyless(identity, identityRegexp, issuer, issuerRegexp, t, bundleOnly);
+    }
+
+    /**
+     * {@code bundleOnly: true}: only Sigstore bundle referrers (artifactType and layer
+     * {@code application/vnd.dev.sigstore.bundle*}) count, never a cosign {@code .sig}/{@code .att} tag
+     * signature, as Kyverno's {@code type: SigstoreBundle} verifier reads only bundle referrers.
+     */
+    public boolean onlyBundles() {
+      return Boolean.TRUE.equals(bundleOnly);
+    }
+
+    public Keyless withBundleOnly(boolean only) {
+      return new Keyless(identity, identityRegexp, issuer, issuerRegexp, trust, only ? Boolean.TRUE : null);
     }
 
     public dev.airlock.verify.sigstore.CertificateIdentity toIdentity() {

@@ -252,7 +252,7 @@ public final class PolicyEvaluator {
   }
 
   private RuleResult signedBy(ImageEvidence ev, Policy.Rule r, List<PublicKey> keys) throws IOException {
-    return firstVerified(ev, r, new ArrayList<>(), ev.sigTag, "cosign signature", l -> {
+    return firstVerified(ev, r, new ArrayList<>(), ev.sigTag, false, "cosign signature", l -> {
       CosignSignatureVerifier.verifyKeyed(ev.small(l), l.annotation(CosignSignatureVerifier.SIGNATURE_ANNOTATION),
           ev.digest, keys);
       return true;
@@ -273,7 +273,8 @@ public final class PolicyEvaluator {
   private RuleResult keyless(ImageEvidence ev, Policy.Rule r, Policy.Keyless k) throws IOException {
     TrustRoot root = trustFor(k);
     CertificateIdentity id = k.toIdentity();
-    return firstVerified(ev, r, new ArrayList<>(), ev.sigTag, "cosign keyless signature", l -> {
+    return firstVerified(ev, r, new ArrayList<>(), k.onlyBundles() ? null : ev.sigTag, k.onlyBundles(),
+        "cosign keyless signature", l -> {
       CosignSignatureVerifier.verifyKeyless(ev.small(l), l.annotations(), ev.digest, root, id);
       return true;
     }, "Sigstore bundle", l -> {
@@ -286,7 +287,9 @@ public final class PolicyEvaluator {
     Policy.Attestation a = r.attestation();
     List<PublicKey> keys = a.signedBy() == null ? List.of() : keys(a.signedBy());
     List<String> problems = new ArrayList<>();
-    return firstVerified(ev, r, problems, ev.attTag, "cosign " + (a.keyless() != null ? "keyless " : "") + "attestation", l -> {
+    boolean onlyBundles = a.keyless() != null && a.keyless().onlyBundles();
+    return firstVerified(ev, r, problems, onlyBundles ? null : ev.attTag, onlyBundles,
+        "cosign " + (a.keyless() != null ? "keyless " : "") + "attestation", l -> {
       Dsse env;
       if (a.keyless() != null) {
         env = CosignSignatureVerifier.verifyKeylessAttestation(ev.small(l), l.annotations(), trustFor(a.keyless()),
@@ -319,7 +322,7 @@ public final class PolicyEvaluator {
    * {@code problems}; when none verifies, the rule fails naming {@code what} and the problems.
    */
   private RuleResult firstVerified(ImageEvidence ev, Policy.Rule r, List<String> problems, RawManifest tagged,
-      String taggedKind, Candidate viaTag, String bundleKind, Candidate viaBundle, String what) throws IOException {
+      boolean onlyBundles, String taggedKind, Candidate viaTag, String bundleKind, Candidate viaBundle, String what) throws IOException {
     if (tagged != null) {
       for (Descriptor l : tagged.layers()) {
         try {
@@ -333,7 +336,7 @@ public final class PolicyEvaluator {
     }
     for (RawManifest m : ev.referrers) {
       Descriptor l = ev.bundleLayer(m);
-      if (l == null) {
+      if (l == null || onlyBundles && (m.artifactType() == null || !m.artifactType().startsWith("application/vnd.dev.sigstore.bundle"))) {
         continue;
       }
       try {
@@ -344,7 +347,15 @@ public final class PolicyEvaluator {
         problems.add(e.getMessage());
       }
     }
+    if (onlyBundles && problems.isEmpty()) {
+      return fail(r, "Sigstore bundle referrer with a " + what + (tagOf(ev, what) ? " (bundleOnly: the cosign tag"
+          + " signature is not considered)" : ""), problems);
+    }
     return fail(r, what, problems);
+  }
+
+  private static boolean tagOf(ImageEvidence ev, String what) {
+    return what.startsWith("verified attestation") ? ev.attTag != null : ev.sigTag != null;
   }
 
   private static boolean accept(Statement st, Policy.Attestation a, Digest image, List<String> problems) {

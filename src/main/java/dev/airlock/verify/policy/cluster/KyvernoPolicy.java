@@ -54,7 +54,8 @@ final class KyvernoPolicy {
     }
     vi.onlyValues("type", "Cosign", "SigstoreBundle", "Notary");
     boolean notary = "Notary".equals(vi.text("type"));
-    if ("SigstoreBundle".equals(vi.text("type"))) {
+    boolean bundle = "SigstoreBundle".equals(vi.text("type"));
+    if (bundle) {
       // Kyverno's SigstoreBundle verifier (pkg/cosign/sigstore.go) checks a certificate identity only
       for (Fields a : vi.objects("attestors")) {
         for (Fields e : a.objects("entries")) {
@@ -87,7 +88,7 @@ final class KyvernoPolicy {
     Integer require = null;
     List<Fields> attestors = vi.objects("attestors");
     for (Fields a : attestors) {
-      Group g = attestor(a, label, null, null, objects, notary);
+      Group g = attestor(a, label, null, null, objects, notary, bundle);
       if (g.count < g.rules.size() && (attestors.size() > 1 || vi.has("attestations"))) {
         throw a.error("unsupported field '" + a.at("count") + "' with other attestors or attestations"
             + " (airlock can require some of one attestor's entries only when it is the only requirement)");
@@ -106,7 +107,7 @@ final class KyvernoPolicy {
         throw at.error(at.path() + " has no attestors (and the entry has none)");
       }
       for (Fields a : own) {
-        Group g = attestor(a, label, type, conditions, objects, false);
+        Group g = attestor(a, label, type, conditions, objects, false, bundle);
         if (g.count < g.rules.size()) {
           throw a.error("unsupported field '" + a.at("count") + "' in an attestation's attestor"
               + " (airlock requires every attestation's attestor entries)");
@@ -129,10 +130,12 @@ final class KyvernoPolicy {
 
   /**
    * One attestor: its entries as rules (signatures, or attestations of {@code predicateType}), and its count.
-   * {@code notary}: the entry's type is Notary, whose only entries are {@code certificates}.
+   * {@code notary}: the entry's type is Notary, whose only entries are {@code certificates}. {@code bundle}: the
+   * type is SigstoreBundle, whose verifier (pkg/cosign/sigstore.go) reads only Sigstore bundle referrers, so the
+   * keyless rules are {@code bundleOnly}.
    */
   private static Group attestor(Fields a, String label, String predicateType, List<Policy.Condition> conditions,
-      KubeObjects objects, boolean notary) {
+      KubeObjects objects, boolean notary, boolean bundle) {
     a.only("count", "entries");
     List<Policy.Rule> rules = new ArrayList<>();
     for (Fields e : a.objects("entries")) {
@@ -158,8 +161,8 @@ final class KyvernoPolicy {
         List<String> pems = keys(keys, objects);
         rules.add(rule("kyverno " + label + " " + e.path() + ": " + what + " by key", pems, null, predicateType, conditions));
       } else {
-        rules.add(rule("kyverno " + label + " " + e.path() + ": keyless " + what, null, keyless(keyless),
-            predicateType, conditions));
+        rules.add(rule("kyverno " + label + " " + e.path() + ": keyless " + what, null,
+            keyless(keyless).withBundleOnly(bundle), predicateType, conditions));
       }
     }
     if (rules.isEmpty()) {
