@@ -46,6 +46,7 @@ class ClusterPolicyVerdictTest {
   static SigningKey imageKey;
   static SigningKey otherKey;
   static TestSigstore sigstore;
+  static java.security.KeyPair ctKey;
   static Path signedByImageKey;
   static Path signedByOtherKey;
   static Path unsigned;
@@ -61,7 +62,8 @@ class ClusterPolicyVerdictTest {
     Files.writeString(tmp.resolve("image.pub"), imageKey.publicKeyPem());
     Files.writeString(tmp.resolve("other.pub"), otherKey.publicKeyPem());
     sigstore = new TestSigstore("test-fulcio");
-    Files.write(tmp.resolve("trusted_root.json"), sigstore.trustedRootJson());
+    ctKey = TestSigstore.newKey();
+    Files.write(tmp.resolve("trusted_root.json"), sigstore.trustedRootJson(ctKey));
     signedByImageKey = TestBundle.build(dir("by-image"), bundleKey, imageKey, CREATED);
     signedByOtherKey = TestBundle.build(dir("by-other"), bundleKey, otherKey, CREATED);
     unsigned = TestBundle.build(dir("unsigned"), bundleKey, null, CREATED);
@@ -106,14 +108,14 @@ class ClusterPolicyVerdictTest {
   /**
    * A keyless Sigstore bundle referrer of the image (artifactType and layer
    * {@code application/vnd.dev.sigstore.bundle+json;version=0.1}): a v0.1 bundle with a message signature over the
-   * manifest bytes by a leaf for {@code identity}, its hashedrekord entry carrying the inclusion promise of the test
+   * manifest bytes by a leaf for {@code identity} with an embedded SCT of the test CT log, its hashedrekord entry carrying the inclusion promise of the test
    * Rekor key (no legacy .sig tag).
    */
   private static TestBundle.Extras keylessBundleReferrer(String identity) {
     return (b, entries) -> {
       Base64.Encoder b64 = Base64.getEncoder();
       byte[] manifest = b.blobs.get(b.image.digest());
-      TestSigstore.Leaf leaf = sigstore.issue(identity, ISSUER);
+      TestSigstore.Leaf leaf = sigstore.issueWithSct(identity, ISSUER, ctKey);
       java.security.Signature signer = java.security.Signature.getInstance("SHA256withECDSA");
       signer.initSign(leaf.key().getPrivate());
       signer.update(manifest);

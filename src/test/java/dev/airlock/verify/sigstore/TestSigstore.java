@@ -108,6 +108,39 @@ public final class TestSigstore {
     return Json.write(root);
   }
 
+  /**
+   * trusted_root.json with this CA, this Rekor key and a CT log of {@code ctKey} (valid from 2020), for leaves from
+   * {@link #issueWithSct}.
+   */
+  public byte[] trustedRootJson(KeyPair ctKey) throws Exception {
+    Base64.Encoder b64 = Base64.getEncoder();
+    ObjectNode root = (ObjectNode) Json.tree(trustedRootJson(), "root");
+    ObjectNode ct = root.putArray("ctlogs").addObject();
+    ct.put("baseUrl", "https://ctfe.test.invalid");
+    ct.put("hashAlgorithm", "SHA2_256");
+    ObjectNode pk = ct.putObject("publicKey");
+    pk.put("rawBytes", b64.encodeToString(ctKey.getPublic().getEncoded()));
+    pk.put("keyDetails", "PKIX_ECDSA_P256_SHA_256");
+    pk.putObject("validFor").put("start", START.toString());
+    ct.putObject("logId").put("keyId",
+        b64.encodeToString(MessageDigest.getInstance("SHA-256").digest(ctKey.getPublic().getEncoded())));
+    return Json.write(root);
+  }
+
+  /** A new EC P-256 key pair (e.g. a CT log key for {@link #trustedRootJson(KeyPair)}). */
+  public static KeyPair newKey() throws Exception {
+    return ecKey();
+  }
+
+  /**
+   * As {@link #issue}, with an embedded SCT signed by {@code ctKey} (the leaf builder of CustomTrustedRootTest), as
+   * airlock's own keyless path and sigstore-java require of a bundle's Fulcio leaf.
+   */
+  public Leaf issueWithSct(String identity, String issuer, KeyPair ctKey) throws Exception {
+    KeyPair key = ecKey();
+    return new Leaf(key, CustomTrustedRootTest.leafWithSct(this, ctKey, key, identity, issuer), this);
+  }
+
   /** A Fulcio-style leaf for {@code identity} (SAN e-mail) and OIDC {@code issuer}, issued by this CA. */
   public Leaf issue(String identity, String issuer) throws Exception {
     KeyPair key = ecKey();
