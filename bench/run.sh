@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Benchmarks airlock side by side with skopeo (and sha256sum / openssl, docker-registry) on one machine.
 #
-#   bash bench/run.sh [--small | --tiny] [--runs N] [--out FILE]
+#   bash bench/run.sh [--small | --tiny] [--runs N] [--out FILE] [--only SCENARIO,...]
 #
+# --only takes export, import, volumes, delta, verify, serve (import, volumes, verify and serve need a bundle:
+# without export, one airlock bundle is made for them, untimed).
 # Needs the jar (./mvnw -q package -DskipTests), skopeo, docker-registry, openssl, python3, curl, apt-get and
 # dpkg-deb; installs GNU time if missing. Builds (or reuses, under bench/work/) a corpus of real Debian
 # packages, pushes it into a docker-registry on 127.0.0.1, then times each scenario N times, airlock and
@@ -17,6 +19,7 @@ WORK="${BENCH_WORK:-$BENCH/work}"
 SIZE=full
 RUNS=3
 OUT=""
+ONLY=""
 # Extra flags for airlock commands (e.g. while their options settle), split on spaces.
 BUNDLE_ARGS="${BENCH_BUNDLE_ARGS:-}"
 IMPORT_ARGS="${BENCH_IMPORT_ARGS:---allow-unsigned}"
@@ -32,12 +35,22 @@ while [ $# -gt 0 ]; do
     --runs=*) RUNS="${1#--runs=}" ;;
     --out) OUT="${2:?--out needs a file}"; shift ;;
     --out=*) OUT="${1#--out=}" ;;
+    --only) ONLY="${2:?--only needs a list of scenarios}"; shift ;;
+    --only=*) ONLY="${1#--only=}" ;;
     -h|--help) usage; exit 0 ;;
     *) echo "bench: unknown argument $1" >&2; usage >&2; exit 2 ;;
   esac
   shift
 done
 [[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || { echo "bench: --runs wants a positive number, not $RUNS" >&2; exit 2; }
+for s in ${ONLY//,/ }; do
+  case "$s" in
+    export | import | volumes | delta | verify | serve) ;;
+    *) echo "bench: --only knows export, import, volumes, delta, verify, serve, not $s" >&2; exit 2 ;;
+  esac
+done
+# wanted SCENARIO: true when SCENARIO is to be timed (every one without --only).
+wanted() { [ -z "$ONLY" ] || [[ ",$ONLY," == *",$1,"* ]]; }
 if [ -z "$OUT" ]; then
   OUT="$BENCH/results/$(date +%Y-%m-%d)$(if [ "$SIZE" != full ]; then echo "-$SIZE"; fi).md"
 fi
@@ -158,16 +171,23 @@ export_skopeo() {
   [ -z "$P_TAR" ] || rm -rf "$(dirname "$(dirname "$P_TAR")")"
   P_TAR="$d/out/layout.tar"
 }
-log "export: airlock bundle vs skopeo copy + tar, $RUNS runs"
-for i in $(seq 1 "$RUNS"); do
-  if airlock_first "$i"; then
-    [ -n "$EXPORT_NA" ] || export_airlock "$i"
-    export_skopeo "$i"
-  else
-    export_skopeo "$i"
-    [ -n "$EXPORT_NA" ] || export_airlock "$i"
-  fi
-done
+if wanted export; then
+  log "export: airlock bundle vs skopeo copy + tar, $RUNS runs"
+  for i in $(seq 1 "$RUNS"); do
+    if airlock_first "$i"; then
+      [ -n "$EXPORT_NA" ] || export_airlock "$i"
+      export_skopeo "$i"
+    else
+      export_skopeo "$i"
+      [ -n "$EXPORT_NA" ] || export_airlock "$i"
+    fi
+  done
+elif wanted import || wanted volumes || wanted verify || wanted serve; then
+  log "export: not timed (--only $ONLY); one airlock bundle for the scenarios that need it"
+  RESULTS_TSV_KEPT="$RESULTS_TSV"; RESULTS_TSV="$TMP/untimed.tsv"
+  i=0; export_airlock 0
+  RESULTS_TSV="$RESULTS_TSV_KEPT"
+fi
 
 # --- import -------------------------------------------------------------------------------------------
 IMPORT_NA="${EXPORT_NA:+no bundle: airlock bundle n/a}"
@@ -207,8 +227,9 @@ check_imported() {
     [ "sha256:$got" = "${DIGEST[$ref]}" ] || die "$1: $2/$ref is missing or has another digest than the source"
   done
 }
-log "import: airlock import vs untar + skopeo copy, $RUNS runs, a fresh registry each"
+wanted import && log "import: airlock import vs untar + skopeo copy, $RUNS runs, a fresh registry each"
 for i in $(seq 1 "$RUNS"); do
+  wanted import || break
   if airlock_first "$i"; then
     [ -n "$IMPORT_NA" ] || import_airlock "$i"
     import_skopeo "$i"
@@ -217,7 +238,7 @@ for i in $(seq 1 "$RUNS"); do
     [ -n "$IMPORT_NA" ] || import_airlock "$i"
   fi
 done
-[ -z "$EXPORT_NA" ] || record import airlock - - - - n/a "$IMPORT_NA"
+[ -z "$EXPORT_NA" ] || ! wanted import || record import airlock - - - - n/a "$IMPORT_NA"
 
 # --- volumes ------------------------------------------------------------------------------------------
 # bundle --volume-size against the one-tarball bundle of the same spec, and import of the set of parts against
@@ -278,7 +299,7 @@ volumes_import() {
     "$(bytes_of "$DST_STORAGE")" ok "registry storage"
   registry_stop DST
 }
-if [ -z "$VOLUMES_NA" ]; then
+if [ -z "$VOLUMES_NA" ] && wanted volumes; then
   log "volumes: airlock bundle --volume-size $VOLUME vs one tarball, then import of each, $RUNS runs"
   for i in $(seq 1 "$RUNS"); do
     if airlock_first "$i"; then volumes_export "$i"; volumes_single "$i"; else volumes_single "$i"; volumes_export "$i"; fi
@@ -296,7 +317,7 @@ fi
 # (bundle --since the receipt) against the full week-2 bundle, then its import onto the week-1 registry against
 # the full week-2 import into a fresh one. Both airlock, the same run, alternating; the bytes are the bundle's.
 DELTA_NA="${EXPORT_NA:+no bundle: airlock bundle n/a}${IMPORT_NA:+no import: airlock import n/a}"
-if [ -z "$DELTA_NA" ]; then
+if [ -z "$DELTA_NA" ] && wanted delta; then
   D="$TMP/delta"
   rm -rf "$D"; mkdir -p "$D"
   registry_start WEEK1
@@ -304,7 +325,7 @@ if [ -z "$DELTA_NA" ]; then
       registry_stop WEEK1
       if unavailable "$D/week1.err"; then DELTA_NA="$NA_REASON"; else cat "$D/week1.err" >&2; die "airlock import --receipt failed"; fi; }
 fi
-if [ -z "$DELTA_NA" ]; then
+if [ -z "$DELTA_NA" ] && wanted delta; then
   read -r CHANGED_REF CHANGED_DIGEST CHANGED_BYTES < <(python3 "$BENCH/lib/change-image.py" "$CORPUS/layout" "$D/changed")
   skopeo copy -q --preserve-digests --dest-tls-verify=false "oci:$D/changed:$CHANGED_REF" \
     "docker://127.0.0.1:$SRC_PORT/$CHANGED_REF" || die "pushing the changed $CHANGED_REF failed"
@@ -366,117 +387,122 @@ if [ -z "$DELTA_NA" ]; then
   # the source goes back to week 1 for the scenarios after this one
   skopeo copy -q --all --preserve-digests --dest-tls-verify=false "oci:$CORPUS/layout:$CHANGED_REF" \
     "docker://127.0.0.1:$SRC_PORT/$CHANGED_REF" || die "restoring $CHANGED_REF failed"
-else
+elif wanted delta; then
   record delta-export airlock - - - - n/a "$DELTA_NA"
 fi
 
 # --- verify -------------------------------------------------------------------------------------------
 # The peers hash the blobs of the same bundle, extracted once outside the timing.
-VERIFY_SRC="${A_BUNDLE:-$P_TAR}"
-VERIFY_DIR="$TMP/verify-extracted"
-mkdir -p "$VERIFY_DIR"
-tar -xf "$VERIFY_SRC" -C "$VERIFY_DIR"
-[ -d "$VERIFY_DIR/blobs/sha256" ] || die "$VERIFY_SRC has no blobs/sha256"
-VERIFY_BYTES=$(bytes_of "$VERIFY_DIR/blobs/sha256")
-VERIFY_NA="${EXPORT_NA:+no bundle: airlock bundle n/a}"
-verify_airlock() {
-  local i="$1" d="$TMP/verify-airlock-$i"
-  mkdir -p "$d"
-  # shellcheck disable=SC2086
-  measured "$d/cmd" "$AIRLOCK" verify "$A_BUNDLE" $VERIFY_ARGS
-  if [ "$M_RC" != 0 ]; then
-    unavailable "$d/cmd.err" || fail_run "airlock verify (run $i)" "$d/cmd"
-    VERIFY_NA="$NA_REASON"
-    record verify airlock "$i" - - - n/a "$NA_REASON"
-    return
-  fi
-  record verify airlock "$i" "$M_SECS" "$M_RSS_KB" "$VERIFY_BYTES" ok "bytes hashed"
-}
-verify_peer() {
-  local tool="$1" i="$2" d="$TMP/verify-$1-$2"
-  mkdir -p "$d"
-  measured "$d/cmd" bash "$BENCH/lib/hash-blobs.sh" "$tool" "$VERIFY_DIR/blobs/sha256"
-  [ "$M_RC" = 0 ] || fail_run "$tool over the bundle's blobs (run $i)" "$d/cmd"
-  record verify "$tool" "$i" "$M_SECS" "$M_RSS_KB" "$VERIFY_BYTES" ok "bytes hashed"
-}
-log "verify: airlock verify vs sha256sum and openssl dgst over $(awk -v b="$VERIFY_BYTES" 'BEGIN{printf "%.1f MiB", b/1048576}'), $RUNS runs"
-for i in $(seq 1 "$RUNS"); do
-  if airlock_first "$i"; then
-    [ -n "$VERIFY_NA" ] || verify_airlock "$i"
-    verify_peer openssl "$i"
-    verify_peer sha256sum "$i"
-  else
-    verify_peer sha256sum "$i"
-    verify_peer openssl "$i"
-    [ -n "$VERIFY_NA" ] || verify_airlock "$i"
-  fi
-done
-[ -z "$EXPORT_NA" ] || record verify airlock - - - - n/a "$VERIFY_NA"
-rm -rf "$VERIFY_DIR"
+if wanted verify; then
+  VERIFY_SRC="${A_BUNDLE:-$P_TAR}"
+  VERIFY_DIR="$TMP/verify-extracted"
+  mkdir -p "$VERIFY_DIR"
+  tar -xf "$VERIFY_SRC" -C "$VERIFY_DIR"
+  [ -d "$VERIFY_DIR/blobs/sha256" ] || die "$VERIFY_SRC has no blobs/sha256"
+  VERIFY_BYTES=$(bytes_of "$VERIFY_DIR/blobs/sha256")
+  VERIFY_NA="${EXPORT_NA:+no bundle: airlock bundle n/a}"
+  verify_airlock() {
+    local i="$1" d="$TMP/verify-airlock-$i"
+    mkdir -p "$d"
+    # shellcheck disable=SC2086
+    measured "$d/cmd" "$AIRLOCK" verify "$A_BUNDLE" $VERIFY_ARGS
+    if [ "$M_RC" != 0 ]; then
+      unavailable "$d/cmd.err" || fail_run "airlock verify (run $i)" "$d/cmd"
+      VERIFY_NA="$NA_REASON"
+      record verify airlock "$i" - - - n/a "$NA_REASON"
+      return
+    fi
+    record verify airlock "$i" "$M_SECS" "$M_RSS_KB" "$VERIFY_BYTES" ok "bytes hashed"
+  }
+  verify_peer() {
+    local tool="$1" i="$2" d="$TMP/verify-$1-$2"
+    mkdir -p "$d"
+    measured "$d/cmd" bash "$BENCH/lib/hash-blobs.sh" "$tool" "$VERIFY_DIR/blobs/sha256"
+    [ "$M_RC" = 0 ] || fail_run "$tool over the bundle's blobs (run $i)" "$d/cmd"
+    record verify "$tool" "$i" "$M_SECS" "$M_RSS_KB" "$VERIFY_BYTES" ok "bytes hashed"
+  }
+  log "verify: airlock verify vs sha256sum and openssl dgst over $(awk -v b="$VERIFY_BYTES" 'BEGIN{printf "%.1f MiB", b/1048576}'), $RUNS runs"
+  for i in $(seq 1 "$RUNS"); do
+    if airlock_first "$i"; then
+      [ -n "$VERIFY_NA" ] || verify_airlock "$i"
+      verify_peer openssl "$i"
+      verify_peer sha256sum "$i"
+    else
+      verify_peer sha256sum "$i"
+      verify_peer openssl "$i"
+      [ -n "$VERIFY_NA" ] || verify_airlock "$i"
+    fi
+  done
+  [ -z "$EXPORT_NA" ] || record verify airlock - - - - n/a "$VERIFY_NA"
+  rm -rf "$VERIFY_DIR"
+fi
 
 # --- serve --------------------------------------------------------------------------------------------
 # skopeo pulls every image out of the server into a fresh layout; the RSS figure is the server's peak.
-SERVE_NA="${EXPORT_NA:+no bundle: airlock bundle n/a}"
-serve_airlock() {
-  local i="$1" d="$TMP/serve-airlock-$i" port pid
-  mkdir -p "$d"
-  port=$(free_port)
-  # shellcheck disable=SC2086
-  "$AIRLOCK" serve "$A_BUNDLE" --addr "127.0.0.1:$port" $SERVE_ARGS >"$d/server.out" 2>"$d/server.err" &
-  pid=$!
-  STARTED_PIDS+=("$pid")
-  if ! wait_http "http://127.0.0.1:$port/v2/" "$pid" 300; then
-    set +e; wait "$pid"; M_RC=$?; set -e
+if wanted serve; then
+  SERVE_NA="${EXPORT_NA:+no bundle: airlock bundle n/a}"
+  serve_airlock() {
+    local i="$1" d="$TMP/serve-airlock-$i" port pid
+    mkdir -p "$d"
+    port=$(free_port)
+    # shellcheck disable=SC2086
+    "$AIRLOCK" serve "$A_BUNDLE" --addr "127.0.0.1:$port" $SERVE_ARGS >"$d/server.out" 2>"$d/server.err" &
+    pid=$!
+    STARTED_PIDS+=("$pid")
+    if ! wait_http "http://127.0.0.1:$port/v2/" "$pid" 300; then
+      set +e; wait "$pid"; M_RC=$?; set -e
+      stop_pid "$pid"
+      unavailable "$d/server.err" || { cp "$d/server.err" "$d/cmd.err"; fail_run "airlock serve (run $i) did not come up" "$d/cmd"; }
+      SERVE_NA="$NA_REASON"
+      record serve airlock "$i" - - - n/a "$NA_REASON"
+      return
+    fi
+    SERVE_START_CPU=$(cpu_secs "$pid") # start-up excluded: the CPU the pulls cost the server
+    measured "$d/cmd" bash "$BENCH/lib/skopeo-pull.sh" "127.0.0.1:$port" "$d/pulled" "${REFS[@]}"
+    local hwm cpu
+    hwm=$(vm_hwm_kb "$pid")
+    cpu=$(cpu_secs "$pid")
     stop_pid "$pid"
-    unavailable "$d/server.err" || { cp "$d/server.err" "$d/cmd.err"; fail_run "airlock serve (run $i) did not come up" "$d/cmd"; }
-    SERVE_NA="$NA_REASON"
-    record serve airlock "$i" - - - n/a "$NA_REASON"
-    return
-  fi
-  SERVE_START_CPU=$(cpu_secs "$pid") # start-up excluded: the CPU the pulls cost the server
-  measured "$d/cmd" bash "$BENCH/lib/skopeo-pull.sh" "127.0.0.1:$port" "$d/pulled" "${REFS[@]}"
-  local hwm cpu
-  hwm=$(vm_hwm_kb "$pid")
-  cpu=$(cpu_secs "$pid")
-  stop_pid "$pid"
-  [ "$M_RC" = 0 ] || fail_run "skopeo pull out of airlock serve (run $i)" "$d/cmd"
-  record serve airlock "$i" "$M_SECS" "$hwm" "$(bytes_of "$d/pulled")" ok \
-    "server RSS; server CPU $(awk -v a="$cpu" -v b="$SERVE_START_CPU" 'BEGIN{printf "%.2f", a - b}') s"
-  rm -rf "$d/pulled"
-}
-serve_registry() {
-  local i="$1" d="$TMP/serve-registry-$i"
-  mkdir -p "$d"
-  # a fresh docker-registry process over the source registry's storage, so its peak RSS is this run's
-  registry_start SRV "$SRC_STORAGE"
-  local cpu0
-  cpu0=$(cpu_secs "$SRV_PID")
-  measured "$d/cmd" bash "$BENCH/lib/skopeo-pull.sh" "127.0.0.1:$SRV_PORT" "$d/pulled" "${REFS[@]}"
-  local hwm cpu
-  hwm=$(vm_hwm_kb "$SRV_PID")
-  cpu=$(cpu_secs "$SRV_PID")
-  registry_stop SRV
-  [ "$M_RC" = 0 ] || fail_run "skopeo pull out of docker-registry (run $i)" "$d/cmd"
-  record serve docker-registry "$i" "$M_SECS" "$hwm" "$(bytes_of "$d/pulled")" ok \
-    "server RSS; server CPU $(awk -v a="$cpu" -v b="$cpu0" 'BEGIN{printf "%.2f", a - b}') s"
-  rm -rf "$d/pulled"
-}
-log "serve: skopeo pulls out of airlock serve vs docker-registry, $RUNS runs"
-for i in $(seq 1 "$RUNS"); do
-  if airlock_first "$i"; then
-    [ -n "$SERVE_NA" ] || serve_airlock "$i"
-    serve_registry "$i"
-  else
-    serve_registry "$i"
-    [ -n "$SERVE_NA" ] || serve_airlock "$i"
-  fi
-done
-[ -z "$EXPORT_NA" ] || record serve airlock - - - - n/a "$SERVE_NA"
+    [ "$M_RC" = 0 ] || fail_run "skopeo pull out of airlock serve (run $i)" "$d/cmd"
+    record serve airlock "$i" "$M_SECS" "$hwm" "$(bytes_of "$d/pulled")" ok \
+      "server RSS; server CPU $(awk -v a="$cpu" -v b="$SERVE_START_CPU" 'BEGIN{printf "%.2f", a - b}') s"
+    rm -rf "$d/pulled"
+  }
+  serve_registry() {
+    local i="$1" d="$TMP/serve-registry-$i"
+    mkdir -p "$d"
+    # a fresh docker-registry process over the source registry's storage, so its peak RSS is this run's
+    registry_start SRV "$SRC_STORAGE"
+    local cpu0
+    cpu0=$(cpu_secs "$SRV_PID")
+    measured "$d/cmd" bash "$BENCH/lib/skopeo-pull.sh" "127.0.0.1:$SRV_PORT" "$d/pulled" "${REFS[@]}"
+    local hwm cpu
+    hwm=$(vm_hwm_kb "$SRV_PID")
+    cpu=$(cpu_secs "$SRV_PID")
+    registry_stop SRV
+    [ "$M_RC" = 0 ] || fail_run "skopeo pull out of docker-registry (run $i)" "$d/cmd"
+    record serve docker-registry "$i" "$M_SECS" "$hwm" "$(bytes_of "$d/pulled")" ok \
+      "server RSS; server CPU $(awk -v a="$cpu" -v b="$cpu0" 'BEGIN{printf "%.2f", a - b}') s"
+    rm -rf "$d/pulled"
+  }
+  log "serve: skopeo pulls out of airlock serve vs docker-registry, $RUNS runs"
+  for i in $(seq 1 "$RUNS"); do
+    if airlock_first "$i"; then
+      [ -n "$SERVE_NA" ] || serve_airlock "$i"
+      serve_registry "$i"
+    else
+      serve_registry "$i"
+      [ -n "$SERVE_NA" ] || serve_airlock "$i"
+    fi
+  done
+  [ -z "$EXPORT_NA" ] || record serve airlock - - - - n/a "$SERVE_NA"
+fi
 
 # --- report -------------------------------------------------------------------------------------------
 {
   echo "size=$SIZE"
   echo "runs=$RUNS"
+  echo "only=$ONLY"
   cat "$CORPUS/facts.txt"
   echo "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo "commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
