@@ -4,7 +4,7 @@
 #   bash bench/run.sh [--small | --tiny] [--runs N] [--out FILE] [--only SCENARIO,...]
 #
 # --only takes export, import, volumes, delta, verify, serve (import, volumes, verify and serve need a bundle:
-# without export, one airlock bundle is made for them, untimed).
+# without export, one airlock bundle, and for import one skopeo export, is made for them, untimed).
 # Needs the jar (./mvnw -q package -DskipTests), skopeo, docker-registry, openssl, python3, curl, apt-get and
 # dpkg-deb; installs GNU time if missing. Builds (or reuses, under bench/work/) a corpus of real Debian
 # packages, pushes it into a docker-registry on 127.0.0.1, then times each scenario N times, airlock and
@@ -186,6 +186,7 @@ elif wanted import || wanted volumes || wanted verify || wanted serve; then
   log "export: not timed (--only $ONLY); one airlock bundle for the scenarios that need it"
   RESULTS_TSV_KEPT="$RESULTS_TSV"; RESULTS_TSV="$TMP/untimed.tsv"
   i=0; export_airlock 0
+  ! wanted import || export_skopeo 0 # the peer's import starts from its own export's tar
   RESULTS_TSV="$RESULTS_TSV_KEPT"
 fi
 
