@@ -141,6 +141,11 @@ final class ServeCommand implements Callable<Integer> {
       out.println("verified " + source.getFileName() + ": " + checked.summary());
       out.flush();
       expandedBound = checked.expandedBound();
+      if (PartSet.isPartSet(source) && PartSet.needsCopyForAnyOrder(source)) {
+        out.println("note: compressed parts of part format version 2 (one zstd frame each) are decompressed into"
+            + " java.io.tmpdir to be served in any order; free space there must hold the uncompressed bundle");
+        out.flush();
+      }
     }
     ServedContent content = ServedContent.open(source, expandedBound);
     if (!bases.isEmpty()) {

@@ -190,7 +190,9 @@ public final class BundleImporter {
       throw e;
     }
     long bound = verified.expandedBound() >= 0 ? verified.expandedBound() : Long.MAX_VALUE;
-    if (bound != Long.MAX_VALUE) { // the room the decompressed copy takes, before a byte of it is written
+    // the room the decompressed copy takes, before a byte of it is written; a set of compressed parts is
+    // decompressed as it is read instead, nothing written
+    if (bound != Long.MAX_VALUE && !dev.airlock.bundle.parts.PartSet.isPartSet(bundlePath)) {
       dev.airlock.store.DiskSpace.require(Path.of(System.getProperty("java.io.tmpdir")), bound,
           "the decompressed copy of " + bundlePath.getFileName() + " (its verified content plus tar headers)");
     }

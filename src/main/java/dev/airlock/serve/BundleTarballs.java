@@ -18,7 +18,7 @@ final class BundleTarballs {
     // a compressed bundle is read once as a stream first: decompressed only up to what its blobs need
     long bound = !dev.airlock.store.archive.ArchiveFile.isCompressed(tarball) ? Long.MAX_VALUE
         : knownBound >= 0 ? knownBound : dev.airlock.verify.CompressedBundles.scannedBound(tarball);
-    TarLayoutStore store = TarLayoutStore.open(tarball, bound);
+    TarLayoutStore store = TarLayoutStore.open(tarball, bound, true); // clients ask for blobs in any order
     return new ServedContent() {
       @Override
       public ContentStore store() {

@@ -64,10 +64,11 @@ public final class IncompleteSet {
    */
   public static Needs of(PartFile[] present, PartManifest ref) throws IOException {
     FileChannel[] channels = new FileChannel[present.length];
+    DecompressedPartChannel.Pool pool = new DecompressedPartChannel.Pool(PartSet.IDLE_DECOMPRESSORS);
     try {
       for (int i = 0; i < present.length; i++) {
         if (present[i] != null) {
-          channels[i] = present[i].openReadable();
+          channels[i] = present[i].openReadable(pool);
         }
       }
       return new Walk(present, ref, channels).needs();

@@ -181,11 +181,44 @@ public record PartFile(Path path, PartManifest.Signed signed, long dataOffset, l
   }
 
   /**
-   * A channel holding the data at {@link #dataOffset}: the part file itself, or for a compressed part its data
-   * decompressed into a temporary file of {@code java.io.tmpdir} (unlinked at once: it lives as long as the
-   * channel), after checking that much free space is there.
+   * A channel holding the data at {@link #dataOffset}, read in place: the part file itself, or for a compressed
+   * part its data decompressed as it is read ({@link DecompressedPartChannel}, its decompressors kept by
+   * {@code pool}); nothing is written to disk.
    */
-  public FileChannel openReadable() throws IOException {
+  public FileChannel openReadable(DecompressedPartChannel.Pool pool) throws IOException {
+    if (!compressed) {
+      return FileChannel.open(path, StandardOpenOption.READ);
+    }
+    FileChannel ch = FileChannel.open(path, StandardOpenOption.READ);
+    String what = path.toString();
+    DecompressedPartChannel.Opener opener = new DecompressedPartChannel.Opener() {
+      @Override
+      public long startFor(long pos) {
+        return 0; // one frame: decompressing starts at the data's first byte
+      }
+
+      @Override
+      public InputStream open(long pos) throws IOException {
+        InputStream in = ZstdPartFrames.body(ch, bodyStart, dataSize, what);
+        try {
+          in.skipNBytes(pos);
+        } catch (IOException | RuntimeException e) {
+          in.close();
+          throw e;
+        }
+        return in;
+      }
+    };
+    return new DecompressedPartChannel(opener, dataSize, pool, ch);
+  }
+
+  /**
+   * A channel holding the data at {@link #dataOffset} for reads in any order: the part file itself, or for a
+   * compressed part (a single frame: reaching a byte means decompressing all before it) its data decompressed
+   * into a temporary file of {@code java.io.tmpdir} (unlinked at once: it lives as long as the channel), after
+   * checking that much free space is there.
+   */
+  public FileChannel openCopied() throws IOException {
     if (!compressed) {
       return FileChannel.open(path, StandardOpenOption.READ);
     }

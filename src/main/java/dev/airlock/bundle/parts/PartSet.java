@@ -266,20 +266,36 @@ public final class PartSet {
 
   /**
    * As {@link #open(Path)}; a set of compressed parts whose manifests declare a bundle of more than
-   * {@code maxExpanded} bytes is refused before anything is decompressed (each part's data is decompressed
-   * to a temporary file, no further than its manifest declares).
+   * {@code maxExpanded} bytes is refused before anything is decompressed. A compressed part's data is
+   * decompressed as it is read, no further than its manifest declares, and nothing is written to disk
+   * ({@link DecompressedPartChannel}): reads that move forward cost one decompression, a read behind every
+   * cursor of a part decompresses that part again from its start.
    */
   public static PartedChannel open(Path path, long maxExpanded) throws IOException {
+    return open(path, maxExpanded, false);
+  }
+
+  /** Idle decompressors a set keeps (each about 2.3 MiB of native memory at zstd level 3). */
+  static final int IDLE_DECOMPRESSORS = 8;
+
+  /**
+   * As {@link #open(Path, long)}; with {@code anyOrder} (serve: clients ask for blobs in any order) the data of
+   * each compressed part whose body is a single zstd frame is decompressed into a temporary file of
+   * {@code java.io.tmpdir} instead ({@link PartFile#openCopied}), so that a read anywhere costs no
+   * decompression from the part's start; see {@link #needsCopyForAnyOrder}.
+   */
+  public static PartedChannel open(Path path, long maxExpanded, boolean anyOrder) throws IOException {
     PartFile[] byNumber = select(path);
     if (byNumber[0].compressed() && byNumber[0].manifest().bundleSize() > maxExpanded) {
       throw new InvalidInputException(path + ": the compressed parts declare a bundle of "
           + byNumber[0].manifest().bundleSize() + " bytes, more than the " + maxExpanded + " bytes its verified content"
           + " needs; refused before decompressing anything");
     }
+    DecompressedPartChannel.Pool pool = new DecompressedPartChannel.Pool(IDLE_DECOMPRESSORS);
     List<PartedChannel.Segment> segments = new ArrayList<>();
     try {
       for (PartFile pf : byNumber) {
-        FileChannel ch = pf.openReadable();
+        FileChannel ch = anyOrder && pf.compressed() ? pf.openCopied() : pf.openReadable(pool);
         segments.add(new PartedChannel.Segment(ch, pf.dataOffset(), pf.manifest().data().offset(),
             pf.manifest().data().size()));
       }
@@ -290,6 +306,14 @@ public final class PartSet {
       }
       throw e;
     }
+  }
+
+  /**
+   * Whether reading {@code path} in any order ({@link #open(Path, long, boolean)}) decompresses its parts into
+   * temporary files: a set of compressed parts of part format version 2 (a single-frame body each).
+   */
+  public static boolean needsCopyForAnyOrder(Path path) {
+    return isCompressed(path);
   }
 
   /** Whether {@code path} names a set of compressed parts (part format version 2), by its first part file's bytes. */

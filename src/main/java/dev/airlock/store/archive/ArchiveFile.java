@@ -44,7 +44,7 @@ public final class ArchiveFile implements Closeable {
   /** Whether the file starts as a zstd or gzip stream (so opening it decompresses it to a temp file). */
   public static boolean isCompressed(Path file) throws IOException {
     if (dev.airlock.bundle.parts.PartSet.isPartSet(file)) {
-      return dev.airlock.bundle.parts.PartSet.isCompressed(file); // compressed parts: decompressed to temp files
+      return dev.airlock.bundle.parts.PartSet.isCompressed(file); // compressed parts: decompressed as they are read
     }
     if (!Files.isRegularFile(file)) {
       return false;
@@ -72,11 +72,21 @@ public final class ArchiveFile implements Closeable {
    * {@link ExpansionBound}), else refused and its temporary copy deleted: a decompression bomb fills no disk.
    */
   public static ArchiveFile open(Path file, long maxExpanded) throws IOException {
+    return open(file, maxExpanded, false);
+  }
+
+  /**
+   * As {@link #open(Path, long)}; {@code anyOrder}: the entries will be read in any order (serve), so a set of
+   * compressed parts that cannot be read from the middle of a part is decompressed to temporary files
+   * ({@link dev.airlock.bundle.parts.PartSet#open(Path, long, boolean)}); without it such a set is decompressed
+   * as it is read, nothing written to disk.
+   */
+  public static ArchiveFile open(Path file, long maxExpanded, boolean anyOrder) throws IOException {
     Path p = file.toAbsolutePath().normalize();
     if (dev.airlock.bundle.parts.PartSet.isPartSet(p)) {
       // a set of parts (bundle --volume-size): the tarball they make up, read in place across them
       return new ArchiveFile(p, p, dev.airlock.bundle.parts.PartSet.isCompressed(p) ? Compression.ZSTD : Compression.NONE,
-          dev.airlock.bundle.parts.PartSet.open(p, maxExpanded));
+          dev.airlock.bundle.parts.PartSet.open(p, maxExpanded, anyOrder));
     }
     if (Files.isDirectory(p)) {
       throw new InvalidInputException(p + " is a directory, expected a tar file");

@@ -65,7 +65,12 @@ public final class TarLayoutStore implements ContentStore {
   }
 
   public static TarLayoutStore open(Path path, long maxExpanded) throws IOException {
-    ArchiveFile f = ArchiveFile.open(path, maxExpanded);
+    return open(path, maxExpanded, false);
+  }
+
+  /** As {@link #open(Path, long)}; {@code anyOrder}: blobs are read in any order ({@link ArchiveFile#open(Path, long, boolean)}). */
+  public static TarLayoutStore open(Path path, long maxExpanded, boolean anyOrder) throws IOException {
+    ArchiveFile f = ArchiveFile.open(path, maxExpanded, anyOrder);
     try {
       return open(f, "oci-archive:" + f.original(), name -> false);
     } catch (RuntimeException | IOException e) {
