@@ -2,16 +2,14 @@ package dev.airlock.serve;
 
 import dev.airlock.delta.DeltaCatalog;
 import dev.airlock.oci.Descriptor;
-import dev.airlock.oci.DigestMismatchException;
 import dev.airlock.oci.Digest;
+import dev.airlock.oci.VerifyingInputStream;
 import dev.airlock.store.ContentStore;
 import dev.airlock.store.ForwardingStore;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -66,8 +64,11 @@ public final class DeltaWithBases implements ServedContent {
           throw new dev.airlock.NotFoundException("blob " + blob.digest() + " is neither in the delta nor in a base");
         }
         long size = expected.getAsLong();
-        return new Checked(b.content().store().openBlob("", Descriptor.of(blob.mediaType(), blob.digest(), size)),
-            blob.digest(), size, "blob " + blob.digest() + " of base " + b.name(), log);
+        java.util.function.Consumer<String> say = log;
+        return VerifyingInputStream.checkedBeforeLastChunk(b.content().store().openBlob("",
+            Descriptor.of(blob.mediaType(), blob.digest(), size)), blob.digest(), size,
+            "blob " + blob.digest() + " of base " + b.name())
+            .onMismatch(e -> say.accept("airlock serve: " + e.getMessage() + "; not sent whole (the response is cut short)"));
       }
 
       @Override
@@ -225,79 +226,6 @@ public final class DeltaWithBases implements ServedContent {
     }
     if (!failures.isEmpty()) {
       throw failures.get(0);
-    }
-  }
-
-  /**
-   * Hashes a base blob as it is read; the read that would complete it returns its bytes only when the digest
-   * matched, else throws: the last byte of a wrong blob is never handed on.
-   */
-  static final class Checked extends FilterInputStream {
-    private final Digest expected;
-    private final long size;
-    private final String what;
-    private final MessageDigest md;
-    private final java.util.function.Consumer<String> log;
-    private long count;
-
-    Checked(InputStream in, Digest expected, long size, String what, java.util.function.Consumer<String> log) {
-      super(in);
-      this.log = log;
-      this.expected = expected;
-      this.size = size;
-      this.what = what;
-      this.md = expected.newMessageDigest();
-    }
-
-    @Override
-    public int read() throws IOException {
-      byte[] one = new byte[1];
-      int n = read(one, 0, 1);
-      return n < 0 ? -1 : one[0] & 0xff;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      if (count == size) {
-        return -1;
-      }
-      int n = in.read(b, off, (int) Math.min(len, size - count));
-      if (n < 0) {
-        throw refused(new DigestMismatchException(what + " size", size + " bytes", count + " bytes"));
-      }
-      md.update(b, off, n);
-      count += n;
-      if (count == size) {
-        Digest actual = Digest.of(expected.algorithm(), md.digest());
-        if (!actual.equals(expected)) {
-          throw refused(new DigestMismatchException(what + " digest", expected.toString(), actual.toString()));
-        }
-      }
-      return n;
-    }
-
-    private DigestMismatchException refused(DigestMismatchException e) {
-      log.accept("airlock serve: " + e.getMessage() + "; not sent whole (the response is cut short)");
-      return e;
-    }
-
-    @Override
-    public long skip(long n) throws IOException {
-      byte[] buf = new byte[8192];
-      long done = 0;
-      while (done < n) {
-        int r = read(buf, 0, (int) Math.min(buf.length, n - done));
-        if (r < 0) {
-          break;
-        }
-        done += r;
-      }
-      return done;
-    }
-
-    @Override
-    public boolean markSupported() {
-      return false;
     }
   }
 }
