@@ -81,11 +81,43 @@ public record BundleLock(
     return entries.stream().filter(e -> e.kind().equals(kind) && e.key().equals(key)).findFirst();
   }
 
+  /**
+   * The lock as YAML: the fields in {@link JsonPropertyOrder}'s order, null ones left out, written token by token
+   * with the mapper's generator (the same bytes as binding the record, without building a bean serializer by
+   * reflection on every bundle run: BundleLockYamlTest compares the two).
+   */
   public byte[] toYaml() {
-    try {
-      return YAML.writeValueAsBytes(this);
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(256 + 256 * entries.size());
+    try (com.fasterxml.jackson.core.JsonGenerator g = YAML.getFactory().createGenerator(bytes)) {
+      g.writeStartObject();
+      field(g, "apiVersion", apiVersion);
+      field(g, "kind", kind);
+      field(g, "name", name);
+      field(g, "created", created);
+      g.writeArrayFieldStart("entries");
+      for (Entry e : entries) {
+        g.writeStartObject();
+        field(g, "kind", e.kind());
+        field(g, "key", e.key());
+        field(g, "refName", e.refName());
+        field(g, "digest", e.digest());
+        field(g, "mediaType", e.mediaType());
+        field(g, "chartVersion", e.chartVersion());
+        field(g, "chartUrl", e.chartUrl());
+        field(g, "chartDigest", e.chartDigest());
+        g.writeEndObject();
+      }
+      g.writeEndArray();
+      g.writeEndObject();
     } catch (IOException e) {
       throw new IllegalStateException("cannot write the lock file", e);
+    }
+    return bytes.toByteArray();
+  }
+
+  private static void field(com.fasterxml.jackson.core.JsonGenerator g, String name, String value) throws IOException {
+    if (value != null) {
+      g.writeStringField(name, value);
     }
   }
 

@@ -79,8 +79,10 @@ final class WorkDirectory implements Closeable {
         }
         byte[] holder = holder(what).getBytes(StandardCharsets.UTF_8);
         ch.truncate(0);
+        // not forced to disk: the lock is the system's file lock, dropped with the process however it ends;
+        // the text only names the holder for a second run's message, and the check below reads it back from
+        // the page cache (the fsync was about a sixth of a small bundle run's wall on a busy disk, issue 18)
         ch.write(ByteBuffer.wrap(holder), 0);
-        ch.force(false);
         // the run before may have deleted the file it held as we opened it: what we locked must be at the path
         if (!java.util.Arrays.equals(readOrNull(lockPath), holder) && attempt < 5) {
           l.release();

@@ -3,7 +3,6 @@ package dev.airlock.catalog;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -34,10 +33,9 @@ public final class CatalogReader implements AutoCloseable {
       throw new dev.airlock.InvalidInputException("catalog " + file + " does not exist");
     }
     try {
-      SqliteNativeLibrary.prepare();
       SQLiteConfig cfg = new SQLiteConfig();
       cfg.setReadOnly(true);
-      Connection c = DriverManager.getConnection("jdbc:sqlite:" + file, cfg.toProperties());
+      Connection c = SqliteNativeLibrary.connect(file, cfg.toProperties());
       CatalogReader r = new CatalogReader(file, c);
       int v = r.one("PRAGMA user_version");
       if (v < CatalogSchema.OLDEST_READ || v > CatalogSchema.VERSION) {

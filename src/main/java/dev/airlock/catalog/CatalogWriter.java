@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -115,8 +114,7 @@ public final class CatalogWriter {
     Path tmp = AtomicFiles.tempBeside(target);
     try {
       Files.delete(tmp);
-      SqliteNativeLibrary.prepare();
-      try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + tmp)) {
+      try (Connection c = SqliteNativeLibrary.connect(tmp, null)) {
         try (Statement st = c.createStatement()) {
           st.execute("PRAGMA journal_mode = OFF");
           // a file built from scratch and renamed into place: no fsync (on ext4 an fsync also pushes every

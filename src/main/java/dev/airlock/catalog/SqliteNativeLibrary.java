@@ -80,6 +80,18 @@ public final class SqliteNativeLibrary {
   }
 
   /**
+   * A connection to the SQLite database at {@code file}, the library prepared first. Straight from
+   * sqlite-jdbc's driver rather than through {@link java.sql.DriverManager}, whose first use loads every
+   * {@code java.sql.Driver} on the class path through the service loader (a few per cent of a small bundle
+   * run's main thread, issue 18); the connection is the same one {@code jdbc:sqlite:FILE} gives.
+   */
+  public static java.sql.Connection connect(Path file, java.util.Properties properties) throws java.sql.SQLException {
+    prepare();
+    return org.sqlite.JDBC.createConnection(org.sqlite.JDBC.PREFIX + file,
+        properties == null ? new java.util.Properties() : properties);
+  }
+
+  /**
    * The copy is compared by CRC-32 rather than byte by byte: both run natively from the first call, where
    * {@code Arrays.equals} over a megabyte ran in the interpreter on every start (issue 18). The directory is
    * the user's own, so this guards against a torn or stale copy, not against its owner.

@@ -38,16 +38,21 @@ public final class ChartRepository {
   /** A chart version listed in index.yaml. {@code digest} is null when the index gives none. */
   public record ChartVersion(String name, String version, String url, Digest digest) {}
 
-  private final HttpClient http;
+  /** Built on the first chart fetched over HTTP: most bundles have none, and a client costs a thread and its set-up. */
+  private HttpClient http;
 
-  public ChartRepository() {
-    dev.airlock.registry.http.RegistryHttp.largeClientBuffers();
-    // most bundles fetch no chart over HTTPS: load the trust store only when one does
-    this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30))
-        .sslContext(dev.airlock.registry.http.DeferredSslContext.ofDefault())
-        .followRedirects(HttpClient.Redirect.NORMAL).build();
+  public ChartRepository() {}
+
+  private synchronized HttpClient http() {
+    if (http == null) {
+      dev.airlock.registry.http.RegistryHttp.largeClientBuffers();
+      // most bundles fetch no chart over HTTPS: load the trust store only when one does
+      http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30))
+          .sslContext(dev.airlock.registry.http.DeferredSslContext.ofDefault())
+          .followRedirects(HttpClient.Redirect.NORMAL).build();
+    }
+    return http;
   }
-
 
   /** The versions of {@code chart} listed by the repository at {@code repoUrl}. */
   public List<ChartVersion> versions(String repoUrl, String chart) throws IOException {
@@ -129,7 +134,7 @@ public final class ChartRepository {
   private InputStream get(URI uri, long cap) throws IOException {
     HttpResponse<InputStream> r;
     try {
-      r = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofMinutes(10)).GET().build(),
+      r = http().send(HttpRequest.newBuilder(uri).timeout(Duration.ofMinutes(10)).GET().build(),
           HttpResponse.BodyHandlers.ofInputStream());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

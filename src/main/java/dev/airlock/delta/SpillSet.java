@@ -7,7 +7,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -28,8 +27,7 @@ public final class SpillSet implements Closeable {
 
   private SpillSet(Path file) throws SQLException {
     this.file = file;
-    SqliteNativeLibrary.prepare();
-    db = DriverManager.getConnection("jdbc:sqlite:" + file);
+    db = SqliteNativeLibrary.connect(file, null);
     try (Statement s = db.createStatement()) {
       s.execute("PRAGMA journal_mode = OFF");
       s.execute("PRAGMA synchronous = OFF");

@@ -28,7 +28,45 @@ final class ManifestPuller {
     this.registry = registry;
   }
 
+  /**
+   * Manifests got lately, by repository and digest, up to {@value #RECENT_CAP} bytes in all (the least recently
+   * used go first). A bundle asks for a manifest more than once (the size estimate, the copy, a cosign tag
+   * pointing at one already fetched); a manifest's bytes are fixed by its digest and were checked against it,
+   * so a second request for the same digest in the same repository is answered from here.
+   */
+  static final int RECENT_CAP = 4 << 20;
+  private final java.util.LinkedHashMap<String, RawManifest> recent = new java.util.LinkedHashMap<>(16, 0.75f, true);
+  private long recentBytes;
+
   RawManifest get(String repository, String ref) throws IOException {
+    if (Digest.isValid(ref)) {
+      RawManifest m = recent(repository + "@" + ref);
+      if (m != null) {
+        return m;
+      }
+    }
+    RawManifest m = fetch(repository, ref);
+    remember(repository + "@" + m.digest(), m);
+    return m;
+  }
+
+  private synchronized RawManifest recent(String key) {
+    return recent.get(key);
+  }
+
+  private synchronized void remember(String key, RawManifest m) {
+    if (m.size() > RECENT_CAP / 4) {
+      return;
+    }
+    RawManifest old = recent.put(key, m);
+    recentBytes += m.size() - (old == null ? 0 : old.size());
+    for (java.util.Iterator<RawManifest> it = recent.values().iterator(); recentBytes > RECENT_CAP && it.hasNext(); ) {
+      recentBytes -= it.next().size();
+      it.remove();
+    }
+  }
+
+  private RawManifest fetch(String repository, String ref) throws IOException {
     String what = registry + "/" + repository + (Digest.isValid(ref) ? "@" : ":") + ref;
     Call call = call("GET", repository, ref);
     RegistryHttp.Answer r = http.fetch(call, Json.MANIFEST_CAP, "manifest " + what); // a cut body is asked again

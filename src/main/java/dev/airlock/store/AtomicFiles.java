@@ -10,11 +10,33 @@ import java.nio.file.StandardCopyOption;
 public final class AtomicFiles {
   private AtomicFiles() {}
 
-  /** A temp file beside {@code target} (same file system, so the rename is atomic). */
+  private static final java.util.concurrent.atomic.AtomicLong TEMP_SEQ = new java.util.concurrent.atomic.AtomicLong();
+  private static final java.nio.file.attribute.FileAttribute<?>[] OWNER_ONLY = {
+      java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+          java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"))};
+
+  /**
+   * A new, empty temp file beside {@code target} (same file system, so the rename is atomic), owner-only,
+   * named {@code .NAME.PID-N-TIME.tmp}. Created exclusively (O_EXCL: never an existing file or a symbolic
+   * link followed), a name taken is passed over for the next; the name needs no randomness, so a command
+   * does not seed {@link java.security.SecureRandom} for it as {@link Files#createTempFile} does (a few per
+   * cent of a small bundle run's main thread, issue 18).
+   */
   public static Path tempBeside(Path target) throws IOException {
     Path dir = target.toAbsolutePath().getParent();
     Files.createDirectories(dir);
-    return Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+    boolean posix = dir.getFileSystem().supportedFileAttributeViews().contains("posix");
+    String stem = "." + target.getFileName() + "." + ProcessHandle.current().pid() + "-";
+    for (int attempt = 0; ; attempt++) {
+      Path p = dir.resolve(stem + TEMP_SEQ.incrementAndGet() + "-" + Long.toHexString(System.nanoTime()) + ".tmp");
+      try {
+        return posix ? Files.createFile(p, OWNER_ONLY) : Files.createFile(p);
+      } catch (java.nio.file.FileAlreadyExistsException e) {
+        if (attempt >= 100) {
+          throw e;
+        }
+      }
+    }
   }
 
   public static void moveIntoPlace(Path temp, Path target) throws IOException {
