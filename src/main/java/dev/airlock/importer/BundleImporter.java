@@ -246,7 +246,8 @@ public final class BundleImporter {
       // anything is committed or, without staging, pushed
       ChecksumWhileImporting sums;
       try {
-        sums = request.deferLayersFrom() > 0 && !dev.airlock.store.archive.ArchiveFile.isCompressed(bundle.path())
+        sums = request.deferLayersFrom() > 0 && !verified.checksumFileChecked()
+            && !dev.airlock.store.archive.ArchiveFile.isCompressed(bundle.path())
             ? ChecksumWhileImporting.start(bundle.path()) : null;
       } catch (VerificationException e) {
         planned.target().close();

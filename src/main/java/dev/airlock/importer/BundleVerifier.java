@@ -52,7 +52,17 @@ public interface BundleVerifier {
    * {@code afterPush}: how the import accounted for those layers once it had pushed them (null before).
    */
   record Outcome(boolean signatureVerified, String summary, Map<Digest, Long> deferred, String afterPush,
-      long expandedBound, java.time.Instant validationTime) {
+      long expandedBound, java.time.Instant validationTime, boolean checksumFileChecked) {
+    /**
+     * {@code checksumFileChecked}: the checksum file beside the bundle was checked by this verification even
+     * though layers were left to be hashed while uploaded (a set of parts: its files were hashed with their
+     * data), so the import need not hash the files again.
+     */
+    public Outcome(boolean signatureVerified, String summary, Map<Digest, Long> deferred, String afterPush,
+        long expandedBound, java.time.Instant validationTime) {
+      this(signatureVerified, summary, deferred, afterPush, expandedBound, validationTime, false);
+    }
+
     /** {@code validationTime}: when certificates and trust roots were checked (null: not known). */
     public Outcome(boolean signatureVerified, String summary, Map<Digest, Long> deferred, String afterPush,
         long expandedBound) {
@@ -81,7 +91,8 @@ public interface BundleVerifier {
 
     /** The same outcome, with what the push established about the deferred layers. */
     public Outcome afterPush(String note) {
-      return new Outcome(signatureVerified, summary, deferred, note, expandedBound, validationTime);
+      return new Outcome(signatureVerified, summary, deferred, note, expandedBound, validationTime,
+          checksumFileChecked);
     }
 
     /** The verification's line, with the push's note when there is one (for the history). */

@@ -30,15 +30,21 @@ public final class OfflineBundleVerifier implements BundleVerifier {
       keys.add(PublicKeys.load(k));
     }
     java.util.Map<Path, dev.airlock.oci.Digest> fileDigests = java.util.Map.of();
+    boolean sumsChecked = false;
     if (dev.airlock.bundle.parts.PartSet.isPartSet(bundle.path())) {
-      // as verify does: every part alone first (its signed manifest, its data's digest), naming what to re-burn
+      // as verify does: every part alone first (its signed manifest, its data's digest), naming what to re-burn;
+      // the chunks of split blobs are named only when a part's data fails (each blob's own digest is checked as
+      // it is read, and the data's digest covers those bytes)
       dev.airlock.bundle.parts.PartSet.SetReport set = dev.airlock.bundle.parts.PartSet.check(bundle.path(), keys,
-          request.allowUnsigned());
+          request.allowUnsigned(), false);
       if (!set.ok()) {
         throw new VerificationException("bundle " + bundle.path() + " failed verification, nothing was imported: "
             + set.problems());
       }
       fileDigests = set.fileDigests(); // hashed with each part's data: the checksum file needs no pass of its own
+      if (request.deferLayersFrom() > 0) {
+        sumsChecked = checksumFile(bundle.path(), fileDigests);
+      }
     }
     VerifyOptions opts = VerifyOptions.withKeys(keys).withAllowUnsigned(request.allowUnsigned())
         .withDeferredHashing(request.deferLayersFrom()).withAllowUnmatchedRules(request.allowUnmatchedRules());
@@ -55,6 +61,38 @@ public final class OfflineBundleVerifier implements BundleVerifier {
     String summary = report.checks().stream().map(c -> c.name() + ": " + c.detail()).collect(Collectors.joining("; "))
         + (report.images().isEmpty() ? "" : "; policy: " + report.images().size() + " images passed");
     return new Outcome(!keys.isEmpty(), summary, report.deferred(), null, report.expandedBound(),
-        report.validationTime());
+        report.validationTime(), sumsChecked);
+  }
+
+  /**
+   * The checksum file beside a set of parts, checked against the digests its parts' check computed (the
+   * verification that leaves layers to the upload does not read it, and the import would hash every part file
+   * again); false when those digests do not cover every file it names (the import then hashes them).
+   */
+  private static boolean checksumFile(Path set, java.util.Map<Path, dev.airlock.oci.Digest> digests)
+      throws IOException {
+    dev.airlock.bundle.ChecksumFile sums;
+    try {
+      sums = dev.airlock.bundle.ChecksumFile.beside(set);
+    } catch (dev.airlock.AirlockException e) {
+      return false; // unreadable: the import's own pass says so
+    }
+    if (sums == null) {
+      return false;
+    }
+    for (Path f : sums.files()) {
+      if (!digests.containsKey(f.toAbsolutePath().normalize())) {
+        return false;
+      }
+    }
+    try {
+      for (Path f : sums.files()) {
+        sums.check(f, digests.get(f.toAbsolutePath().normalize()));
+      }
+    } catch (VerificationException e) {
+      throw new VerificationException("bundle " + set + " failed verification, nothing was imported: "
+          + e.getMessage(), e);
+    }
+    return true;
   }
 }

@@ -45,6 +45,15 @@ public final class PartCheck {
    * @param keys pinned public keys; empty: the signature is not checked, which only {@code allowUnsigned} accepts
    */
   public static Report check(Path file, List<PublicKey> keys, boolean allowUnsigned) {
+    return check(file, keys, allowUnsigned, true);
+  }
+
+  /**
+   * As {@link #check(Path, List, boolean)}; {@code chunks} false: the digests of the chunks of split blobs are
+   * checked only when the data's digest fails, to name them (an import: the data's digest covers those very
+   * bytes, and each blob is checked against its own digest as it is read), which saves a pass over them.
+   */
+  public static Report check(Path file, List<PublicKey> keys, boolean allowUnsigned, boolean chunks) {
     List<String> passed = new ArrayList<>();
     List<String> failures = new ArrayList<>();
     PartFile part;
@@ -58,7 +67,14 @@ public final class PartCheck {
     signature(part, keys, allowUnsigned, passed, failures);
     Digest fileDigest = null;
     try {
-      fileDigest = data(part, passed, failures);
+      int before = failures.size();
+      fileDigest = data(part, passed, failures, chunks);
+      if (!chunks && failures.size() > before && !part.manifest().chunks().isEmpty()) {
+        // the data failed: a second pass over it says which chunks, to name their blobs
+        List<String> again = new ArrayList<>();
+        data(part, new ArrayList<>(), again, true);
+        again.stream().filter(f -> f.startsWith("chunk of blob ")).forEach(failures::add);
+      }
     } catch (IOException e) {
       failures.add("reading its data failed: " + e.getMessage());
     }
@@ -96,7 +112,8 @@ public final class PartCheck {
    * One pass over the data: the range's sha256 and each chunk's, and for a part read in place the whole file's
    * (its framing before and after the data with it); returns that, or null.
    */
-  private static Digest data(PartFile part, List<String> passed, List<String> failures) throws IOException {
+  private static Digest data(PartFile part, List<String> passed, List<String> failures, boolean hashChunks)
+      throws IOException {
     PartManifest m = part.manifest();
     MessageDigest whole = part.compressed() ? null : Digest.Algorithm.SHA256.newMessageDigest();
     long fileSize = -1;
@@ -109,7 +126,7 @@ public final class PartCheck {
         }
       }
     }
-    List<PartManifest.Chunk> chunks = m.chunks();
+    List<PartManifest.Chunk> chunks = hashChunks ? m.chunks() : List.of();
     MessageDigest all = Digest.Algorithm.SHA256.newMessageDigest();
     MessageDigest[] each = new MessageDigest[chunks.size()];
     for (int i = 0; i < each.length; i++) {

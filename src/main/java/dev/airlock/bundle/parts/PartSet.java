@@ -158,14 +158,21 @@ public final class PartSet {
 
   /** Verifies every part of the set alone, and names what is missing, corrupted or foreign. */
   public static SetReport check(Path path, List<PublicKey> keys, boolean allowUnsigned) throws IOException {
+    return check(path, keys, allowUnsigned, true);
+  }
+
+  /**
+   * As {@link #check(Path, List, boolean)}, the parts checked on every processor; {@code chunks} false: the
+   * digests of split blobs' chunks only when a part's data fails ({@link PartCheck#check(Path, List, boolean,
+   * boolean)}).
+   */
+  public static SetReport check(Path path, List<PublicKey> keys, boolean allowUnsigned, boolean chunks)
+      throws IOException {
     List<Path> files = candidates(path);
     if (files.isEmpty()) {
       throw new NotFoundException("no part files (NAME.part-NNN-of-NNN.tar or .tar.zst) in " + path);
     }
-    List<PartCheck.Report> reports = new ArrayList<>();
-    for (Path f : files) {
-      reports.add(PartCheck.check(f, keys, allowUnsigned));
-    }
+    List<PartCheck.Report> reports = checkAll(files, keys, allowUnsigned, chunks);
     PartManifest ref = reference(reports.stream().map(PartCheck.Report::manifest).toList(),
         Files.isDirectory(path) ? null : path.toAbsolutePath().normalize(), files);
     SortedSet<Integer> good = new TreeSet<>();
@@ -210,6 +217,35 @@ public final class PartSet {
     }
     return new SetReport(ref == null ? null : ref.bundleName(), ref == null ? null : ref.bundleRoot(),
         ref == null ? 0 : ref.parts(), reports, missing, corrupted, foreign, needs);
+  }
+
+  /** Each file checked alone, on up to as many threads as processors, reports in the files' order. */
+  private static List<PartCheck.Report> checkAll(List<Path> files, List<PublicKey> keys, boolean allowUnsigned,
+      boolean chunks) throws IOException {
+    int threads = Math.min(files.size(), Runtime.getRuntime().availableProcessors());
+    if (threads <= 1) {
+      List<PartCheck.Report> out = new ArrayList<>();
+      for (Path f : files) {
+        out.add(PartCheck.check(f, keys, allowUnsigned, chunks));
+      }
+      return out;
+    }
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads,
+        dev.airlock.Futures.daemon("airlock-part-check"));
+    try {
+      List<java.util.concurrent.CompletableFuture<PartCheck.Report>> jobs = new ArrayList<>();
+      for (Path f : files) {
+        jobs.add(java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> PartCheck.check(f, keys, allowUnsigned, chunks), pool));
+      }
+      List<PartCheck.Report> out = new ArrayList<>();
+      for (java.util.concurrent.CompletableFuture<PartCheck.Report> j : jobs) {
+        out.add(dev.airlock.Futures.join(j));
+      }
+      return out;
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
   /** Which images need the parts absent from {@code present} (null entries); "" when that cannot be told. */
