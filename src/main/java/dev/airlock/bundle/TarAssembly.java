@@ -89,7 +89,8 @@ public final class TarAssembly {
     try (FileChannel out = FileChannel.open(partial, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
             StandardOpenOption.READ, StandardOpenOption.TRUNCATE_EXISTING);
         FileChannel previous = Files.exists(old) ? FileChannel.open(old, StandardOpenOption.READ) : null) {
-      Result r = assembleInto(out, previous, earlier, journal, blobs, content, indexJson, parallelism, progress, null);
+      Result r = assembleInto(out, previous, earlier, journal, blobs, content, indexJson, parallelism, progress,
+          List.of());
       Files.deleteIfExists(old);
       return r;
     }
@@ -110,13 +111,25 @@ public final class TarAssembly {
   public static Result assembleInPlace(FileChannel out, Path journal, Map<Digest, Long> blobs,
       Function<Digest, Content> content, byte[] indexJson, int parallelism, ProgressListener progress, ByteSink sink)
       throws IOException {
+    return assembleInPlace(out, journal, blobs, content, indexJson, parallelism, progress,
+        sink == null ? List.of() : List.of(sink));
+  }
+
+  /**
+   * As {@link #assembleInPlace(FileChannel, Path, Map, Function, byte[], int, ProgressListener, ByteSink)}, each
+   * sink fed by a thread of its own reading the file back in order beside the one hashing the tarball (from the
+   * page cache), so that several digests of the same bytes are computed at once rather than one after the other.
+   */
+  public static Result assembleInPlace(FileChannel out, Path journal, Map<Digest, Long> blobs,
+      Function<Digest, Content> content, byte[] indexJson, int parallelism, ProgressListener progress,
+      List<ByteSink> sinks) throws IOException {
     Map<Digest, long[]> earlier = Files.exists(journal) ? readJournal(journal) : new HashMap<>();
-    return assembleInto(out, out, earlier, journal, blobs, content, indexJson, parallelism, progress, sink);
+    return assembleInto(out, out, earlier, journal, blobs, content, indexJson, parallelism, progress, sinks);
   }
 
   private static Result assembleInto(FileChannel out, FileChannel previous, Map<Digest, long[]> earlier, Path journal,
       Map<Digest, Long> blobs, Function<Digest, Content> content, byte[] indexJson, int parallelism,
-      ProgressListener progress, ByteSink sink) throws IOException {
+      ProgressListener progress, List<ByteSink> sinks) throws IOException {
     List<Entry> entries = layout(blobs, indexJson);
     long total = entries.get(entries.size() - 1).end() + 2L * RECORD;
     if (out.size() < total && previous == out) {
@@ -129,7 +142,7 @@ public final class TarAssembly {
     AtomicLong reusedBytes = new AtomicLong();
     Map<Digest, long[]> reusable = earlier;
     ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, parallelism), dev.airlock.Futures.daemon("airlock-slot"));
-    Thread hasher = null;
+    List<Thread> hashers = new ArrayList<>();
     try (BufferedWriter log = inPlace
         ? Files.newBufferedWriter(journal, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND)
         : Files.newBufferedWriter(journal, StandardCharsets.UTF_8)) {
@@ -137,17 +150,25 @@ public final class TarAssembly {
       writeFully(out, ByteBuffer.allocate(2 * RECORD), total - 2L * RECORD);
       MessageDigest md = Digest.Algorithm.SHA256.newMessageDigest();
       Throwable[] hashFailure = new Throwable[1];
-      hasher = new Thread(() -> {
-        try {
-          hashInOrder(out, entries, total, md, sink);
-        } catch (IOException | RuntimeException e) {
-          hashFailure[0] = e;
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }, "airlock-tar-sha256");
-      hasher.setDaemon(true);
-      hasher.start();
+      List<ByteSink> readers = new ArrayList<>();
+      readers.add(null); // the tarball's own digest
+      readers.addAll(sinks);
+      for (ByteSink sink : readers) {
+        Thread hasher = new Thread(() -> {
+          try {
+            hashInOrder(out, entries, total, sink == null ? md : null, sink);
+          } catch (IOException | RuntimeException e) {
+            synchronized (hashFailure) {
+              hashFailure[0] = e;
+            }
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }, "airlock-tar-sha256");
+        hasher.setDaemon(true);
+        hasher.start();
+        hashers.add(hasher);
+      }
 
       List<CompletableFuture<Void>> slots = new ArrayList<>();
       for (Entry e : entries) {
@@ -205,7 +226,9 @@ public final class TarAssembly {
         }
       }
       awaitAll(slots);
-      hasher.join();
+      for (Thread hasher : hashers) {
+        hasher.join();
+      }
       if (hashFailure[0] != null) {
         throw new IOException("hashing the bundle failed: " + hashFailure[0].getMessage(), hashFailure[0]);
       }
@@ -216,8 +239,10 @@ public final class TarAssembly {
       throw new InterruptedIOException("interrupted while writing the bundle");
     } finally {
       pool.shutdownNow();
-      if (hasher != null && hasher.isAlive()) {
-        hasher.interrupt();
+      for (Thread hasher : hashers) {
+        if (hasher.isAlive()) {
+          hasher.interrupt();
+        }
       }
     }
   }
@@ -323,7 +348,9 @@ public final class TarAssembly {
       if (n <= 0) {
         throw new IOException("the bundle being written is shorter than its layout at byte " + pos);
       }
-      md.update(buf.array(), 0, n);
+      if (md != null) {
+        md.update(buf.array(), 0, n);
+      }
       if (sink != null) {
         sink.accept(pos, buf.array(), 0, n);
       }

@@ -8,7 +8,7 @@ import java.util.List;
 
 /**
  * Hashes the bundle stream as the assembly reads it back, in order: the sha256 of each part's range and of
- * each chunk of a blob split across parts. Nothing is read twice.
+ * each chunk of a blob split across parts (each on a thread of its own: {@link #sinks}).
  */
 final class PartHashes implements TarAssembly.ByteSink {
   /** A blob's piece in one part, before its digest is known. */
@@ -58,6 +58,20 @@ final class PartHashes implements TarAssembly.ByteSink {
 
   @Override
   public void accept(long position, byte[] bytes, int offset, int length) {
+    acceptRanges(position, bytes, offset, length);
+    hashPieces(position, bytes, offset, length);
+  }
+
+  /**
+   * The two digests as two sinks, each fed by its own thread ({@link TarAssembly#assembleInPlace(
+   * java.nio.channels.FileChannel, java.nio.file.Path, java.util.Map, java.util.function.Function, byte[], int,
+   * dev.airlock.progress.ProgressListener, List)}): the parts' ranges, and the chunks of split blobs.
+   */
+  List<TarAssembly.ByteSink> sinks() {
+    return pieces.isEmpty() ? List.of(this::acceptRanges) : List.of(this::acceptRanges, this::hashPieces);
+  }
+
+  private void acceptRanges(long position, byte[] bytes, int offset, int length) {
     long pos = position;
     int off = offset;
     int left = length;
@@ -70,7 +84,6 @@ final class PartHashes implements TarAssembly.ByteSink {
       }
       int n = (int) Math.min(left, partEnd - pos);
       partDigests[part].update(bytes, off, n);
-      hashPieces(pos, bytes, off, n);
       pos += n;
       off += n;
       left -= n;

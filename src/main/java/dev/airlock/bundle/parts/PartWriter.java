@@ -108,7 +108,7 @@ public final class PartWriter {
       }
       PartedChannel stream = new PartedChannel(segments, true);
       assembled = TarAssembly.assembleInPlace(stream, journal, req.files(), req.content(), req.indexJson(),
-          req.parallelism(), progress, hashes);
+          req.parallelism(), progress, hashes.sinks());
 
       List<PartManifest.Range> ranges = hashes.ranges();
       for (int i = 0; i < n; i++) {
@@ -123,7 +123,8 @@ public final class PartWriter {
         FileChannel ch = files.get(i);
         writeFully(ch, ByteBuffer.wrap(BundleTarWriter.header(PartFormat.MANIFEST_ENTRY, entry.length, false)), 0);
         writeFully(ch, ByteBuffer.wrap(entry), PartFormat.RECORD);
-        ch.force(true);
+        // not forced to disk, as the one-tarball bundle is not: a kill loses nothing in the page cache, and a
+        // re-run checks every blob the journal lists where it lies (forcing cost the set's size in waits)
       }
     } finally {
       for (FileChannel ch : files) {
