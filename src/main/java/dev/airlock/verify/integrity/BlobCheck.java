@@ -53,38 +53,152 @@ final class BlobCheck {
   static boolean check(BundleScan r, Digest expected, long size, Source in, byte[] buf, long deferFrom)
       throws IOException {
     int head = readFully(in, buf, (int) Math.min(Math.min(HEAD, buf.length), size));
+    boolean spool = spooled(buf, head, size);
+    if (size >= deferFrom && !spool) {
+      return false;
+    }
+    Hashing h = new Hashing(r, expected, size, spool);
+    try {
+      int n = head;
+      while (n > 0) {
+        h.update(buf, 0, n);
+        n = in.read(buf, 0, buf.length);
+      }
+      h.finish();
+    } finally {
+      h.discard();
+    }
+    return true;
+  }
+
+  /** Whether a blob whose first {@code head} bytes are in {@code buf} is kept in the scan's layout. */
+  private static boolean spooled(byte[] buf, int head, long size) {
     boolean json = size <= Json.MANIFEST_CAP && head > 0 && (startsWithBrace(buf, head) || isCoseSign1(buf, head));
     boolean sqlite = head >= SQLITE_MAGIC.length && Arrays.equals(buf, 0, SQLITE_MAGIC.length, SQLITE_MAGIC, 0, SQLITE_MAGIC.length);
     boolean tuf = size <= TUF_SPOOL_CAP && isTufArchive(buf, head);
     boolean crl = size <= CRL_SPOOL_CAP && isCrl(buf, head);
-    if (size >= deferFrom && !json && !sqlite && !tuf && !crl) {
-      return false;
+    return json || sqlite || tuf || crl;
+  }
+
+  /** The digest of one blob as its bytes arrive, and its spooled copy when it is kept. */
+  private static final class Hashing {
+    private final BundleScan r;
+    private final Digest expected;
+    private final long size;
+    private final MessageDigest md;
+    private final Path target;
+    private final Path tmp;
+    private final OutputStream out;
+    private long total;
+    private boolean finished;
+
+    Hashing(BundleScan r, Digest expected, long size, boolean spool) throws IOException {
+      this.r = r;
+      this.expected = expected;
+      this.size = size;
+      this.md = expected.newMessageDigest();
+      this.target = spool ? r.spool().resolve(expected.blobPath()) : null;
+      this.tmp = spool ? target.resolveSibling(".tmp-" + expected.hex()) : null;
+      this.out = spool ? Files.newOutputStream(tmp) : null;
     }
-    MessageDigest md = expected.newMessageDigest();
-    Path target = (json || sqlite || tuf || crl) ? r.spool().resolve(expected.blobPath()) : null;
-    Path tmp = target != null ? target.resolveSibling(".tmp-" + expected.hex()) : null;
-    long total = 0;
-    try (OutputStream out = tmp == null ? OutputStream.nullOutputStream() : Files.newOutputStream(tmp)) {
-      int n = head;
-      while (n > 0) {
-        md.update(buf, 0, n);
-        out.write(buf, 0, n);
-        total += n;
-        n = in.read(buf, 0, buf.length);
+
+    void update(byte[] b, int off, int len) throws IOException {
+      md.update(b, off, len);
+      if (out != null) {
+        out.write(b, off, len);
       }
+      total += len;
     }
-    Digest actual = Digest.of(expected.algorithm(), md.digest());
-    if (!actual.equals(expected) || total != size) {
+
+    /** Compares digest and size with the blob's name; moves the spooled copy into place. */
+    void finish() throws IOException {
+      if (out != null) {
+        out.close();
+      }
+      Digest actual = Digest.of(expected.algorithm(), md.digest());
+      if (!actual.equals(expected) || total != size) {
+        throw new VerificationException(r.bundle + ": blob " + expected + " is corrupted: its content hashes to " + actual);
+      }
       if (tmp != null) {
+        Files.move(tmp, target);
+      }
+      finished = true;
+    }
+
+    /** After a failure: the partial spooled copy is removed. */
+    void discard() throws IOException {
+      if (!finished && out != null) {
+        out.close();
         Files.deleteIfExists(tmp);
       }
-      throw new VerificationException(r.bundle + ": blob " + expected + " is corrupted: its content hashes to " + actual);
     }
-    if (tmp != null) {
-      Files.move(tmp, target);
-    }
-    return true;
   }
+
+  /**
+   * One blob's check fed its bytes in order, as they come by in a read of the whole tarball
+   * ({@link FileAndBlobHashing}): the first bytes are held in {@code head} (the caller's, at least
+   * {@link #HEAD_BYTES} long, free again after {@link #finish()}) until they say whether the blob is spooled.
+   */
+  static final class Fed {
+    private final BundleScan r;
+    private final Digest expected;
+    private final long size;
+    private final byte[] head;
+    private final int headWanted;
+    private int headLen;
+    private Hashing hashing;
+
+    Fed(BundleScan r, Digest expected, long size, byte[] head) {
+      this.r = r;
+      this.expected = expected;
+      this.size = size;
+      this.head = head;
+      this.headWanted = (int) Math.min(HEAD, size);
+    }
+
+    void update(byte[] b, int off, int len) throws IOException {
+      if (hashing == null) {
+        int take = Math.min(len, headWanted - headLen);
+        System.arraycopy(b, off, head, headLen, take);
+        headLen += take;
+        off += take;
+        len -= take;
+        if (headLen < headWanted) {
+          return;
+        }
+        start();
+      }
+      if (len > 0) {
+        hashing.update(b, off, len);
+      }
+    }
+
+    private void start() throws IOException {
+      hashing = new Hashing(r, expected, size, spooled(head, headLen, size));
+      hashing.update(head, 0, headLen);
+    }
+
+    void finish() throws IOException {
+      if (hashing == null) {
+        start();
+      }
+      try {
+        hashing.finish();
+      } finally {
+        hashing.discard();
+      }
+    }
+
+    /** After a failure elsewhere: nothing of this blob is left in the layout. */
+    void discard() throws IOException {
+      if (hashing != null) {
+        hashing.discard();
+      }
+    }
+  }
+
+  /** The head {@link Fed} holds: enough to tell what a blob is. */
+  static final int HEAD_BYTES = HEAD;
 
   /** The bytes {@code [offset, offset + size)} of {@code channel}, by positional reads (thread-safe). */
   static Source range(FileChannel channel, long offset, long size) {

@@ -34,7 +34,9 @@ import java.util.regex.Pattern;
  *
  * <p>An uncompressed tarball in a regular file (the usual case) has its headers walked first (every
  * name, type, canonical-form, duplicate and truncation check happens there, before any blob is hashed),
- * then its blobs hashed on every processor with positional reads, the largest first ({@link ParallelChecks});
+ * then its blobs hashed on every processor with positional reads, the largest first ({@link ParallelChecks}),
+ * or, when the whole file's SHA-256 is wanted too, the file and its blobs hashed from one sequential read on
+ * two threads ({@link FileAndBlobHashing});
  * a compressed one is read as one sequential stream (the canonical form is that of the decompressed tar).
  * Both report the same errors; when several blobs are corrupted, the first in the tarball is named.
  */
@@ -84,6 +86,16 @@ public final class BundleTarScanner {
 
   private static BundleScan scan(Path bundle, Path tempParent, int threads, long deferFrom, boolean hashFile)
       throws IOException {
+    return scan(bundle, tempParent, threads, deferFrom, hashFile, FileAndBlobHashing.CHUNK);
+  }
+
+  /** As {@link #scan(Path, Path, int, boolean)} with its file hashed too, read {@code chunk} bytes at a time (tests). */
+  static BundleScan scanHashingFile(Path bundle, Path tempParent, int threads, int chunk) throws IOException {
+    return scan(bundle, tempParent, threads, Long.MAX_VALUE, true, chunk);
+  }
+
+  private static BundleScan scan(Path bundle, Path tempParent, int threads, long deferFrom, boolean hashFile,
+      int chunk) throws IOException {
     BundleScan result = new BundleScan(bundle, tempParent);
     boolean ok = false;
     try {
@@ -92,7 +104,7 @@ public final class BundleTarScanner {
         // compressed parts are read as one stream, decompressed as it flows (nothing written to disk)
         boolean compressedParts = parts && PartSet.isCompressed(bundle);
         if (threads > 0 && (parts && !compressedParts || Files.isRegularFile(bundle) && !startsWith(bundle, ZSTD_MAGIC))) {
-          scanFile(result, threads, deferFrom, hashFile);
+          scanFile(result, threads, deferFrom, hashFile, chunk);
         } else {
           MessageDigest md = hashFile && !parts ? Digest.Algorithm.SHA256.newMessageDigest() : null;
           InputStream file = compressedParts ? PartSet.openStream(bundle)
@@ -154,7 +166,8 @@ public final class BundleTarScanner {
   }
 
   /** Headers first, then every blob hashed with positional reads on up to {@code threads} threads. */
-  private static void scanFile(BundleScan r, int threads, long deferFrom, boolean hashFile) throws IOException {
+  private static void scanFile(BundleScan r, int threads, long deferFrom, boolean hashFile, int chunk)
+      throws IOException {
     // a set of parts (bundle --volume-size) is read as the one tarball it makes up, in place
     try (FileChannel ch = PartSet.isPartSet(r.bundle) ? PartSet.open(r.bundle)
         : FileChannel.open(r.bundle, StandardOpenOption.READ)) {
@@ -172,6 +185,14 @@ public final class BundleTarScanner {
         }
       }
       checkDirectories(r);
+      if (hashFile && deferFrom == Long.MAX_VALUE && !PartSet.isPartSet(r.bundle)) {
+        // one tarball and its .sha256: the file and its blobs hashed from one read, on two threads
+        r.fileDigests.put(r.bundle, FileAndBlobHashing.run(r, ch, blobEntries, digests, threads, chunk));
+        for (int i = 0; i < blobEntries.size(); i++) {
+          r.blobs.put(digests.get(i), blobEntries.get(i).size());
+        }
+        return;
+      }
       List<ParallelChecks.Job> jobs = new ArrayList<>();
       for (int i = 0; i < blobEntries.size(); i++) {
         CanonicalTarReader.Entry b = blobEntries.get(i);

@@ -25,10 +25,15 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The parallel pass over a seekable tarball (headers first, blobs hashed on several threads) against the
- * sequential stream (threads = 0): same blobs, same errors, the same blob named whatever the scheduling.
+ * sequential stream (threads = 0) and the one read that also hashes the whole file (one or two threads, whole
+ * chunks or chunks that end inside headers and blobs): same blobs, same errors, the same blob named whatever
+ * the scheduling.
  */
 class BundleTarScannerTest {
   private static final int[] PATHS = {0, 1, 4};
+  /** The file-hashing paths: threads and chunk size. */
+  private static final int[][] HASHING = {{1, FileAndBlobHashing.CHUNK}, {2, FileAndBlobHashing.CHUNK}, {2, 700},
+      {1, 513}, {2, 64}};
   @TempDir static Path tmp;
   static Path bundle;
   /** Blob entries in tar order: name, data offset, size. */
@@ -60,6 +65,17 @@ class BundleTarScannerTest {
           expected = scan.blobs();
         }
         assertThat(scan.blobs()).as("threads " + threads).isEqualTo(expected).hasSize(blobs.size());
+        assertThat(BundleLayoutChecker.check(scan).blobs()).isEqualTo(blobs.size());
+      }
+      assertThat(spool).doesNotExist();
+    }
+    Digest whole = Digest.sha256(bundle);
+    for (int[] h : HASHING) {
+      Path spool;
+      try (BundleScan scan = BundleTarScanner.scanHashingFile(bundle, tmp, h[0], h[1])) {
+        spool = scan.spool();
+        assertThat(scan.blobs()).as("hashing %s", java.util.Arrays.toString(h)).isEqualTo(expected);
+        assertThat(scan.fileDigests()).isEqualTo(Map.of(bundle, whole));
         assertThat(BundleLayoutChecker.check(scan).blobs()).isEqualTo(blobs.size());
       }
       assertThat(spool).doesNotExist();
@@ -104,7 +120,7 @@ class BundleTarScannerTest {
     for (long cut : cuts) {
       Path bad = write("cut.tar", java.util.Arrays.copyOf(tar, (int) cut));
       List<String> messages = messages(bad);
-      assertThat(messages).as("cut at " + cut).hasSize(PATHS.length);
+      assertThat(messages).as("cut at " + cut).hasSize(PATHS.length + HASHING.length);
       assertThat(messages).allSatisfy(m -> assertThat(m).doesNotContain("\n"));
       if (cut == (int) mid[1] + 1) {
         assertThat(messages).containsOnly(bad + ": entry '" + mid[0] + "' is truncated: it declares " + mid[2]
@@ -187,6 +203,15 @@ class BundleTarScannerTest {
         }
       })
           .as("threads " + threads).isInstanceOf(VerificationException.class)
+          .satisfies(e -> out.add(e.getMessage()));
+    }
+    for (int[] h : HASHING) {
+      assertThatThrownBy(() -> {
+        try (BundleScan scan = BundleTarScanner.scanHashingFile(bad, tmp, h[0], h[1])) {
+          BundleLayoutChecker.check(scan);
+        }
+      })
+          .as("hashing " + java.util.Arrays.toString(h)).isInstanceOf(VerificationException.class)
           .satisfies(e -> out.add(e.getMessage()));
     }
     try (Stream<Path> left = Files.list(tmp)) {
