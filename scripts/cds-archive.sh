@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# cds-archive.sh JAR: records the classes airlock's commands load (dev.airlock.cli.CdsTraining, a short
-# in-process run of every command on a tiny image) into the AppCDS archive JAR.jsa that bin/airlock maps, so
+# cds-archive.sh JAR: records the classes airlock's commands load (dev.airlock.cli.CdsTraining, a short run of
+# every command through the command line on a tiny image: serve of a bundle and the commands that read a
+# registry from it, and, with docker-registry on the PATH, one on 127.0.0.1 to import and mirror into)
+# into the AppCDS archive JAR.jsa that bin/airlock maps, so
 # that every command starts faster and none pays for writing the archive. Run by the build (package phase).
 # Never fails the build: without an archive bin/airlock records one on the first real command instead.
 # Also leaves the class list as DIR/airlock.classlist (the distribution carries it: scripts/distribution.sh)

@@ -88,6 +88,11 @@ public final class Main implements Runnable {
     return m;
   }
 
+  /** The subcommands' names, in the order help lists them. */
+  static java.util.Set<String> commandNames() {
+    return java.util.Collections.unmodifiableSet(COMMANDS.keySet());
+  }
+
   /** The whole command line, every subcommand added in full. */
   public static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new Main());

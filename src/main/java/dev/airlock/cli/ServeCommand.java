@@ -218,7 +218,13 @@ final class ServeCommand implements Callable<Integer> {
       stopped.countDown();
     }, "airlock-serve-stop");
     Runtime.getRuntime().addShutdownHook(hook);
-    stopped.await();
+    try {
+      stopped.await();
+    } catch (InterruptedException e) { // an embedding caller (the class-data training) stops it this way
+      Runtime.getRuntime().removeShutdownHook(hook);
+      hook.run();
+      Thread.currentThread().interrupt();
+    }
     return ExitCodes.OK;
   }
 

@@ -30,11 +30,20 @@ class CdsTrainingTest {
     List<String> ran = out.lines().filter(l -> l.startsWith("trained: airlock ")).map(l -> l.substring(17)).toList();
     // every command, the signing and policy paths included
     for (String prefix : List.of("key generate", "bundle ", "verify ", "import ", "inspect ", "audit ", "audit --imports",
-        "copy ", "verify-blob --help", "serve --help")) {
+        "copy ", "verify-blob --help", "serve --help", "serve ", "mirror ", "receipt ", "diff ", "verify-image ",
+        "extract-self ", "help verify")) {
       assertThat(ran).as(out).anyMatch(c -> c.startsWith(prefix));
     }
     assertThat(ran).anyMatch(c -> c.startsWith("bundle ") && c.contains("--key"));
     assertThat(ran).anyMatch(c -> c.startsWith("verify ") && c.contains("--key") && c.contains("--policy"));
+    for (String c : Main.commandNames()) { // each command's full model, through the command line
+      assertThat(ran).as(out).contains(c + " --help");
+    }
+    // the registry paths: read over HTTP from serve; pushed into docker-registry when the tests' peer is there
+    assertThat(ran).anyMatch(c -> c.startsWith("copy 127.0.0.1:"));
+    dev.airlock.testing.Peers.dockerRegistry(); // skips here (fails with AIRLOCK_REQUIRE_PEERS=1) without it
+    assertThat(ran).as(out).anyMatch(c -> c.startsWith("import ") && c.contains("--to 127.0.0.1:"));
+    assertThat(ran).as(out).anyMatch(c -> c.startsWith("mirror ") && c.contains("--to 127.0.0.1:"));
   }
 
   /** Without a password (a plain in-process run) it still runs, without the signing steps. */
