@@ -12,6 +12,8 @@ import java.util.Map;
  */
 record HttpRequestHead(String method, String rawPath, String rawQuery, boolean http10, Map<String, String> headers) {
   static final int MAX_HEADERS = 100;
+  private static final java.util.regex.Pattern LINE_END = java.util.regex.Pattern.compile("\r?\n");
+  private static final java.util.regex.Pattern CONTENT_LENGTH = java.util.regex.Pattern.compile("[0-9]{1,18}");
 
   /** The value of {@code name} (any case), or null. */
   String header(String name) {
@@ -37,7 +39,7 @@ record HttpRequestHead(String method, String rawPath, String rawQuery, boolean h
   /** Parses {@code len} bytes of head (request line, fields, up to but not including the empty line). */
   static HttpRequestHead parse(byte[] buf, int len) throws MalformedRequestException {
     String text = new String(buf, 0, len, StandardCharsets.ISO_8859_1);
-    String[] lines = text.split("\r?\n", -1);
+    String[] lines = LINE_END.split(text, -1);
     String[] parts = lines[0].split(" ", -1);
     if (parts.length != 3 || parts[0].isEmpty() || !isToken(parts[0])) {
       throw new MalformedRequestException(400, "malformed request line");
@@ -62,7 +64,7 @@ record HttpRequestHead(String method, String rawPath, String rawQuery, boolean h
       }
       String name = line.substring(0, colon).toLowerCase(Locale.ROOT);
       String value = line.substring(colon + 1).strip();
-      if (value.chars().anyMatch(ch -> ch < 0x20 && ch != '\t' || ch == 0x7f)) {
+      if (hasControl(value)) {
         throw new MalformedRequestException(400, "control character in header field");
       }
       String before = headers.get(name);
@@ -72,7 +74,7 @@ record HttpRequestHead(String method, String rawPath, String rawQuery, boolean h
       headers.put(name, before == null || name.equals("content-length") ? value : before + ", " + value);
     }
     String cl = headers.get("content-length");
-    if (cl != null && !cl.matches("[0-9]{1,18}")) {
+    if (cl != null && !CONTENT_LENGTH.matcher(cl).matches()) {
       throw new MalformedRequestException(400, "malformed Content-Length");
     }
     if (!version.equals("HTTP/1.0") && !headers.containsKey("host")) {
@@ -82,6 +84,17 @@ record HttpRequestHead(String method, String rawPath, String rawQuery, boolean h
     String path = q < 0 ? target : target.substring(0, q);
     String query = q < 0 ? null : target.substring(q + 1);
     return new HttpRequestHead(parts[0], path, query, version.equals("HTTP/1.0"), headers);
+  }
+
+  /** True when {@code s} holds a control character other than a tab. */
+  private static boolean hasControl(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char ch = s.charAt(i);
+      if (ch < 0x20 && ch != '\t' || ch == 0x7f) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static boolean isToken(String s) {

@@ -69,7 +69,22 @@ final class HttpResponse {
 
   /** Sets a header field (replacing an earlier value); control characters in the value become '?'. */
   void header(String name, String value) {
-    headers.put(name, value.replaceAll("[\\p{Cntrl}]", "?"));
+    headers.put(name, withoutControls(value));
+  }
+
+  /** {@code s} with every control character (U+0000-U+001F, U+007F) replaced by '?'; {@code s} itself when none. */
+  static String withoutControls(String s) {
+    char[] out = null;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x20 || c == 0x7f) {
+        if (out == null) {
+          out = s.toCharArray();
+        }
+        out[i] = '?';
+      }
+    }
+    return out == null ? s : new String(out);
   }
 
   boolean committed() {
@@ -201,7 +216,7 @@ final class HttpResponse {
     this.status = status;
     StringBuilder h = new StringBuilder(256);
     h.append("HTTP/1.1 ").append(status).append(' ').append(reason(status)).append("\r\n");
-    h.append("Date: ").append(DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now(ZoneOffset.UTC))).append("\r\n");
+    h.append("Date: ").append(date()).append("\r\n");
     for (Map.Entry<String, String> e : headers.entrySet()) {
       if (!e.getKey().equalsIgnoreCase("Content-Length") && !e.getKey().equalsIgnoreCase("Connection")) {
         h.append(e.getKey()).append(": ").append(e.getValue()).append("\r\n");
@@ -214,6 +229,22 @@ final class HttpResponse {
     h.append("\r\n");
     return h.toString().getBytes(StandardCharsets.ISO_8859_1);
   }
+
+  /** The Date field's value, formatted once a second (every response of that second shares it). */
+  private static String date() {
+    long now = System.currentTimeMillis() / 1000;
+    FormattedDate d = lastDate;
+    if (d == null || d.epochSecond() != now) {
+      d = new FormattedDate(now, DateTimeFormatter.RFC_1123_DATE_TIME.format(
+          ZonedDateTime.ofInstant(java.time.Instant.ofEpochSecond(now), ZoneOffset.UTC)));
+      lastDate = d;
+    }
+    return d.text();
+  }
+
+  private record FormattedDate(long epochSecond, String text) {}
+
+  private static volatile FormattedDate lastDate;
 
   private void writeFully(ByteBuffer b) throws IOException {
     while (b.hasRemaining()) {
