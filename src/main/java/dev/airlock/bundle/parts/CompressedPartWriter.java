@@ -1,6 +1,5 @@
 package dev.airlock.bundle.parts;
 
-import com.github.luben.zstd.EndDirective;
 import com.github.luben.zstd.Zstd;
 import com.github.luben.zstd.ZstdCompressCtx;
 import dev.airlock.InvalidInputException;
@@ -29,15 +28,15 @@ import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
- * Writes a bundle as a set of zstd-compressed parts (part format version 2, docs/bundle-format.md
+ * Writes a bundle as a set of zstd-compressed parts (part format version 3, docs/bundle-format.md
  * "Compressed parts") in one streaming pass over the blobs of the working directory: the bundle tarball is
  * cut into ranges while it is compressed, each range a part of its own ({@link ZstdPartFrames}: a head frame
- * with the signed manifest, then the range compressed in one frame). The compressed size is what is bounded:
- * the stream is compressed in steps of {@link #step} bytes, each flushed, and a part is closed before the
- * next step when that step at its worst ({@code ZSTD_compressBound}) and the tail could pass the volume
- * size. The cut points depend only on the bytes, the volume size and the zstd level, so the same content
- * gives the same parts. The head of every part is reserved at a size fixed before the stream starts (for an
- * upper bound of the part count) and written last, when every part's range and digest are known.
+ * with the signed manifest, the range in independent frames of {@link #step} bytes, a tail frame and a seek
+ * table). The compressed size is what is bounded: a part is closed before the next step when that step at its
+ * worst ({@code ZSTD_compressBound}), the tail and the seek table could pass the volume size. The cut points
+ * depend only on the bytes, the volume size and the zstd level, so the same content gives the same parts. The
+ * head of every part is reserved at a size fixed before the stream starts (for an upper bound of the part count)
+ * and written last, when every part's range and digest are known.
  */
 public final class CompressedPartWriter {
   private CompressedPartWriter() {}
@@ -64,8 +63,14 @@ public final class CompressedPartWriter {
     return (int) (s / 1024 * 1024);
   }
 
-  /** Room kept for the end of a part's frame: the padding, the end-of-archive marker, the checksum. */
-  static final long TAIL = Zstd.compressBound(2048) + 32;
+  /**
+   * Room kept for the end of a part: the tail frame (the padding and the end-of-archive marker, at most 2 KiB
+   * compressed with its header and checksum) and the seek table's fixed part (its header, the entries of the head
+   * and of the tail frame, its footer); each data frame adds {@link #ENTRY} bytes of seek table.
+   */
+  static final long TAIL = Zstd.compressBound(2048) + 32 + ZstdPartFrames.seekTableSize(2);
+  /** The seek table bytes of one data frame. */
+  static final long ENTRY = 8;
 
   /** What the manifest entry's reservation must spare for the data header's PAX record (a size of 8 GiB or more). */
   static int headerSlack() throws IOException {
@@ -76,13 +81,14 @@ public final class CompressedPartWriter {
   record Head(int reserved, long size) {}
 
   static Head head(String bundleName, String created, int parts) throws IOException {
-    int reserved = PartManifest.reservedSize(bundleName, created, parts, true) + headerSlack();
+    int reserved = PartManifest.reservedSize(bundleName, created, parts, true, true) + headerSlack();
     long content = PartFormat.RECORD + reserved + PartFormat.RECORD;
     return new Head(reserved, ZstdPartFrames.headSize(content));
   }
 
   /** One part as the stream cut it: its range, the blobs split across its edges and its partial file. */
-  private record Cut(int number, long offset, long size, Digest digest, List<PartManifest.Chunk> chunks, Path file) {}
+  private record Cut(int number, long offset, long size, Digest digest, List<PartManifest.Chunk> chunks, Path file,
+      long frames, Digest seekTable) {}
 
   public static PartWriter.Result write(Request req, ProgressListener progress) throws IOException {
     Path out = req.output().toAbsolutePath().normalize();
@@ -100,7 +106,8 @@ public final class CompressedPartWriter {
             + " a part head of " + head.size() + " bytes; use a larger volume");
       }
       // at worst (data that does not compress) a part holds what fits once the last step's bound is kept free
-      long least = (room - Zstd.compressBound(step)) * 255 / 257;
+      long perStep = Zstd.compressBound(step) + ENTRY;
+      long least = Math.max(step, (room - perStep) / perStep * step);
       int atMost = (int) Math.min(Integer.MAX_VALUE, Math.max(1, (layout.size() + least - 1) / least));
       if (atMost > 99_999) {
         throw new InvalidInputException("--volume-size " + volume + " bytes could cut this " + layout.size()
@@ -113,7 +120,8 @@ public final class CompressedPartWriter {
       List<Cut> cuts;
       Digest bundleDigest;
       String plan = "compressed parts: volume " + volume + " size " + layout.size() + " root " + req.root() + " head "
-          + head.size() + " step " + step + " level " + LEVEL + " zstd " + zstdVersion();
+          + head.size() + " step " + step + " level " + LEVEL + " zstd " + zstdVersion() + " part format "
+          + PartFormat.FORMAT_VERSION_FRAMES;
       Map<Integer, Kept> kept = resume(req.stateDir(), plan, dir, stem, head.size());
       if (!kept.isEmpty()) {
         progress.info(kept.size() + " compressed part" + (kept.size() > 1 ? "s" : "") + " finished by an interrupted"
@@ -148,7 +156,8 @@ public final class CompressedPartWriter {
   static final String JOURNAL = "parts-zstd.journal";
 
   /** A part a killed run finished: its range, the sha256 and length of its compressed data frame. */
-  record Kept(int number, long offset, long size, Digest digest, long bodyLength, Digest bodyDigest) {}
+  record Kept(int number, long offset, long size, Digest digest, long bodyLength, Digest bodyDigest, long frames,
+      Digest seekTable) {}
 
   private static String zstdVersion() {
     try {
@@ -172,12 +181,12 @@ public final class CompressedPartWriter {
       if (!lines.isEmpty() && lines.get(0).equals(plan)) {
         for (String line : lines.subList(1, lines.size())) {
           String[] f = line.split(" ");
-          if (f.length != 7 || !f[0].equals("part")) {
+          if (f.length != 9 || !f[0].equals("part")) {
             break; // a line cut short by the kill
           }
           try {
             Kept k = new Kept(Integer.parseInt(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3]), Digest.parse(f[4]),
-                Long.parseLong(f[5]), Digest.parse(f[6]));
+                Long.parseLong(f[5]), Digest.parse(f[6]), Long.parseLong(f[7]), Digest.parse(f[8]));
             Path file = partial(dir, stem, k.number());
             if (Files.isRegularFile(file) && Files.size(file) == headSize + k.bodyLength()
                 && bodyDigest(file, headSize).equals(k.bodyDigest())) {
@@ -196,7 +205,9 @@ public final class CompressedPartWriter {
     try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
       for (Path p : s) {
         String name = p.getFileName().toString();
-        if (name.startsWith(prefix) && name.endsWith(".tar.zst.partial")) {
+        if (name.startsWith(prefix) && name.endsWith(".tar.zst.frames")) {
+          Files.deleteIfExists(p); // the seek table entries of a part a killed run did not finish
+        } else if (name.startsWith(prefix) && name.endsWith(".tar.zst.partial")) {
           boolean keep = kept.values().stream().anyMatch(k -> partial(dir, stem, k.number()).equals(p));
           if (!keep) {
             Files.deleteIfExists(p);
@@ -209,7 +220,7 @@ public final class CompressedPartWriter {
 
   static String line(Kept k) {
     return "part " + k.number() + " " + k.offset() + " " + k.size() + " " + k.digest() + " " + k.bodyLength() + " "
-        + k.bodyDigest() + "\n";
+        + k.bodyDigest() + " " + k.frames() + " " + k.seekTable() + "\n";
   }
 
   private static Digest bodyDigest(Path file, long from) throws IOException {
@@ -244,8 +255,9 @@ public final class CompressedPartWriter {
     }
     List<Path> partials = new ArrayList<>();
     for (Cut c : cuts) {
-      PartManifest m = new PartManifest(PartFormat.FORMAT_VERSION_ZSTD, req.bundleName(), req.root(), req.created(),
-          bundleDigest, bundleSize, c.number(), n, req.volumeSize(), ranges.get(c.number() - 1), c.chunks(), ranges);
+      PartManifest m = new PartManifest(PartFormat.FORMAT_VERSION_FRAMES, req.bundleName(), req.root(), req.created(),
+          bundleDigest, bundleSize, c.number(), n, req.volumeSize(), ranges.get(c.number() - 1), c.chunks(), ranges,
+          new PartManifest.Frames(step(req.volumeSize()), c.frames(), c.seekTable()));
       byte[] payload = m.payload();
       List<Dsse.Signature> sigs = req.signer() == null ? List.of()
           : List.of(req.signer().sign(Dsse.pae(PartFormat.PAYLOAD_TYPE, payload)));
@@ -304,16 +316,23 @@ public final class CompressedPartWriter {
     return dir.resolve("." + stem + ".part-" + String.format("%03d", number) + ".tar.zst.partial");
   }
 
+  /** The side file of a part being written: its seek table entries so far (8 bytes a frame), appended to it at the end. */
+  private static Path entries(Path dir, String stem, int number) {
+    return dir.resolve("." + stem + ".part-" + String.format("%03d", number) + ".tar.zst.frames");
+  }
+
   /**
    * The bundle stream in, parts out: buffers {@code step} bytes, decides whether they may still go into the
    * current part, hashes them (the bundle, the part's range, the piece of a blob across a cut) and compresses
-   * them with a flush, so that the compressed size written is exact after every step.
+   * them as one independent zstd frame (content size and checksum in it), so that the compressed size written is
+   * exact after every step. A part ends with the tail frame and the seek table of its frames.
    */
   private static final class Cutter extends OutputStream {
     final Path dir;
     final String stem;
     final long volume;
     final long headSize;
+    final long headContent;
     final int step;
     final List<TarAssembly.Slot> slots;
     final MessageDigest bundle = Digest.Algorithm.SHA256.newMessageDigest();
@@ -322,11 +341,13 @@ public final class CompressedPartWriter {
     int fill;
     long pos;
     final ZstdCompressCtx ctx = new ZstdCompressCtx();
-    final ByteBuffer src;
-    final ByteBuffer dst;
+    final byte[] out;
     // the part being written
     FileChannel ch;
     Path file;
+    FileChannel entries;
+    Path entriesFile;
+    long frames; // frames written to the part after its head (data frames, then the tail frame)
     long partStart;
     long written;
     MessageDigest range;
@@ -347,14 +368,15 @@ public final class CompressedPartWriter {
       this.stem = stem;
       this.volume = volume;
       this.headSize = headSize;
+      this.headContent = ZstdPartFrames.headContent(headSize);
       this.step = step;
       this.slots = layout.blobs().stream().filter(s -> s.size() > 0)
           .sorted(java.util.Comparator.comparingLong(TarAssembly.Slot::dataStart)).toList();
       this.pending = new byte[step];
-      this.src = ByteBuffer.allocateDirect(Math.max(step, 4096));
-      this.dst = ByteBuffer.allocateDirect((int) Zstd.compressBound(Math.max(step, 4096)) + 4096);
+      this.out = new byte[(int) Math.max(Zstd.compressBound(step), Zstd.compressBound(2048)) + 64];
       ctx.setLevel(LEVEL);
       ctx.setChecksum(true);
+      ctx.setContentSize(true);
       ctx.setWorkers(0);
     }
 
@@ -390,7 +412,7 @@ public final class CompressedPartWriter {
 
     private void step(int k) throws IOException {
       if (keeping != null ? pos >= keeping.offset() + keeping.size()
-          : ch != null && headSize + written + Zstd.compressBound(k) + TAIL > volume) {
+          : ch != null && headSize + written + Zstd.compressBound(k) + ENTRY * (frames + 1) + TAIL > volume) {
         closePart();
       }
       if (ch == null && keeping == null) {
@@ -400,9 +422,7 @@ public final class CompressedPartWriter {
       range.update(pending, 0, k);
       pieces(pending, k);
       if (keeping == null) {
-        src.clear();
-        src.put(pending, 0, k).flip();
-        compress(EndDirective.FLUSH);
+        frame(pending, k);
       }
       pos += k;
     }
@@ -455,14 +475,36 @@ public final class CompressedPartWriter {
       body = Digest.Algorithm.SHA256.newMessageDigest();
       ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
           StandardOpenOption.WRITE);
-      partStart = pos;
+      entriesFile = entries(dir, stem, number);
+      entries = FileChannel.open(entriesFile, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+          StandardOpenOption.WRITE, StandardOpenOption.READ);
+      frames = 0;
       written = 0;
-      range = Digest.Algorithm.SHA256.newMessageDigest();
-      chunks = new ArrayList<>();
-      ctx.reset();
-      ctx.setLevel(LEVEL);
-      ctx.setChecksum(true);
-      ctx.setWorkers(0);
+    }
+
+    /** Compresses {@code b[0, k)} as one frame at the end of the part, its seek table entry into the side file. */
+    private void frame(byte[] b, int k) throws IOException {
+      int n = ctx.compressByteArray(out, 0, out.length, b, 0, k);
+      body.update(out, 0, n);
+      put(ch, out, n, headSize + written);
+      written += n;
+      put(entries, ZstdPartFrames.seekEntry(n, k), 8, ENTRY * frames);
+      frames++;
+    }
+
+    private static void put(FileChannel c, byte[] b, int n, long at) throws IOException {
+      ByteBuffer buf = ByteBuffer.wrap(b, 0, n);
+      while (buf.hasRemaining()) {
+        at += c.write(buf, at);
+      }
+    }
+
+    /** Appends bytes to the part (after its head), hashing them as the body and as the seek table. */
+    private void table(byte[] b, int n, MessageDigest seek) throws IOException {
+      body.update(b, 0, n);
+      seek.update(b, 0, n);
+      put(ch, b, n, headSize + written);
+      written += n;
     }
 
     private void closePart() throws IOException {
@@ -473,43 +515,54 @@ public final class CompressedPartWriter {
       }
       long size = pos - partStart;
       Digest digest = Digest.of(Digest.Algorithm.SHA256, range.digest());
+      long dataFrames;
+      Digest seekTable;
       if (keeping != null) {
         if (size != keeping.size() || !digest.equals(keeping.digest())) {
           throw new IOException("part " + keeping.number() + " kept from an interrupted run does not hold the bytes"
               + " of this bundle; remove " + file + " and " + journal + " and run again");
         }
+        dataFrames = keeping.frames();
+        seekTable = keeping.seekTable();
         keeping = null;
       } else {
-        src.clear();
-        src.put(new byte[(int) ZstdPartFrames.tail(size)]).flip();
-        compress(EndDirective.END);
+        dataFrames = frames;
+        frame(new byte[(int) ZstdPartFrames.tail(size)], (int) ZstdPartFrames.tail(size));
+        long n = frames + 1; // the head, the data frames, the tail frame
+        MessageDigest seek = Digest.Algorithm.SHA256.newMessageDigest();
+        table(ZstdPartFrames.seekTableHeader(n), 8, seek);
+        table(ZstdPartFrames.seekEntry(headSize, headContent), 8, seek);
+        ByteBuffer buf = ByteBuffer.allocate(1 << 16);
+        long at = 0;
+        long end = ENTRY * frames;
+        while (at < end) {
+          buf.clear().limit((int) Math.min(buf.capacity(), end - at));
+          int r = entries.read(buf, at);
+          if (r <= 0) {
+            throw new IOException(entriesFile + " is cut short at " + at + " of " + end + " bytes");
+          }
+          table(buf.array(), r, seek);
+          at += r;
+        }
+        table(ZstdPartFrames.seekTableFooter(n), ZstdPartFrames.FOOTER, seek);
+        seekTable = Digest.of(Digest.Algorithm.SHA256, seek.digest());
         ch.force(true);
         ch.close();
         ch = null;
+        entries.close();
+        entries = null;
+        Files.deleteIfExists(entriesFile);
         if (journal != null) { // finished: a rerun after a kill keeps it
           Kept k = new Kept(cuts.size() + 1, partStart, size, digest, written,
-              Digest.of(Digest.Algorithm.SHA256, body.digest()));
+              Digest.of(Digest.Algorithm.SHA256, body.digest()), dataFrames, seekTable);
           Files.write(journal, line(k).getBytes(StandardCharsets.UTF_8), StandardOpenOption.APPEND);
         }
       }
-      cuts.add(new Cut(cuts.size() + 1, partStart, size, digest, List.copyOf(chunks), file));
+      cuts.add(new Cut(cuts.size() + 1, partStart, size, digest, List.copyOf(chunks), file, dataFrames, seekTable));
       if (headSize + written > volume) {
         throw new IllegalStateException("part " + cuts.size() + " is " + (headSize + written) + " bytes, more than "
             + volume);
       }
-    }
-
-    private void compress(EndDirective directive) throws IOException {
-      boolean done;
-      do {
-        dst.clear();
-        done = ctx.compressDirectByteBufferStream(dst, src, directive);
-        dst.flip();
-        body.update(dst.duplicate());
-        while (dst.hasRemaining()) {
-          written += ch.write(dst, headSize + written);
-        }
-      } while (!done || src.hasRemaining());
     }
 
     @Override
@@ -517,6 +570,9 @@ public final class CompressedPartWriter {
       try {
         if (ch != null) {
           ch.close();
+        }
+        if (entries != null) {
+          entries.close();
         }
       } finally {
         ctx.close();

@@ -125,9 +125,10 @@ public record PartFile(Path path, PartManifest.Signed signed, long dataOffset, l
       throw new VerificationException(what + ": entry '" + PartFormat.MANIFEST_ENTRY + "' is not in airlock's"
           + " canonical form: byte " + diff + " of it differs from the envelope's compact JSON padded with spaces");
     }
-    if (signed.manifest().formatVersion() != PartFormat.FORMAT_VERSION_ZSTD) {
+    int version = signed.manifest().formatVersion();
+    if (version != PartFormat.FORMAT_VERSION_ZSTD && version != PartFormat.FORMAT_VERSION_FRAMES) {
       throw new InvalidInputException(what + ": a compressed part must be of part format version "
-          + PartFormat.FORMAT_VERSION_ZSTD + ", this one says " + signed.manifest().formatVersion());
+          + PartFormat.FORMAT_VERSION_ZSTD + " or " + PartFormat.FORMAT_VERSION_FRAMES + ", this one says " + version);
     }
     long dataSize = signed.manifest().data().size();
     byte[] dHeader = BundleTarWriter.header(PartFormat.DATA_ENTRY, dataSize, false);
@@ -162,7 +163,8 @@ public record PartFile(Path path, PartManifest.Signed signed, long dataOffset, l
   public InputStream openData() throws IOException {
     FileChannel ch = FileChannel.open(path, StandardOpenOption.READ);
     try {
-      InputStream in = compressed ? ZstdPartFrames.body(ch, bodyStart, dataSize, path.toString())
+      InputStream in = framed() ? SeekablePart.wholeData(this, ch)
+          : compressed ? ZstdPartFrames.body(ch, bodyStart, dataSize, path.toString())
           : new ChannelRangeInputStream(ch, dataOffset, dataSize);
       return new java.io.FilterInputStream(in) {
         @Override
@@ -178,6 +180,85 @@ public record PartFile(Path path, PartManifest.Signed signed, long dataOffset, l
       ch.close();
       throw e;
     }
+  }
+
+  /** Whether this is a compressed part of independent frames and a seek table (part format version 3). */
+  public boolean framed() {
+    return compressed && manifest().formatVersion() >= PartFormat.FORMAT_VERSION_FRAMES;
+  }
+
+  /**
+   * Whether bytes from any offset of the data can be read without reading the data before them: an uncompressed
+   * part (read in place) or a version 3 compressed part ({@link SeekablePart}); a version 2 part cannot.
+   */
+  public boolean seekable() {
+    return !compressed || framed();
+  }
+
+  /** The head frame's decompressed size (a compressed part): its entry in a seek table. */
+  long headContentSize() {
+    return ZstdPartFrames.headContent(bodyStart);
+  }
+
+  /**
+   * Bytes {@code [offset, offset + length)} of the part's data. An uncompressed part is read in place and a version 3
+   * compressed part from the frame holding {@code offset} ({@link SeekablePart}); a version 2 compressed part is
+   * decompressed from its start and the bytes before {@code offset} passed over.
+   */
+  public InputStream openData(long offset, long length) throws IOException {
+    if (offset < 0 || length < 0 || offset + length > dataSize) {
+      throw new IllegalArgumentException("bytes " + offset + "+" + length + " of a part of " + dataSize);
+    }
+    if (framed()) {
+      SeekablePart sp = SeekablePart.open(this);
+      try {
+        return sp.openOwning(offset, length);
+      } catch (IOException | RuntimeException e) {
+        sp.close();
+        throw e;
+      }
+    }
+    InputStream in;
+    if (!compressed) {
+      FileChannel ch = FileChannel.open(path, StandardOpenOption.READ);
+      in = new java.io.FilterInputStream(new ChannelRangeInputStream(ch, dataOffset + offset, length)) {
+        @Override
+        public void close() throws IOException {
+          ch.close();
+        }
+      };
+      return in;
+    }
+    in = openData();
+    try {
+      in.skipNBytes(offset);
+    } catch (IOException | RuntimeException e) {
+      in.close();
+      throw e;
+    }
+    InputStream whole = in;
+    return new java.io.FilterInputStream(whole) {
+      long left = length;
+
+      @Override
+      public int read() throws IOException {
+        byte[] one = new byte[1];
+        int n = read(one, 0, 1);
+        return n < 0 ? -1 : one[0] & 0xff;
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        if (left <= 0) {
+          return len == 0 ? 0 : -1;
+        }
+        int n = whole.read(b, off, (int) Math.min(len, left));
+        if (n > 0) {
+          left -= n;
+        }
+        return n;
+      }
+    };
   }
 
   /**

@@ -16,8 +16,15 @@ public final class PartFormat {
   public static final int FORMAT_VERSION = 1;
   /** Part format version 2: a zstd-compressed part ({@code .tar.zst}, {@link ZstdPartFrames}). */
   public static final int FORMAT_VERSION_ZSTD = 2;
+  /**
+   * Part format version 3: a zstd-compressed part whose data is a sequence of independent frames followed by a
+   * seek table (zstd seekable format), so that it can be read from any frame ({@link SeekablePart}).
+   */
+  public static final int FORMAT_VERSION_FRAMES = 3;
   /** The newest part format version this airlock reads. */
-  public static final int LATEST = FORMAT_VERSION_ZSTD;
+  public static final int LATEST = FORMAT_VERSION_FRAMES;
+  /** The largest frame of a version 3 part's data (its decompressed size) a reader accepts. */
+  static final long MAX_FRAME = 1L << 20;
 
   public static final String MANIFEST_ENTRY = "airlock-part.json";
   public static final String DATA_ENTRY = "airlock-part.data";

@@ -22,7 +22,20 @@ import java.util.List;
  */
 public record PartManifest(int formatVersion, String bundleName, Digest bundleRoot, String created,
     Digest bundleDigest, long bundleSize, int part, int parts, long volumeSize, Range data, List<Chunk> chunks,
-    List<Range> partList) {
+    List<Range> partList, Frames frames) {
+
+  /** A manifest without frames (part format versions 1 and 2). */
+  public PartManifest(int formatVersion, String bundleName, Digest bundleRoot, String created, Digest bundleDigest,
+      long bundleSize, int part, int parts, long volumeSize, Range data, List<Chunk> chunks, List<Range> partList) {
+    this(formatVersion, bundleName, bundleRoot, created, bundleDigest, bundleSize, part, parts, volumeSize, data,
+        chunks, partList, null);
+  }
+
+  /**
+   * The frames of a version 3 part's data: {@code count} independent zstd frames of {@code size} bytes of the data
+   * each (the last one the rest), and the sha256 of the part's seek table (its trailing skippable frame).
+   */
+  public record Frames(long size, long count, Digest seekTable) {}
 
   /** Bytes {@code [offset, offset + size)} of the bundle tarball, held by part {@code part}. */
   public record Range(int part, long offset, long size, Digest digest) {
@@ -48,6 +61,10 @@ public record PartManifest(int formatVersion, String bundleName, Digest bundleRo
   }
 
   private byte[] payload(boolean zstd) {
+    return payload(zstd, frames);
+  }
+
+  private byte[] payload(boolean zstd, Frames frames) {
     ObjectNode n = Json.MAPPER.createObjectNode();
     n.put("partFormatVersion", formatVersion);
     if (zstd) {
@@ -75,6 +92,12 @@ public record PartManifest(int formatVersion, String bundleName, Digest bundleRo
     }
     ArrayNode ps = n.putArray("partList");
     partList.forEach(r -> ps.add(range(r)));
+    if (frames != null) {
+      ObjectNode f = n.putObject("frames");
+      f.put("size", frames.size());
+      f.put("count", frames.count());
+      f.put("seekTable", frames.seekTable().toString());
+    }
     return Json.write(n);
   }
 
@@ -108,6 +131,11 @@ public record PartManifest(int formatVersion, String bundleName, Digest bundleRo
 
   /** As {@link #reservedSize(String, String, int)}, for a compressed part's manifest when {@code zstd}. */
   public static int reservedSize(String bundleName, String created, int parts, boolean zstd) {
+    return reservedSize(bundleName, created, parts, zstd, false);
+  }
+
+  /** As {@link #reservedSize(String, String, int, boolean)}, with the {@code frames} of a version 3 part. */
+  public static int reservedSize(String bundleName, String created, int parts, boolean zstd, boolean frames) {
     Digest widest = Digest.parse("sha256:" + "f".repeat(64));
     Range r = new Range(Integer.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, widest);
     Chunk c = new Chunk(widest, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, widest);
@@ -117,7 +145,8 @@ public record PartManifest(int formatVersion, String bundleName, Digest bundleRo
     }
     PartManifest m = new PartManifest(Integer.MAX_VALUE, bundleName, widest, created, widest, Long.MAX_VALUE,
         Integer.MAX_VALUE, Integer.MAX_VALUE, Long.MAX_VALUE, r, List.of(c, c), all);
-    Dsse env = new Dsse(PartFormat.PAYLOAD_TYPE, m.payload(zstd),
+    Dsse env = new Dsse(PartFormat.PAYLOAD_TYPE,
+        m.payload(zstd, frames ? new Frames(Long.MAX_VALUE, Long.MAX_VALUE, widest) : null),
         List.of(new Dsse.Signature("f".repeat(64), new byte[1024])));
     int json = Json.write(env.toJson()).length;
     return (json + PartFormat.RECORD - 1) / PartFormat.RECORD * PartFormat.RECORD;
@@ -197,8 +226,25 @@ public record PartManifest(int formatVersion, String bundleName, Digest bundleRo
         throw new InvalidInputException(w + ": chunk of blob " + c.blob() + " lies outside the part's range");
       }
     }
+    JsonNode fn = n.get("frames");
+    Frames frames = null;
+    if (version >= PartFormat.FORMAT_VERSION_FRAMES) {
+      if (fn == null || !fn.isObject()) {
+        throw new InvalidInputException(w + ": part format version " + version + " needs \"frames\"");
+      }
+      frames = new Frames(number(fn, "size", w + " frames"), number(fn, "count", w + " frames"),
+          digest(fn, "seekTable", w + " frames"));
+      long size = data.size();
+      long want = frames.size() == 0 ? -1 : (size + frames.size() - 1) / frames.size();
+      if (frames.size() < 1 || frames.size() > PartFormat.MAX_FRAME || frames.count() != want) {
+        throw new InvalidInputException(w + ": " + frames.count() + " frames of " + frames.size() + " bytes cannot"
+            + " hold the part's " + size + " bytes (frames of 1 to " + PartFormat.MAX_FRAME + " bytes)");
+      }
+    } else if (fn != null) {
+      throw new InvalidInputException(w + ": part format version " + version + " has no \"frames\" field");
+    }
     return new PartManifest(version, name, root, created, bundleDigest, bundleSize, part, parts, volume, data, chunks,
-        list);
+        list, frames);
   }
 
   private static Range range(JsonNode r, String w) {

@@ -8,15 +8,18 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.security.MessageDigest;
 import java.util.Arrays;
+import dev.airlock.oci.Digest;
 
 /**
- * The two zstd frames of a compressed part (part format version 2, docs/bundle-format.md "Compressed
- * parts"): the <b>head</b>, a frame of raw (stored) blocks holding the tar header of the manifest entry, the
- * manifest entry and the tar header of the data entry, so that it can be written last, at a size known in
- * advance, and read without decompressing anything; then the <b>body</b>, one compressed frame with a content
- * checksum holding the data, its padding and the end-of-archive marker. Decompressed one after the other (as
- * {@code zstd -d} does) they are the part's tar.
+ * The zstd frames of a compressed part (docs/bundle-format.md "Compressed parts"): the <b>head</b>, a frame of raw
+ * (stored) blocks holding the tar header of the manifest entry, the manifest entry and the tar header of the data
+ * entry, so that it can be written last, at a size known in advance, and read without decompressing anything; then
+ * the data. In part format version 2 the data, its padding and the end-of-archive marker are one compressed frame
+ * with a content checksum ({@link #body}); in version 3 the data is independent frames of a fixed size, the padding
+ * and marker a tail frame, and a seek table (zstd seekable format) ends the file ({@link SeekTable},
+ * {@link FramedData}). Decompressed one after the other (as {@code zstd -d} does) they are the part's tar.
  */
 public final class ZstdPartFrames {
   private ZstdPartFrames() {}
@@ -32,6 +35,16 @@ public final class ZstdPartFrames {
   public static long headSize(long contentSize) {
     long blocks = Math.max(1, (contentSize + RAW_BLOCK - 1) / RAW_BLOCK);
     return 4 + 1 + 4 + 3 * blocks + contentSize;
+  }
+
+  /** The content size of a head frame of {@code headSize} bytes (the inverse of {@link #headSize}). */
+  static long headContent(long headSize) {
+    long blocks = Math.max(1, (headSize - 9 + RAW_BLOCK + 2) / (RAW_BLOCK + 3));
+    long c = headSize - 9 - 3 * blocks;
+    if (headSize(c) != headSize) {
+      throw new IllegalStateException("no head frame is " + headSize + " bytes");
+    }
+    return c;
   }
 
   /** The head frame: {@code content} in raw blocks of 128 KiB, the last one flagged. */
@@ -257,6 +270,409 @@ public final class ZstdPartFrames {
     @Override
     public void close() {
       ctx.close();
+    }
+  }
+
+  // ---- part format version 3: the body as independent frames, then a seek table ----------------------------
+
+  /** Skippable_Magic_Number of the seek table frame (zstd seekable format 0.1.0). */
+  static final int SKIPPABLE_MAGIC = 0x184D2A5E;
+  /** Seekable_Magic_Number, the last 4 bytes of a version 3 part. */
+  static final int SEEKABLE_MAGIC = 0x8F92EAB1;
+  /** The seek table footer: Number_Of_Frames, Seek_Table_Descriptor, Seekable_Magic_Number. */
+  static final int FOOTER = 9;
+
+  /** The size of a seek table frame of {@code entries} entries without checksums. */
+  static long seekTableSize(long entries) {
+    return 8 + 8 * entries + FOOTER;
+  }
+
+  /** The skippable frame's header (magic, Frame_Size) for {@code entries} entries. */
+  static byte[] seekTableHeader(long entries) {
+    byte[] b = new byte[8];
+    putLe(b, 0, SKIPPABLE_MAGIC & 0xffffffffL, 4);
+    putLe(b, 4, 8 * entries + FOOTER, 4);
+    return b;
+  }
+
+  /** One seek table entry: Compressed_Size, Decompressed_Size. */
+  static byte[] seekEntry(long compressed, long decompressed) {
+    byte[] b = new byte[8];
+    putLe(b, 0, compressed, 4);
+    putLe(b, 4, decompressed, 4);
+    return b;
+  }
+
+  /** The footer: Number_Of_Frames, descriptor 0 (no checksums), Seekable_Magic_Number. */
+  static byte[] seekTableFooter(long entries) {
+    byte[] b = new byte[FOOTER];
+    putLe(b, 0, entries, 4);
+    b[4] = 0;
+    putLe(b, 5, SEEKABLE_MAGIC & 0xffffffffL, 4);
+    return b;
+  }
+
+  static long le(byte[] b, int at, int bytes) {
+    long v = 0;
+    for (int i = 0; i < bytes; i++) {
+      v |= (b[at + i] & 0xffL) << (8 * i);
+    }
+    return v;
+  }
+
+  /**
+   * The seek table of a version 3 part, checked against its manifest when opened: it ends the file, it lists the
+   * head, {@code frames.count} data frames of {@code frames.size} bytes each (the last one the rest of the data),
+   * and the tail frame, their compressed sizes add up to where the table starts, and its bytes have the sha256
+   * the manifest gives. Only every {@link #STRIDE}th frame's file offset is kept in memory (a few KiB for any
+   * part); the others are found by reading at most {@code STRIDE} entries from the file.
+   */
+  static final class SeekTable {
+    static final int STRIDE = 64;
+    final FileChannel ch;
+    final String what;
+    final long start; // where the seek table frame starts in the file
+    final long frameSize;
+    final long dataFrames;
+    final long dataSize;
+    final long[] sampled; // file offset of data frame i * STRIDE
+
+    private SeekTable(FileChannel ch, String what, long start, long frameSize, long dataFrames, long dataSize,
+        long[] sampled) {
+      this.ch = ch;
+      this.what = what;
+      this.start = start;
+      this.frameSize = frameSize;
+      this.dataFrames = dataFrames;
+      this.dataSize = dataSize;
+      this.sampled = sampled;
+    }
+
+    static SeekTable read(FileChannel ch, long headSize, long headContent, PartManifest m, String what)
+        throws IOException {
+      PartManifest.Frames f = m.frames();
+      long dataSize = m.data().size();
+      long entries = f.count() + 2;
+      long tableSize = seekTableSize(entries);
+      long fileSize = ch.size();
+      if (fileSize < headSize + tableSize) {
+        throw new VerificationException(what + ": the part is cut short: " + fileSize + " bytes cannot hold its head"
+            + " and a seek table of " + entries + " frames");
+      }
+      long start = fileSize - tableSize;
+      ByteBuffer footer = ByteBuffer.allocate(FOOTER);
+      readFully(ch, footer, fileSize - FOOTER, what);
+      byte[] ft = footer.array();
+      if (!Arrays.equals(ft, seekTableFooter(entries))) {
+        throw new VerificationException(what + ": the part does not end with the seek table of the " + entries
+            + " frames its manifest declares (zstd seekable format footer, magic 0x8F92EAB1)");
+      }
+      MessageDigest md = Digest.Algorithm.SHA256.newMessageDigest();
+      ByteBuffer hb = ByteBuffer.allocate(8);
+      readFully(ch, hb, start, what);
+      if (!Arrays.equals(hb.array(), seekTableHeader(entries))) {
+        throw new VerificationException(what + ": the seek table frame's header (magic 0x184D2A5E, its size) is not"
+            + " where the part's size puts it");
+      }
+      md.update(hb.array());
+      long[] sampled = new long[(int) ((f.count() + STRIDE - 1) / STRIDE)];
+      ByteBuffer buf = ByteBuffer.allocate(8 * 8192);
+      long at = start + 8;
+      long offset = 0;
+      long i = 0;
+      while (i < entries) {
+        buf.clear().limit((int) Math.min(buf.capacity(), 8 * (entries - i)));
+        readFully(ch, buf, at, what);
+        at += buf.limit();
+        md.update(buf.array(), 0, buf.limit());
+        for (int p = 0; p < buf.limit(); p += 8, i++) {
+          long c = le(buf.array(), p, 4);
+          long d = le(buf.array(), p + 4, 4);
+          long wantD;
+          if (i == 0) {
+            wantD = headContent;
+            if (c != headSize) {
+              throw new VerificationException(what + ": seek table entry 0 gives the head " + c + " bytes, it has "
+                  + headSize);
+            }
+          } else if (i <= f.count()) {
+            wantD = i < f.count() ? f.size() : dataSize - (f.count() - 1) * f.size();
+            if ((i - 1) % STRIDE == 0) {
+              sampled[(int) ((i - 1) / STRIDE)] = offset;
+            }
+          } else {
+            wantD = tail(dataSize);
+          }
+          if (d != wantD || c < 9) {
+            throw new VerificationException(what + ": seek table entry " + i + " (" + c + " compressed, " + d
+                + " decompressed bytes) is not a frame of the " + wantD + " bytes the manifest puts there");
+          }
+          offset += c;
+        }
+      }
+      if (offset != start) {
+        throw new VerificationException(what + ": the frames of the seek table add up to " + offset + " bytes, the"
+            + " table starts at byte " + start);
+      }
+      md.update(ft);
+      Digest got = Digest.of(Digest.Algorithm.SHA256, md.digest());
+      if (!got.equals(f.seekTable())) {
+        throw new VerificationException(what + ": the seek table has sha256 " + got.hex() + ", the manifest says "
+            + f.seekTable().hex());
+      }
+      return new SeekTable(ch, what, start, f.size(), f.count(), dataSize, sampled);
+    }
+
+    /** Entry {@code i} of the table (0: the head): its compressed size. */
+    long compressedSize(long i) throws IOException {
+      ByteBuffer b = ByteBuffer.allocate(8);
+      readFully(ch, b, start + 8 + 8 * i, what);
+      return le(b.array(), 0, 4);
+    }
+
+    /** The file offset of data frame {@code k} (0-based). */
+    long dataFrameOffset(long k) throws IOException {
+      int s = (int) (k / STRIDE);
+      long off = sampled[s];
+      long from = (long) s * STRIDE;
+      if (k > from) {
+        ByteBuffer b = ByteBuffer.allocate((int) (8 * (k - from)));
+        readFully(ch, b, start + 8 + 8 * (1 + from), what);
+        for (int p = 0; p < b.capacity(); p += 8) {
+          off += le(b.array(), p, 4);
+        }
+      }
+      return off;
+    }
+
+    /** The decompressed size of data frame {@code k}. */
+    long dataFrameLength(long k) {
+      return k < dataFrames - 1 ? frameSize : dataSize - (dataFrames - 1) * frameSize;
+    }
+  }
+
+  /**
+   * Decompresses one frame of {@code c} bytes at {@code off} of {@code ch}: its header must declare exactly
+   * {@code d} bytes of content and a checksum, and the frame must end exactly after {@code c} bytes; output past
+   * {@code d} bytes is refused as it comes (a frame cannot fill more than its declared size).
+   */
+  static final class FrameReader implements AutoCloseable {
+    private final FileChannel ch;
+    private final String what;
+    private final ZstdDecompressCtx ctx = new ZstdDecompressCtx();
+    private final ByteBuffer src = ByteBuffer.allocateDirect(1 << 17);
+    private final ByteBuffer dst = ByteBuffer.allocateDirect(1 << 17);
+    private long filePos;
+    private long frameEnd;
+    private long declared;
+    private long produced;
+    private boolean done;
+
+    FrameReader(FileChannel ch, String what) {
+      this.ch = ch;
+      this.what = what;
+      dst.limit(0);
+    }
+
+    /** Starts frame {@code index} (for messages) at {@code off}, {@code c} bytes, {@code d} decompressed. */
+    void start(long index, long off, long c, long d) throws IOException {
+      ByteBuffer h = ByteBuffer.allocate((int) Math.min(18, c));
+      readFully(ch, h, off, what);
+      byte[] b = h.array();
+      if (b.length < 6 || !Arrays.equals(Arrays.copyOf(b, 4), MAGIC)) {
+        throw new VerificationException(what + ": frame " + index + " at byte " + off + " is not a zstd frame");
+      }
+      int desc = b[4] & 0xff;
+      int fcsFlag = desc >>> 6;
+      boolean single = (desc & 0x20) != 0;
+      if ((desc & CHECKSUM_FLAG) == 0 || (desc & 0x03) != 0 || (desc & 0x08) != 0 || (fcsFlag == 0 && !single)) {
+        throw new VerificationException(what + ": frame " + index + " must declare its content size and carry a"
+            + " content checksum (no dictionary)");
+      }
+      int at = 5 + (single ? 0 : 1);
+      int fcsBytes = fcsFlag == 0 ? 1 : fcsFlag == 1 ? 2 : fcsFlag == 2 ? 4 : 8;
+      if (at + fcsBytes > b.length) {
+        throw new VerificationException(what + ": frame " + index + " is cut short");
+      }
+      long fcs = le(b, at, fcsBytes) + (fcsFlag == 1 ? 256 : 0);
+      if (fcs != d) {
+        throw new VerificationException(what + ": frame " + index + " declares " + fcs + " bytes of content, the seek"
+            + " table " + d);
+      }
+      ctx.reset();
+      filePos = off;
+      frameEnd = off + c;
+      declared = d;
+      produced = 0;
+      done = false;
+      src.clear().limit(0);
+      dst.clear().limit(0);
+    }
+
+    /** The next decompressed bytes of the frame (a view valid until the next call); null at its end. */
+    ByteBuffer next() throws IOException {
+      while (!dst.hasRemaining()) {
+        if (done) {
+          if (produced != declared) {
+            throw new VerificationException(what + ": a frame holds " + produced + " bytes, it declares " + declared);
+          }
+          return null;
+        }
+        if (!src.hasRemaining()) {
+          if (filePos >= frameEnd) {
+            throw new VerificationException(what + ": a frame does not end within its " + (frameEnd - filePos)
+                + " bytes of the seek table");
+          }
+          src.clear().limit((int) Math.min(src.capacity(), frameEnd - filePos));
+          int n = ch.read(src, filePos);
+          if (n < 0) {
+            throw new VerificationException(what + ": the compressed data is cut short");
+          }
+          filePos += n;
+          src.flip();
+        }
+        dst.clear();
+        try {
+          done = ctx.decompressDirectByteBufferStream(dst, src);
+        } catch (ZstdException e) {
+          throw new VerificationException(what + ": the compressed data is damaged (" + e.getMessage() + ")");
+        }
+        dst.flip();
+        produced += dst.remaining();
+        if (produced > declared) {
+          throw new InvalidInputException(what + ": a frame decompresses to more than the " + declared + " bytes it"
+              + " declares; refused before it fills the disk");
+        }
+        if (done && (src.hasRemaining() || filePos != frameEnd)) {
+          throw new VerificationException(what + ": a frame ends before the " + (frameEnd) + " byte its seek table"
+              + " entry gives");
+        }
+      }
+      return dst;
+    }
+
+    @Override
+    public void close() {
+      ctx.close();
+    }
+  }
+
+  /**
+   * Bytes {@code [from, from + length)} of a version 3 part's data, decompressed from the data frame holding
+   * {@code from} on (no frame before it is read). With {@code whole}, the tail frame after the data must then be
+   * the zero padding and end-of-archive marker (the sequential check of {@code verify}).
+   */
+  static final class FramedData extends InputStream {
+    private final SeekTable table;
+    private final FrameReader frames;
+    private final long end;
+    private final boolean whole;
+    private long pos; // data offset of the next byte handed out
+    private long frame; // the data frame being read
+    private long frameStart; // data offset of its first byte
+    private long skip;
+    private ByteBuffer cur;
+    private boolean finished;
+
+    FramedData(SeekTable table, long from, long length, boolean whole) throws IOException {
+      if (from < 0 || length < 0 || from + length > table.dataSize) {
+        throw new IllegalArgumentException("bytes " + from + "+" + length + " of " + table.dataSize);
+      }
+      this.table = table;
+      this.frames = new FrameReader(table.ch, table.what);
+      this.end = from + length;
+      this.whole = whole;
+      this.pos = from;
+      if (table.dataFrames > 0 && length > 0) {
+        frame = from / table.frameSize;
+        frameStart = frame * table.frameSize;
+        skip = from - frameStart;
+        startFrame();
+      }
+    }
+
+    private void startFrame() throws IOException {
+      long off = table.dataFrameOffset(frame);
+      frames.start(frame + 1, off, table.compressedSize(frame + 1), table.dataFrameLength(frame));
+    }
+
+    private boolean fill() throws IOException {
+      while (cur == null || !cur.hasRemaining()) {
+        cur = frames.next();
+        if (cur == null) {
+          frameStart += table.dataFrameLength(frame);
+          frame++;
+          if (frame >= table.dataFrames) {
+            return false;
+          }
+          startFrame();
+          continue;
+        }
+        if (skip > 0) {
+          int n = (int) Math.min(skip, cur.remaining());
+          cur.position(cur.position() + n);
+          skip -= n;
+        }
+      }
+      return true;
+    }
+
+    @Override
+    public int read() throws IOException {
+      byte[] one = new byte[1];
+      int n = read(one, 0, 1);
+      return n < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      if (len == 0) {
+        return 0;
+      }
+      if (pos >= end) {
+        finish();
+        return -1;
+      }
+      if (!fill()) {
+        throw new VerificationException(table.what + ": the compressed data ends at byte " + pos + " of the data");
+      }
+      int n = (int) Math.min(Math.min(len, cur.remaining()), end - pos);
+      cur.get(b, off, n);
+      pos += n;
+      if (pos == end) {
+        finish();
+      }
+      return n;
+    }
+
+    /** With {@code whole}: the last data frame ends, then the tail frame holds only zeros, exactly the tail. */
+    private void finish() throws IOException {
+      if (finished || !whole) {
+        finished = true;
+        return;
+      }
+      finished = true;
+      if (table.dataFrames > 0 && fill()) {
+        throw new VerificationException(table.what + ": the data frames hold more than the " + table.dataSize
+            + " bytes the manifest declares");
+      }
+      long tailIndex = table.dataFrames + 1;
+      long off = table.start - table.compressedSize(tailIndex);
+      frames.start(tailIndex, off, table.compressedSize(tailIndex), tail(table.dataSize));
+      ByteBuffer t;
+      while ((t = frames.next()) != null) {
+        while (t.hasRemaining()) {
+          if (t.get() != 0) {
+            throw new VerificationException(table.what + ": a byte after the data is not zero (tar padding and the"
+                + " end-of-archive marker are zeros)");
+          }
+        }
+      }
+    }
+
+    @Override
+    public void close() {
+      frames.close();
     }
   }
 }

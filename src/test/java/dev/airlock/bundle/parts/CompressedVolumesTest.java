@@ -115,7 +115,7 @@ public class CompressedVolumesTest {
     for (Path p : files) {
       assertThat(Files.size(p)).as(p.toString()).isLessThanOrEqualTo(VOLUME);
       PartFile pf = PartFile.open(p);
-      assertThat(pf.manifest().formatVersion()).isEqualTo(PartFormat.FORMAT_VERSION_ZSTD);
+      assertThat(pf.manifest().formatVersion()).isEqualTo(PartFormat.FORMAT_VERSION_FRAMES);
       assertThat(pf.compressed()).isTrue();
       data += pf.dataSize();
     }
