@@ -270,6 +270,21 @@ public record PartFile(Path path, PartManifest.Signed signed, long dataOffset, l
     if (!compressed) {
       return FileChannel.open(path, StandardOpenOption.READ);
     }
+    if (framed()) { // independent frames: a stream starts at the frame holding the byte
+      SeekablePart sp = SeekablePart.open(this);
+      DecompressedPartChannel.Opener frames = new DecompressedPartChannel.Opener() {
+        @Override
+        public long startFor(long pos) {
+          return pos - pos % sp.frameSize();
+        }
+
+        @Override
+        public InputStream open(long pos) throws IOException {
+          return sp.openData(pos);
+        }
+      };
+      return new DecompressedPartChannel(frames, dataSize, pool, sp);
+    }
     FileChannel ch = FileChannel.open(path, StandardOpenOption.READ);
     String what = path.toString();
     DecompressedPartChannel.Opener opener = new DecompressedPartChannel.Opener() {

@@ -129,11 +129,16 @@ class CompressedSetInPlaceTest {
       for (long at = 0; at + 512 <= pf.dataSize(); at += 512 + 300_000) {
         assertThat(read(ch, at, 512)).isEqualTo(Arrays.copyOfRange(expected, (int) at, (int) at + 512));
       }
-      assertThat(pool.streamsOpened()).isEqualTo(1);
-      assertThat(pool.decompressed()).isLessThanOrEqualTo(pf.dataSize());
+      // part format 3: each jump past the cursor's frame starts at the frame holding the header (one frame at most
+      // decompressed before it), instead of decompressing everything in between
+      long reads = (pf.dataSize() - 512) / (512 + 300_000) + 1;
+      long frame = pf.manifest().frames().size();
+      assertThat(pool.streamsOpened()).isBetween(2L, reads);
+      assertThat(pool.decompressed()).isLessThanOrEqualTo(reads * (frame + 512)).isLessThan(pf.dataSize());
       long before = pool.decompressed();
+      long opened = pool.streamsOpened();
       assertThat(read(ch, 1000, 100)).isEqualTo(Arrays.copyOfRange(expected, 1000, 1100));
-      assertThat(pool.streamsOpened()).as("a read behind the only cursor starts a stream").isEqualTo(2);
+      assertThat(pool.streamsOpened()).as("a read behind the only cursor starts a stream").isEqualTo(opened + 1);
       assertThat(pool.decompressed() - before).isEqualTo(1100);
       // read to the end: the frame's end is checked and the cursor let go
       assertThat(read(ch, 1100, (int) pf.dataSize())).isEqualTo(Arrays.copyOfRange(expected, 1100, expected.length));
