@@ -331,10 +331,10 @@ public final class Bundler {
     meta.put("schemaVersion", 2);
     meta.put("mediaType", MediaTypes.OCI_MANIFEST);
     meta.put("artifactType", BundleFormat.METADATA_ARTIFACT_TYPE);
-    meta.set("config", Json.MAPPER.valueToTree(empty));
+    meta.set("config", empty.toTree());
     ArrayNode layers = meta.putArray("layers");
     for (Descriptor d : metaLayers) {
-      layers.add(Json.MAPPER.valueToTree(d));
+      layers.add(d.toTree());
       files.put(d.digest(), d.size());
     }
     files.put(empty.digest(), empty.size());
@@ -349,7 +349,7 @@ public final class Bundler {
     root.put("mediaType", MediaTypes.OCI_INDEX);
     root.put("artifactType", BundleFormat.ROOT_ARTIFACT_TYPE);
     ArrayNode ms = root.putArray("manifests");
-    listed.forEach(d -> ms.add(Json.MAPPER.valueToTree(d)));
+    listed.forEach(d -> ms.add(d.toTree()));
     ObjectNode ann = root.putObject("annotations");
     ann.put(BundleFormat.ANNOTATION_BUNDLE_NAME, spec.name());
     ann.put(Descriptor.CREATED, created);
@@ -375,7 +375,7 @@ public final class Bundler {
     indexJson.put("schemaVersion", 2);
     indexJson.put("mediaType", MediaTypes.OCI_INDEX);
     ArrayNode arr = indexJson.putArray("manifests");
-    index.forEach(d -> arr.add(Json.MAPPER.valueToTree(d)));
+    index.forEach(d -> arr.add(d.toTree()));
 
     long stored = files.values().stream().mapToLong(Long::longValue).sum();
     BundleTarWriter.Result written;

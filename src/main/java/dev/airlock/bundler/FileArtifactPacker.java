@@ -99,8 +99,8 @@ public final class FileArtifactPacker {
       m.put("schemaVersion", 2);
       m.put("mediaType", MediaTypes.OCI_MANIFEST);
       m.put("artifactType", artifactType == null ? DEFAULT_ARTIFACT_TYPE : artifactType);
-      m.set("config", Json.MAPPER.valueToTree(config));
-      m.putArray("layers").add(Json.MAPPER.valueToTree(layer));
+      m.set("config", config.toTree());
+      m.putArray("layers").add(layer.toTree());
       byte[] bytes = Json.write(m);
       layout.putBytes(MediaTypes.OCI_MANIFEST, bytes);
       return new Packed(RawManifest.of(bytes, MediaTypes.OCI_MANIFEST, "artifact " + path), rows);

@@ -300,7 +300,7 @@ public final class LayoutStore implements ContentStore {
           next.add(n);
         }
       }
-      next.add((ObjectNode) Json.MAPPER.valueToTree(entry));
+      next.add(entry.toTree());
       entries = next;
       writeIndex();
     }
