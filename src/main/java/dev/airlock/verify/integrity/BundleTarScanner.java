@@ -185,6 +185,10 @@ public final class BundleTarScanner {
         }
       }
       checkDirectories(r);
+      // the spool now, not at the first small blob met while hashing: making a temporary directory seeds
+      // SecureRandom, whose SHA-1 mixer's class, loaded then, voided the C2 code of the SHA-256 loop that was
+      // running (a class-hierarchy dependency of DigestBase) and sent it back to the interpreter mid-blob
+      r.spool();
       if (hashFile && deferFrom == Long.MAX_VALUE && !PartSet.isPartSet(r.bundle)) {
         // one tarball and its .sha256: the file and its blobs hashed from one read, on two threads
         r.fileDigests.put(r.bundle, FileAndBlobHashing.run(r, ch, blobEntries, digests, threads, chunk));
