@@ -50,8 +50,48 @@ public final class DecompressedPartChannel extends FileChannel {
     private final AtomicLong decompressed = new AtomicLong();
     private final AtomicLong opened = new AtomicLong();
 
-    public Pool(int maxIdle) {
+    private record BlockKey(DecompressedPartChannel owner, long index) {}
+
+    private final int maxBlocks;
+    private final java.util.LinkedHashMap<BlockKey, byte[]> blocks = new java.util.LinkedHashMap<>(16, 0.75f, true);
+
+    /** {@code maxIdle} idle cursors, and a cache of {@code maxBlocks} blocks of {@link #BLOCK} bytes. */
+    public Pool(int maxIdle, int maxBlocks) {
       this.maxIdle = Math.max(1, maxIdle);
+      this.maxBlocks = Math.max(0, maxBlocks);
+    }
+
+    public Pool(int maxIdle) {
+      this(maxIdle, 0);
+    }
+
+    private synchronized byte[] block(DecompressedPartChannel owner, long index) {
+      return maxBlocks == 0 ? null : blocks.get(new BlockKey(owner, index));
+    }
+
+    private synchronized void putBlock(DecompressedPartChannel owner, long index, byte[] b) {
+      if (maxBlocks == 0) {
+        return;
+      }
+      blocks.put(new BlockKey(owner, index), b);
+      Iterator<byte[]> it = blocks.values().iterator();
+      while (blocks.size() > maxBlocks && it.hasNext()) {
+        it.next();
+        it.remove();
+      }
+    }
+
+    /** Whether an idle cursor of {@code owner} stands exactly at {@code pos} (a reader going on where it stopped). */
+    private synchronized boolean cursorAt(DecompressedPartChannel owner, long pos) {
+      if (maxBlocks == 0) {
+        return true; // no cache: every read goes through a cursor
+      }
+      for (Cursor c : idle) {
+        if (c.owner == owner && c.pos == pos) {
+          return true;
+        }
+      }
+      return false;
     }
 
     /** Bytes decompressed so far by every cursor of the pool (those passed over included). */
@@ -93,6 +133,7 @@ public final class DecompressedPartChannel extends FileChannel {
     private void closeAll(DecompressedPartChannel owner) {
       List<Cursor> mine = new ArrayList<>();
       synchronized (this) {
+        blocks.keySet().removeIf(k -> k.owner() == owner);
         for (Iterator<Cursor> it = idle.iterator(); it.hasNext(); ) {
           Cursor c = it.next();
           if (c.owner == owner) {
@@ -127,6 +168,8 @@ public final class DecompressedPartChannel extends FileChannel {
   }
 
   private static final int STEP = 1 << 16;
+  /** The unit of the pool's cache of data read by jumps (manifests, tar headers, a blob's first bytes). */
+  static final int BLOCK = 1 << 16;
 
   private final Opener opener;
   private final long size;
@@ -172,6 +215,32 @@ public final class DecompressedPartChannel extends FileChannel {
     if (!dst.hasRemaining()) {
       return 0;
     }
+    long index = pos / BLOCK;
+    byte[] block = pool.block(this, index);
+    if (block == null && !pool.cursorAt(this, pos)) { // a jump (a manifest, a tar header): through the cache
+      long from = index * BLOCK;
+      byte[] b = new byte[(int) Math.min(BLOCK, size - from)];
+      int n = through(from, b, b.length);
+      if (n < b.length) {
+        throw new java.io.EOFException("the decompressed data ends at byte " + (from + n) + " of " + size);
+      }
+      pool.putBlock(this, index, b);
+      block = b;
+    }
+    if (block != null) {
+      int off = (int) (pos - index * BLOCK);
+      int n = Math.min(dst.remaining(), block.length - off);
+      dst.put(block, off, n);
+      return n;
+    }
+    byte[] b = new byte[(int) Math.min(Math.min(dst.remaining(), STEP), size - pos)]; // reading on where a cursor stands
+    int n = through(pos, b, b.length);
+    dst.put(b, 0, n);
+    return n == 0 ? -1 : n;
+  }
+
+  /** Reads {@code len} bytes from {@code pos} (fewer only at the end of the data) through a cursor. */
+  private int through(long pos, byte[] out, int len) throws IOException {
     Cursor c = cursorFor(pos);
     boolean keep = false;
     try {
@@ -185,10 +254,10 @@ public final class DecompressedPartChannel extends FileChannel {
         c.pos += n;
         pool.decompressed.addAndGet(n);
       }
-      int want = (int) Math.min(Math.min(dst.remaining(), buf.length), size - pos);
+      int want = (int) Math.min(len, size - pos);
       int total = 0;
       while (total < want) {
-        int n = c.in.read(buf, total, want - total);
+        int n = c.in.read(out, total, want - total);
         if (n < 0) {
           break;
         }
@@ -196,9 +265,8 @@ public final class DecompressedPartChannel extends FileChannel {
       }
       c.pos += total;
       pool.decompressed.addAndGet(total);
-      dst.put(buf, 0, total);
       keep = c.pos < size;
-      return total == 0 ? -1 : total;
+      return total;
     } finally {
       if (keep && isOpen()) {
         pool.give(c);

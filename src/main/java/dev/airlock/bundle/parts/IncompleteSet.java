@@ -64,7 +64,7 @@ public final class IncompleteSet {
    */
   public static Needs of(PartFile[] present, PartManifest ref) throws IOException {
     FileChannel[] channels = new FileChannel[present.length];
-    DecompressedPartChannel.Pool pool = new DecompressedPartChannel.Pool(PartSet.IDLE_DECOMPRESSORS);
+    DecompressedPartChannel.Pool pool = new DecompressedPartChannel.Pool(PartSet.IDLE_DECOMPRESSORS, PartSet.CACHED_BLOCKS);
     try {
       for (int i = 0; i < present.length; i++) {
         if (present[i] != null) {

@@ -313,10 +313,12 @@ public final class PartSet {
 
   /** Idle decompressors a set keeps (each about 2.3 MiB of native memory at zstd level 3). */
   static final int IDLE_DECOMPRESSORS = 8;
+  /** Blocks of 64 KiB of decompressed data a set keeps for reads that jump (manifests, tar headers): 8 MiB of heap. */
+  static final int CACHED_BLOCKS = 128;
 
   /**
    * As {@link #open(Path, long)}; with {@code anyOrder} (serve: clients ask for blobs in any order) the data of
-   * each compressed part whose body is a single zstd frame is decompressed into a temporary file of
+   * each compressed part whose body is a single zstd frame (part format version 2) is decompressed into a temporary file of
    * {@code java.io.tmpdir} instead ({@link PartFile#openCopied}), so that a read anywhere costs no
    * decompression from the part's start; see {@link #needsCopyForAnyOrder}.
    */
@@ -327,11 +329,12 @@ public final class PartSet {
           + byNumber[0].manifest().bundleSize() + " bytes, more than the " + maxExpanded + " bytes its verified content"
           + " needs; refused before decompressing anything");
     }
-    DecompressedPartChannel.Pool pool = new DecompressedPartChannel.Pool(IDLE_DECOMPRESSORS);
+    DecompressedPartChannel.Pool pool = new DecompressedPartChannel.Pool(IDLE_DECOMPRESSORS, CACHED_BLOCKS);
     List<PartedChannel.Segment> segments = new ArrayList<>();
     try {
       for (PartFile pf : byNumber) {
-        FileChannel ch = anyOrder && pf.compressed() ? pf.openCopied() : pf.openReadable(pool);
+        // a single-frame part (version 2) read in any order is copied; independent frames (version 3) are not
+        FileChannel ch = anyOrder && pf.compressed() && !pf.framed() ? pf.openCopied() : pf.openReadable(pool);
         segments.add(new PartedChannel.Segment(ch, pf.dataOffset(), pf.manifest().data().offset(),
             pf.manifest().data().size()));
       }
@@ -345,11 +348,24 @@ public final class PartSet {
   }
 
   /**
-   * Whether reading {@code path} in any order ({@link #open(Path, long, boolean)}) decompresses its parts into
-   * temporary files: a set of compressed parts of part format version 2 (a single-frame body each).
+   * Whether reading {@code path} in any order ({@link #open(Path, long, boolean)}) decompresses some of its parts
+   * into temporary files: a set holding compressed parts of part format version 2 (a single-frame body each);
+   * version 3 parts (independent frames) are read in place.
    */
   public static boolean needsCopyForAnyOrder(Path path) {
-    return isCompressed(path);
+    if (!isCompressed(path)) {
+      return false;
+    }
+    try {
+      for (PartFile pf : select(path)) {
+        if (pf.compressed() && !pf.framed()) {
+          return true;
+        }
+      }
+      return false;
+    } catch (IOException | RuntimeException e) {
+      return true; // the open that follows names what is wrong
+    }
   }
 
   /** Whether {@code path} names a set of compressed parts (part format version 2), by its first part file's bytes. */

@@ -119,7 +119,7 @@ class CompressedSetInPlaceTest {
   @Test
   void aReaderMovingForwardDecompressesEachByteOnceAndABackwardReadStartsOver() throws Exception {
     PartFile pf = PartFile.open(CompressedVolumesTest.partFiles(parts).get(1));
-    DecompressedPartChannel.Pool pool = new DecompressedPartChannel.Pool(2);
+    DecompressedPartChannel.Pool pool = new DecompressedPartChannel.Pool(2, 4);
     byte[] expected = new byte[(int) pf.dataSize()];
     try (FileChannel whole = FileChannel.open(tarball, StandardOpenOption.READ)) {
       whole.read(ByteBuffer.wrap(expected), pf.manifest().data().offset());
@@ -134,14 +134,24 @@ class CompressedSetInPlaceTest {
       long reads = (pf.dataSize() - 512) / (512 + 300_000) + 1;
       long frame = pf.manifest().frames().size();
       assertThat(pool.streamsOpened()).isBetween(2L, reads);
-      assertThat(pool.decompressed()).isLessThanOrEqualTo(reads * (frame + 512)).isLessThan(pf.dataSize());
+      assertThat(pool.decompressed()).isLessThanOrEqualTo(reads * (frame + DecompressedPartChannel.BLOCK))
+          .isLessThan(pf.dataSize());
       long before = pool.decompressed();
       long opened = pool.streamsOpened();
-      assertThat(read(ch, 1000, 100)).isEqualTo(Arrays.copyOfRange(expected, 1000, 1100));
+      long last = (pf.dataSize() - 512) / 300_512 * 300_512; // the walk's last header: its block is cached
+      assertThat(read(ch, last + 100, 10)).isEqualTo(Arrays.copyOfRange(expected, (int) last + 100, (int) last + 110));
+      assertThat(pool.decompressed()).as("a read in a cached block").isEqualTo(before);
+      long block = pf.dataSize() / 2 / DecompressedPartChannel.BLOCK * DecompressedPartChannel.BLOCK;
+      assertThat(read(ch, block + 1000, 100)).isEqualTo(Arrays.copyOfRange(expected, (int) block + 1000, (int) block + 1100));
       assertThat(pool.streamsOpened()).as("a read behind the only cursor starts a stream").isEqualTo(opened + 1);
-      assertThat(pool.decompressed() - before).isEqualTo(1100);
+      assertThat(pool.decompressed() - before).as("decompressed from the frame holding the block to the block's end")
+          .isEqualTo(block % frame + DecompressedPartChannel.BLOCK);
       // read to the end: the frame's end is checked and the cursor let go
       assertThat(read(ch, 1100, (int) pf.dataSize())).isEqualTo(Arrays.copyOfRange(expected, 1100, expected.length));
+      // the read from 1100 jumped, so block 0 went through the cache; the rest was read on where the cursor stood
+      long again = pool.decompressed();
+      assertThat(read(ch, 0, 512)).isEqualTo(Arrays.copyOf(expected, 512));
+      assertThat(pool.decompressed() - again).as("block 0 is cached").isZero();
     }
   }
 
