@@ -51,6 +51,8 @@ public final class ImportHistory {
         throw new AirlockException("import history " + p + " has schema version " + version
             + ", from a newer airlock (this one reads up to " + SCHEMA_VERSION + "); give another file with --catalog");
       }
+      // one transaction: a new database is written (and synced to disk) once, not once per table and index
+      c.setAutoCommit(false);
       for (String sql : schema().split(";")) {
         if (!sql.isBlank() && !sql.strip().toLowerCase(java.util.Locale.ROOT).startsWith("pragma user_version")) {
           s.execute(sql); // CREATE ... IF NOT EXISTS: an older database gains what it lacks
@@ -59,6 +61,7 @@ public final class ImportHistory {
       if (version < SCHEMA_VERSION) {
         s.execute("PRAGMA user_version = " + SCHEMA_VERSION);
       }
+      c.commit();
     } catch (SQLException e) {
       throw new AirlockException("cannot open import history " + p + ": " + e.getMessage(), e);
     }
@@ -101,6 +104,21 @@ public final class ImportHistory {
 
   /** Stores one import; returns its id. */
   public long record(ImportRecord r) throws IOException {
+    return recordImport(r, null, null, null);
+  }
+
+  /**
+   * Stores one import, and in the same transaction (one write to disk instead of three) the signed creation time
+   * of its bundle ({@link #recordBundleCreated}, when {@code created} is not null) and the packages of its SBOMs
+   * ({@link #recordPackages}, when {@code packages} is not null). Returns the import's id.
+   */
+  public long recordImport(ImportRecord r, String created,
+      java.util.function.Supplier<List<BundlePackage>> packages) throws IOException {
+    return recordImport(r, r.bundleDigest(), created, packages);
+  }
+
+  private long recordImport(ImportRecord r, String bundleDigest, String created,
+      java.util.function.Supplier<List<BundlePackage>> packages) throws IOException {
     String sql = "INSERT INTO imports (started, finished, bundle_path, bundle_digest, bundle_name, target, status,"
         + " verification, blobs_pushed, blobs_mounted, blobs_skipped, bytes_pushed, bytes_skipped, manifests_pushed,"
         + " manifests_skipped, mapping, error) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
@@ -147,6 +165,12 @@ public final class ImportHistory {
           im.executeBatch();
         }
       }
+      if (bundleDigest != null && created != null) {
+        bundleCreated(c, bundleDigest, created);
+      }
+      if (bundleDigest != null && packages != null) {
+        packages(c, bundleDigest, packages);
+      }
       c.commit();
       return id;
     } catch (SQLException e) {
@@ -156,13 +180,19 @@ public final class ImportHistory {
 
   /** Notes the signed creation time of a bundle that was imported (once per bundle digest). */
   public void recordBundleCreated(String bundleDigest, String created) {
+    try (Connection c = connect()) {
+      bundleCreated(c, bundleDigest, created);
+    } catch (SQLException e) {
+      throw new AirlockException("cannot write import history " + db + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void bundleCreated(Connection c, String bundleDigest, String created) throws SQLException {
     String sql = "INSERT OR IGNORE INTO bundle_created (bundle_digest, created) VALUES (?,?)";
-    try (Connection c = connect(); PreparedStatement s = c.prepareStatement(sql)) {
+    try (PreparedStatement s = c.prepareStatement(sql)) {
       s.setString(1, bundleDigest);
       s.setString(2, created);
       s.executeUpdate();
-    } catch (SQLException e) {
-      throw new AirlockException("cannot write import history " + db + ": " + e.getMessage(), e);
     }
   }
 
@@ -289,6 +319,17 @@ public final class ImportHistory {
     }
     try (Connection c = connect()) {
       c.setAutoCommit(false);
+      packages(c, bundleDigest, packages);
+      c.commit();
+    } catch (SQLException e) {
+      throw new AirlockException("cannot write import history " + db + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Inside the caller's transaction: the packages of {@code bundleDigest}, unless they are there already. */
+  private static void packages(Connection c, String bundleDigest,
+      java.util.function.Supplier<List<BundlePackage>> packages) throws SQLException {
+    {
       try (PreparedStatement s = c.prepareStatement("SELECT 1 FROM bundle_packages WHERE bundle_digest = ? LIMIT 1")) {
         s.setString(1, bundleDigest);
         try (ResultSet rs = s.executeQuery()) {
@@ -314,9 +355,6 @@ public final class ImportHistory {
         }
         s.executeBatch();
       }
-      c.commit();
-    } catch (SQLException e) {
-      throw new AirlockException("cannot write import history " + db + ": " + e.getMessage(), e);
     }
   }
 

@@ -706,17 +706,13 @@ public final class BundleImporter {
         r == null ? 0 : r.manifestsPushed(), r == null ? 0 : r.manifestsSkipped(), mapping, error,
         ImportRecord.OK.equals(status) ? images(r) : List.of());
     ImportHistory history = ImportHistory.open(o.history());
-    long id = history.record(rec);
-    if (ImportRecord.OK.equals(status) && bundle.rootDigest() != null) {
-      java.time.Instant created = RollbackCheck.created(bundle);
-      if (created != null) {
-        history.recordBundleCreated(bundle.rootDigest().toString(), created.toString());
-      }
+    if (!ImportRecord.OK.equals(status) || bundle.rootDigest() == null) {
+      return history.record(rec);
     }
-    if (ImportRecord.OK.equals(status)) {
-      ImportedPackages.record(history, bundle); // what the bundle's SBOMs list, for audit --package
-    }
-    return id;
+    // one transaction: the import, its bundle's signed creation time (for the rollback check) and what the
+    // bundle's SBOMs list (for audit --package)
+    java.time.Instant created = RollbackCheck.created(bundle);
+    return history.recordImport(rec, created == null ? null : created.toString(), ImportedPackages.packagesOf(bundle));
   }
 
   /** What each item's target reference resolves to, for the history. */

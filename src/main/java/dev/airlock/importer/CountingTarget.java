@@ -3,6 +3,7 @@ package dev.airlock.importer;
 import dev.airlock.oci.Descriptor;
 import dev.airlock.oci.Digest;
 import dev.airlock.oci.RawManifest;
+import dev.airlock.registry.RegistryStore;
 import dev.airlock.store.BlobSource;
 import dev.airlock.store.ContentStore;
 import dev.airlock.store.ForwardingStore;
@@ -26,6 +27,12 @@ final class CountingTarget extends ForwardingStore {
   private final dev.airlock.delta.SpillSet holders = dev.airlock.delta.SpillSet.create("holders");
   private final dev.airlock.delta.SpillSet skipped = dev.airlock.delta.SpillSet.create("skipped");
   private final dev.airlock.delta.SpillSet uploadedHere = dev.airlock.delta.SpillSet.create("uploaded");
+  /**
+   * What the plan found missing ("absent repository@digest"), and what this run has since put there ("put
+   * repository@digest"): the push does not ask the target again about a blob the plan found missing and this
+   * run has not put (were it put meanwhile by someone else, it is only sent again).
+   */
+  private final dev.airlock.delta.SpillSet planned = dev.airlock.delta.SpillSet.create("planned");
   /** The same blob for two repositories is uploaded once: a lock per digest, striped (a fixed number). */
   private final Object[] locks = new Object[256];
   private volatile boolean counting;
@@ -51,6 +58,7 @@ final class CountingTarget extends ForwardingStore {
     holders.close();
     skipped.close();
     uploadedHere.close();
+    planned.close();
   }
 
   private Object lock(Digest d) {
@@ -77,6 +85,7 @@ final class CountingTarget extends ForwardingStore {
    * its bytes count only when {@code sentByThisRun} (a session an earlier run left open sent none now).
    */
   void committed(String repository, Descriptor blob, boolean sentByThisRun) {
+    planned.add("put " + repository + "@" + blob.digest());
     uploadedHere.add(blob.digest().toString());
     uploaded.incrementAndGet();
     if (sentByThisRun) {
@@ -95,9 +104,21 @@ final class CountingTarget extends ForwardingStore {
     holders.put(digest.toString(), repository);
   }
 
+  /** The plan found {@code digest} missing in {@code repository}, and nothing of this run has put it there since. */
+  boolean knownMissing(String repository, Digest digest) {
+    String k = repository + "@" + digest;
+    return planned.contains("absent " + k) && !planned.contains("put " + k) && !uploadedHere.contains(digest.toString());
+  }
+
   @Override
   public OptionalLong blobSize(String repository, Digest digest) throws IOException {
+    if (counting && knownMissing(repository, digest)) {
+      return OptionalLong.empty(); // the plan asked: missing (HEAD requests are most of a small import's)
+    }
     OptionalLong s = delegate.blobSize(repository, digest);
+    if (s.isEmpty() && !counting) {
+      planned.add("absent " + repository + "@" + digest);
+    }
     if (s.isPresent()) {
       holders.put(digest.toString(), repository);
       if (counting && !uploadedHere.contains(digest.toString()) && skipped.add(repository + "@" + digest)) {
@@ -113,6 +134,7 @@ final class CountingTarget extends ForwardingStore {
       String holder = holder(blob.digest());
       if (holder != null && !holder.equals(repository) && mounter != null
           && mounter.mount(repository, blob.digest(), holder)) {
+        planned.add("put " + repository + "@" + blob.digest());
         mounted.incrementAndGet();
         mountedBytes.addAndGet(blob.size());
         return;
@@ -120,7 +142,12 @@ final class CountingTarget extends ForwardingStore {
       if (holder != null && holder.equals(repository) && delegate.hasBlob(repository, blob.digest())) {
         return;
       }
-      delegate.putBlob(repository, blob, content);
+      if (holder == null && knownMissing(repository, blob.digest()) && delegate instanceof RegistryStore r) {
+        r.uploadBlob(repository, blob, content); // without asking again first: the plan found it missing
+      } else {
+        delegate.putBlob(repository, blob, content);
+      }
+      planned.add("put " + repository + "@" + blob.digest());
       uploadedHere.add(blob.digest().toString());
       uploaded.incrementAndGet();
       uploadedBytes.addAndGet(blob.size());
@@ -135,10 +162,33 @@ final class CountingTarget extends ForwardingStore {
       return;
     }
     delegate.putManifest(repository, manifest, tag);
+    planned.add("manifest " + repository + "@" + manifest.digest());
     manifestsPushed.incrementAndGet();
   }
 
+  /**
+   * The manifest cannot be in {@code repository} yet: a blob it references was missing there when the plan asked,
+   * or (an index) a manifest it lists was pushed there by this run. A registry takes a manifest only once what it
+   * references is there, so it needs no question; were one there all the same, putting the same bytes again
+   * changes nothing.
+   */
+  private boolean cannotBeThere(String repository, RawManifest manifest) {
+    if (!counting) {
+      return false;
+    }
+    for (Descriptor c : manifest.children()) {
+      String k = repository + "@" + c.digest();
+      if (planned.contains((manifest.isIndex() ? "manifest " : "absent ") + k)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   private boolean alreadyThere(String repository, RawManifest manifest, String tag) throws IOException {
+    if (cannotBeThere(repository, manifest)) {
+      return false;
+    }
     if (tag != null) {
       Optional<Descriptor> d = delegate.resolve(repository, tag);
       return d.isPresent() && d.get().digest().equals(manifest.digest());

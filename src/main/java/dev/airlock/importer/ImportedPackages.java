@@ -24,10 +24,9 @@ import java.util.List;
 final class ImportedPackages {
   private ImportedPackages() {}
 
-  static void record(ImportHistory history, BundleContent bundle) {
-    if (bundle.rootDigest() != null) {
-      history.recordPackages(bundle.rootDigest().toString(), () -> packages(bundle));
-    }
+  /** The packages of the catalog inside the bundle, read when asked (for {@link ImportHistory#recordImport}). */
+  static java.util.function.Supplier<List<ImportHistory.BundlePackage>> packagesOf(BundleContent bundle) {
+    return () -> packages(bundle);
   }
 
   /** The packages of the catalog inside the bundle; none when the bundle carries no catalog. */

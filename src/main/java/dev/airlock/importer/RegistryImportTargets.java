@@ -33,10 +33,13 @@ public final class RegistryImportTargets implements RegistryTargets {
       boolean plain = new TransportSecurity(options.plainHttpHosts(), options.tlsHosts(), options.insecureHosts(),
           options.caFile())
           .plainHttp(hostPort);
-      String api = referrersApi(hostPort, plain);
+      // both probes at once, anonymous, through the store's own client (its TLS settings, its connections)
+      java.util.concurrent.CompletableFuture<String> apiAsked = referrersApi(store, hostPort, plain);
+      java.util.concurrent.CompletableFuture<AuthChallenge> challengeAsked = challenge(store, hostPort, plain);
+      String api = apiAsked.join();
       TargetFeatures f = new TargetFeatures(api.equals("yes"), false, true,
           "registry " + hostPort + " answers" + (plain ? " (plain HTTP)" : "") + ", referrers API: " + api);
-      AuthChallenge challenge = challenge(store, hostPort, plain);
+      AuthChallenge challenge = challengeAsked.join();
       ImportTarget.AccessCheck access = challenge == null || !challenge.isBearer() || challenge.realm() == null
           ? repos -> PushAccess.unchecked("auth: no token auth" + (challenge != null && challenge.isBasic() ? " (basic)" : "")
               + ": access checked on first write")
@@ -50,34 +53,26 @@ public final class RegistryImportTargets implements RegistryTargets {
   }
 
   /** The challenge of an anonymous {@code GET /v2/} (null when it answers 200 or cannot be read). */
-  static AuthChallenge challenge(RegistryStore store, String hostPort, boolean plain) {
+  static java.util.concurrent.CompletableFuture<AuthChallenge> challenge(RegistryStore store, String hostPort,
+      boolean plain) {
     URI uri = URI.create((plain ? "http" : "https") + "://" + hostPort + "/v2/");
-    try {
-      HttpClient c = store.clientFor(uri);
-      HttpResponse<Void> r = c.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).GET().build(),
-          HttpResponse.BodyHandlers.discarding());
-      return r.statusCode() == 401 ? AuthChallenge.parse(r.headers().firstValue("WWW-Authenticate").orElse(null)) : null;
-    } catch (IOException e) {
-      return null;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return null;
-    }
+    return anonymous(store, uri).handle((r, e) -> r != null && r.statusCode() == 401
+        ? AuthChallenge.parse(r.headers().firstValue("WWW-Authenticate").orElse(null)) : null);
   }
 
   /**
    * "yes", "no" or "unknown (...)": an anonymous {@code GET /v2/<probe>/referrers/<digest>}; a registry
    * with the API answers 200 with an index even for an unknown subject. No credentials are sent.
    */
-  static String referrersApi(String hostPort, boolean plain) {
+  static java.util.concurrent.CompletableFuture<String> referrersApi(RegistryStore store, String hostPort,
+      boolean plain) {
     String probe = Digest.sha256(new byte[0]).toString();
     URI uri = URI.create((plain ? "http" : "https") + "://" + hostPort + "/v2/airlock-probe/referrers/" + probe);
-    try {
-      dev.airlock.registry.http.RegistryHttp.largeClientBuffers();
-      HttpClient c = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
-          .sslContext(dev.airlock.registry.http.DeferredSslContext.ofDefault()).build();
-      HttpResponse<Void> r = c.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).GET().build(),
-          HttpResponse.BodyHandlers.discarding());
+    return anonymous(store, uri).handle((r, e) -> {
+      if (e != null) {
+        Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+        return "unknown (" + cause.getClass().getSimpleName() + "; decided per repository while pushing)";
+      }
       if (r.statusCode() == 200) {
         return "yes";
       }
@@ -85,11 +80,17 @@ public final class RegistryImportTargets implements RegistryTargets {
         return "no (referrers go to the sha256-<hex> fallback tag)";
       }
       return "unknown (HTTP " + r.statusCode() + "; decided per repository while pushing)";
-    } catch (IOException e) {
-      return "unknown (" + e.getClass().getSimpleName() + "; decided per repository while pushing)";
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return "unknown";
+    });
+  }
+
+  /** An anonymous {@code GET} (no credentials: the store's client adds none by itself), its body discarded. */
+  private static java.util.concurrent.CompletableFuture<HttpResponse<Void>> anonymous(RegistryStore store, URI uri) {
+    try {
+      HttpClient c = store.clientFor(uri);
+      return c.sendAsync(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).GET().build(),
+          HttpResponse.BodyHandlers.discarding());
+    } catch (RuntimeException e) {
+      return java.util.concurrent.CompletableFuture.failedFuture(e);
     }
   }
 }

@@ -117,6 +117,14 @@ public final class RegistryStore implements ContentStore {
     if (blobPuller.size(repository, blob.digest()).isPresent()) {
       return;
     }
+    uploadBlob(repository, blob, content);
+  }
+
+  /**
+   * Uploads {@code blob} without asking first whether the repository has it: for a caller just told it lacks it
+   * (an import's plan). A mount from another repository known to hold it is tried first, as by {@link #putBlob}.
+   */
+  public void uploadBlob(String repository, Descriptor blob, BlobSource content) throws IOException {
     String home = blobHomes.get(blob.digest());
     java.net.URI session = null;
     if (home != null && !home.equals(repository)) {

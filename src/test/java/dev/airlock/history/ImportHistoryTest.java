@@ -33,6 +33,38 @@ class ImportHistoryTest {
   }
 
   @Test
+  void anImportItsBundlesCreationTimeAndPackagesAreWrittenTogether() throws Exception {
+    ImportHistory h = ImportHistory.open(dir.resolve("history.db"));
+    ImportRecord rec = new ImportRecord(0, "2026-01-01T00:00:00Z", "2026-01-01T00:01:00Z", "/b.tar", "sha256:ab",
+        "demo", "reg:5000", ImportRecord.OK, "ok", 1, 0, 0, 10, 0, 1, 0, Map.of(), null,
+        List.of(new ImportRecord.Image("docker.io/library/alpine:3.20", "reg:5000/library/alpine:3.20", "sha256:aa",
+            "sha256:aa", null, null, null, null)));
+    long id = h.recordImport(rec, "2026-01-01T00:00:00Z", () -> List.of(new ImportHistory.BundlePackage(
+        "docker.io/library/alpine:3.20", "sha256:aa", null, "sha256:5b", "SPDX-2.3", "zlib", "1.3.1-r0",
+        "pkg:apk/alpine/zlib@1.3.1-r0")));
+    assertThat(h.importedBundles("reg:5000", "demo")).singleElement().satisfies(b -> {
+      assertThat(b.importId()).isEqualTo(id);
+      assertThat(b.created()).isEqualTo("2026-01-01T00:00:00Z");
+    });
+    assertThat(h.packages("zlib")).singleElement().satisfies(p -> assertThat(p.targetRef())
+        .isEqualTo("reg:5000/library/alpine:3.20"));
+    // the same bundle again: a second import row; its packages are not read again, its creation time stays
+    long again = h.recordImport(rec, "2027-01-01T00:00:00Z", () -> {
+      throw new AssertionError("a bundle's packages are copied once");
+    });
+    assertThat(again).isGreaterThan(id);
+    assertThat(h.importedBundles("reg:5000", "demo")).extracting(ImportHistory.ImportedBundle::created)
+        .containsExactly("2026-01-01T00:00:00Z", "2026-01-01T00:00:00Z");
+    // packages that cannot be read: nothing of that import is written
+    ImportRecord other = new ImportRecord(0, "2026-01-02T00:00:00Z", "2026-01-02T00:01:00Z", "/c.tar", "sha256:cd",
+        "demo", "reg:5000", ImportRecord.OK, "ok", 1, 0, 0, 10, 0, 1, 0, Map.of(), null, List.of());
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> h.recordImport(other, "2026-01-02T00:00:00Z", () -> {
+      throw new java.io.UncheckedIOException(new java.io.IOException("catalog unreadable"));
+    })).hasMessageContaining("catalog unreadable");
+    assertThat(h.list()).hasSize(2);
+  }
+
+  @Test
   void notesOfOpenUploadSessionsAreClaimedOnceAndForgottenOnlyByTheirOwnLocation() throws Exception {
     ImportHistory h = ImportHistory.open(dir.resolve("history.db"));
     var a = new ImportHistory.StagedUploadNote("team/app", "sha256:aa", 10, "http://reg/v2/team/app/blobs/uploads/1");
