@@ -114,14 +114,33 @@ final class WorkDirectory implements Closeable {
   }
 
   private static String holder(String what) {
-    String host;
-    try {
-      host = InetAddress.getLocalHost().getHostName();
-    } catch (IOException e) {
-      host = "this host";
-    }
-    return "pid " + ProcessHandle.current().pid() + " on " + host + ", started "
+    return "pid " + ProcessHandle.current().pid() + " on " + hostName() + ", started "
         + Instant.now().truncatedTo(ChronoUnit.SECONDS) + (what == null ? "" : ", " + what) + "\n";
+  }
+
+  /**
+   * This machine's name, as {@code InetAddress.getLocalHost().getHostName()} gives it, read from the kernel
+   * where Linux has it: getLocalHost also resolves the name to an address (the name service's set-up, and a
+   * DNS query where the name is not in /etc/hosts), which a bundle run has no use for.
+   */
+  static String hostName() {
+    try {
+      byte[] b;
+      try (java.io.InputStream in = Files.newInputStream(Path.of("/proc/sys/kernel/hostname"))) {
+        b = in.readNBytes(256); // at most 64 bytes on Linux; /proc gives no size to check first
+      }
+      String h = new String(b, StandardCharsets.UTF_8).strip();
+      if (!h.isEmpty()) {
+        return h;
+      }
+    } catch (IOException | RuntimeException e) {
+      // not Linux, or no /proc: ask the JDK
+    }
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (IOException e) {
+      return "this host";
+    }
   }
 
   private static InvalidInputException inUse(Path dir, Path lockPath) {
