@@ -95,7 +95,7 @@ public final class Main implements Runnable {
 
   /** The whole command line, every subcommand added in full. */
   public static CommandLine commandLine() {
-    CommandLine cl = new CommandLine(new Main());
+    CommandLine cl = topLevel();
     COMMANDS.forEach((name, sub) -> cl.addSubcommand(name, sub.make().get()));
     return handlers(cl);
   }
@@ -119,13 +119,40 @@ public final class Main implements Runnable {
     if ("help".equals(first)) {
       return commandLine();
     }
-    CommandLine cl = new CommandLine(new Main());
+    CommandLine cl = topLevel();
     if (first != null && COMMANDS.containsKey(first)) {
       cl.addSubcommand(first, COMMANDS.get(first).make().get());
     } else {
       COMMANDS.forEach((name, sub) -> cl.addSubcommand(name, new CommandLine(listing(name, sub.type()))));
     }
     return handlers(cl);
+  }
+
+  /**
+   * The top level, {@code airlock} itself, built as its {@code @Command} and {@code @Option} annotations above
+   * describe it, but without picocli reading them: reading a class's annotations (and the standard help options'
+   * mixin class) costs every command about 25 ms of CPU in a fresh JVM, an annotation proxy class each. MainTest
+   * checks that this model gives the same help, version and inherited {@code --debug} as the annotations.
+   */
+  static CommandLine topLevel() {
+    Main main = new Main();
+    CommandLine.Model.CommandSpec spec = CommandLine.Model.CommandSpec.wrapWithoutInspection(main);
+    main.spec = spec;
+    spec.name("airlock").versionProvider(new Version());
+    spec.addOption(CommandLine.Model.OptionSpec.builder("-h", "--help").usageHelp(true)
+        .description("Show this help message and exit.").build());
+    spec.addOption(CommandLine.Model.OptionSpec.builder("-V", "--version").versionHelp(true)
+        .description("Print version information and exit.").build());
+    spec.addOption(CommandLine.Model.OptionSpec.builder("--debug").type(boolean.class).scopeType(CommandLine.ScopeType.INHERIT)
+        .description("Print stack traces of errors.").build());
+    Command c = Main.class.getAnnotation(Command.class);
+    Map<String, String> exitCodes = new LinkedHashMap<>();
+    for (String e : c.exitCodeList()) {
+      int colon = e.indexOf(':');
+      exitCodes.put(e.substring(0, colon), e.substring(colon + 1));
+    }
+    spec.usageMessage().description(c.description()).exitCodeListHeading(c.exitCodeListHeading()).exitCodeList(exitCodes);
+    return new CommandLine(spec);
   }
 
   /** A command as the top-level help lists it, from its {@code @Command} annotation alone. */

@@ -35,6 +35,41 @@ class MainTest {
     assertThat(typo.err()).contains("Unmatched argument at index 0: 'imprt'").contains("import");
   }
 
+  /** The top level built without reading Main's annotations says what picocli makes of those annotations. */
+  @Test
+  void theTopLevelBuiltByHandIsTheOneItsAnnotationsDescribe() {
+    picocli.CommandLine annotated = new picocli.CommandLine(new Main());
+    picocli.CommandLine byHand = Main.topLevel();
+    for (String name : new String[] {"verify", "import", "key"}) { // a command with subcommands of its own too
+      annotated.addSubcommand(name, name.equals("verify") ? new VerifyCommand() : name.equals("import")
+          ? new ImportCommand() : new KeyCommand());
+      byHand.addSubcommand(name, name.equals("verify") ? new VerifyCommand() : name.equals("import")
+          ? new ImportCommand() : new KeyCommand());
+    }
+    assertThat(byHand.getUsageMessage(picocli.CommandLine.Help.Ansi.OFF))
+        .isEqualTo(annotated.getUsageMessage(picocli.CommandLine.Help.Ansi.OFF)).contains("Exit codes:");
+    for (String name : new String[] {"verify", "import", "key"}) { // --debug inherited, same help below
+      assertThat(byHand.getSubcommands().get(name).getUsageMessage(picocli.CommandLine.Help.Ansi.OFF))
+          .isEqualTo(annotated.getSubcommands().get(name).getUsageMessage(picocli.CommandLine.Help.Ansi.OFF))
+          .contains("--debug");
+    }
+    assertThat(byHand.getSubcommands().get("key").getSubcommands().get("generate")
+        .getUsageMessage(picocli.CommandLine.Help.Ansi.OFF)).isEqualTo(annotated.getSubcommands().get("key")
+        .getSubcommands().get("generate").getUsageMessage(picocli.CommandLine.Help.Ansi.OFF)).contains("--debug");
+    assertThat(byHand.getCommandSpec().version()).isEqualTo(annotated.getCommandSpec().version());
+    assertThat(byHand.getCommandSpec().qualifiedName()).isEqualTo("airlock");
+    // and it runs as before: --version, airlock alone (its help), --debug after a command
+    CommandResult version = CommandResult.run("--version");
+    assertThat(version.exitCode()).isZero();
+    assertThat(version.out().strip()).isEqualTo("airlock " + Main.version());
+    CommandResult alone = CommandResult.run();
+    assertThat(alone.exitCode()).isZero();
+    assertThat(alone.out()).startsWith("Usage: airlock [-hV] [--debug] [COMMAND]").contains("Commands:", "Exit codes:");
+    CommandResult debug = CommandResult.run("verify", "/nonexistent/b.tar", "--allow-unsigned", "--debug");
+    assertThat(debug.exitCode()).isEqualTo(ExitCodes.ERROR);
+    assertThat(debug.err()).contains("\tat ");
+  }
+
   @Test
   void theTopLevelHelpListsCommandsWithoutTheirOptionModelsAndSaysTheSame() {
     picocli.CommandLine listing = Main.commandLine(new String[] {"--help"});
