@@ -71,7 +71,23 @@ public record BundleLock(
     }
   }
 
+  /**
+   * Jackson's minimal quoting, plus YAML 1.1's special floats ({@code .inf}, {@code -.Inf}, {@code .NaN}...): its
+   * checker leaves them plain, and its parser then reads them back as a malformed number.
+   */
+  static final class LockQuoting extends com.fasterxml.jackson.dataformat.yaml.util.StringQuotingChecker.Default {
+    private static final long serialVersionUID = 1L;
+    private static final java.util.regex.Pattern SPECIAL_FLOAT =
+        java.util.regex.Pattern.compile("[-+]?\\.(inf|Inf|INF)|\\.(nan|NaN|NAN)");
+
+    @Override
+    public boolean needToQuoteValue(String value) {
+      return super.needToQuoteValue(value) || SPECIAL_FLOAT.matcher(value).matches();
+    }
+  }
+
   private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
+      .stringQuotingChecker(new LockQuoting())
       .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
       .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
       .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
