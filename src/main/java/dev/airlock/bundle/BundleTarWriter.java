@@ -67,9 +67,34 @@ public final class BundleTarWriter {
     writeEntries(body, null, blobs, blobFile, verified, indexJson, progress);
   }
 
+  /** Opens a blob's bytes for the stream: a stream that checks the blob's size and digest at its end. */
+  public interface BlobOpener {
+    InputStream open(Digest blob, long size) throws IOException;
+  }
+
+  /** The working directory's blob file, hashed as it is read unless this process checked it already. */
+  public static BlobOpener fromFiles(Function<Digest, Path> blobFile, Predicate<Digest> verified) {
+    return (d, size) -> {
+      InputStream blobIn = Files.newInputStream(blobFile.apply(d));
+      return verified.test(d) ? new SizedInputStream(blobIn, size, d)
+          : new VerifyingInputStream(blobIn, d, size, "blob " + d + " in the working directory");
+    };
+  }
+
+  /** As {@link #writeTo(OutputStream, Map, Function, Predicate, byte[], ProgressListener)}, each blob from {@code open}. */
+  public static void writeTo(OutputStream body, Map<Digest, Long> blobs, BlobOpener open, byte[] indexJson,
+      ProgressListener progress) throws IOException {
+    writeEntries(body, null, blobs, open, indexJson, progress);
+  }
+
   private static void writeEntries(OutputStream body, HashingFileOutput file, Map<Digest, Long> blobs,
       Function<Digest, Path> blobFile, Predicate<Digest> verified, byte[] indexJson, ProgressListener progress)
       throws IOException {
+    writeEntries(body, file, blobs, fromFiles(blobFile, verified), indexJson, progress);
+  }
+
+  private static void writeEntries(OutputStream body, HashingFileOutput file, Map<Digest, Long> blobs,
+      BlobOpener open, byte[] indexJson, ProgressListener progress) throws IOException {
     TreeMap<String, Object> all = entries(blobs, indexJson);
     byte[] buf = body != file ? new byte[1 << 18] : null;
     for (Map.Entry<String, Object> e : all.entrySet()) {
@@ -84,9 +109,7 @@ public final class BundleTarWriter {
         Digest d = (Digest) v;
         long size = blobs.get(d);
         writeBytes(body, header(e.getKey(), size, false));
-        InputStream blobIn = Files.newInputStream(blobFile.apply(d));
-        try (InputStream in = verified.test(d) ? new SizedInputStream(blobIn, size, d)
-            : new VerifyingInputStream(blobIn, d, size, "blob " + d + " in the working directory")) {
+        try (InputStream in = open.open(d, size)) {
           long copied = body == file ? file.copyFrom(in, size, progress::bytes) : copy(in, body, buf, size, progress);
           if (copied != size || in.read() >= 0) { // the end of the stream checks size and digest
             throw new dev.airlock.oci.DigestMismatchException("blob " + d + " size in the working directory",

@@ -209,7 +209,8 @@ public final class Bundler {
     DeferringStore.LeaveOut leaveOut = since == null ? DeferringStore.LeaveOut.NEVER
         : b -> !b.digest().equals(dev.airlock.verify.BundleSigner.EMPTY_DESCRIPTOR.digest())
             && since.everyHas(b.digest(), b.size());
-    DeferringStore deferring = req.workDir() == null && !req.zstd()
+    // compressed parts fetch large blobs straight into the compressor as well (peak disk: the parts)
+    DeferringStore deferring = req.workDir() == null && (!req.zstd() || req.volumeSize() > 0)
         ? new DeferringStore(work, DeferringStore.DEFER_ABOVE, leaveOut) : null;
     DeferringStore deltaOnly = deferring == null && since != null
         ? new DeferringStore(work, Long.MAX_VALUE, leaveOut) : null;
@@ -391,8 +392,12 @@ public final class Bundler {
           // compressed parts: cut while the tarball of the working directory's blobs is compressed
           ? dev.airlock.bundle.parts.CompressedPartWriter.write(new dev.airlock.bundle.parts.CompressedPartWriter.Request(
               out, req.volumeSize(), files, work::blobPath, work::verifiedHere, Json.write(indexJson), spec.name(),
-              rootDesc.digest(), created, signer == null ? null : signer.partSigner(), req.onlyParts(), metaDir),
-              progress)
+              rootDesc.digest(), created, signer == null ? null : signer.partSigner(), req.onlyParts(), metaDir,
+              (d, size) -> {
+                DeferringStore.Deferred x = later.get(d);
+                return x != null ? dev.airlock.oci.VerifyingInputStream.of(x.source().open(), d, size, "blob " + d + " from its source")
+                    : BundleTarWriter.fromFiles(work::blobPath, work::verifiedHere).open(d, size);
+              }), progress)
           : dev.airlock.bundle.parts.PartWriter.write(
           new dev.airlock.bundle.parts.PartWriter.Request(out, req.volumeSize(), files, d -> {
             DeferringStore.Deferred x = later.get(d);

@@ -48,12 +48,28 @@ public final class CompressedPartWriter {
    * @param blobFile where each blob's bytes are (the working directory)
    * @param verified blobs this process checked while they flowed (copied without hashing them again)
    * @param stateDir where the journal of finished parts is kept (null: none, a killed run starts over)
+   * @param open how each blob's bytes are read into the stream, checked as they flow (null: from {@code blobFile}):
+   *     the bundler fetches large blobs from their source straight into the compressor, so no uncompressed copy
+   *     of them is kept on disk
    */
   public record Request(Path output, long volumeSize, Map<Digest, Long> files, Function<Digest, Path> blobFile,
       Predicate<Digest> verified, byte[] indexJson, String bundleName, Digest root, String created,
-      PartWriter.Signer signer, SortedSet<Integer> onlyParts, Path stateDir) {
+      PartWriter.Signer signer, SortedSet<Integer> onlyParts, Path stateDir, BundleTarWriter.BlobOpener open) {
     public Request {
       onlyParts = onlyParts == null ? new TreeSet<>() : new TreeSet<>(onlyParts);
+    }
+
+    /** Every blob from the working directory. */
+    public Request(Path output, long volumeSize, Map<Digest, Long> files, Function<Digest, Path> blobFile,
+        Predicate<Digest> verified, byte[] indexJson, String bundleName, Digest root, String created,
+        PartWriter.Signer signer, SortedSet<Integer> onlyParts, Path stateDir) {
+      this(output, volumeSize, files, blobFile, verified, indexJson, bundleName, root, created, signer, onlyParts,
+          stateDir, null);
+    }
+
+    /** How each blob is read into the stream: {@code open}, or the working directory's file. */
+    BundleTarWriter.BlobOpener opener() {
+      return open != null ? open : BundleTarWriter.fromFiles(blobFile, verified);
     }
   }
 
@@ -130,7 +146,7 @@ public final class CompressedPartWriter {
       Cutter cutter = new Cutter(dir, stem, volume, head.size(), step, layout, kept,
           req.stateDir() == null ? null : req.stateDir().resolve(JOURNAL));
       try (cutter) {
-        BundleTarWriter.writeTo(cutter, req.files(), req.blobFile(), req.verified(), req.indexJson(), progress);
+        BundleTarWriter.writeTo(cutter, req.files(), req.opener(), req.indexJson(), progress);
         cutter.finish();
         cuts = cutter.cuts;
         bundleDigest = Digest.of(Digest.Algorithm.SHA256, cutter.bundle.digest());
