@@ -244,40 +244,54 @@ done
 # --- volumes ------------------------------------------------------------------------------------------
 # bundle --volume-size against the one-tarball bundle of the same spec, and import of the set of parts against
 # import of the tarball: both airlock, the same run, alternating. Peak disk is sampled every 0.1 s while the
-# parts are written (the parts are created in place: it should not pass their final size).
+# parts are written (the parts are created in place: it should not pass their final size). The same with
+# --compress zstd (compressed parts, large blobs fetched straight into the compressor: peak disk about the parts
+# and one volume) against the plain parts, and the import of the compressed set against the tarball's.
 VOLUME="${BENCH_VOLUME_SIZE:-$(case "$SIZE" in full) echo 256M ;; small) echo 16M ;; *) echo 256KiB ;; esac)}"
 VOLUMES_NA="${EXPORT_NA:+no bundle: airlock bundle n/a}"
 V_PARTS=""
+Z_PARTS=""
 # peak_disk DIR PIDFILE: the largest du of DIR while the process whose pid is in PIDFILE runs (to $PIDFILE.peak).
 peak_disk() {
   local max=0 now
   while [ ! -s "$2" ]; do sleep 0.05; done
   while kill -0 "$(cat "$2")" 2>/dev/null; do
-    now=$(bytes_of "$1"); [ "$now" -gt "$max" ] && max=$now
+    # du fails when a file goes while it walks (a part's side file): the sum it printed still counts
+    now=$(bytes_of "$1" || true); [ "${now:-0}" -gt "$max" ] && max=$now
     sleep 0.1
   done
   echo "$max" >"$2.peak"
 }
+# volumes_export RUN [zstd]: plain parts, or with zstd compressed parts (--compress zstd, part format 3); the plain
+# run's figures are also the compressed scenario's reference row (plain-parts).
 volumes_export() {
-  local i="$1" d="$TMP/volumes-export-$i" sampler
+  local i="$1" z="${2:-}" d="$TMP/volumes-export-$1${2:+-zstd}" sampler ext=tar scen=volumes-export
+  [ -z "$z" ] || { ext=tar.zst; scen=volumes-zstd-export; }
   rm -rf "$d"; mkdir -p "$d/out"
   ( peak_disk "$d/out" "$d/pid" ) & sampler=$!
   # shellcheck disable=SC2086
   measured "$d/cmd" bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$d/pid" "$AIRLOCK" bundle "$SPEC" \
-    -o "$d/out/bundle.tar" --volume-size "$VOLUME" $BUNDLE_ARGS
+    -o "$d/out/bundle.tar" --volume-size "$VOLUME" ${z:+--compress zstd} $BUNDLE_ARGS
   wait "$sampler" || true
   if [ "$M_RC" != 0 ]; then
-    unavailable "$d/cmd.err" || fail_run "airlock bundle --volume-size (run $i)" "$d/cmd"
-    VOLUMES_NA="$NA_REASON"; record volumes-export airlock "$i" - - - n/a "$NA_REASON"; return
+    unavailable "$d/cmd.err" || fail_run "airlock bundle --volume-size ${z:+--compress zstd }(run $i)" "$d/cmd"
+    VOLUMES_NA="$NA_REASON"; record "$scen" airlock "$i" - - - n/a "$NA_REASON"; return
   fi
-  local n largest
-  n=$(find "$d/out" -name 'bundle.part-*-of-*.tar' | wc -l)
-  largest=$(find "$d/out" -name 'bundle.part-*-of-*.tar' -printf '%s\n' | sort -n | tail -1)
-  [ "$n" -gt 0 ] || fail_run "airlock bundle --volume-size wrote no parts (run $i)" "$d/cmd"
-  record volumes-export airlock "$i" "$M_SECS" "$M_RSS_KB" "$(bytes_of "$d/out")" ok \
-    "$n parts of at most $VOLUME (largest $largest bytes); peak disk $(awk -v b="$(cat "$d/pid.peak" 2>/dev/null || echo 0)" 'BEGIN{printf "%.1f MiB", b/1048576}')"
-  [ -z "$V_PARTS" ] || rm -rf "$(dirname "$V_PARTS")"
-  V_PARTS="$d/out/bundle.part-$(printf '%03d' 1)-of-$(printf '%03d' "$n").tar"
+  local n largest peak note
+  n=$(find "$d/out" -name "bundle.part-*-of-*.$ext" | wc -l)
+  largest=$(find "$d/out" -name "bundle.part-*-of-*.$ext" -printf '%s\n' | sort -n | tail -1)
+  [ "$n" -gt 0 ] || fail_run "airlock bundle --volume-size ${z:+--compress zstd }wrote no parts (run $i)" "$d/cmd"
+  peak=$(awk -v b="$(cat "$d/pid.peak" 2>/dev/null || echo 0)" 'BEGIN{printf "%.1f MiB", b/1048576}')
+  note="$n ${z:+compressed }parts of at most $VOLUME (largest $largest bytes); peak disk $peak"
+  record "$scen" airlock "$i" "$M_SECS" "$M_RSS_KB" "$(bytes_of "$d/out")" ok "$note"
+  if [ -z "$z" ]; then
+    record volumes-zstd-export plain-parts "$i" "$M_SECS" "$M_RSS_KB" "$(bytes_of "$d/out")" ok "$note"
+    [ -z "$V_PARTS" ] || rm -rf "$(dirname "$V_PARTS")"
+    V_PARTS="$d/out/bundle.part-$(printf '%03d' 1)-of-$(printf '%03d' "$n").tar"
+  else
+    [ -z "$Z_PARTS" ] || rm -rf "$(dirname "$Z_PARTS")"
+    Z_PARTS="$d/out/bundle.part-$(printf '%03d' 1)-of-$(printf '%03d' "$n").tar.zst"
+  fi
 }
 volumes_single() {
   local i="$1" d="$TMP/volumes-single-$i"
@@ -288,6 +302,7 @@ volumes_single() {
   record volumes-export single-tar "$i" "$M_SECS" "$M_RSS_KB" "$(bytes_of "$d/out")" ok "one tarball"
   rm -rf "$d"
 }
+# volumes_import RUN parts|zstd-parts|tarball SOURCE: the tarball's import is the reference row of both scenarios.
 volumes_import() {
   local i="$1" what="$2" src="$3" d="$TMP/volumes-import-$2-$1"
   mkdir -p "$d"
@@ -296,8 +311,13 @@ volumes_import() {
   measured "$d/cmd" "$AIRLOCK" import "$src" --to "127.0.0.1:$DST_PORT/imported" --catalog "$d/history.db" $IMPORT_ARGS
   [ "$M_RC" = 0 ] || { registry_stop DST; fail_run "airlock import of $what (run $i)" "$d/cmd"; }
   check_imported "airlock import of $what" "127.0.0.1:$DST_PORT/imported"
-  record volumes-import "$([ "$what" = parts ] && echo airlock || echo single-tar)" "$i" "$M_SECS" "$M_RSS_KB" \
-    "$(bytes_of "$DST_STORAGE")" ok "registry storage"
+  local stored; stored=$(bytes_of "$DST_STORAGE")
+  case "$what" in
+    parts) record volumes-import airlock "$i" "$M_SECS" "$M_RSS_KB" "$stored" ok "registry storage" ;;
+    zstd-parts) record volumes-zstd-import airlock "$i" "$M_SECS" "$M_RSS_KB" "$stored" ok "registry storage" ;;
+    *) record volumes-import single-tar "$i" "$M_SECS" "$M_RSS_KB" "$stored" ok "registry storage"
+       record volumes-zstd-import single-tar "$i" "$M_SECS" "$M_RSS_KB" "$stored" ok "registry storage" ;;
+  esac
   registry_stop DST
 }
 if [ -z "$VOLUMES_NA" ] && wanted volumes; then
@@ -305,10 +325,12 @@ if [ -z "$VOLUMES_NA" ] && wanted volumes; then
   for i in $(seq 1 "$RUNS"); do
     if airlock_first "$i"; then volumes_export "$i"; volumes_single "$i"; else volumes_single "$i"; volumes_export "$i"; fi
     [ -n "$VOLUMES_NA" ] && break
+    volumes_export "$i" zstd
+    [ -n "$VOLUMES_NA" ] && break
     if airlock_first "$i"; then
-      volumes_import "$i" parts "$V_PARTS"; volumes_import "$i" tarball "$A_BUNDLE"
+      volumes_import "$i" parts "$V_PARTS"; volumes_import "$i" zstd-parts "$Z_PARTS"; volumes_import "$i" tarball "$A_BUNDLE"
     else
-      volumes_import "$i" tarball "$A_BUNDLE"; volumes_import "$i" parts "$V_PARTS"
+      volumes_import "$i" tarball "$A_BUNDLE"; volumes_import "$i" zstd-parts "$Z_PARTS"; volumes_import "$i" parts "$V_PARTS"
     fi
   done
 fi
