@@ -11,14 +11,15 @@ import java.nio.charset.StandardCharsets;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A small blocking HTTP/1.1 server: one accept thread and one pooled thread per open connection, at most
+ * A small blocking HTTP/1.1 server: one accept thread and one pooled thread per open connection (reused by the
+ * next connection), at most
  * {@code maxConnections} at a time. When all are taken, a new connection waits (each one on its own
  * deadline, not behind the others) while room is made: first a connection waiting for its next request is
  * closed (clients reopen one, as they do after any idle close), then one whose client has not read for
@@ -65,13 +66,15 @@ final class BlockingHttpServer implements Closeable {
     this.handler = handler;
     this.slots = new Semaphore(maxConnections);
     AtomicInteger n = new AtomicInteger();
-    ThreadPoolExecutor tpe = new ThreadPoolExecutor(maxConnections, maxConnections, 30, TimeUnit.SECONDS,
-        new LinkedBlockingQueue<>(), r -> {
+    // A thread that served a closed connection takes the next one (a new thread only when none is idle): the
+    // slots bound the connections; a thread still finishing its last one while a new one starts is the most
+    // there may be beyond them. Idle threads end after 30 s.
+    ThreadPoolExecutor tpe = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS,
+        new SynchronousQueue<>(), r -> {
           Thread t = new Thread(r, "airlock-serve-" + n.incrementAndGet());
           t.setDaemon(true);
           return t;
         });
-    tpe.allowCoreThreadTimeOut(true);
     this.pool = tpe;
   }
 
