@@ -100,6 +100,14 @@ public final class TarAssembly {
   @FunctionalInterface
   public interface ByteSink {
     void accept(long position, byte[] bytes, int offset, int length);
+
+    /**
+     * The first position at or after {@code position} whose bytes this sink needs: a sink's reader does not read
+     * the bytes before it (the chunks of split blobs are a third of a set's bytes). Every byte by default.
+     */
+    default long next(long position) {
+      return position;
+    }
   }
 
   /**
@@ -343,6 +351,12 @@ public final class TarAssembly {
       throws IOException {
     long pos = from;
     while (pos < to) {
+      if (md == null && sink != null) {
+        pos = Math.max(pos, sink.next(pos)); // the bytes it does not need are not read
+        if (pos >= to) {
+          return to;
+        }
+      }
       buf.clear().limit((int) Math.min(buf.capacity(), to - pos));
       int n = file.read(buf, pos);
       if (n <= 0) {

@@ -68,7 +68,26 @@ final class PartHashes implements TarAssembly.ByteSink {
    * dev.airlock.progress.ProgressListener, List)}): the parts' ranges, and the chunks of split blobs.
    */
   List<TarAssembly.ByteSink> sinks() {
-    return pieces.isEmpty() ? List.of(this::acceptRanges) : List.of(this::acceptRanges, this::hashPieces);
+    if (pieces.isEmpty()) {
+      return List.of(this::acceptRanges);
+    }
+    TarAssembly.ByteSink chunks = new TarAssembly.ByteSink() {
+      @Override
+      public void accept(long position, byte[] bytes, int offset, int length) {
+        hashPieces(position, bytes, offset, length);
+      }
+
+      @Override
+      public long next(long position) {
+        return nextPiece(position);
+      }
+    };
+    return List.of(this::acceptRanges, chunks);
+  }
+
+  /** Where the next byte of a piece lies at or after {@code position} (none left: never). */
+  private long nextPiece(long position) {
+    return piece < pieces.size() ? Math.max(position, pieces.get(piece).at()) : Long.MAX_VALUE;
   }
 
   private void acceptRanges(long position, byte[] bytes, int offset, int length) {
