@@ -144,7 +144,7 @@ public final class CompressedPartWriter {
             + " run kept (checked where they lie); writing the rest");
       }
       Cutter cutter = new Cutter(dir, stem, volume, head.size(), step, layout, kept,
-          req.stateDir() == null ? null : req.stateDir().resolve(JOURNAL));
+          req.stateDir() == null ? null : req.stateDir().resolve(JOURNAL), progress);
       try (cutter) {
         BundleTarWriter.writeTo(cutter, req.files(), req.opener(), req.indexJson(), progress);
         cutter.finish();
@@ -218,9 +218,17 @@ public final class CompressedPartWriter {
       AtomicFiles.write(journal, b.toString().getBytes(StandardCharsets.UTF_8));
     }
     String prefix = "." + stem + ".part-";
+    int next = 1; // the unfinished part a killed run was writing: continued from its last whole frame
+    while (kept.containsKey(next)) {
+      next++;
+    }
+    Path going = stateDir != null && Files.exists(entries(dir, stem, next)) ? partial(dir, stem, next) : null;
     try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
       for (Path p : s) {
         String name = p.getFileName().toString();
+        if (going != null && (p.equals(going) || p.equals(entries(dir, stem, next)))) {
+          continue;
+        }
         if (name.startsWith(prefix) && name.endsWith(".tar.zst.frames")) {
           Files.deleteIfExists(p); // the seek table entries of a part a killed run did not finish
         } else if (name.startsWith(prefix) && name.endsWith(".tar.zst.partial")) {
@@ -375,9 +383,14 @@ public final class CompressedPartWriter {
     final Path journal;
     Kept keeping; // the part being passed over: finished by a killed run, kept where it lies
     MessageDigest body;
+    final ProgressListener progress;
+    long resumable; // whole frames of the unfinished part a killed run left, still to be checked and passed over
+    long continued;
+    byte[] check;
 
     Cutter(Path dir, String stem, long volume, long headSize, int step, TarAssembly.Layout layout,
-        Map<Integer, Kept> kept, Path journal) {
+        Map<Integer, Kept> kept, Path journal, ProgressListener progress) {
+      this.progress = progress;
       this.kept = kept;
       this.journal = journal;
       this.dir = dir;
@@ -437,7 +450,7 @@ public final class CompressedPartWriter {
       bundle.update(pending, 0, k);
       range.update(pending, 0, k);
       pieces(pending, k);
-      if (keeping == null) {
+      if (keeping == null && !(resumable > 0 && passOver(pending, k))) {
         frame(pending, k);
       }
       pos += k;
@@ -489,13 +502,85 @@ public final class CompressedPartWriter {
         return;
       }
       body = Digest.Algorithm.SHA256.newMessageDigest();
-      ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-          StandardOpenOption.WRITE);
       entriesFile = entries(dir, stem, number);
-      entries = FileChannel.open(entriesFile, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-          StandardOpenOption.WRITE, StandardOpenOption.READ);
+      boolean going = journal != null && Files.isRegularFile(file) && Files.isRegularFile(entriesFile);
+      ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.READ);
+      entries = FileChannel.open(entriesFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+          StandardOpenOption.READ);
       frames = 0;
       written = 0;
+      resumable = 0;
+      continued = 0;
+      if (going) { // a killed run was writing this part: its whole frames (entry written after the frame) are kept
+        long n = entries.size() / ENTRY;
+        long sum = 0;
+        ByteBuffer e = ByteBuffer.allocate(8);
+        for (long i = 0; i < n; i++) {
+          e.clear();
+          if (entries.read(e, ENTRY * i) != 8) {
+            break;
+          }
+          long c = ZstdPartFrames.le(e.array(), 0, 4);
+          if (headSize + sum + c > ch.size()) {
+            break;
+          }
+          sum += c;
+          resumable++;
+        }
+      }
+      if (resumable == 0) {
+        ch.truncate(0);
+        entries.truncate(0);
+      }
+    }
+
+    /**
+     * The next frame of the unfinished part a killed run left: passed over (hashed as the body, not written) when
+     * it decompresses to exactly these bytes; otherwise the part is cut back to here and written on from them.
+     */
+    private boolean passOver(byte[] b, int k) throws IOException {
+      ByteBuffer e = ByteBuffer.allocate(8);
+      entries.read(e, ENTRY * frames);
+      long c = ZstdPartFrames.le(e.array(), 0, 4);
+      long d = ZstdPartFrames.le(e.array(), 4, 4);
+      if (d == k && c <= out.length) {
+        ByteBuffer f = ByteBuffer.wrap(out, 0, (int) c);
+        while (f.hasRemaining() && ch.read(f, headSize + written + f.position()) > 0) {
+          // read the frame
+        }
+        if (check == null) {
+          check = new byte[step];
+        }
+        try (com.github.luben.zstd.ZstdDecompressCtx dctx = new com.github.luben.zstd.ZstdDecompressCtx()) {
+          int got = !f.hasRemaining() ? dctx.decompressByteArray(check, 0, k, out, 0, (int) c) : -1;
+          if (got == k && java.util.Arrays.equals(check, 0, k, b, 0, k)) {
+            body.update(out, 0, (int) c);
+            written += c;
+            frames++;
+            continued++;
+            if (--resumable == 0) {
+              stopResuming();
+            }
+            return true;
+          }
+        } catch (RuntimeException damaged) {
+          // not this frame: written again below
+        }
+      }
+      stopResuming();
+      return false;
+    }
+
+    /** Cuts the unfinished part back to the frames passed over; the rest is written from here. */
+    private void stopResuming() throws IOException {
+      resumable = 0;
+      ch.truncate(headSize + written);
+      entries.truncate(ENTRY * frames);
+      if (continued > 0) {
+        progress.info("compressed part " + (cuts.size() + 1) + " continued after its " + continued + " frame"
+            + (continued > 1 ? "s" : "") + " an interrupted run wrote (checked where they lie)");
+        continued = 0;
+      }
     }
 
     /** Compresses {@code b[0, k)} as one frame at the end of the part, its seek table entry into the side file. */
@@ -542,6 +627,9 @@ public final class CompressedPartWriter {
         seekTable = keeping.seekTable();
         keeping = null;
       } else {
+        if (resumable > 0) {
+          stopResuming();
+        }
         dataFrames = frames;
         frame(new byte[(int) ZstdPartFrames.tail(size)], (int) ZstdPartFrames.tail(size));
         long n = frames + 1; // the head, the data frames, the tail frame
