@@ -87,6 +87,11 @@ public final class CompressedPartWriter {
   static final long TAIL = Zstd.compressBound(2048) + 32 + ZstdPartFrames.seekTableSize(2);
   /** The seek table bytes of one data frame. */
   static final long ENTRY = 8;
+  /**
+   * A record of the side file of a part being written: the frame's seek table entry, then the CRC-32C of its
+   * compressed bytes (so that a resumed run keeps only frames that are byte for byte what was written).
+   */
+  static final long SIDE = 12;
 
   /** What the manifest entry's reservation must spare for the data header's PAX record (a size of 8 GiB or more). */
   static int headerSlack() throws IOException {
@@ -138,13 +143,14 @@ public final class CompressedPartWriter {
       String plan = "compressed parts: volume " + volume + " size " + layout.size() + " root " + req.root() + " head "
           + head.size() + " step " + step + " level " + LEVEL + " zstd " + zstdVersion() + " part format "
           + PartFormat.FORMAT_VERSION_FRAMES;
-      Map<Integer, Kept> kept = resume(req.stateDir(), plan, dir, stem, head.size());
+      int[] going = {0};
+      Map<Integer, Kept> kept = resume(req.stateDir(), plan, dir, stem, head.size(), going);
       if (!kept.isEmpty()) {
         progress.info(kept.size() + " compressed part" + (kept.size() > 1 ? "s" : "") + " finished by an interrupted"
             + " run kept (checked where they lie); writing the rest");
       }
       Cutter cutter = new Cutter(dir, stem, volume, head.size(), step, layout, kept,
-          req.stateDir() == null ? null : req.stateDir().resolve(JOURNAL), progress);
+          req.stateDir() == null ? null : req.stateDir().resolve(JOURNAL), going[0], progress);
       try (cutter) {
         BundleTarWriter.writeTo(cutter, req.files(), req.opener(), req.indexJson(), progress);
         cutter.finish();
@@ -186,15 +192,19 @@ public final class CompressedPartWriter {
   /**
    * The parts a killed run of the same plan finished, each checked where it lies (its file's size and the
    * sha256 of its data frame); every other partial part file is removed, and the journal restarted for this plan.
+   * The unfinished part of a killed run of the same plan (the first part not kept, when its side file is there)
+   * is left for the cutter to continue: its number goes to {@code going[0]} (0: none).
    */
-  private static Map<Integer, Kept> resume(Path stateDir, String plan, Path dir, String stem, long headSize)
-      throws IOException {
+  private static Map<Integer, Kept> resume(Path stateDir, String plan, Path dir, String stem, long headSize,
+      int[] going) throws IOException {
     Map<Integer, Kept> kept = new java.util.HashMap<>();
+    boolean samePlan = false;
     if (stateDir != null) {
       Files.createDirectories(stateDir);
       Path journal = stateDir.resolve(JOURNAL);
       List<String> lines = Files.exists(journal) ? Files.readAllLines(journal, StandardCharsets.UTF_8) : List.of();
-      if (!lines.isEmpty() && lines.get(0).equals(plan)) {
+      samePlan = !lines.isEmpty() && lines.get(0).equals(plan);
+      if (samePlan) {
         for (String line : lines.subList(1, lines.size())) {
           String[] f = line.split(" ");
           if (f.length != 9 || !f[0].equals("part")) {
@@ -218,15 +228,16 @@ public final class CompressedPartWriter {
       AtomicFiles.write(journal, b.toString().getBytes(StandardCharsets.UTF_8));
     }
     String prefix = "." + stem + ".part-";
-    int next = 1; // the unfinished part a killed run was writing: continued from its last whole frame
+    int next = 1; // the unfinished part a killed run of this plan was writing: continued after its last good frame
     while (kept.containsKey(next)) {
       next++;
     }
-    Path going = stateDir != null && Files.exists(entries(dir, stem, next)) ? partial(dir, stem, next) : null;
+    going[0] = samePlan && Files.isRegularFile(entries(dir, stem, next)) && Files.isRegularFile(partial(dir, stem, next))
+        ? next : 0;
     try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
       for (Path p : s) {
         String name = p.getFileName().toString();
-        if (going != null && (p.equals(going) || p.equals(entries(dir, stem, next)))) {
+        if (going[0] != 0 && (p.equals(partial(dir, stem, next)) || p.equals(entries(dir, stem, next)))) {
           continue;
         }
         if (name.startsWith(prefix) && name.endsWith(".tar.zst.frames")) {
@@ -340,7 +351,10 @@ public final class CompressedPartWriter {
     return dir.resolve("." + stem + ".part-" + String.format("%03d", number) + ".tar.zst.partial");
   }
 
-  /** The side file of a part being written: its seek table entries so far (8 bytes a frame), appended to it at the end. */
+  /**
+   * The side file of a part being written: a record of {@link #SIDE} bytes a frame (its seek table entry, appended
+   * to the part at the end, and the CRC-32C of the frame), each written after its frame.
+   */
   private static Path entries(Path dir, String stem, int number) {
     return dir.resolve("." + stem + ".part-" + String.format("%03d", number) + ".tar.zst.frames");
   }
@@ -384,13 +398,19 @@ public final class CompressedPartWriter {
     Kept keeping; // the part being passed over: finished by a killed run, kept where it lies
     MessageDigest body;
     final ProgressListener progress;
+    final int going; // the part a killed run of this plan left unfinished (0: none)
     long resumable; // whole frames of the unfinished part a killed run left, still to be checked and passed over
-    long continued;
+    long found; // how many there were
+    long continued; // how many were passed over (kept where they lie)
     byte[] check;
+    final java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    final byte[] record = new byte[(int) SIDE];
+    com.github.luben.zstd.ZstdDecompressCtx dctx;
 
     Cutter(Path dir, String stem, long volume, long headSize, int step, TarAssembly.Layout layout,
-        Map<Integer, Kept> kept, Path journal, ProgressListener progress) {
+        Map<Integer, Kept> kept, Path journal, int going, ProgressListener progress) {
       this.progress = progress;
+      this.going = going;
       this.kept = kept;
       this.journal = journal;
       this.dir = dir;
@@ -503,7 +523,8 @@ public final class CompressedPartWriter {
       }
       body = Digest.Algorithm.SHA256.newMessageDigest();
       entriesFile = entries(dir, stem, number);
-      boolean going = journal != null && Files.isRegularFile(file) && Files.isRegularFile(entriesFile);
+      boolean resuming = number == going && journal != null && Files.isRegularFile(file)
+          && Files.isRegularFile(entriesFile);
       ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.READ);
       entries = FileChannel.open(entriesFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
           StandardOpenOption.READ);
@@ -511,27 +532,39 @@ public final class CompressedPartWriter {
       written = 0;
       resumable = 0;
       continued = 0;
-      if (going) { // a killed run was writing this part: its whole frames (entry written after the frame) are kept
-        long n = entries.size() / ENTRY;
+      if (resuming) { // the killed run's frames whose side file record is whole and whose bytes are all in the file
+        long n = entries.size() / SIDE;
         long sum = 0;
-        ByteBuffer e = ByteBuffer.allocate(8);
         for (long i = 0; i < n; i++) {
-          e.clear();
-          if (entries.read(e, ENTRY * i) != 8) {
+          if (!readRecord(i)) {
             break;
           }
-          long c = ZstdPartFrames.le(e.array(), 0, 4);
-          if (headSize + sum + c > ch.size()) {
+          long c = ZstdPartFrames.le(record, 0, 4);
+          if (c == 0 || c > out.length || headSize + sum + c > ch.size()) {
             break;
           }
           sum += c;
           resumable++;
         }
       }
+      found = resumable;
       if (resumable == 0) {
         ch.truncate(0);
         entries.truncate(0);
+        if (resuming) {
+          progress.info("compressed part " + number + " an interrupted run left holds no whole frame: written again");
+        }
       }
+    }
+
+    private boolean readRecord(long i) throws IOException {
+      ByteBuffer e = ByteBuffer.wrap(record);
+      while (e.hasRemaining()) {
+        if (entries.read(e, SIDE * i + e.position()) <= 0) {
+          return false;
+        }
+      }
+      return true;
     }
 
     /**
@@ -539,47 +572,63 @@ public final class CompressedPartWriter {
      * it decompresses to exactly these bytes; otherwise the part is cut back to here and written on from them.
      */
     private boolean passOver(byte[] b, int k) throws IOException {
-      ByteBuffer e = ByteBuffer.allocate(8);
-      entries.read(e, ENTRY * frames);
-      long c = ZstdPartFrames.le(e.array(), 0, 4);
-      long d = ZstdPartFrames.le(e.array(), 4, 4);
-      if (d == k && c <= out.length) {
-        ByteBuffer f = ByteBuffer.wrap(out, 0, (int) c);
-        while (f.hasRemaining() && ch.read(f, headSize + written + f.position()) > 0) {
-          // read the frame
-        }
-        if (check == null) {
-          check = new byte[step];
-        }
-        try (com.github.luben.zstd.ZstdDecompressCtx dctx = new com.github.luben.zstd.ZstdDecompressCtx()) {
-          int got = !f.hasRemaining() ? dctx.decompressByteArray(check, 0, k, out, 0, (int) c) : -1;
-          if (got == k && java.util.Arrays.equals(check, 0, k, b, 0, k)) {
+      if (readRecord(frames)) {
+        long c = ZstdPartFrames.le(record, 0, 4);
+        long d = ZstdPartFrames.le(record, 4, 4);
+        if (d == k && c > 0 && c <= out.length) {
+          ByteBuffer f = ByteBuffer.wrap(out, 0, (int) c);
+          while (f.hasRemaining() && ch.read(f, headSize + written + f.position()) > 0) {
+            // read the frame
+          }
+          crc.reset();
+          crc.update(out, 0, (int) c);
+          boolean same = !f.hasRemaining() && (int) crc.getValue() == (int) ZstdPartFrames.le(record, 8, 4);
+          if (same && decompressesTo(c, b, k)) {
             body.update(out, 0, (int) c);
             written += c;
             frames++;
             continued++;
             if (--resumable == 0) {
-              stopResuming();
+              stopResuming(false);
             }
             return true;
           }
-        } catch (RuntimeException damaged) {
-          // not this frame: written again below
         }
       }
-      stopResuming();
+      stopResuming(true);
       return false;
     }
 
-    /** Cuts the unfinished part back to the frames passed over; the rest is written from here. */
-    private void stopResuming() throws IOException {
+    /** Whether the frame in {@code out[0, c)} decompresses (its checksum checked) to exactly {@code b[0, k)}. */
+    private boolean decompressesTo(long c, byte[] b, int k) {
+      if (check == null) {
+        check = new byte[step];
+        dctx = new com.github.luben.zstd.ZstdDecompressCtx();
+      }
+      try {
+        int got = dctx.decompressByteArray(check, 0, k, out, 0, (int) c);
+        return got == k && java.util.Arrays.equals(check, 0, k, b, 0, k);
+      } catch (RuntimeException damaged) {
+        dctx.reset();
+        return false;
+      }
+    }
+
+    /**
+     * Cuts the unfinished part back to the frames passed over; the rest is written from here ({@code mismatch}: the
+     * next frame the killed run left is not the one this run writes there; else they were all passed over, or the
+     * part ends here and the killed run's tail frame is written again).
+     */
+    private void stopResuming(boolean mismatch) throws IOException {
       resumable = 0;
       ch.truncate(headSize + written);
-      entries.truncate(ENTRY * frames);
-      if (continued > 0) {
-        progress.info("compressed part " + (cuts.size() + 1) + " continued after its " + continued + " frame"
-            + (continued > 1 ? "s" : "") + " an interrupted run wrote (checked where they lie)");
-        continued = 0;
+      entries.truncate(SIDE * frames);
+      if (found > 0) {
+        progress.info("compressed part " + (cuts.size() + 1) + " continued after " + continued + " of the " + found
+            + " frame" + (found > 1 ? "s" : "") + " an interrupted run wrote (" + written + " bytes kept, each frame"
+            + " checked where it lies)" + (mismatch ? "; frame " + (continued + 1) + " did not match: written again"
+            + " from there" : ""));
+        found = 0;
       }
     }
 
@@ -589,7 +638,11 @@ public final class CompressedPartWriter {
       body.update(out, 0, n);
       put(ch, out, n, headSize + written);
       written += n;
-      put(entries, ZstdPartFrames.seekEntry(n, k), 8, ENTRY * frames);
+      crc.reset();
+      crc.update(out, 0, n);
+      System.arraycopy(ZstdPartFrames.seekEntry(n, k), 0, record, 0, 8);
+      ZstdPartFrames.putLe(record, 8, crc.getValue(), 4);
+      put(entries, record, (int) SIDE, SIDE * frames); // after the frame: a whole record names a whole frame
       frames++;
     }
 
@@ -627,8 +680,8 @@ public final class CompressedPartWriter {
         seekTable = keeping.seekTable();
         keeping = null;
       } else {
-        if (resumable > 0) {
-          stopResuming();
+        if (resumable > 0) { // the killed run's tail frame (it was killed while closing the part)
+          stopResuming(false);
         }
         dataFrames = frames;
         frame(new byte[(int) ZstdPartFrames.tail(size)], (int) ZstdPartFrames.tail(size));
@@ -636,17 +689,23 @@ public final class CompressedPartWriter {
         MessageDigest seek = Digest.Algorithm.SHA256.newMessageDigest();
         table(ZstdPartFrames.seekTableHeader(n), 8, seek);
         table(ZstdPartFrames.seekEntry(headSize, headContent), 8, seek);
-        ByteBuffer buf = ByteBuffer.allocate(1 << 16);
+        ByteBuffer buf = ByteBuffer.allocate((int) (SIDE * 4096)); // every frame's entry (the tail's too) to the table
+        byte[] table = new byte[(int) (ENTRY * 4096)];
         long at = 0;
-        long end = ENTRY * frames;
+        long end = SIDE * frames;
         while (at < end) {
           buf.clear().limit((int) Math.min(buf.capacity(), end - at));
-          int r = entries.read(buf, at);
-          if (r <= 0) {
-            throw new IOException(entriesFile + " is cut short at " + at + " of " + end + " bytes");
+          while (buf.hasRemaining()) {
+            if (entries.read(buf, at + buf.position()) <= 0) {
+              throw new IOException(entriesFile + " is cut short at " + (at + buf.position()) + " of " + end + " bytes");
+            }
           }
-          table(buf.array(), r, seek);
-          at += r;
+          int r = buf.position() / (int) SIDE;
+          for (int i = 0; i < r; i++) {
+            System.arraycopy(buf.array(), i * (int) SIDE, table, i * (int) ENTRY, (int) ENTRY);
+          }
+          table(table, r * (int) ENTRY, seek);
+          at += buf.position();
         }
         table(ZstdPartFrames.seekTableFooter(n), ZstdPartFrames.FOOTER, seek);
         seekTable = Digest.of(Digest.Algorithm.SHA256, seek.digest());
@@ -680,6 +739,9 @@ public final class CompressedPartWriter {
         }
       } finally {
         ctx.close();
+        if (dctx != null) {
+          dctx.close();
+        }
       }
     }
   }

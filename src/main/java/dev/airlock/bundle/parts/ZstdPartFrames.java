@@ -66,7 +66,7 @@ public final class ZstdPartFrames {
     return out;
   }
 
-  private static void putLe(byte[] b, int at, long v, int bytes) {
+  static void putLe(byte[] b, int at, long v, int bytes) {
     for (int i = 0; i < bytes; i++) {
       b[at + i] = (byte) (v >>> (8 * i));
     }
