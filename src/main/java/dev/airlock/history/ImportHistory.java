@@ -9,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -91,7 +90,7 @@ public final class ImportHistory {
   }
 
   private Connection connect() throws SQLException {
-    Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
+    Connection c = dev.airlock.catalog.SqliteNativeLibrary.connect(db, null); // not DriverManager: no service scan
     try (Statement s = c.createStatement()) {
       s.execute("PRAGMA busy_timeout = 5000");
     }
